@@ -1,0 +1,114 @@
+package streamline.api.flow;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A flow: processors linked into a directed acyclic graph, and the triggers that start its
+ * sessions. Immutable; a {@link FlowManager} hands out such snapshots, so changing a flow means
+ * saving a new definition.
+ *
+ * @param id stable identity
+ * @param name human name, unique per store is not required
+ * @param description free text
+ * @param active whether the engine runs this flow
+ * @param lastUpdated when the store last saved it ({@link Instant#EPOCH} before the first save)
+ * @param processors the processors, in definition order
+ * @param triggers the trigger processors, in definition order
+ */
+public record FlowDefinition(UUID id, String name, String description, boolean active,
+        Instant lastUpdated, List<ProcessorDefinition> processors, List<TriggerDefinition> triggers) {
+
+    public FlowDefinition {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(name, "name");
+        description = description == null ? "" : description;
+        lastUpdated = lastUpdated == null ? Instant.EPOCH : lastUpdated;
+        processors = List.copyOf(processors);
+        triggers = List.copyOf(triggers);
+    }
+
+    /** The id a flow gets when its definition gives none: derived from its name. */
+    public static UUID idFromName(String name) {
+        return UUID.nameUUIDFromBytes(("streamline.flow:" + name).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The processor with this id, if the flow has one. */
+    public Optional<ProcessorDefinition> processor(UUID processorId) {
+        for (ProcessorDefinition p : processors) {
+            if (p.id().equals(processorId)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The processor with this name, if the flow has one. */
+    public Optional<ProcessorDefinition> processorNamed(String processorName) {
+        for (ProcessorDefinition p : processors) {
+            if (p.name().equals(processorName)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The processors no other processor of the flow leads to, in definition order. */
+    public List<ProcessorDefinition> firstProcessors() {
+        Set<UUID> targets = new HashSet<>();
+        for (ProcessorDefinition p : processors) {
+            targets.addAll(p.nextProcessorIds());
+        }
+        List<ProcessorDefinition> first = new ArrayList<>();
+        for (ProcessorDefinition p : processors) {
+            if (!targets.contains(p.id())) {
+                first.add(p);
+            }
+        }
+        return first;
+    }
+
+    public Builder toBuilder() {
+        return new Builder().id(id).name(name).description(description).active(active)
+                .lastUpdated(lastUpdated).processors(processors).triggers(triggers);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link FlowDefinition}s; not thread-safe. */
+    public static final class Builder {
+        private UUID id;
+        private String name;
+        private String description = "";
+        private boolean active;
+        private Instant lastUpdated = Instant.EPOCH;
+        private List<ProcessorDefinition> processors = new ArrayList<>();
+        private List<TriggerDefinition> triggers = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        public Builder id(UUID id) { this.id = id; return this; }
+        public Builder name(String name) { this.name = name; return this; }
+        public Builder description(String description) { this.description = description; return this; }
+        public Builder active(boolean active) { this.active = active; return this; }
+        public Builder lastUpdated(Instant lastUpdated) { this.lastUpdated = lastUpdated; return this; }
+        public Builder processors(List<ProcessorDefinition> processors) { this.processors = new ArrayList<>(processors); return this; }
+        public Builder triggers(List<TriggerDefinition> triggers) { this.triggers = new ArrayList<>(triggers); return this; }
+        public Builder processor(ProcessorDefinition processor) { this.processors.add(processor); return this; }
+        public Builder trigger(TriggerDefinition trigger) { this.triggers.add(trigger); return this; }
+
+        public FlowDefinition build() {
+            return new FlowDefinition(id, name, description, active, lastUpdated, processors, triggers);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package streamline.api.processor;
+
+import java.lang.System.Logger;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import streamline.api.state.StateManager;
+
+/**
+ * What the engine gives a processor about its place in a flow. Implemented by the engine.
+ */
+@ProviderType
+public interface ProcessorContext {
+
+    UUID flowId();
+
+    String flowName();
+
+    /** The id of the processor (or trigger) definition this instance runs. */
+    UUID processorId();
+
+    String processorName();
+
+    /** The plug-in type, as in {@code streamline.processor.type}. */
+    String processorType();
+
+    /** The configuration as the definition gives it, expressions not evaluated. */
+    Map<String, Object> rawConfiguration();
+
+    /**
+     * A configuration value as text, with its {@code ${…}} expressions evaluated. Outside a step
+     * (in {@code init}, or in a trigger) there is no session metadata, so only the helper functions
+     * are available.
+     *
+     * @throws IllegalArgumentException if the configuration has no such key
+     * @throws ExpressionException if an expression cannot be evaluated
+     */
+    String config(String key);
+
+    /** Like {@link #config(String)}, but empty when the key is missing. */
+    Optional<String> optionalConfig(String key);
+
+    /**
+     * A logger whose lines carry the flow, the processor and (in a step) the session, at the
+     * level the processor's definition gives.
+     */
+    Logger logger();
+
+    /** This processor's own persistent state. */
+    StateManager state();
+}

@@ -1,0 +1,38 @@
+package streamline.api.processor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.UUID;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The context of one step: one run of a processor in one session. Valid only during
+ * {@link Processor#process}; implemented by the engine.
+ *
+ * <p>Content is copy-on-write: {@link #readContent()} always reads the step's input, and
+ * {@link #writeContent()} writes new content that becomes the step's output once the step
+ * succeeds. A step that writes nothing passes its input content on. A failed or retried step
+ * leaves its input intact.
+ */
+@ProviderType
+public interface StepContext extends ProcessorContext {
+
+    UUID sessionId();
+
+    /** 0 on the first run of this step, then 1, 2, … on retries (also across restarts). */
+    int attempt();
+
+    /** Whether the step has input content. */
+    boolean hasContent();
+
+    /** Opens the step's input content; an empty stream if there is none. The caller closes it. */
+    InputStream readContent() throws IOException;
+
+    /**
+     * Opens new output content, replacing whatever an earlier call of this step wrote. The caller
+     * closes it; the content counts only once closed.
+     */
+    OutputStream writeContent() throws IOException;
+}

@@ -1,0 +1,77 @@
+package streamline.api.wal;
+
+import java.util.List;
+import java.util.UUID;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The write-ahead log: the record of every processing step, from which the engine resumes every
+ * unfinished step after a crash or a restart.
+ *
+ * <h2>Service</h2>
+ * Implementations register this interface with the property {@value #TYPE_PROPERTY} (for example
+ * {@code file}, {@code jpa}) and an {@code Integer} {@code service.ranking}. Without a target filter
+ * a consumer gets the highest {@code service.ranking}; a tie goes to the lowest {@code service.id}.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ * <li>Thread-safe: appends may come from many threads at once; each gets a distinct, increasing
+ * sequence number.</li>
+ * <li>An append returns only once its entry is as durable as the log's configured policy promises;
+ * if it cannot, it throws, and never drops an entry silently.</li>
+ * <li>The reads reflect every append that returned before the read started.</li>
+ * <li>A log may discard entries of finished sessions (compaction); it keeps every entry of every
+ * unfinished session.</li>
+ * </ul>
+ */
+@ProviderType
+public interface WriteAheadLog {
+
+    /** The service property naming the implementation, for target filters. */
+    String TYPE_PROPERTY = "streamline.wal.type";
+
+    /**
+     * Appends an entry; its {@code sequence} is ignored and a new one assigned.
+     *
+     * @return the sequence number the entry got
+     * @throws WriteAheadLogException if the entry could not be made durable (full disk, I/O error,
+     *         closed log); the log stays consistent and the entry must be taken as not written
+     */
+    long append(LogEntry entry) throws WriteAheadLogException;
+
+    /**
+     * Appends several entries in order, as one write where the log can.
+     *
+     * @return the sequence number of the last entry
+     * @throws WriteAheadLogException if not all could be made durable; a prefix may be
+     */
+    long appendAll(List<LogEntry> entries) throws WriteAheadLogException;
+
+    /** Records that a session ended; its steps are no longer unfinished. */
+    default long recordSessionFinished(UUID sessionId, UUID flowId, String triggerMark, String error)
+            throws WriteAheadLogException {
+        return append(LogEntry.sessionFinished(sessionId, flowId, triggerMark, error));
+    }
+
+    /** Every entry the log still holds, in sequence order. */
+    List<LogEntry> entries() throws WriteAheadLogException;
+
+    /**
+     * Every entry of every unfinished session, in sequence order: what a new log needs to carry the
+     * sessions on (see a hot swap) and what recovery reads.
+     */
+    List<LogEntry> liveEntries() throws WriteAheadLogException;
+
+    /**
+     * The latest {@code STEP_STARTED} entry of every unfinished step of every unfinished session,
+     * in sequence order. Never a step of a finished session, never a completed step.
+     */
+    List<LogEntry> unfinishedSteps() throws WriteAheadLogException;
+
+    /**
+     * Closes the log: later calls throw. Only the log's owner calls this (a DS component closes
+     * itself on deactivation); a consumer of the service never does.
+     */
+    void close() throws WriteAheadLogException;
+}
