@@ -1,0 +1,59 @@
+package streamline.api.flow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class ValuesTest {
+
+    @Test
+    void copiesDeeplyAndKeepsOrder() {
+        List<Object> list = new ArrayList<>(List.of(1, "two"));
+        Map<String, Object> inner = new HashMap<>(Map.of("list", list));
+        Map<String, Object> source = new LinkedHashMap<>();
+        source.put("z", "last?");
+        source.put("a", inner);
+        source.put("n", new BigDecimal("1.50"));
+        Map<String, Object> copy = Values.immutableMap(source, "test");
+        list.add("three");
+        inner.put("x", true);
+        source.put("b", 1L);
+        assertEquals(List.of("z", "a", "n"), List.copyOf(copy.keySet()));
+        assertEquals(Map.of("list", List.of(1, "two")), copy.get("a"));
+        assertThrows(UnsupportedOperationException.class, () -> copy.put("q", 1));
+        @SuppressWarnings("unchecked")
+        List<Object> copiedList = (List<Object>) ((Map<String, Object>) copy.get("a")).get("list");
+        assertThrows(UnsupportedOperationException.class, () -> copiedList.add(3));
+    }
+
+    @Test
+    void namesThePathOfABadValue() {
+        Map<String, Object> source = Map.of("outer", Map.of("items", List.of("ok", new Object())));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.immutableMap(source, "config of X"));
+        assertTrue(e.getMessage().startsWith("config of X: 'outer.items[1]' has the unsupported type java.lang.Object"), e.getMessage());
+        Map<String, Object> withNull = new HashMap<>();
+        withNull.put("k", null);
+        assertEquals("metadata: 'k' is null",
+                assertThrows(IllegalArgumentException.class, () -> Values.immutableMap(withNull, "metadata")).getMessage());
+    }
+
+    @Test
+    void logLevelsParseTheFlowFileSpellings() {
+        assertEquals(LogLevel.WARN, LogLevel.parse("warning"));
+        assertEquals(LogLevel.WARN, LogLevel.parse(" WARN "));
+        assertEquals(LogLevel.TRACE, LogLevel.parse("trace"));
+        assertEquals("error", LogLevel.ERROR.text());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LogLevel.parse("verbose"));
+        assertTrue(e.getMessage().contains("'verbose'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LogLevel.parse(null));
+    }
+}
