@@ -50,6 +50,14 @@ public class BundlesIT extends StreamlineTestSupport {
     }
 
     @Test
+    public void log4jRunsOnItsCoreImplementation() {
+        assertEquals(Bundle.ACTIVE, bundle("org.apache.logging.log4j.core").getState());
+        // without log4j-core bound, the API falls back to its SimpleLoggerContext (STACK.md trap 10)
+        String context = org.apache.logging.log4j.LogManager.getContext(false).getClass().getName();
+        assertTrue(context, context.startsWith("org.apache.logging.log4j.core."));
+    }
+
+    @Test
     public void onlyTheApiExportsPackagesEachWithItsVersion() {
         Map<String, String> exports = new TreeMap<>();
         for (String name : BUNDLES) {
