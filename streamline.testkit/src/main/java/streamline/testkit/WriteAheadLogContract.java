@@ -1,0 +1,212 @@
+package streamline.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * What every {@link WriteAheadLog} must do. An implementation's test extends this class and says how
+ * to open a log on fresh storage and how to open it again on the same storage (a restart).
+ */
+public abstract class WriteAheadLogContract {
+
+    protected WriteAheadLog log;
+
+    /** Opens a log on empty storage; called before each test. */
+    protected abstract WriteAheadLog openOnNewStorage() throws Exception;
+
+    /** Opens a log again on the storage of the last one, which the caller closed (a restart). */
+    protected abstract WriteAheadLog reopen() throws Exception;
+
+    @BeforeEach
+    void openLog() throws Exception {
+        log = openOnNewStorage();
+    }
+
+    @AfterEach
+    void closeLog() throws Exception {
+        if (log != null) {
+            log.close();
+        }
+    }
+
+    protected final WriteAheadLog restart() throws Exception {
+        log.close();
+        log = reopen();
+        return log;
+    }
+
+    /** A step entry with metadata of every supported kind. */
+    public static LogEntry started(UUID session, UUID flow, UUID step, int attempt, List<UUID> completed) {
+        return LogEntry.stepStarted(session, flow, step, "P" + step.toString().substring(0, 4), "content-" + step,
+                Map.of("text", "héllo wörld", "int", 42, "long", 1L << 40, "double", 2.5, "flag", true,
+                        "big", new BigInteger("123456789012345678901234567890"), "dec", new BigDecimal("-1.250"),
+                        "list", List.of(1, "two", Map.of("three", 3)), "WriteFile.OutputPath", "/out/x"),
+                "mark-" + session, attempt, completed);
+    }
+
+    public static LogEntry completed(UUID session, UUID flow, UUID step) {
+        return LogEntry.stepCompleted(session, flow, step, "P", "out-" + step, Map.of("done", true), "mark-" + session, 0);
+    }
+
+    private static List<LogEntry> withoutSequences(List<LogEntry> entries) {
+        return entries.stream().map(e -> e.withSequence(0)).toList();
+    }
+
+    @Test
+    void appendsGetIncreasingSequencesAndReadBackEqual() throws Exception {
+        UUID session = UUID.randomUUID();
+        UUID flow = UUID.randomUUID();
+        UUID a = UUID.randomUUID();
+        List<LogEntry> written = List.of(started(session, flow, a, 0, List.of()), completed(session, flow, a),
+                LogEntry.sessionFinished(session, flow, "mark", "it failed"));
+        long previous = 0;
+        for (LogEntry e : written) {
+            long sequence = log.append(e);
+            assertTrue(sequence > previous, sequence + " after " + previous);
+            previous = sequence;
+        }
+        List<LogEntry> read = log.entries();
+        assertEquals(written, withoutSequences(read));
+        assertEquals(previous, read.get(read.size() - 1).sequence());
+    }
+
+    @Test
+    void everyUnfinishedStepOfEveryBranchIsReported() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID session = UUID.randomUUID();
+        UUID root = UUID.randomUUID();
+        UUID left = UUID.randomUUID();
+        UUID right = UUID.randomUUID();
+        log.append(started(session, flow, root, 0, List.of()));
+        log.append(completed(session, flow, root));
+        LogEntry leftStart = started(session, flow, left, 0, List.of(root));
+        LogEntry rightStart = started(session, flow, right, 0, List.of(root));
+        log.appendAll(List.of(leftStart, rightStart));
+        // two parallel branches: the Go log kept one entry per session and lost one of them
+        assertEquals(List.of(leftStart, rightStart), withoutSequences(log.unfinishedSteps()));
+        log.append(completed(session, flow, left));
+        assertEquals(List.of(rightStart), withoutSequences(log.unfinishedSteps()));
+    }
+
+    @Test
+    void aRetryReplacesTheEarlierAttempt() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID session = UUID.randomUUID();
+        UUID step = UUID.randomUUID();
+        log.append(started(session, flow, step, 0, List.of()));
+        LogEntry retry = started(session, flow, step, 1, List.of());
+        log.append(retry);
+        assertEquals(List.of(retry), withoutSequences(log.unfinishedSteps()));
+        assertEquals(1, log.unfinishedSteps().get(0).attempt());
+    }
+
+    @Test
+    void finishedSessionsAreNeverUnfinishedNorLive() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID done = UUID.randomUUID();
+        UUID open = UUID.randomUUID();
+        UUID step = UUID.randomUUID();
+        log.append(started(done, flow, step, 0, List.of()));
+        log.append(started(open, flow, step, 0, List.of()));
+        log.recordSessionFinished(done, flow, "mark", "");
+        assertEquals(Set.of(open), sessions(log.unfinishedSteps()));
+        assertEquals(Set.of(open), sessions(log.liveEntries()));
+        restart();
+        assertEquals(Set.of(open), sessions(log.unfinishedSteps()));
+        assertEquals(Set.of(open), sessions(log.liveEntries()));
+    }
+
+    private static Set<UUID> sessions(List<LogEntry> entries) {
+        Set<UUID> sessions = new HashSet<>();
+        entries.forEach(e -> sessions.add(e.sessionId()));
+        return sessions;
+    }
+
+    @Test
+    void everythingAcknowledgedSurvivesARestart() throws Exception {
+        UUID flow = UUID.randomUUID();
+        List<LogEntry> unfinished = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            UUID session = UUID.randomUUID();
+            UUID step = UUID.randomUUID();
+            LogEntry start = started(session, flow, step, 0, List.of());
+            log.append(start);
+            if (i % 3 == 0) {
+                log.append(completed(session, flow, step));
+                log.recordSessionFinished(session, flow, "", "");
+            } else {
+                unfinished.add(start);
+            }
+        }
+        List<LogEntry> before = log.unfinishedSteps();
+        assertEquals(unfinished, withoutSequences(before));
+        restart();
+        assertEquals(before, log.unfinishedSteps());
+        long next = log.append(started(UUID.randomUUID(), flow, UUID.randomUUID(), 0, List.of()));
+        assertTrue(next > before.get(before.size() - 1).sequence(), "sequences go on increasing after a restart");
+    }
+
+    @Test
+    void concurrentAppendersGetDistinctSequencesAndLoseNothing() throws Exception {
+        int threads = 8;
+        int perThread = 200;
+        UUID flow = UUID.randomUUID();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Long> sequences = Collections.synchronizedList(new ArrayList<>());
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                work.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        sequences.add(log.append(started(UUID.randomUUID(), flow, UUID.randomUUID(), 0, List.of())));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(threads * perThread, new HashSet<>(sequences).size());
+        assertEquals(threads * perThread, log.unfinishedSteps().size());
+        restart();
+        assertEquals(threads * perThread, log.unfinishedSteps().size());
+        Set<Long> recovered = new HashSet<>();
+        log.unfinishedSteps().forEach(e -> recovered.add(e.sequence()));
+        assertEquals(new HashSet<>(sequences), recovered);
+    }
+
+    @Test
+    void aClosedLogRefusesAppends() throws Exception {
+        log.close();
+        WriteAheadLog closed = log;
+        log = null;
+        assertThrows(WriteAheadLogException.class,
+                () -> closed.append(started(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), 0, List.of())));
+        log = reopen();
+    }
+}

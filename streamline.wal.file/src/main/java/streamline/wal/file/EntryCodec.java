@@ -1,0 +1,330 @@
+package streamline.wal.file;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import streamline.api.wal.LogEntry;
+
+/**
+ * The binary form of a {@link LogEntry} inside a record. The kind and the session id come first,
+ * at fixed offsets, so recovery can index a record without decoding the rest.
+ *
+ * <pre>
+ * kind:u8 session:16 flow:16 hasProcessor:u8 [processor:16] processorName:str contentId:str
+ * triggerMark:str error:str attempt:varint completedCount:varint completed:16* metadata:map
+ * str = varint length + UTF-8; values are tagged (see TAG_*)
+ * </pre>
+ */
+final class EntryCodec {
+
+    static final int KIND_OFFSET = 0;
+    static final int SESSION_OFFSET = 1;
+
+    private static final LogEntry.Kind[] KINDS = LogEntry.Kind.values();
+
+    private static final byte TAG_MAP = 0;
+    private static final byte TAG_LIST = 1;
+    private static final byte TAG_STRING = 2;
+    private static final byte TAG_TRUE = 3;
+    private static final byte TAG_FALSE = 4;
+    private static final byte TAG_INT = 5;
+    private static final byte TAG_LONG = 6;
+    private static final byte TAG_DOUBLE = 7;
+    private static final byte TAG_BIG_INTEGER = 8;
+    private static final byte TAG_BIG_DECIMAL = 9;
+
+    private EntryCodec() {
+    }
+
+    static byte[] encode(LogEntry entry) {
+        Output out = new Output(256);
+        out.u8(entry.kind().ordinal());
+        out.uuid(entry.sessionId());
+        out.uuid(entry.flowId());
+        if (entry.processorId() == null) {
+            out.u8(0);
+        } else {
+            out.u8(1);
+            out.uuid(entry.processorId());
+        }
+        out.string(entry.processorName());
+        out.string(entry.contentId());
+        out.string(entry.triggerMark());
+        out.string(entry.error());
+        out.varint(entry.attempt());
+        out.varint(entry.completedSteps().size());
+        for (UUID step : entry.completedSteps()) {
+            out.uuid(step);
+        }
+        out.map(entry.metadata());
+        return out.toByteArray();
+    }
+
+    static LogEntry.Kind kind(ByteBuffer payload) {
+        return kindOf(payload.get(payload.position() + KIND_OFFSET));
+    }
+
+    static UUID sessionId(ByteBuffer payload) {
+        int at = payload.position() + SESSION_OFFSET;
+        return new UUID(payload.getLong(at), payload.getLong(at + 8));
+    }
+
+    /**
+     * Decodes a payload whose checksum already matched.
+     *
+     * @throws IllegalArgumentException if the bytes are not an entry of this format
+     */
+    static LogEntry decode(long sequence, ByteBuffer payload) {
+        try {
+            ByteBuffer in = payload.slice();
+            LogEntry.Kind kind = kindOf(in.get());
+            UUID session = uuid(in);
+            UUID flow = uuid(in);
+            UUID processor = in.get() == 0 ? null : uuid(in);
+            String processorName = string(in);
+            String contentId = string(in);
+            String triggerMark = string(in);
+            String error = string(in);
+            int attempt = varint(in);
+            int completedCount = varint(in);
+            List<UUID> completed = new ArrayList<>(completedCount);
+            for (int i = 0; i < completedCount; i++) {
+                completed.add(uuid(in));
+            }
+            Map<String, Object> metadata = map(in);
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException(in.remaining() + " bytes left after the entry");
+            }
+            return new LogEntry(sequence, kind, session, flow, processor, processorName, contentId, metadata,
+                    triggerMark, attempt, completed, error);
+        } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("entry " + sequence + " is cut short", e);
+        }
+    }
+
+    private static LogEntry.Kind kindOf(byte ordinal) {
+        if (ordinal < 0 || ordinal >= KINDS.length) {
+            throw new IllegalArgumentException("unknown entry kind " + ordinal);
+        }
+        return KINDS[ordinal];
+    }
+
+    private static UUID uuid(ByteBuffer in) {
+        return new UUID(in.getLong(), in.getLong());
+    }
+
+    private static int varint(ByteBuffer in) {
+        long value = varlong(in);
+        if (value < 0 || value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("count " + value + " out of range");
+        }
+        return (int) value;
+    }
+
+    private static long varlong(ByteBuffer in) {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte b = in.get();
+            value |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("varint longer than 10 bytes");
+    }
+
+    private static String string(ByteBuffer in) {
+        int length = varint(in);
+        if (length > in.remaining()) {
+            throw new IllegalArgumentException("string of " + length + " bytes, only " + in.remaining() + " left");
+        }
+        String s = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return s;
+    }
+
+    private static byte[] bytes(ByteBuffer in) {
+        int length = varint(in);
+        if (length > in.remaining()) {
+            throw new IllegalArgumentException("value of " + length + " bytes, only " + in.remaining() + " left");
+        }
+        byte[] bytes = new byte[length];
+        in.get(bytes);
+        return bytes;
+    }
+
+    private static Map<String, Object> map(ByteBuffer in) {
+        int size = varint(in);
+        if (size == 0) {
+            return Map.of();
+        }
+        Map<String, Object> map = new LinkedHashMap<>(Math.max(4, size * 4 / 3 + 1));
+        for (int i = 0; i < size; i++) {
+            String key = string(in);
+            map.put(key, value(in));
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    private static Object value(ByteBuffer in) {
+        byte tag = in.get();
+        switch (tag) {
+            case TAG_MAP:
+                return map(in);
+            case TAG_LIST: {
+                int size = varint(in);
+                List<Object> list = new ArrayList<>(Math.min(size, in.remaining()));
+                for (int i = 0; i < size; i++) {
+                    list.add(value(in));
+                }
+                return Collections.unmodifiableList(list);
+            }
+            case TAG_STRING:
+                return string(in);
+            case TAG_TRUE:
+                return Boolean.TRUE;
+            case TAG_FALSE:
+                return Boolean.FALSE;
+            case TAG_INT:
+                return (int) unzigzag(varlong(in));
+            case TAG_LONG:
+                return unzigzag(varlong(in));
+            case TAG_DOUBLE:
+                return in.getDouble();
+            case TAG_BIG_INTEGER:
+                return new BigInteger(bytes(in));
+            case TAG_BIG_DECIMAL: {
+                int scale = (int) unzigzag(varlong(in));
+                return new BigDecimal(new BigInteger(bytes(in)), scale);
+            }
+            default:
+                throw new IllegalArgumentException("unknown value tag " + tag);
+        }
+    }
+
+    private static long unzigzag(long v) {
+        return (v >>> 1) ^ -(v & 1);
+    }
+
+    /** A growable byte array writer; cheaper than DataOutputStream for small records. */
+    static final class Output {
+        private byte[] buffer;
+        private int size;
+
+        Output(int capacity) {
+            buffer = new byte[capacity];
+        }
+
+        private void ensure(int more) {
+            if (size + more > buffer.length) {
+                buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, size + more));
+            }
+        }
+
+        void u8(int value) {
+            ensure(1);
+            buffer[size++] = (byte) value;
+        }
+
+        void raw(byte[] bytes) {
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, buffer, size, bytes.length);
+            size += bytes.length;
+        }
+
+        void longValue(long value) {
+            ensure(8);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                buffer[size++] = (byte) (value >>> shift);
+            }
+        }
+
+        void uuid(UUID id) {
+            longValue(id.getMostSignificantBits());
+            longValue(id.getLeastSignificantBits());
+        }
+
+        void varint(long value) {
+            ensure(10);
+            while ((value & ~0x7FL) != 0) {
+                buffer[size++] = (byte) ((value & 0x7F) | 0x80);
+                value >>>= 7;
+            }
+            buffer[size++] = (byte) value;
+        }
+
+        void string(String s) {
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            varint(bytes.length);
+            raw(bytes);
+        }
+
+        void map(Map<String, Object> map) {
+            varint(map.size());
+            for (Map.Entry<String, Object> e : map.entrySet()) {
+                string(e.getKey());
+                value(e.getValue());
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        void value(Object value) {
+            if (value instanceof String s) {
+                u8(TAG_STRING);
+                string(s);
+            } else if (value instanceof Boolean b) {
+                u8(b ? TAG_TRUE : TAG_FALSE);
+            } else if (value instanceof Integer i) {
+                u8(TAG_INT);
+                varint(zigzag(i));
+            } else if (value instanceof Long l) {
+                u8(TAG_LONG);
+                varint(zigzag(l));
+            } else if (value instanceof Double d) {
+                u8(TAG_DOUBLE);
+                longValue(Double.doubleToRawLongBits(d));
+            } else if (value instanceof BigInteger b) {
+                u8(TAG_BIG_INTEGER);
+                byte[] bytes = b.toByteArray();
+                varint(bytes.length);
+                raw(bytes);
+            } else if (value instanceof BigDecimal d) {
+                u8(TAG_BIG_DECIMAL);
+                varint(zigzag(d.scale()));
+                byte[] bytes = d.unscaledValue().toByteArray();
+                varint(bytes.length);
+                raw(bytes);
+            } else if (value instanceof Map<?, ?> m) {
+                u8(TAG_MAP);
+                map((Map<String, Object>) m);
+            } else if (value instanceof List<?> list) {
+                u8(TAG_LIST);
+                varint(list.size());
+                for (Object element : list) {
+                    value(element);
+                }
+            } else {
+                // LogEntry's constructor admits only the types above
+                throw new IllegalStateException("unsupported metadata value " + value.getClass().getName());
+            }
+        }
+
+        private static long zigzag(long v) {
+            return (v << 1) ^ (v >> 63);
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(buffer, size);
+        }
+    }
+}

@@ -1,0 +1,373 @@
+package streamline.wal.file;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static streamline.testkit.WriteAheadLogContract.completed;
+import static streamline.testkit.WriteAheadLogContract.started;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLogException;
+
+class FileWriteAheadLogTest {
+
+    @TempDir
+    Path directory;
+
+    private final UUID flow = UUID.randomUUID();
+
+    private LogEntry anyStart() {
+        return started(UUID.randomUUID(), flow, UUID.randomUUID(), 0, List.of(UUID.randomUUID(), UUID.randomUUID()));
+    }
+
+    private WalOptions unsynced() {
+        return WalOptions.defaults(directory).withSync(SyncPolicy.NEVER).withCheckpoints(0, Duration.ZERO);
+    }
+
+    private List<Path> files(String prefix) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> f.getFileName().toString().startsWith(prefix)).sorted().toList();
+        }
+    }
+
+    private static List<LogEntry> plain(List<LogEntry> entries) {
+        return entries.stream().map(e -> e.withSequence(0)).toList();
+    }
+
+    @Test
+    void codecRoundTripsEveryField() {
+        LogEntry entry = started(UUID.randomUUID(), flow, UUID.randomUUID(), 3, List.of(UUID.randomUUID()));
+        assertEquals(entry.withSequence(9), EntryCodec.decode(9, ByteBuffer.wrap(EntryCodec.encode(entry))));
+        LogEntry finish = LogEntry.sessionFinished(UUID.randomUUID(), flow, "m", "boom");
+        ByteBuffer encoded = ByteBuffer.wrap(EntryCodec.encode(finish));
+        assertEquals(LogEntry.Kind.SESSION_FINISHED, EntryCodec.kind(encoded));
+        assertEquals(finish.sessionId(), EntryCodec.sessionId(encoded));
+        assertEquals(finish.withSequence(1), EntryCodec.decode(1, encoded));
+        byte[] cut = java.util.Arrays.copyOf(EntryCodec.encode(entry), 40);
+        assertThrows(IllegalArgumentException.class, () -> EntryCodec.decode(1, ByteBuffer.wrap(cut)));
+    }
+
+    @Test
+    void filesStartWithAVersionedHeader() throws Exception {
+        try (FileWriteAheadLog log = open(unsynced())) {
+            log.append(anyStart());
+        }
+        Path segment = files("segment-").get(0);
+        try (FileChannel channel = FileChannel.open(segment)) {
+            WalFiles.Header header = WalFiles.readHeader(channel, segment, WalFiles.SEGMENT_MAGIC);
+            assertEquals(WalFiles.FORMAT_VERSION, header.version());
+            assertEquals(1, header.number());
+        }
+        byte[] original = Files.readAllBytes(segment);
+        // a well-formed header of a future format version: refuse to start, touch nothing
+        ByteBuffer future = ByteBuffer.allocate(WalFiles.FILE_HEADER_SIZE).putInt(WalFiles.SEGMENT_MAGIC).putInt(99)
+                .putLong(1).putLong(0);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(future.array(), 0, WalFiles.FILE_HEADER_SIZE - 4);
+        future.putInt((int) crc.getValue());
+        byte[] changed = original.clone();
+        System.arraycopy(future.array(), 0, changed, 0, WalFiles.FILE_HEADER_SIZE);
+        Files.write(segment, changed);
+        WriteAheadLogException e = assertThrows(WriteAheadLogException.class, () -> open(unsynced()));
+        assertTrue(e.getMessage().contains("format version 99"), e.getMessage());
+        assertTrue(Files.exists(segment), "the newer file is left in place");
+
+        // a corrupt header: the whole file goes to quarantine and the log starts
+        changed[2] ^= 1;
+        Files.write(segment, changed);
+        try (FileWriteAheadLog log = open(unsynced())) {
+            assertEquals(List.of(), log.entries());
+            assertTrue(log.recoveryEvents().get(0).action().startsWith("moved whole file to quarantine"));
+        }
+        assertTrue(Files.exists(directory.resolve("quarantine").resolve(segment.getFileName())));
+    }
+
+    private FileWriteAheadLog open(WalOptions options) throws WriteAheadLogException {
+        return new FileWriteAheadLog(options);
+    }
+
+    @Test
+    void aTornTailIsCutOffAtEveryByteOfTheLastRecord() throws Exception {
+        List<LogEntry> written = new ArrayList<>();
+        try (FileWriteAheadLog log = open(unsynced())) {
+            for (int i = 0; i < 5; i++) {
+                LogEntry e = anyStart();
+                log.append(e);
+                written.add(e);
+            }
+        }
+        Path segment = files("segment-").get(0);
+        byte[] full = Files.readAllBytes(segment);
+        int lastRecord = WalFiles.RECORD_HEADER_SIZE + EntryCodec.encode(written.get(4)).length;
+        int lastStart = full.length - lastRecord;
+        for (int cut = lastStart + 1; cut < full.length; cut++) {
+            Files.write(segment, java.util.Arrays.copyOf(full, cut));
+            try (FileWriteAheadLog log = open(unsynced())) {
+                assertEquals(written.subList(0, 4), plain(log.entries()), "cut at " + cut);
+                List<FileWriteAheadLog.RecoveryEvent> events = log.recoveryEvents();
+                assertEquals(1, events.size(), "cut at " + cut + ": " + events);
+                assertEquals("cut off torn tail", events.get(0).action());
+                assertEquals(lastStart, events.get(0).offset());
+                assertEquals(cut - lastStart, events.get(0).bytes());
+            }
+            assertEquals(lastStart, Files.size(segment), "the torn bytes are gone");
+            files("segment-").stream().filter(f -> !f.equals(segment)).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    @Test
+    void zerosAfterTheLastRecordAreATornTail() throws Exception {
+        try (FileWriteAheadLog log = open(unsynced())) {
+            log.append(anyStart());
+        }
+        Path segment = files("segment-").get(0);
+        long size = Files.size(segment);
+        Files.write(segment, new byte[4096], StandardOpenOption.APPEND);
+        try (FileWriteAheadLog log = open(unsynced())) {
+            assertEquals(1, log.entries().size());
+            assertEquals("cut off torn tail", log.recoveryEvents().get(0).action());
+        }
+        assertEquals(size, Files.size(segment));
+    }
+
+    @Test
+    void corruptionInTheMiddleIsQuarantinedAndRecoveryGoesOn() throws Exception {
+        List<LogEntry> first = new ArrayList<>();
+        List<LogEntry> second = new ArrayList<>();
+        try (FileWriteAheadLog log = open(unsynced().withSegmentBytes(4096))) {
+            while (files("segment-").size() < 2 || second.size() < 3) {
+                LogEntry e = anyStart();
+                log.append(e);
+                (files("segment-").size() < 2 ? first : second).add(e);
+            }
+        }
+        Path damaged = files("segment-").get(0);
+        byte[] bytes = Files.readAllBytes(damaged);
+        int recordSize = WalFiles.RECORD_HEADER_SIZE + EntryCodec.encode(first.get(0)).length;
+        int thirdRecord = WalFiles.FILE_HEADER_SIZE + 2 * recordSize;
+        bytes[thirdRecord + 100] ^= 0x10; // one flipped bit inside the third record
+        Files.write(damaged, bytes);
+        try (FileWriteAheadLog log = open(unsynced())) {
+            List<LogEntry> recovered = plain(log.entries());
+            List<LogEntry> expected = new ArrayList<>(first.subList(0, 2));
+            expected.addAll(second);
+            assertEquals(expected, recovered, "the records before the damage and every later segment");
+            FileWriteAheadLog.RecoveryEvent event = log.recoveryEvents().get(0);
+            assertTrue(event.action().startsWith("moved to quarantine"), event.toString());
+            assertEquals(thirdRecord, event.offset());
+            assertTrue(event.reason().contains("checksum mismatch"), event.reason());
+        }
+        Path quarantined = directory.resolve("quarantine").resolve(damaged.getFileName() + "-at-" + thirdRecord + ".bin");
+        assertEquals(bytes.length - thirdRecord, Files.size(quarantined), "the rest of the segment is kept aside, not lost");
+    }
+
+    @Test
+    void aSecondLogOnTheSameDirectoryIsRefused() throws Exception {
+        try (FileWriteAheadLog log = open(unsynced())) {
+            WriteAheadLogException e = assertThrows(WriteAheadLogException.class, () -> open(unsynced()));
+            assertTrue(e.getMessage().contains("in use by another log"), e.getMessage());
+            log.append(anyStart());
+        }
+        try (FileWriteAheadLog log = open(unsynced())) {
+            assertEquals(1, log.entries().size());
+        }
+    }
+
+    @Test
+    void concurrentDurableAppendersShareForces() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        int threads = 16;
+        int perThread = 100;
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            int forcesBefore = disk.forces;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> work = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    work.add(pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            log.append(anyStart());
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : work) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            int forces = disk.forces - forcesBefore;
+            assertTrue(forces > 0, "durable appends were forced");
+            assertTrue(forces < threads * perThread / 2, forces + " forces for " + threads * perThread + " appends: no group commit");
+        }
+    }
+
+    @Test
+    void aSingleDurableAppendIsForcedOnce() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            int before = disk.forces;
+            log.append(anyStart());
+            assertEquals(1, disk.forces - before);
+        }
+    }
+
+    @Test
+    void aFullDiskFailsTheAppendAndLeavesTheLogConsistent() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        List<LogEntry> acknowledged = new ArrayList<>();
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            for (int i = 0; i < 3; i++) {
+                LogEntry e = anyStart();
+                log.append(e);
+                acknowledged.add(e);
+            }
+            disk.bytesLeft = 100; // the next record is larger
+            WriteAheadLogException e = assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
+            assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+            assertTrue(e.getMessage().contains("segment-"), "names the file: " + e.getMessage());
+            disk.bytesLeft = Long.MAX_VALUE; // space freed
+            LogEntry later = anyStart();
+            log.append(later);
+            acknowledged.add(later);
+            assertEquals(acknowledged, plain(log.entries()));
+        }
+        try (FileWriteAheadLog log = open(WalOptions.defaults(directory))) {
+            assertEquals(acknowledged, plain(log.entries()));
+            assertEquals(List.of(), log.recoveryEvents(), "the half record was truncated away");
+        }
+    }
+
+    @Test
+    void whenTruncationFailsTooTheLogMovesToANewSegment() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        List<LogEntry> acknowledged = new ArrayList<>();
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            LogEntry first = anyStart();
+            log.append(first);
+            acknowledged.add(first);
+            disk.bytesLeft = 100;
+            disk.failTruncate = true;
+            assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
+            disk.bytesLeft = Long.MAX_VALUE;
+            LogEntry later = anyStart();
+            log.append(later);
+            acknowledged.add(later);
+        }
+        try (FileWriteAheadLog log = open(WalOptions.defaults(directory))) {
+            assertEquals(acknowledged, plain(log.entries()), "nothing acknowledged lost, nothing half-written surfaces");
+            assertEquals(1, log.recoveryEvents().size());
+            assertEquals("cut off torn tail", log.recoveryEvents().get(0).action());
+        }
+    }
+
+    @Test
+    void aFailedForceStopsTheLogFromAcknowledgingAnything() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            log.append(anyStart());
+            disk.failForce = true;
+            WriteAheadLogException e = assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
+            assertTrue(e.getMessage().contains("fsync"), e.getMessage());
+            disk.failForce = false;
+            WriteAheadLogException later = assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
+            assertTrue(later.getMessage().contains("failed earlier"), later.getMessage());
+        }
+    }
+
+    @Test
+    void checkpointsKeepEveryLiveRecordAndDropTheRest() throws Exception {
+        Set<UUID> open = Collections.synchronizedSet(new HashSet<>());
+        WalOptions options = WalOptions.defaults(directory).withSegmentBytes(64 * 1024).withCheckpoints(0, Duration.ZERO);
+        try (FileWriteAheadLog log = open(options)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                work.add(pool.submit(() -> {
+                    int i = 0;
+                    while (!stop.get() || i < 200) {
+                        UUID session = UUID.randomUUID();
+                        UUID step = UUID.randomUUID();
+                        log.append(started(session, flow, step, 0, List.of()));
+                        if ((i + thread) % 4 == 0) {
+                            open.add(session);
+                        } else {
+                            log.append(completed(session, flow, step));
+                            log.recordSessionFinished(session, flow, "", "");
+                        }
+                        i++;
+                    }
+                    return null;
+                }));
+            }
+            for (int c = 0; c < 5; c++) {
+                log.checkpoint();
+            }
+            stop.set(true);
+            for (Future<?> f : work) {
+                f.get();
+            }
+            pool.shutdownNow();
+            log.checkpoint();
+            assertEquals(open, sessionsOf(log.unfinishedSteps()));
+            assertEquals(1, files("snapshot-").size(), "one snapshot after checkpoints");
+            assertEquals(1, files("segment-").size(), "every segment before the last checkpoint is deleted");
+        }
+        try (FileWriteAheadLog log = open(options)) {
+            assertEquals(open, sessionsOf(log.unfinishedSteps()));
+            assertEquals(open.size(), log.liveEntries().size(), "only the live records were kept");
+            assertEquals(List.of(), log.recoveryEvents());
+        }
+    }
+
+    @Test
+    void checkpointsStartBySize() throws Exception {
+        WalOptions options = WalOptions.defaults(directory).withSync(SyncPolicy.NEVER).withSegmentBytes(16 * 1024)
+                .withCheckpoints(32 * 1024, Duration.ZERO);
+        try (FileWriteAheadLog log = open(options)) {
+            for (int i = 0; i < 400; i++) {
+                UUID session = UUID.randomUUID();
+                log.append(started(session, flow, UUID.randomUUID(), 0, List.of()));
+                log.recordSessionFinished(session, flow, "", "");
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (files("snapshot-").isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertFalse(files("snapshot-").isEmpty(), "a checkpoint ran once enough was appended");
+            assertTrue(files("segment-").size() < 10, "old segments were deleted: " + files("segment-"));
+        }
+    }
+
+    private static Set<UUID> sessionsOf(List<LogEntry> entries) {
+        Set<UUID> sessions = new HashSet<>();
+        entries.forEach(e -> sessions.add(e.sessionId()));
+        return sessions;
+    }
+}
