@@ -29,13 +29,15 @@ import org.osgi.service.metatype.ObjectClassDefinition;
 
 import streamline.api.flow.FlowManager;
 import streamline.api.track.BranchTracker;
+import streamline.api.wal.WriteAheadLog;
 
 /** Every bundle resolves and starts, its components activate, and only the API is exported. */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class BundlesIT extends StreamlineTestSupport {
 
-    private static final List<String> BUNDLES = List.of("streamline.api", "streamline.tracker", "streamline.flow.memory");
+    private static final List<String> BUNDLES = List.of("streamline.api", "streamline.tracker", "streamline.flow.memory",
+            "streamline.wal.file");
 
     private Bundle bundle(String symbolicName) {
         return Arrays.stream(context.getBundles()).filter(b -> b.getSymbolicName().equals(symbolicName))
@@ -79,7 +81,8 @@ public class BundlesIT extends StreamlineTestSupport {
         awaitService(BranchTracker.class, null);
         ServiceComponentRuntime scr = awaitService(ServiceComponentRuntime.class, null);
         List<String> components = new ArrayList<>();
-        for (String name : List.of("streamline.tracker", "streamline.flow.memory")) {
+        awaitService(WriteAheadLog.class, null);
+        for (String name : List.of("streamline.tracker", "streamline.flow.memory", "streamline.wal.file")) {
             for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(bundle(name))) {
                 components.add(description.name);
                 for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
@@ -88,7 +91,8 @@ public class BundlesIT extends StreamlineTestSupport {
                 assertFalse(description.name + " has a configuration", scr.getComponentConfigurationDTOs(description).isEmpty());
             }
         }
-        assertEquals(List.of("streamline.tracker.InMemoryBranchTracker", "streamline.flow.memory.InMemoryFlowManager"), components);
+        assertEquals(List.of("streamline.tracker.InMemoryBranchTracker", "streamline.flow.memory.InMemoryFlowManager",
+                "streamline.wal.file.FileWalComponent"), components);
     }
 
     @Test
@@ -98,20 +102,33 @@ public class BundlesIT extends StreamlineTestSupport {
         assertEquals("memory", flowManager.getProperty(FlowManager.TYPE_PROPERTY));
         assertEquals(Integer.valueOf(0), flowManager.getProperty("service.ranking"));
         assertNotNull(context.getServiceReference(BranchTracker.class));
+        awaitService(WriteAheadLog.class, null);
+        ServiceReference<WriteAheadLog> wal = context.getServiceReference(WriteAheadLog.class);
+        assertEquals("file", wal.getProperty(WriteAheadLog.TYPE_PROPERTY));
+        assertEquals(Integer.valueOf(20), wal.getProperty("service.ranking"));
     }
 
     @Test
-    public void theMemoryStoreDescribesItsConfiguration() {
+    public void everyConfigurationIsDescribedWithItsDefaults() {
+        Map<String, String> memory = describedDefaults("streamline.flow.memory", "streamline.flow.memory");
+        assertEquals(Map.of("service.ranking", "0", "streamline.flow.type", "memory"), memory);
+        Map<String, String> wal = describedDefaults("streamline.wal.file", "streamline.wal.file");
+        assertEquals(Map.of("directory", "data/wal", "sync", "always", "sync.interval.ms", "100",
+                "segment.bytes", "67108864", "checkpoint.bytes", "268435456", "checkpoint.interval.seconds", "60",
+                "service.ranking", "20", "streamline.wal.type", "file"), wal);
+    }
+
+    /** The defaults of a PID's metatype, checking that every attribute has a description. */
+    private Map<String, String> describedDefaults(String bundle, String pid) {
         MetaTypeService metatype = awaitService(MetaTypeService.class, null);
-        ObjectClassDefinition ocd = metatype.getMetaTypeInformation(bundle("streamline.flow.memory"))
-                .getObjectClassDefinition("streamline.flow.memory", null);
-        assertNotNull("no metatype for streamline.flow.memory", ocd);
+        ObjectClassDefinition ocd = metatype.getMetaTypeInformation(bundle(bundle)).getObjectClassDefinition(pid, null);
+        assertNotNull("no metatype for " + pid, ocd);
         Map<String, String> defaults = new TreeMap<>();
         for (AttributeDefinition attribute : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
-            assertFalse(attribute.getID() + " has no description", attribute.getDescription() == null || attribute.getDescription().isBlank());
+            assertFalse(pid + " " + attribute.getID() + " has no description",
+                    attribute.getDescription() == null || attribute.getDescription().isBlank());
             defaults.put(attribute.getID(), String.join(",", attribute.getDefaultValue()));
         }
-        assertEquals(Map.of("service.ranking", "0", "streamline.flow.type", "memory"), defaults);
-        assertTrue(metatype.getMetaTypeInformation(bundle("streamline.flow.memory")).getPids().length > 0);
+        return defaults;
     }
 }

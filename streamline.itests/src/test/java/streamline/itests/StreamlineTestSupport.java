@@ -14,6 +14,7 @@ import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 
 import java.io.File;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -55,6 +56,9 @@ public abstract class StreamlineTestSupport {
                 cleanCaches(true),
                 workingDirectory(System.getProperty("streamline.itests.work", "target/itest-work") + "/pax"),
                 frameworkProperty("org.osgi.framework.storage.clean").value("onFirstInit"),
+                // each framework gets a home of its own, for the files components keep (WAL, databases)
+                frameworkProperty("streamline.home").value(
+                        System.getProperty("streamline.itests.work", "target/itest-work") + "/home-" + UUID.randomUUID()),
                 systemProperty("pax.exam.logging").value("none"),
                 junitBundles(),
                 mavenBundle("org.slf4j", "slf4j-api").versionAsInProject(),
@@ -77,6 +81,7 @@ public abstract class StreamlineTestSupport {
                 projectBundle("streamline.api"),
                 projectBundle("streamline.tracker"),
                 projectBundle("streamline.flow.memory"),
+                projectBundle("streamline.wal.file"),
                 projectBundle("streamline.testkit"),
                 bundle(jarUrl(new File(System.getProperty("streamline.itests.jar")))));
     }
