@@ -25,7 +25,7 @@ import streamline.api.wal.LogEntry;
  * str = varint length + UTF-8; values are tagged (see TAG_*)
  * </pre>
  */
-final class EntryCodec {
+public final class EntryCodec {
 
     static final int KIND_OFFSET = 0;
     static final int SESSION_OFFSET = 1;
@@ -46,7 +46,8 @@ final class EntryCodec {
     private EntryCodec() {
     }
 
-    static byte[] encode(LogEntry entry) {
+    /** The bytes of an entry as this log stores them. */
+    public static byte[] encode(LogEntry entry) {
         Output out = new Output(256);
         out.u8(entry.kind().ordinal());
         out.uuid(entry.sessionId());
@@ -84,7 +85,7 @@ final class EntryCodec {
      *
      * @throws IllegalArgumentException if the bytes are not an entry of this format
      */
-    static LogEntry decode(long sequence, ByteBuffer payload) {
+    public static LogEntry decode(long sequence, ByteBuffer payload) {
         try {
             ByteBuffer in = payload.slice();
             LogEntry.Kind kind = kindOf(in.get());

@@ -60,7 +60,7 @@ import streamline.api.wal.WriteAheadLogException;
  * rest of a segment with corruption in the middle into {@code quarantine/}, reporting each.</li>
  * </ul>
  */
-final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
+public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     private static final Logger LOG = LogManager.getLogger(FileWriteAheadLog.class);
     /** Recovery findings and quarantined data: audit-worthy, under their own logger name. */
@@ -130,6 +130,13 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private long writtenTotal;
     private long bytesSinceCheckpoint;
     private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(64 * 1024);
+    /**
+     * Policies interval and never: appended records not yet handed to the OS. They go out when it
+     * fills, on the background tick, and before every roll, read, force and close.
+     */
+    private final ByteBuffer unflushed;
+    /** Where {@link #unflushed} starts in the current segment. */
+    private long flushedPosition;
 
     // group commit, guarded by syncMonitor
     private final Object syncMonitor = new Object();
@@ -154,10 +161,21 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         this(options, FileOpener.DEFAULT);
     }
 
+    /**
+     * Opens a log outside OSGi (embedded use, benchmarks) with the default settings of the
+     * {@code streamline.wal.file} configuration and the given sync policy.
+     *
+     * @param sync {@code always}, {@code interval} or {@code never}
+     */
+    public static FileWriteAheadLog open(Path directory, String sync) throws WriteAheadLogException {
+        return new FileWriteAheadLog(WalOptions.defaults(directory).withSync(SyncPolicy.parse(sync)));
+    }
+
     FileWriteAheadLog(WalOptions options, FileOpener opener) throws WriteAheadLogException {
         this.options = options;
         this.opener = opener;
         this.directory = options.directory().toAbsolutePath();
+        this.unflushed = options.sync() == SyncPolicy.ALWAYS ? null : ByteBuffer.allocateDirect(256 * 1024);
         try {
             Files.createDirectories(directory);
             lockChannel = FileChannel.open(directory.resolve("wal.lock"), CREATE, WRITE);
@@ -177,9 +195,11 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        long tick = options.syncInterval().toMillis();
         if (options.sync() == SyncPolicy.INTERVAL) {
-            long ms = options.syncInterval().toMillis();
-            background.scheduleWithFixedDelay(this::forceInBackground, ms, ms, TimeUnit.MILLISECONDS);
+            background.scheduleWithFixedDelay(this::forceInBackground, tick, tick, TimeUnit.MILLISECONDS);
+        } else if (options.sync() == SyncPolicy.NEVER) {
+            background.scheduleWithFixedDelay(this::flushInBackground, tick, tick, TimeUnit.MILLISECONDS);
         }
         if (!options.checkpointInterval().isZero()) {
             long ms = options.checkpointInterval().toMillis();
@@ -227,76 +247,193 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         return write(entries);
     }
 
-    private long write(List<LogEntry> entries) throws WriteAheadLogException {
-        byte[][] payloads = new byte[entries.size()][];
-        int total = 0;
-        for (int i = 0; i < payloads.length; i++) {
-            payloads[i] = EntryCodec.encode(entries.get(i));
-            total += WalFiles.RECORD_HEADER_SIZE + payloads[i].length;
-        }
+    /** Entries waiting to be written, in the order their appenders queued them. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingWrite> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** One append's encoded entries and, once written, its outcome. Fields set under the write lock. */
+    private static final class PendingWrite {
+        final List<LogEntry> entries;
+        final byte[][] payloads;
+        final int bytes;
+        boolean done;
+        long lastSequence;
         long endTotal;
-        long sequence;
+        WriteAheadLogException error;
+
+        PendingWrite(List<LogEntry> entries) {
+            this.entries = entries;
+            this.payloads = new byte[entries.size()][];
+            int total = 0;
+            for (int i = 0; i < payloads.length; i++) {
+                payloads[i] = EntryCodec.encode(entries.get(i));
+                total += WalFiles.RECORD_HEADER_SIZE + payloads[i].length;
+            }
+            this.bytes = total;
+        }
+    }
+
+    /**
+     * Queues the entries, then takes the write lock: unless an earlier holder already wrote them,
+     * writes everything queued in one system call (write combining), then waits for the force the
+     * policy asks for.
+     */
+    private long write(List<LogEntry> entries) throws WriteAheadLogException {
+        PendingWrite mine = new PendingWrite(entries);
+        pending.add(mine);
         boolean checkpointDue;
         writeLock.lock();
+        try {
+            if (!mine.done) {
+                writeQueued();
+            }
+            checkpointDue = options.checkpointBytes() > 0 && bytesSinceCheckpoint >= options.checkpointBytes();
+        } finally {
+            writeLock.unlock();
+        }
+        if (mine.error != null) {
+            throw mine.error;
+        }
+        if (options.sync() == SyncPolicy.ALWAYS) {
+            awaitForced(mine.endTotal);
+        }
+        if (checkpointDue && checkpointQueued.compareAndSet(false, true)) {
+            background.execute(this::checkpointInBackground);
+        }
+        return mine.lastSequence;
+    }
+
+    /** Writes the queued appends as one batch; the caller holds the write lock. */
+    private void writeQueued() {
+        List<PendingWrite> batch = new ArrayList<>();
+        int total = 0;
+        for (PendingWrite next; (next = pending.poll()) != null; ) {
+            batch.add(next);
+            total += next.bytes;
+        }
         try {
             checkUsable();
             reopenSegmentIfClosed();
             if (rollBeforeNextWrite || segmentPosition >= options.segmentBytes()) {
                 roll();
             }
-            ByteBuffer buffer = writeBuffer(total);
-            long start = segmentPosition;
-            long firstSequence = lastSequence + 1;
-            for (int i = 0; i < payloads.length; i++) {
-                ByteBuffer payload = ByteBuffer.wrap(payloads[i]);
-                long seq = firstSequence + i;
-                buffer.putInt(payloads[i].length).putInt(WalFiles.recordCrc(payloads[i].length, seq, payload))
-                        .putLong(seq).put(payloads[i]);
+        } catch (WriteAheadLogException e) {
+            finish(batch, e);
+            return;
+        }
+        ByteBuffer buffer = writeBuffer(total);
+        long start = segmentPosition;
+        long firstSequence = lastSequence + 1;
+        long sequence = firstSequence;
+        for (PendingWrite write : batch) {
+            for (byte[] payload : write.payloads) {
+                buffer.putInt(payload.length).putInt(WalFiles.recordCrc(payload.length, sequence, ByteBuffer.wrap(payload)))
+                        .putLong(sequence).put(payload);
+                sequence++;
             }
-            buffer.flip();
-            boolean interrupted = Thread.interrupted();
-            try {
-                long at = start;
-                while (buffer.hasRemaining()) {
-                    at += segment.write(buffer, at);
-                }
-            } catch (IOException e) {
-                lastSequence = firstSequence + payloads.length - 1; // never reuse a number that may be on disk
-                discardPartialWrite(start);
-                throw new WriteAheadLogException("cannot append to " + segmentPath(segmentNumber) + " at offset "
-                        + start + ": " + e, e);
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+        }
+        buffer.flip();
+        if (unflushed != null) {
+            if (unflushed.remaining() < total) {
+                flushUnflushed();
             }
-            long offset = start;
-            for (int i = 0; i < payloads.length; i++) {
-                LogEntry entry = entries.get(i);
+            if (failure == null && unflushed.remaining() >= total) {
+                unflushed.put(buffer);
+                buffer.clear().limit(0);
+            }
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            checkUsable();
+            long at = start;
+            while (buffer.hasRemaining()) {
+                at += segment.write(buffer, at);
+            }
+            if (unflushed == null || unflushed.position() == 0) {
+                flushedPosition = at;
+            }
+        } catch (WriteAheadLogException e) {
+            finish(batch, e);
+            return;
+        } catch (IOException e) {
+            lastSequence = sequence - 1; // never reuse a number that may be on disk
+            discardPartialWrite(start);
+            finish(batch, new WriteAheadLogException("cannot append to " + segmentPath(segmentNumber) + " at offset "
+                    + start + ": " + e, e));
+            return;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long offset = start;
+        sequence = firstSequence;
+        for (PendingWrite write : batch) {
+            for (int i = 0; i < write.payloads.length; i++) {
+                LogEntry entry = write.entries.get(i);
                 if (entry.kind() == LogEntry.Kind.SESSION_FINISHED) {
                     live.finish(entry.sessionId());
                 } else {
-                    live.add(entry.sessionId(), firstSequence + i, (int) segmentNumber, offset);
+                    live.add(entry.sessionId(), sequence, (int) segmentNumber, offset);
                 }
-                offset += WalFiles.RECORD_HEADER_SIZE + payloads[i].length;
+                offset += WalFiles.RECORD_HEADER_SIZE + write.payloads[i].length;
+                sequence++;
             }
-            lastSequence = firstSequence + payloads.length - 1;
-            sequence = lastSequence;
-            segmentPosition += total;
-            writtenTotal += total;
-            bytesSinceCheckpoint += total;
-            endTotal = writtenTotal;
-            checkpointDue = options.checkpointBytes() > 0 && bytesSinceCheckpoint >= options.checkpointBytes();
+            write.lastSequence = sequence - 1;
+            write.endTotal = writtenTotal + (offset - start);
+            write.done = true;
+        }
+        lastSequence = sequence - 1;
+        segmentPosition += total;
+        writtenTotal += total;
+        bytesSinceCheckpoint += total;
+    }
+
+    private static void finish(List<PendingWrite> batch, WriteAheadLogException error) {
+        for (PendingWrite write : batch) {
+            write.error = error;
+            write.done = true;
+        }
+    }
+
+    /**
+     * Hands the buffered records to the OS; the caller holds the write lock. A failure here loses
+     * records whose appends already returned (what policies interval and never allow), so the log
+     * refuses every later append.
+     */
+    private void flushUnflushed() {
+        if (unflushed == null || unflushed.position() == 0) {
+            return;
+        }
+        unflushed.flip();
+        boolean interrupted = Thread.interrupted();
+        try {
+            reopenSegmentIfClosed();
+            long at = flushedPosition;
+            while (unflushed.hasRemaining()) {
+                at += segment.write(unflushed, at);
+            }
+            flushedPosition = at;
+        } catch (IOException | WriteAheadLogException e) {
+            failure = new WriteAheadLogException("cannot write buffered appends to " + segmentPath(segmentNumber)
+                    + " at offset " + flushedPosition + "; appends since the last flush are lost: " + e, e);
+            LOG.error("write-ahead log in {} lost buffered appends and refuses appends from now on", directory, e);
+        } finally {
+            unflushed.clear();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void flushInBackground() {
+        writeLock.lock();
+        try {
+            if (!closed) {
+                flushUnflushed();
+            }
         } finally {
             writeLock.unlock();
         }
-        if (options.sync() == SyncPolicy.ALWAYS) {
-            awaitForced(endTotal);
-        }
-        if (checkpointDue && checkpointQueued.compareAndSet(false, true)) {
-            background.execute(this::checkpointInBackground);
-        }
-        return sequence;
     }
 
     private ByteBuffer writeBuffer(int size) {
@@ -381,6 +518,7 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         long number;
         writeLock.lock();
         try {
+            flushUnflushed();
             upTo = writtenTotal;
             channel = segment;
             number = segmentNumber;
@@ -455,6 +593,8 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     /** Starts the next segment; the caller holds the write lock. */
     private void roll() throws WriteAheadLogException {
+        flushUnflushed();
+        checkUsable();
         FileChannel old = segment;
         try {
             if (options.sync() != SyncPolicy.NEVER) {
@@ -492,6 +632,7 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         segment = channel;
         segmentNumber = number;
         segmentPosition = WalFiles.FILE_HEADER_SIZE;
+        flushedPosition = WalFiles.FILE_HEADER_SIZE;
         segments.add(number);
     }
 
@@ -499,42 +640,61 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     @Override
     public List<LogEntry> entries() throws WriteAheadLogException {
+        return read(null);
+    }
+
+    /**
+     * Reads the snapshot and the segments in order, decoding the records {@code wanted} contains (all
+     * of them if it is null). Sequential reads: far faster than fetching records one by one.
+     */
+    private List<LogEntry> read(SequenceOffsets wanted) throws WriteAheadLogException {
         long activeSegment;
         long activeEnd;
         writeLock.lock();
         try {
             checkOpen();
+            flushUnflushed();
             activeSegment = segmentNumber;
             activeEnd = segmentPosition;
         } finally {
             writeLock.unlock();
         }
-        List<LogEntry> entries = new ArrayList<>();
+        List<LogEntry> entries = new ArrayList<>(wanted == null ? 1024 : wanted.size());
+        boolean interrupted = Thread.interrupted();
         filesLock.readLock().lock();
         try {
             Snapshot current = snapshot;
             if (current != null) {
-                readAll(current.file(), current.channel(), current.channel().size(), entries);
+                FileChannel channel = current.channel();
+                readAll(current.file(), channel, channel.size(), wanted, entries);
             }
             for (long number : segments) {
                 if (number > activeSegment) {
                     break;
                 }
                 FileChannel channel = reader(number);
-                readAll(segmentPath(number), channel, number == activeSegment ? activeEnd : channel.size(), entries);
+                readAll(segmentPath(number), channel, number == activeSegment ? activeEnd : channel.size(), wanted, entries);
             }
         } catch (IOException e) {
             throw new WriteAheadLogException("cannot read write-ahead log in " + directory + ": " + e.getMessage(), e);
         } finally {
             filesLock.readLock().unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         entries.sort(Comparator.comparingLong(LogEntry::sequence));
         return entries;
     }
 
-    private static void readAll(Path file, FileChannel channel, long end, List<LogEntry> into) throws IOException {
+    private static void readAll(Path file, FileChannel channel, long end, SequenceOffsets wanted, List<LogEntry> into)
+            throws IOException {
         RecordScanner.Damage damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, end,
-                (sequence, offset, payload) -> into.add(EntryCodec.decode(sequence, payload)));
+                (sequence, offset, payload) -> {
+                    if (wanted == null || wanted.get(sequence) >= 0) {
+                        into.add(EntryCodec.decode(sequence, payload));
+                    }
+                });
         if (damage != null) {
             throw new IOException(file + " at offset " + damage.offset() + ": " + damage.reason());
         }
@@ -543,25 +703,10 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
         checkOpen();
-        List<long[]> locations = new ArrayList<>();
-        live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> locations.add(new long[] {sequence, segmentId, offset}));
-        List<LogEntry> entries = new ArrayList<>(locations.size());
-        filesLock.readLock().lock();
-        try {
-            for (long[] location : locations) {
-                ByteBuffer record = readRecord(location[0], (int) location[1], location[2]);
-                record.position(WalFiles.RECORD_HEADER_SIZE);
-                entries.add(EntryCodec.decode(location[0], record.slice()));
-            }
-        } catch (IOException e) {
-            throw new WriteAheadLogException("cannot read live entries of the write-ahead log in " + directory + ": "
-                    + e.getMessage(), e);
-        } finally {
-            filesLock.readLock().unlock();
-        }
-        entries.sort(Comparator.comparingLong(LogEntry::sequence));
+        SequenceOffsets live = new SequenceOffsets(1024);
+        this.live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> live.put(sequence, offset));
         // a session may have finished between indexing and reading; the index never holds finish records
-        return LiveSteps.liveEntries(entries);
+        return LiveSteps.liveEntries(read(live));
     }
 
     @Override
@@ -650,7 +795,11 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 checkpoint();
             }
         } catch (WriteAheadLogException | RuntimeException e) {
-            LOG.error("checkpoint of the write-ahead log in {} failed; the segments stay until the next one", directory, e);
+            if (closed) {
+                LOG.debug("checkpoint of {} stopped by close", directory, e);
+            } else {
+                LOG.error("checkpoint of the write-ahead log in {} failed; the segments stay until the next one", directory, e);
+            }
         }
     }
 
@@ -667,7 +816,7 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
      * Writes the live records of every segment before the current one into a new snapshot and
      * deletes the files it replaces. Appenders wait only for the roll to a new segment.
      */
-    void checkpoint() throws WriteAheadLogException {
+    public void checkpoint() throws WriteAheadLogException {
         synchronized (checkpointMonitor) {
             long boundary;
             long boundarySequence;
@@ -955,6 +1104,7 @@ final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         synchronized (checkpointMonitor) {
             writeLock.lock();
             try {
+                flushUnflushed();
                 if (failure == null && options.sync() != SyncPolicy.NEVER) {
                     reopenSegmentIfClosed();
                     segment.force(false);

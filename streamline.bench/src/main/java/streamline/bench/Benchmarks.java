@@ -1,0 +1,37 @@
+package streamline.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** Helpers the benchmarks share. */
+final class Benchmarks {
+
+    private Benchmarks() {
+    }
+
+    /**
+     * A new directory for one benchmark's files, under {@code -Dstreamline.bench.dir} if given, else the
+     * temporary directory. It must be on a real disk: fsync on tmpfs does nothing.
+     */
+    static Path newDirectory(String name) throws IOException {
+        String parent = System.getProperty("streamline.bench.dir");
+        if (parent == null) {
+            return Files.createTempDirectory("streamline-bench-" + name + "-");
+        }
+        return Files.createTempDirectory(Files.createDirectories(Path.of(parent)), name + "-");
+    }
+
+    static void deleteRecursively(Path directory) throws IOException {
+        if (directory == null || !Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+}

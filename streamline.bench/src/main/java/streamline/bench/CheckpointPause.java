@@ -1,0 +1,109 @@
+package streamline.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import streamline.api.wal.LogEntry;
+import streamline.wal.file.FileWriteAheadLog;
+
+/**
+ * How long a checkpoint stops writers: the latency of single appends (unsynced, so that fsync does
+ * not hide the pause) while another thread checkpoints over and over a log of {@code liveEntries}
+ * live entries. Read the maximum ({@code p1.00}) as the worst pause.
+ * {@code java -jar streamline.bench/target/benchmarks.jar CheckpointPause -p impl=file,nifi}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1, time = 5)
+@Measurement(iterations = 2, time = 10)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g"})
+public class CheckpointPause {
+
+    @Param({"file", "nifi"})
+    public String impl;
+
+    @Param({"1000000"})
+    public int liveEntries;
+
+    private Path directory;
+    private FileWriteAheadLog file;
+    private NiFiWal nifi;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private Thread checkpointer;
+
+    @Setup(Level.Trial)
+    public void fill() throws Exception {
+        directory = Benchmarks.newDirectory("checkpointpause");
+        if (impl.equals("file")) {
+            file = FileWriteAheadLog.open(directory, "never");
+            List<LogEntry> batch = new ArrayList<>(1000);
+            for (int i = 0; i < liveEntries; i++) {
+                batch.add(BenchEntries.started(UUID.randomUUID()));
+                if (batch.size() == 1000 || i == liveEntries - 1) {
+                    file.appendAll(batch);
+                    batch.clear();
+                }
+            }
+        } else {
+            nifi = new NiFiWal(directory.toFile());
+            for (int i = 0; i < liveEntries; i++) {
+                nifi.append(BenchEntries.started(UUID.randomUUID()), false);
+            }
+        }
+        checkpointer = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    if (file != null) {
+                        file.checkpoint();
+                    } else {
+                        nifi.checkpoint();
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException("checkpoint failed", e);
+                }
+            }
+        }, "checkpointer");
+        checkpointer.start();
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws Exception {
+        stop.set(true);
+        checkpointer.join();
+        if (file != null) {
+            file.close();
+        } else {
+            nifi.shutdown();
+        }
+        Benchmarks.deleteRecursively(directory);
+    }
+
+    @Benchmark
+    public long append(WalAppend.Entries entries) throws Exception {
+        LogEntry entry = entries.next();
+        if (file != null) {
+            return file.append(entry);
+        }
+        nifi.append(entry, false);
+        return 0;
+    }
+}
