@@ -15,8 +15,11 @@ final class RecordScanner {
         void record(long sequence, long offset, ByteBuffer payload) throws IOException;
     }
 
-    /** Where and why scanning stopped before the end of the range. */
-    record Damage(long offset, long end, boolean tornTail, String reason) {
+    /**
+     * Where and why scanning stopped before the end of the range. {@code padding}: only zeros from
+     * here on, the unused rest of a preallocated segment; not damage at all.
+     */
+    record Damage(long offset, long end, boolean tornTail, boolean padding, String reason) {
         long bytes() {
             return end - offset;
         }
@@ -52,18 +55,22 @@ final class RecordScanner {
         long offset = start;
         while (offset < end) {
             if (!ensure(offset, WalFiles.RECORD_HEADER_SIZE)) {
-                return new Damage(offset, end, true, "incomplete record header");
+                // fewer bytes than a header: the start of a torn record, even if they are zeros
+                return new Damage(offset, end, true, false, "incomplete record header");
             }
             int at = (int) (offset - bufferStart);
             int length = buffer.getInt(at);
             int crc = buffer.getInt(at + 4);
             long sequence = buffer.getLong(at + 8);
+            if (length == 0 && onlyZerosAfter(offset)) {
+                return new Damage(offset, end, true, true, "zero padding");
+            }
             if (length < 1 || length > WalFiles.MAX_PAYLOAD) {
-                return damage(offset, "impossible record length " + length);
+                return damage(offset, offset + WalFiles.RECORD_HEADER_SIZE, "impossible record length " + length);
             }
             int total = WalFiles.RECORD_HEADER_SIZE + length;
             if (offset + total > end) {
-                return new Damage(offset, end, true, "record of " + total + " bytes runs past the end");
+                return new Damage(offset, end, true, false, "record of " + total + " bytes runs past the end");
             }
             ensure(offset, total);
             at = (int) (offset - bufferStart);
@@ -71,7 +78,7 @@ final class RecordScanner {
             payload.position(at + WalFiles.RECORD_HEADER_SIZE).limit(at + total);
             payload = payload.slice();
             if (WalFiles.recordCrc(length, sequence, payload) != crc) {
-                return damage(offset, "checksum mismatch in record " + sequence);
+                return damage(offset, offset + total, "checksum mismatch in record " + sequence);
             }
             visitor.record(sequence, offset, payload);
             offset += total;
@@ -108,8 +115,12 @@ final class RecordScanner {
         return buffer.limit() >= needed;
     }
 
-    private Damage damage(long offset, String reason) throws IOException {
-        return new Damage(offset, end, onlyZerosAfter(offset), reason);
+    /**
+     * A bad record is a torn tail when only zeros follow it (from {@code after}): a write that a
+     * crash cut short, in a preallocated or a growing file. Anything else after it is corruption.
+     */
+    private Damage damage(long offset, long after, String reason) throws IOException {
+        return new Damage(offset, end, onlyZerosAfter(Math.min(after, end)), false, reason);
     }
 
     private boolean onlyZerosAfter(long offset) throws IOException {

@@ -138,8 +138,9 @@ class FileWriteAheadLogTest {
         }
     }
 
+    /** Zeros after the last record: a preallocated segment's unused rest, or blocks a crash left unwritten. */
     @Test
-    void zerosAfterTheLastRecordAreATornTail() throws Exception {
+    void zerosAfterTheLastRecordAreTrimmedAsPadding() throws Exception {
         try (FileWriteAheadLog log = open(unsynced())) {
             log.append(anyStart());
         }
@@ -148,9 +149,54 @@ class FileWriteAheadLogTest {
         Files.write(segment, new byte[4096], StandardOpenOption.APPEND);
         try (FileWriteAheadLog log = open(unsynced())) {
             assertEquals(1, log.entries().size());
-            assertEquals("cut off torn tail", log.recoveryEvents().get(0).action());
+            assertEquals(List.of(), log.recoveryEvents(), "padding is not damage");
         }
         assertEquals(size, Files.size(segment));
+    }
+
+    @Test
+    void preallocatedSegmentsRecoverWithoutFindingDamage() throws Exception {
+        WalOptions options = WalOptions.defaults(directory).withSegmentBytes(64 * 1024).withCheckpoints(0, Duration.ZERO);
+        List<LogEntry> written = new ArrayList<>();
+        try (FileWriteAheadLog log = open(options)) {
+            while (files("segment-").size() < 4) {
+                LogEntry e = anyStart();
+                log.append(e);
+                written.add(e);
+            }
+        }
+        try (Stream<Path> all = Files.list(directory)) {
+            assertFalse(all.anyMatch(f -> f.getFileName().toString().equals("segment.spare")), "close removes the spare");
+        }
+        long padded = files("segment-").stream().filter(f -> f.toFile().length() == 64 * 1024).count();
+        assertTrue(padded > 0, "rolls took preallocated segments: " + files("segment-"));
+        try (FileWriteAheadLog log = open(options)) {
+            assertEquals(written, plain(log.entries()));
+            assertEquals(List.of(), log.recoveryEvents(), "zero padding is not damage");
+        }
+    }
+
+    @Test
+    void aTornRecordFollowedByZerosIsATornTail() throws Exception {
+        List<LogEntry> written = new ArrayList<>();
+        try (FileWriteAheadLog log = open(unsynced())) {
+            for (int i = 0; i < 3; i++) {
+                LogEntry e = anyStart();
+                log.append(e);
+                written.add(e);
+            }
+        }
+        Path segment = files("segment-").get(0);
+        byte[] bytes = Files.readAllBytes(segment);
+        int lastRecord = WalFiles.RECORD_HEADER_SIZE + EntryCodec.encode(written.get(2)).length;
+        // what a crash leaves in a preallocated file: the start of the last record, zeros instead of the rest
+        java.util.Arrays.fill(bytes, bytes.length - lastRecord / 2, bytes.length, (byte) 0);
+        byte[] padded = java.util.Arrays.copyOf(bytes, bytes.length + 8192);
+        Files.write(segment, padded);
+        try (FileWriteAheadLog log = open(unsynced())) {
+            assertEquals(written.subList(0, 2), plain(log.entries()));
+            assertEquals("cut off torn tail", log.recoveryEvents().get(0).action());
+        }
     }
 
     @Test
