@@ -2,11 +2,14 @@ package streamline.api.flow;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.AbstractList;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Deep, immutable copies of the JSON-like values that configuration maps and session metadata
@@ -14,11 +17,75 @@ import java.util.Map;
  * {@code BigInteger}, {@code BigDecimal}, and lists and string-keyed maps of those. Keeping to these
  * types is what lets every store and every write-ahead log persist the values faithfully.
  *
- * <p>Maps keep their insertion order. {@code null} is not a value.
+ * <p>Maps keep their insertion order. {@code null} is not a value. Copying a value this class made
+ * returns it as it is: it is immutable already.
  */
 public final class Values {
 
     private Values() {
+    }
+
+    /** A map this class made: deeply immutable, so it is never copied again. */
+    private static final class FrozenMap extends AbstractMap<String, Object> {
+        private final Map<String, Object> map;
+
+        FrozenMap(LinkedHashMap<String, Object> map) {
+            this.map = Collections.unmodifiableMap(map);
+        }
+
+        @Override public Set<Entry<String, Object>> entrySet() { return map.entrySet(); }
+        @Override public Object get(Object key) { return map.get(key); }
+        @Override public boolean containsKey(Object key) { return map.containsKey(key); }
+        @Override public int size() { return map.size(); }
+        @Override public Set<String> keySet() { return map.keySet(); }
+    }
+
+    /** A list this class made: deeply immutable, so it is never copied again. */
+    private static final class FrozenList extends AbstractList<Object> {
+        private final Object[] elements;
+
+        FrozenList(Object[] elements) {
+            this.elements = elements;
+        }
+
+        @Override public Object get(int index) { return elements[index]; }
+        @Override public int size() { return elements.length; }
+    }
+
+    /**
+     * Builds a deeply immutable map without a second copy, for readers of stored values (codecs).
+     * Values are checked and copied as {@link #immutableMap} does, unless this class made them.
+     * Not thread-safe; use it once.
+     */
+    public static final class MapBuilder {
+        private LinkedHashMap<String, Object> map;
+        private final String what;
+
+        private MapBuilder(int expectedSize, String what) {
+            this.map = new LinkedHashMap<>(Math.max(4, expectedSize * 4 / 3 + 1));
+            this.what = what;
+        }
+
+        public MapBuilder put(String key, Object value) {
+            map.put(key, copyValue(value, what, key));
+            return this;
+        }
+
+        public Map<String, Object> build() {
+            Map<String, Object> built = map.isEmpty() ? Map.of() : new FrozenMap(map);
+            map = null;
+            return built;
+        }
+    }
+
+    /** A builder for a map of about {@code expectedSize} entries; {@code what} names it in errors. */
+    public static MapBuilder mapBuilder(int expectedSize, String what) {
+        return new MapBuilder(expectedSize, what);
+    }
+
+    /** A deeply immutable list of the given values (checked and copied as needed). */
+    public static List<Object> immutableList(List<?> values, String what) {
+        return (List<Object>) copyValue(values, what, "");
     }
 
     /**
@@ -32,14 +99,20 @@ public final class Values {
         if (source == null) {
             throw new IllegalArgumentException(what + " is null");
         }
+        if (source instanceof FrozenMap frozen) {
+            return frozen;
+        }
         return copyMap(source, what, "");
     }
 
     private static Map<String, Object> copyMap(Map<?, ?> source, String what, String path) {
+        if (source instanceof FrozenMap frozen) {
+            return frozen;
+        }
         if (source.isEmpty()) {
             return Map.of();
         }
-        Map<String, Object> copy = new LinkedHashMap<>(Math.max(4, source.size() * 4 / 3 + 1));
+        LinkedHashMap<String, Object> copy = new LinkedHashMap<>(Math.max(4, source.size() * 4 / 3 + 1));
         for (Map.Entry<?, ?> e : source.entrySet()) {
             if (!(e.getKey() instanceof String key)) {
                 throw new IllegalArgumentException(what + ": key " + e.getKey() + " at '" + path + "' is not a string");
@@ -47,9 +120,10 @@ public final class Values {
             String keyPath = path.isEmpty() ? key : path + "." + key;
             copy.put(key, copyValue(e.getValue(), what, keyPath));
         }
-        return Collections.unmodifiableMap(copy);
+        return new FrozenMap((LinkedHashMap<String, Object>) copy);
     }
 
+    @SuppressWarnings("unchecked")
     private static Object copyValue(Object value, String what, String path) {
         if (value instanceof String || value instanceof Boolean || value instanceof Integer
                 || value instanceof Long || value instanceof Double || value instanceof BigInteger
@@ -59,12 +133,15 @@ public final class Values {
         if (value instanceof Map<?, ?> map) {
             return copyMap(map, what, path);
         }
+        if (value instanceof FrozenList || value instanceof FrozenMap) {
+            return value;
+        }
         if (value instanceof List<?> list) {
-            List<Object> copy = new ArrayList<>(list.size());
-            for (int i = 0; i < list.size(); i++) {
-                copy.add(copyValue(list.get(i), what, path + "[" + i + "]"));
+            Object[] copy = new Object[list.size()];
+            for (int i = 0; i < copy.length; i++) {
+                copy[i] = copyValue(list.get(i), what, path + "[" + i + "]");
             }
-            return Collections.unmodifiableList(copy);
+            return new FrozenList(copy);
         }
         if (value == null) {
             throw new IllegalArgumentException(what + ": '" + path + "' is null");

@@ -36,6 +36,17 @@ class ValuesTest {
     }
 
     @Test
+    void aCopyOfACopyIsTheSameObjectAndBuildersCheckValues() {
+        Map<String, Object> copy = Values.immutableMap(Map.of("a", List.of(1, Map.of("b", 2))), "test");
+        assertTrue(copy == Values.immutableMap(copy, "again"), "an immutable copy is not copied again");
+        Map<String, Object> built = Values.mapBuilder(2, "built").put("x", 1L).put("list", copy.get("a")).build();
+        assertEquals(Map.of("x", 1L, "list", List.of(1, Map.of("b", 2))), built);
+        assertTrue(built.get("list") == copy.get("a"), "frozen values are shared, not copied");
+        assertThrows(UnsupportedOperationException.class, () -> built.put("y", 2));
+        assertThrows(IllegalArgumentException.class, () -> Values.mapBuilder(1, "built").put("bad", new Object()));
+    }
+
+    @Test
     void namesThePathOfABadValue() {
         Map<String, Object> source = Map.of("outer", Map.of("items", List.of("ok", new Object())));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.immutableMap(source, "config of X"));

@@ -7,12 +7,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import streamline.api.flow.Values;
 import streamline.api.wal.LogEntry;
 
 /**
@@ -169,12 +168,13 @@ public final class EntryCodec {
         if (size == 0) {
             return Map.of();
         }
-        Map<String, Object> map = new LinkedHashMap<>(Math.max(4, size * 4 / 3 + 1));
+        // built immutable once: the entry's constructor then keeps it without another copy
+        Values.MapBuilder map = Values.mapBuilder(Math.min(size, in.remaining()), "stored metadata");
         for (int i = 0; i < size; i++) {
             String key = string(in);
             map.put(key, value(in));
         }
-        return Collections.unmodifiableMap(map);
+        return map.build();
     }
 
     private static Object value(ByteBuffer in) {
@@ -188,7 +188,7 @@ public final class EntryCodec {
                 for (int i = 0; i < size; i++) {
                     list.add(value(in));
                 }
-                return Collections.unmodifiableList(list);
+                return Values.immutableList(list, "stored metadata");
             }
             case TAG_STRING:
                 return string(in);

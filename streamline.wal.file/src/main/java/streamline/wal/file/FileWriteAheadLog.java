@@ -763,8 +763,8 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         checkOpen();
         SequenceOffsets live = new SequenceOffsets(1024);
         this.live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> live.put(sequence, offset));
-        // a session may have finished between indexing and reading; the index never holds finish records
-        return LiveSteps.liveEntries(read(live));
+        // the index holds records of unfinished sessions only, and never a finish record
+        return read(live);
     }
 
     @Override
@@ -958,11 +958,19 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             found[2][n] = offset;
             count[0] = n + 1;
         });
+        // copy in sequence order: the older files are then read front to back, and the snapshot is sorted
+        SequenceOffsets indexOf = new SequenceOffsets(count[0]);
+        long[] order = Arrays.copyOf(found[0], count[0]);
+        for (int i = 0; i < count[0]; i++) {
+            indexOf.put(found[0][i], i);
+        }
+        Arrays.sort(order);
         SequenceOffsets offsets = new SequenceOffsets(count[0]);
         ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
         buffer.put(WalFiles.header(WalFiles.SNAPSHOT_MAGIC, boundary, boundarySequence));
         long position = 0;
-        for (int i = 0; i < count[0]; i++) {
+        for (long sequence : order) {
+            int i = (int) indexOf.get(sequence);
             if (closed) {
                 throw new IOException("log closed during the checkpoint");
             }
