@@ -25,19 +25,72 @@ public final class Values {
     private Values() {
     }
 
-    /** A map this class made: deeply immutable, so it is never copied again. */
+    /**
+     * A map this class made: deeply immutable, so it is never copied again. Keys and values sit in two
+     * arrays (a fraction of a LinkedHashMap's memory, which matters with many sessions in flight);
+     * lookups scan them, or use an index for larger maps.
+     */
     private static final class FrozenMap extends AbstractMap<String, Object> {
-        private final Map<String, Object> map;
+        private static final int INDEX_FROM = 16;
+        private final String[] keys;
+        private final Object[] values;
+        private final Map<String, Integer> index;
 
         FrozenMap(LinkedHashMap<String, Object> map) {
-            this.map = Collections.unmodifiableMap(map);
+            keys = map.keySet().toArray(new String[0]);
+            values = map.values().toArray();
+            if (keys.length >= INDEX_FROM) {
+                Map<String, Integer> positions = new java.util.HashMap<>(keys.length * 2);
+                for (int i = 0; i < keys.length; i++) {
+                    positions.put(keys[i], i);
+                }
+                index = positions;
+            } else {
+                index = null;
+            }
         }
 
-        @Override public Set<Entry<String, Object>> entrySet() { return map.entrySet(); }
-        @Override public Object get(Object key) { return map.get(key); }
-        @Override public boolean containsKey(Object key) { return map.containsKey(key); }
-        @Override public int size() { return map.size(); }
-        @Override public Set<String> keySet() { return map.keySet(); }
+        private int position(Object key) {
+            if (index != null) {
+                Integer at = index.get(key);
+                return at == null ? -1 : at;
+            }
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i].equals(key)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        @Override public Object get(Object key) { int at = position(key); return at < 0 ? null : values[at]; }
+        @Override public boolean containsKey(Object key) { return position(key) >= 0; }
+        @Override public int size() { return keys.length; }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public java.util.Iterator<Entry<String, Object>> iterator() {
+                    return new java.util.Iterator<>() {
+                        private int next;
+
+                        @Override public boolean hasNext() { return next < keys.length; }
+
+                        @Override
+                        public Entry<String, Object> next() {
+                            if (next >= keys.length) {
+                                throw new java.util.NoSuchElementException();
+                            }
+                            int at = next++;
+                            return new SimpleImmutableEntry<>(keys[at], values[at]);
+                        }
+                    };
+                }
+
+                @Override public int size() { return keys.length; }
+            };
+        }
     }
 
     /** A list this class made: deeply immutable, so it is never copied again. */

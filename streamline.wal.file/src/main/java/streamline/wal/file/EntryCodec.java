@@ -85,13 +85,21 @@ public final class EntryCodec {
      * @throws IllegalArgumentException if the bytes are not an entry of this format
      */
     public static LogEntry decode(long sequence, ByteBuffer payload) {
+        return decode(sequence, payload, new java.util.HashMap<>());
+    }
+
+    /**
+     * Decodes a payload, taking metadata keys and processor names from {@code names} when an earlier
+     * entry had them: a small vocabulary repeated in every entry, stored once instead of per entry.
+     */
+    static LogEntry decode(long sequence, ByteBuffer payload, Map<String, String> names) {
         try {
             ByteBuffer in = payload.slice();
             LogEntry.Kind kind = kindOf(in.get());
             UUID session = uuid(in);
             UUID flow = uuid(in);
             UUID processor = in.get() == 0 ? null : uuid(in);
-            String processorName = string(in);
+            String processorName = name(string(in), names);
             String contentId = string(in);
             String triggerMark = string(in);
             String error = string(in);
@@ -101,7 +109,7 @@ public final class EntryCodec {
             for (int i = 0; i < completedCount; i++) {
                 completed.add(uuid(in));
             }
-            Map<String, Object> metadata = map(in);
+            Map<String, Object> metadata = map(in, names);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(in.remaining() + " bytes left after the entry");
             }
@@ -163,7 +171,19 @@ public final class EntryCodec {
         return bytes;
     }
 
-    private static Map<String, Object> map(ByteBuffer in) {
+    /** Bounded, so a log of ever new keys cannot grow it without end. */
+    private static String name(String name, Map<String, String> names) {
+        String known = names.get(name);
+        if (known != null) {
+            return known;
+        }
+        if (names.size() < 4096) {
+            names.put(name, name);
+        }
+        return name;
+    }
+
+    private static Map<String, Object> map(ByteBuffer in, Map<String, String> names) {
         int size = varint(in);
         if (size == 0) {
             return Map.of();
@@ -171,22 +191,22 @@ public final class EntryCodec {
         // built immutable once: the entry's constructor then keeps it without another copy
         Values.MapBuilder map = Values.mapBuilder(Math.min(size, in.remaining()), "stored metadata");
         for (int i = 0; i < size; i++) {
-            String key = string(in);
-            map.put(key, value(in));
+            String key = name(string(in), names);
+            map.put(key, value(in, names));
         }
         return map.build();
     }
 
-    private static Object value(ByteBuffer in) {
+    private static Object value(ByteBuffer in, Map<String, String> names) {
         byte tag = in.get();
         switch (tag) {
             case TAG_MAP:
-                return map(in);
+                return map(in, names);
             case TAG_LIST: {
                 int size = varint(in);
                 List<Object> list = new ArrayList<>(Math.min(size, in.remaining()));
                 for (int i = 0; i < size; i++) {
-                    list.add(value(in));
+                    list.add(value(in, names));
                 }
                 return Values.immutableList(list, "stored metadata");
             }

@@ -66,6 +66,8 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(FileWriteAheadLog.class);
     /** Recovery findings and quarantined data: audit-worthy, under their own logger name. */
     private static final Logger AUDIT = LogManager.getLogger("streamline.audit.wal");
+    /** Reads of more live records than this decode on every core. */
+    private static final int PARALLEL_DECODE_THRESHOLD = 20_000;
 
     /** A finding of recovery: what was wrong where, and what was done about it. */
     record RecoveryEvent(Path file, long offset, long bytes, String action, String reason) {
@@ -719,22 +721,42 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
         List<LogEntry> entries = new ArrayList<>(wanted == null ? 1024 : wanted.size());
         boolean interrupted = Thread.interrupted();
+        int cores = Runtime.getRuntime().availableProcessors();
+        // a bulk read (recovery, a swap) decodes on every core; small reads stay on this thread
+        boolean parallel = cores > 1 && (wanted == null ? segments.size() > 1 || snapshot != null
+                : wanted.size() > PARALLEL_DECODE_THRESHOLD);
         filesLock.readLock().lock();
-        try {
+        Map<String, String> names = new java.util.HashMap<>();
+        try (ParallelDecoder decoder = parallel ? new ParallelDecoder(cores) : null) {
+            RecordScanner.Visitor visitor = (sequence, offset, payload) -> {
+                if (wanted == null || wanted.get(sequence) >= 0) {
+                    if (decoder != null) {
+                        decoder.add(sequence, payload);
+                    } else {
+                        entries.add(EntryCodec.decode(sequence, payload, names));
+                    }
+                }
+            };
             Snapshot current = snapshot;
             if (current != null) {
                 FileChannel channel = current.channel();
-                readAll(current.file(), channel, channel.size(), wanted, entries);
+                readAll(current.file(), channel, channel.size(), visitor);
             }
             for (long number : segments) {
                 if (number > activeSegment) {
                     break;
                 }
                 FileChannel channel = reader(number);
-                readAll(segmentPath(number), channel, number == activeSegment ? activeEnd : channel.size(), wanted, entries);
+                readAll(segmentPath(number), channel, number == activeSegment ? activeEnd : channel.size(), visitor);
             }
-        } catch (IOException e) {
+            if (decoder != null) {
+                decoder.drainInto(entries);
+            }
+        } catch (IOException | java.util.concurrent.ExecutionException e) {
             throw new WriteAheadLogException("cannot read write-ahead log in " + directory + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            interrupted = true;
+            throw new WriteAheadLogException("interrupted while reading the write-ahead log in " + directory, e);
         } finally {
             filesLock.readLock().unlock();
             if (interrupted) {
@@ -745,14 +767,9 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         return entries;
     }
 
-    private static void readAll(Path file, FileChannel channel, long end, SequenceOffsets wanted, List<LogEntry> into)
+    private static void readAll(Path file, FileChannel channel, long end, RecordScanner.Visitor visitor)
             throws IOException {
-        RecordScanner.Damage damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, end,
-                (sequence, offset, payload) -> {
-                    if (wanted == null || wanted.get(sequence) >= 0) {
-                        into.add(EntryCodec.decode(sequence, payload));
-                    }
-                });
+        RecordScanner.Damage damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, end, visitor);
         if (damage != null && !damage.padding()) {
             throw new IOException(file + " at offset " + damage.offset() + ": " + damage.reason());
         }
