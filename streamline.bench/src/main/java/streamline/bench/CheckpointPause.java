@@ -1,9 +1,6 @@
 package streamline.bench;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -55,19 +52,10 @@ public class CheckpointPause {
         directory = Benchmarks.newDirectory("checkpointpause");
         if (impl.equals("file")) {
             file = FileWriteAheadLog.open(directory, "never");
-            List<LogEntry> batch = new ArrayList<>(1000);
-            for (int i = 0; i < liveEntries; i++) {
-                batch.add(BenchEntries.started(UUID.randomUUID()));
-                if (batch.size() == 1000 || i == liveEntries - 1) {
-                    file.appendAll(batch);
-                    batch.clear();
-                }
-            }
+            BenchEntries.fill(file, liveEntries);
         } else {
             nifi = new NiFiWal(directory.toFile());
-            for (int i = 0; i < liveEntries; i++) {
-                nifi.append(BenchEntries.started(UUID.randomUUID()), false);
-            }
+            BenchEntries.fill(nifi, liveEntries);
         }
         checkpointer = new Thread(() -> {
             while (!stop.get()) {

@@ -1,9 +1,6 @@
 package streamline.bench;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,7 +17,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import streamline.api.wal.LogEntry;
 import streamline.wal.file.FileWriteAheadLog;
 
 /**
@@ -47,23 +43,14 @@ public class WalRecovery {
     @Setup(Level.Trial)
     public void fill() throws Exception {
         directory = Benchmarks.newDirectory("walrecovery");
-        List<LogEntry> batch = new ArrayList<>(1000);
         if (impl.equals("file")) {
             try (FileWriteAheadLog log = FileWriteAheadLog.open(directory, "never")) {
-                for (int i = 0; i < liveEntries; i++) {
-                    batch.add(BenchEntries.started(UUID.randomUUID()));
-                    if (batch.size() == 1000 || i == liveEntries - 1) {
-                        log.appendAll(batch);
-                        batch.clear();
-                    }
-                }
+                BenchEntries.fill(log, liveEntries);
                 log.checkpoint();
             }
         } else {
             NiFiWal log = new NiFiWal(directory.toFile());
-            for (int i = 0; i < liveEntries; i++) {
-                log.append(BenchEntries.started(UUID.randomUUID()), false);
-            }
+            BenchEntries.fill(log, liveEntries);
             log.checkpoint();
             log.shutdown();
         }

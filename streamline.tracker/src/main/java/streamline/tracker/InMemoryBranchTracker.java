@@ -84,23 +84,21 @@ public class InMemoryBranchTracker implements BranchTracker {
 
     @Override
     public Set<UUID> completedSteps(UUID sessionId) {
-        SessionSteps steps = sessions.get(sessionId);
-        if (steps == null) {
-            return Set.of();
-        }
-        synchronized (steps) {
-            return steps.completedIds();
-        }
+        return stepsOf(sessionId, SessionSteps::completedIds);
     }
 
     @Override
     public Set<UUID> pendingSteps(UUID sessionId) {
+        return stepsOf(sessionId, SessionSteps::pendingIds);
+    }
+
+    private Set<UUID> stepsOf(UUID sessionId, java.util.function.Function<SessionSteps, Set<UUID>> which) {
         SessionSteps steps = sessions.get(sessionId);
         if (steps == null) {
             return Set.of();
         }
         synchronized (steps) {
-            return steps.pendingIds();
+            return which.apply(steps);
         }
     }
 

@@ -75,6 +75,65 @@ public record FlowDefinition(UUID id, String name, String description, boolean a
         return first;
     }
 
+    /**
+     * This flow with {@code processor} inserted before {@code referenceId}: every processor that led
+     * to the reference leads to the new one instead, and the new one leads to the reference (see
+     * {@link FlowManager#addProcessorBefore}). The result is not validated.
+     *
+     * @throws InvalidFlowException if the new processor has next links of its own
+     * @throws ProcessorNotFoundException if the flow has no processor {@code referenceId}
+     */
+    public FlowDefinition withProcessorBefore(ProcessorDefinition processor, UUID referenceId)
+            throws InvalidFlowException, ProcessorNotFoundException {
+        ProcessorDefinition reference = insertionReference(processor, referenceId);
+        List<ProcessorDefinition> changed = new ArrayList<>(processors.size() + 1);
+        for (ProcessorDefinition p : processors) {
+            if (p == reference) {
+                changed.add(processor.toBuilder().next(referenceId).build());
+                changed.add(p);
+            } else if (p.nextProcessorIds().contains(referenceId)) {
+                List<UUID> next = new ArrayList<>(p.nextProcessorIds());
+                next.replaceAll(id -> id.equals(referenceId) ? processor.id() : id);
+                changed.add(p.toBuilder().nextProcessorIds(next).build());
+            } else {
+                changed.add(p);
+            }
+        }
+        return toBuilder().processors(changed).build();
+    }
+
+    /**
+     * This flow with {@code processor} inserted after {@code referenceId}: the new one takes over the
+     * reference's next processors and the reference leads to the new one only (see
+     * {@link FlowManager#addProcessorAfter}). The result is not validated.
+     *
+     * @throws InvalidFlowException if the new processor has next links of its own
+     * @throws ProcessorNotFoundException if the flow has no processor {@code referenceId}
+     */
+    public FlowDefinition withProcessorAfter(ProcessorDefinition processor, UUID referenceId)
+            throws InvalidFlowException, ProcessorNotFoundException {
+        ProcessorDefinition reference = insertionReference(processor, referenceId);
+        List<ProcessorDefinition> changed = new ArrayList<>(processors.size() + 1);
+        for (ProcessorDefinition p : processors) {
+            if (p == reference) {
+                changed.add(p.toBuilder().next(processor.id()).build());
+                changed.add(processor.toBuilder().nextProcessorIds(p.nextProcessorIds()).build());
+            } else {
+                changed.add(p);
+            }
+        }
+        return toBuilder().processors(changed).build();
+    }
+
+    private ProcessorDefinition insertionReference(ProcessorDefinition processor, UUID referenceId)
+            throws InvalidFlowException, ProcessorNotFoundException {
+        if (!processor.nextProcessorIds().isEmpty()) {
+            throw new InvalidFlowException(name, List.of("processor '" + processor.name()
+                    + "': a processor added before or after another must have no next processors; the store links it"));
+        }
+        return processor(referenceId).orElseThrow(() -> new ProcessorNotFoundException(id, referenceId));
+    }
+
     public Builder toBuilder() {
         return new Builder().id(id).name(name).description(description).active(active)
                 .lastUpdated(lastUpdated).processors(processors).triggers(triggers);

@@ -143,62 +143,31 @@ public class InMemoryFlowManager implements FlowManager {
     @Override
     public FlowDefinition addProcessorBefore(UUID flowId, ProcessorDefinition processor, UUID referenceId)
             throws FlowStoreException {
-        lock.writeLock().lock();
-        try {
-            FlowDefinition flow = stored(flowId);
-            ProcessorDefinition reference = referenced(flow, processor, referenceId);
-            List<ProcessorDefinition> processors = new ArrayList<>();
-            for (ProcessorDefinition p : flow.processors()) {
-                if (p == reference) {
-                    processors.add(processor.toBuilder().next(referenceId).build());
-                    processors.add(p);
-                } else {
-                    processors.add(p.nextProcessorIds().contains(referenceId)
-                            ? p.toBuilder().nextProcessorIds(replace(p.nextProcessorIds(), referenceId, processor.id())).build()
-                            : p);
-                }
-            }
-            return store(flow.toBuilder().processors(processors).build());
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return change(flowId, flow -> flow.withProcessorBefore(processor, referenceId));
     }
 
     @Override
     public FlowDefinition addProcessorAfter(UUID flowId, ProcessorDefinition processor, UUID referenceId)
             throws FlowStoreException {
+        return change(flowId, flow -> flow.withProcessorAfter(processor, referenceId));
+    }
+
+    /** A change of a stored flow, which may refuse it. */
+    @FunctionalInterface
+    private interface FlowChange {
+        FlowDefinition apply(FlowDefinition flow) throws FlowStoreException;
+    }
+
+    /** Applies a change to a stored flow and stores the result, all under the write lock. */
+    private FlowDefinition change(UUID flowId, FlowChange change) throws FlowStoreException {
         lock.writeLock().lock();
         try {
             FlowDefinition flow = stored(flowId);
-            ProcessorDefinition reference = referenced(flow, processor, referenceId);
-            List<ProcessorDefinition> processors = new ArrayList<>();
-            for (ProcessorDefinition p : flow.processors()) {
-                if (p == reference) {
-                    processors.add(p.toBuilder().next(processor.id()).build());
-                    processors.add(processor.toBuilder().nextProcessorIds(p.nextProcessorIds()).build());
-                } else {
-                    processors.add(p);
-                }
-            }
-            return store(flow.toBuilder().processors(processors).build());
+            FlowDefinition changed = change.apply(flow);
+            return changed == flow ? flow : store(changed);
         } finally {
             lock.writeLock().unlock();
         }
-    }
-
-    private static ProcessorDefinition referenced(FlowDefinition flow, ProcessorDefinition processor, UUID referenceId)
-            throws FlowStoreException {
-        if (!processor.nextProcessorIds().isEmpty()) {
-            throw new InvalidFlowException(flow.name(), List.of("processor '" + processor.name()
-                    + "': a processor added before or after another must have no next processors; the store links it"));
-        }
-        return flow.processor(referenceId).orElseThrow(() -> new ProcessorNotFoundException(flow.id(), referenceId));
-    }
-
-    private static List<UUID> replace(List<UUID> ids, UUID from, UUID to) {
-        List<UUID> replaced = new ArrayList<>(ids);
-        replaced.replaceAll(id -> id.equals(from) ? to : id);
-        return replaced;
     }
 
     @Override
@@ -230,13 +199,7 @@ public class InMemoryFlowManager implements FlowManager {
 
     @Override
     public FlowDefinition setActive(UUID flowId, boolean active) throws FlowStoreException {
-        lock.writeLock().lock();
-        try {
-            FlowDefinition flow = stored(flowId);
-            return flow.active() == active ? flow : store(flow.toBuilder().active(active).build());
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return change(flowId, flow -> flow.active() == active ? flow : flow.toBuilder().active(active).build());
     }
 
     /** Validates and stores a flow; the caller holds the write lock. */
