@@ -1,0 +1,43 @@
+package streamline.flow.jpa;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.persistence.CascadeType;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Index;
+import jakarta.persistence.OneToMany;
+import jakarta.persistence.OrderBy;
+import jakarta.persistence.Table;
+
+/** A stored flow. {@code lastUpdated} is in nanoseconds since the epoch, strictly increasing per store. */
+@Entity
+@Table(name = "SL_FLOW", indexes = @Index(name = "SL_FLOW_UPDATED", columnList = "LAST_UPDATED, ID"))
+public class FlowEntity {
+
+    @Id
+    @Column(name = "ID", length = 36)
+    String id;
+
+    @Column(name = "NAME", nullable = false, length = 255)
+    String name;
+
+    @Column(name = "DESCRIPTION", length = 4000)
+    String description;
+
+    @Column(name = "ACTIVE", nullable = false)
+    boolean active;
+
+    @Column(name = "LAST_UPDATED", nullable = false)
+    long lastUpdated;
+
+    @OneToMany(mappedBy = "flow", cascade = CascadeType.ALL, orphanRemoval = true)
+    @OrderBy("position")
+    List<ProcessorEntity> processors = new ArrayList<>();
+
+    @OneToMany(mappedBy = "flow", cascade = CascadeType.ALL, orphanRemoval = true)
+    @OrderBy("position")
+    List<TriggerEntity> triggers = new ArrayList<>();
+}

@@ -1,0 +1,52 @@
+package streamline.flow.jpa;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.JoinColumn;
+import jakarta.persistence.Lob;
+import jakarta.persistence.ManyToOne;
+import jakarta.persistence.Table;
+
+/** A stored processor: configuration as JSON, next processors as ids separated by commas, in order. */
+@Entity
+@Table(name = "SL_PROCESSOR")
+public class ProcessorEntity {
+
+    @Id
+    @Column(name = "ID", length = 36)
+    String id;
+
+    @ManyToOne(optional = false)
+    @JoinColumn(name = "FLOW_ID", nullable = false)
+    FlowEntity flow;
+
+    @Column(name = "POSITION", nullable = false)
+    int position;
+
+    @Column(name = "NAME", nullable = false, length = 255)
+    String name;
+
+    @Column(name = "TYPE", nullable = false, length = 255)
+    String type;
+
+    @Lob
+    @Column(name = "CONFIG_JSON", nullable = false)
+    String configJson;
+
+    @Column(name = "MAX_RETRIES", nullable = false)
+    int maxRetries;
+
+    @Column(name = "BACKOFF_SECONDS", nullable = false)
+    int backoffSeconds;
+
+    @Column(name = "LOG_LEVEL", nullable = false, length = 8)
+    String logLevel;
+
+    @Column(name = "ENABLED", nullable = false)
+    boolean enabled;
+
+    @Lob
+    @Column(name = "NEXT_IDS", nullable = false)
+    String nextIds;
+}

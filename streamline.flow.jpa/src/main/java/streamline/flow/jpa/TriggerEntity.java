@@ -1,0 +1,48 @@
+package streamline.flow.jpa;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.JoinColumn;
+import jakarta.persistence.Lob;
+import jakarta.persistence.ManyToOne;
+import jakarta.persistence.Table;
+
+/** A stored trigger processor. */
+@Entity
+@Table(name = "SL_TRIGGER")
+public class TriggerEntity {
+
+    @Id
+    @Column(name = "ID", length = 36)
+    String id;
+
+    @ManyToOne(optional = false)
+    @JoinColumn(name = "FLOW_ID", nullable = false)
+    FlowEntity flow;
+
+    @Column(name = "POSITION", nullable = false)
+    int position;
+
+    @Column(name = "NAME", nullable = false, length = 255)
+    String name;
+
+    @Column(name = "TYPE", nullable = false, length = 255)
+    String type;
+
+    @Lob
+    @Column(name = "CONFIG_JSON", nullable = false)
+    String configJson;
+
+    @Column(name = "CRON", nullable = false, length = 255)
+    String cronExpression;
+
+    @Column(name = "SINGLE_NODE", nullable = false)
+    boolean singleNode;
+
+    @Column(name = "ENABLED", nullable = false)
+    boolean enabled;
+
+    @Column(name = "LOG_LEVEL", nullable = false, length = 8)
+    String logLevel;
+}
