@@ -37,7 +37,7 @@ import streamline.api.wal.WriteAheadLog;
 public class BundlesIT extends StreamlineTestSupport {
 
     private static final List<String> BUNDLES = List.of("streamline.api", "streamline.tracker", "streamline.flow.memory",
-            "streamline.wal.file");
+            "streamline.wal.file", "streamline.flow.jpa");
 
     private Bundle bundle(String symbolicName) {
         return Arrays.stream(context.getBundles()).filter(b -> b.getSymbolicName().equals(symbolicName))
@@ -77,12 +77,13 @@ public class BundlesIT extends StreamlineTestSupport {
 
     @Test
     public void everyComponentActivatesOnUse() {
-        awaitService(FlowManager.class, null);
+        awaitService(FlowManager.class, "(streamline.flow.type=memory)");
         awaitService(BranchTracker.class, null);
         ServiceComponentRuntime scr = awaitService(ServiceComponentRuntime.class, null);
         List<String> components = new ArrayList<>();
         awaitService(WriteAheadLog.class, null);
-        for (String name : List.of("streamline.tracker", "streamline.flow.memory", "streamline.wal.file")) {
+        awaitService(FlowManager.class, "(streamline.flow.type=jpa)");
+        for (String name : List.of("streamline.tracker", "streamline.flow.memory", "streamline.wal.file", "streamline.flow.jpa")) {
             for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(bundle(name))) {
                 components.add(description.name);
                 for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
@@ -92,15 +93,18 @@ public class BundlesIT extends StreamlineTestSupport {
             }
         }
         assertEquals(List.of("streamline.tracker.InMemoryBranchTracker", "streamline.flow.memory.InMemoryFlowManager",
-                "streamline.wal.file.FileWalComponent"), components);
+                "streamline.wal.file.FileWalComponent", "streamline.flow.jpa.JpaFlowStoreComponent"), components);
     }
 
     @Test
-    public void servicesCarryTheirTypeAndAnIntegerRanking() {
-        awaitService(FlowManager.class, null);
+    public void servicesCarryTheirTypeAndAnIntegerRanking() throws Exception {
+        awaitService(FlowManager.class, "(streamline.flow.type=jpa)");
         ServiceReference<FlowManager> flowManager = context.getServiceReference(FlowManager.class);
-        assertEquals("memory", flowManager.getProperty(FlowManager.TYPE_PROPERTY));
-        assertEquals(Integer.valueOf(0), flowManager.getProperty("service.ranking"));
+        assertEquals("the JPA store outranks the memory store", "jpa", flowManager.getProperty(FlowManager.TYPE_PROPERTY));
+        assertEquals(Integer.valueOf(10), flowManager.getProperty("service.ranking"));
+        ServiceReference<?> memory = context.getServiceReferences(FlowManager.class, "(streamline.flow.type=memory)")
+                .iterator().next();
+        assertEquals(Integer.valueOf(0), memory.getProperty("service.ranking"));
         assertNotNull(context.getServiceReference(BranchTracker.class));
         awaitService(WriteAheadLog.class, null);
         ServiceReference<WriteAheadLog> wal = context.getServiceReference(WriteAheadLog.class);
@@ -116,6 +120,10 @@ public class BundlesIT extends StreamlineTestSupport {
         assertEquals(Map.of("directory", "data/wal", "sync", "always", "sync.interval.ms", "100",
                 "segment.bytes", "67108864", "checkpoint.bytes", "268435456", "checkpoint.interval.seconds", "60",
                 "service.ranking", "20", "streamline.wal.type", "file"), wal);
+        Map<String, String> jpa = describedDefaults("streamline.flow.jpa", "streamline.flow.jpa");
+        assertEquals("jdbc:derby:flows;create=true", jpa.get("jdbc.url"));
+        assertEquals("10", jpa.get("service.ranking"));
+        assertEquals("jpa", jpa.get("streamline.flow.type"));
     }
 
     /** The defaults of a PID's metatype, checking that every attribute has a description. */

@@ -61,17 +61,17 @@ public class SelectionIT extends StreamlineTestSupport {
 
     @Test
     public void aGreedyConsumerFollowsAHigherRankedStoreAndFallsBack() {
-        awaitBoundTo("memory");
+        awaitBoundTo("jpa");
         registerSecondStore("better", 100);
         awaitBoundTo("better");
         extra.unregister();
         extra = null;
-        awaitBoundTo("memory");
+        awaitBoundTo("jpa");
     }
 
     @Test
     public void aLowerRankedStoreIsIgnoredWithoutATarget() {
-        awaitBoundTo("memory");
+        awaitBoundTo("jpa");
         registerSecondStore("worse", -5);
         // the lower-ranked store must not win: register one more, higher ranked, and see it win instead
         Dictionary<String, Object> properties = new Hashtable<>();
@@ -84,32 +84,31 @@ public class SelectionIT extends StreamlineTestSupport {
         } finally {
             best.unregister();
         }
-        awaitBoundTo("memory");
+        awaitBoundTo("jpa");
     }
 
     @Test
-    public void aTargetSetThroughConfigAdminSwitchesTheConsumerAndBack() throws Exception {
-        awaitBoundTo("memory");
-        registerSecondStore("other", -5);
+    public void aTargetSetThroughConfigAdminSwitchesBetweenTheMemoryAndJpaStores() throws Exception {
+        awaitBoundTo("jpa");
         ConfigurationAdmin configAdmin = awaitService(ConfigurationAdmin.class, null);
         Configuration configuration = configAdmin.getConfiguration("streamline.itests.consumer", "?");
         try {
             Dictionary<String, Object> properties = new Hashtable<>();
-            properties.put("flowManager.target", "(streamline.flow.type=other)");
-            configuration.update(properties);
-            awaitBoundTo("other");
-
             properties.put("flowManager.target", "(streamline.flow.type=memory)");
             configuration.update(properties);
             awaitBoundTo("memory");
 
-            properties.put("flowManager.target", "(streamline.flow.type=other)");
+            properties.put("flowManager.target", "(streamline.flow.type=jpa)");
             configuration.update(properties);
-            awaitBoundTo("other");
+            awaitBoundTo("jpa");
+
+            properties.put("flowManager.target", "(streamline.flow.type=memory)");
+            configuration.update(properties);
+            awaitBoundTo("memory");
         } finally {
             configuration.delete();
         }
-        awaitBoundTo("memory");
-        assertEquals("memory", follower().get().orElseThrow().getProperty(FlowManager.TYPE_PROPERTY));
+        awaitBoundTo("jpa");
+        assertEquals("jpa", follower().get().orElseThrow().getProperty(FlowManager.TYPE_PROPERTY));
     }
 }

@@ -63,7 +63,8 @@ public class ServicesIT extends StreamlineTestSupport {
         configuration.update(properties);
         try {
             awaitService(FlowManager.class, "(&(streamline.flow.type=memory-configured)(service.ranking=7))");
-            ServiceReference<FlowManager> reference = context.getServiceReference(FlowManager.class);
+            ServiceReference<FlowManager> reference = context.getServiceReferences(FlowManager.class,
+                    "(streamline.flow.type=memory-configured)").iterator().next();
             assertEquals(Integer.valueOf(7), reference.getProperty("service.ranking"));
         } finally {
             configuration.delete();

@@ -82,6 +82,17 @@ public abstract class StreamlineTestSupport {
                 projectBundle("streamline.tracker"),
                 projectBundle("streamline.flow.memory"),
                 projectBundle("streamline.wal.file"),
+                mavenBundle("jakarta.persistence", "jakarta.persistence-api").versionAsInProject(),
+                mavenBundle("org.eclipse.persistence", "org.eclipse.persistence.asm").versionAsInProject(),
+                mavenBundle("org.eclipse.persistence", "org.eclipse.persistence.core").versionAsInProject(),
+                mavenBundle("org.eclipse.persistence", "org.eclipse.persistence.jpa.jpql").versionAsInProject(),
+                mavenBundle("org.eclipse.persistence", "org.eclipse.persistence.jpa").versionAsInProject(),
+                mavenBundle("com.github.ben-manes.caffeine", "caffeine").versionAsInProject(),
+                mavenBundle("com.fasterxml.jackson.core", "jackson-annotations").versionAsInProject(),
+                mavenBundle("com.fasterxml.jackson.core", "jackson-core").versionAsInProject(),
+                mavenBundle("com.fasterxml.jackson.core", "jackson-databind").versionAsInProject(),
+                projectBundle("streamline.derby"),
+                projectBundle("streamline.flow.jpa"),
                 projectBundle("streamline.testkit"),
                 bundle(jarUrl(new File(System.getProperty("streamline.itests.jar")))));
     }

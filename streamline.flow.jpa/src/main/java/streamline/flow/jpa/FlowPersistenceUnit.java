@@ -39,7 +39,15 @@ final class FlowPersistenceUnit implements PersistenceUnitInfo {
      * @param poolSize the most connections EclipseLink keeps open
      */
     static EntityManagerFactory createFactory(DataSource dataSource, String targetDatabase, int poolSize) {
-        URL root = FlowPersistenceUnit.class.getProtectionDomain().getCodeSource().getLocation();
+        return createFactory(dataSource, targetDatabase, poolSize,
+                FlowPersistenceUnit.class.getProtectionDomain().getCodeSource().getLocation());
+    }
+
+    /**
+     * @param root the persistence unit's root: the bundle's root entry inside OSGi, where the code
+     *        source is no plain URL
+     */
+    static EntityManagerFactory createFactory(DataSource dataSource, String targetDatabase, int poolSize, URL root) {
         Map<String, Object> properties = new HashMap<>();
         properties.put("eclipselink.weaving", "false");
         properties.put("eclipselink.target-database", targetDatabase);
