@@ -37,7 +37,7 @@ import streamline.api.wal.WriteAheadLog;
 public class BundlesIT extends StreamlineTestSupport {
 
     private static final List<String> BUNDLES = List.of("streamline.api", "streamline.tracker", "streamline.flow.memory",
-            "streamline.wal.file", "streamline.flow.jpa");
+            "streamline.wal.file", "streamline.flow.jpa", "streamline.wal.jpa");
 
     private Bundle bundle(String symbolicName) {
         return Arrays.stream(context.getBundles()).filter(b -> b.getSymbolicName().equals(symbolicName))
@@ -83,7 +83,9 @@ public class BundlesIT extends StreamlineTestSupport {
         List<String> components = new ArrayList<>();
         awaitService(WriteAheadLog.class, null);
         awaitService(FlowManager.class, "(streamline.flow.type=jpa)");
-        for (String name : List.of("streamline.tracker", "streamline.flow.memory", "streamline.wal.file", "streamline.flow.jpa")) {
+        awaitService(WriteAheadLog.class, "(streamline.wal.type=jpa)");
+        for (String name : List.of("streamline.tracker", "streamline.flow.memory", "streamline.wal.file", "streamline.flow.jpa",
+                "streamline.wal.jpa")) {
             for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(bundle(name))) {
                 components.add(description.name);
                 for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
@@ -93,7 +95,8 @@ public class BundlesIT extends StreamlineTestSupport {
             }
         }
         assertEquals(List.of("streamline.tracker.InMemoryBranchTracker", "streamline.flow.memory.InMemoryFlowManager",
-                "streamline.wal.file.FileWalComponent", "streamline.flow.jpa.JpaFlowStoreComponent"), components);
+                "streamline.wal.file.FileWalComponent", "streamline.flow.jpa.JpaFlowStoreComponent",
+                "streamline.wal.jpa.JpaWalComponent"), components);
     }
 
     @Test
@@ -124,6 +127,9 @@ public class BundlesIT extends StreamlineTestSupport {
         assertEquals("jdbc:derby:flows;create=true", jpa.get("jdbc.url"));
         assertEquals("10", jpa.get("service.ranking"));
         assertEquals("jpa", jpa.get("streamline.flow.type"));
+        Map<String, String> walJpa = describedDefaults("streamline.wal.jpa", "streamline.wal.jpa");
+        assertEquals("jdbc:derby:wal;create=true", walJpa.get("jdbc.url"));
+        assertEquals("jpa", walJpa.get("streamline.wal.type"));
     }
 
     /** The defaults of a PID's metatype, checking that every attribute has a description. */

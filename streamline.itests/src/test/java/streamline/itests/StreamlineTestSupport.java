@@ -93,6 +93,7 @@ public abstract class StreamlineTestSupport {
                 mavenBundle("com.fasterxml.jackson.core", "jackson-databind").versionAsInProject(),
                 projectBundle("streamline.derby"),
                 projectBundle("streamline.flow.jpa"),
+                projectBundle("streamline.wal.jpa"),
                 projectBundle("streamline.testkit"),
                 bundle(jarUrl(new File(System.getProperty("streamline.itests.jar")))));
     }

@@ -58,10 +58,10 @@ public class JpaFlowStoreComponent implements FlowManager {
         LOG.info("JPA flow store open at {}", config.jdbc_url());
     }
 
-    /** Derby puts its databases and derby.log under its system home: the Streamline home's data folder, unless set. */
+    /** Derby puts its databases and derby.log under its system home: the Streamline home's data/derby folder, unless set. */
     private static void useDerbyHome(String home) {
         if (System.getProperty("derby.system.home") == null && home != null && !home.isBlank()) {
-            System.setProperty("derby.system.home", Path.of(home, "data").toAbsolutePath().toString());
+            System.setProperty("derby.system.home", Path.of(home, "data", "derby").toAbsolutePath().toString());
         }
     }
 

@@ -10,7 +10,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "JDBC URL",
             description = "The database. jdbc:derby:<path> is an embedded Derby database; a relative path lies under"
-                    + " <streamline.home>/data (Derby's system home). Append ;create=true to create it.")
+                    + " <streamline.home>/data/derby (Derby's system home). Append ;create=true to create it.")
     String jdbc_url() default "jdbc:derby:flows;create=true";
 
     @AttributeDefinition(name = "User", description = "Database user; empty for none.")

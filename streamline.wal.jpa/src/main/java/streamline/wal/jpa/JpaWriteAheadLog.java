@@ -1,0 +1,251 @@
+package streamline.wal.jpa;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.EntityTransaction;
+import jakarta.persistence.PersistenceException;
+
+import streamline.api.wal.LiveSteps;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * A write-ahead log in a database table.
+ *
+ * <p>Group commit: appenders queue their entries and take one lock; whoever holds it inserts every
+ * queued entry in one transaction, so concurrent appenders share commits. An append returns once
+ * the transaction holding its entries committed, and throws if it did not. A background task (owned
+ * by the log, stopped on close) deletes the entries of finished sessions, so the table holds the
+ * live state plus what finished since the last compaction.
+ */
+public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
+
+    private static final Logger LOG = LogManager.getLogger(JpaWriteAheadLog.class);
+
+    private final EntityManagerFactory factory;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<PendingAppend> pending = new ConcurrentLinkedQueue<>();
+    private final ScheduledExecutorService compactor;
+    private long lastSequence;
+    private volatile boolean closed;
+
+    /** One append's entries and, once written, its outcome; fields set under the write lock. */
+    private static final class PendingAppend {
+        final List<LogEntry> entries;
+        boolean done;
+        long lastSequence;
+        WriteAheadLogException error;
+
+        PendingAppend(List<LogEntry> entries) {
+            this.entries = entries;
+        }
+    }
+
+    public JpaWriteAheadLog(EntityManagerFactory factory, Duration compactionInterval) {
+        this.factory = factory;
+        EntityManager em = factory.createEntityManager();
+        try {
+            Long max = em.createQuery("select max(e.sequence) from WalEntryEntity e", Long.class).getSingleResult();
+            lastSequence = max == null ? 0 : max;
+        } finally {
+            em.close();
+        }
+        compactor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "streamline-wal-jpa-compaction");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = compactionInterval.toMillis();
+        compactor.scheduleWithFixedDelay(this::compactQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public long append(LogEntry entry) throws WriteAheadLogException {
+        return write(List.of(entry));
+    }
+
+    @Override
+    public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("nothing to append");
+        }
+        return write(entries);
+    }
+
+    private long write(List<LogEntry> entries) throws WriteAheadLogException {
+        PendingAppend mine = new PendingAppend(entries);
+        pending.add(mine);
+        writeLock.lock();
+        try {
+            if (!mine.done) {
+                commitQueued();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        if (mine.error != null) {
+            throw mine.error;
+        }
+        return mine.lastSequence;
+    }
+
+    /** Inserts every queued append in one transaction; the caller holds the write lock. */
+    private void commitQueued() {
+        List<PendingAppend> batch = new ArrayList<>();
+        for (PendingAppend next; (next = pending.poll()) != null; ) {
+            batch.add(next);
+        }
+        if (closed) {
+            fail(batch, new WriteAheadLogException("the JPA write-ahead log is closed"));
+            return;
+        }
+        long sequence = lastSequence;
+        EntityManager em = factory.createEntityManager();
+        EntityTransaction tx = em.getTransaction();
+        try {
+            tx.begin();
+            for (PendingAppend append : batch) {
+                for (LogEntry entry : append.entries) {
+                    em.persist(toEntity(entry, ++sequence));
+                }
+                append.lastSequence = sequence;
+            }
+            tx.commit();
+            lastSequence = sequence;
+            batch.forEach(append -> append.done = true);
+        } catch (PersistenceException | IllegalStateException | JsonProcessingException e) {
+            fail(batch, new WriteAheadLogException("cannot commit " + batch.size() + " appends to the write-ahead log table: "
+                    + e.getMessage(), e));
+        } finally {
+            if (tx.isActive()) {
+                tx.rollback();
+            }
+            em.close();
+        }
+    }
+
+    private static void fail(List<PendingAppend> batch, WriteAheadLogException error) {
+        for (PendingAppend append : batch) {
+            append.error = error;
+            append.done = true;
+        }
+    }
+
+    @Override
+    public List<LogEntry> entries() throws WriteAheadLogException {
+        return query("select e from WalEntryEntity e order by e.sequence");
+    }
+
+    @Override
+    public List<LogEntry> liveEntries() throws WriteAheadLogException {
+        return query("select e from WalEntryEntity e where e.sessionId not in (select f.sessionId from WalEntryEntity f"
+                + " where f.kind = 'SESSION_FINISHED') order by e.sequence");
+    }
+
+    @Override
+    public List<LogEntry> unfinishedSteps() throws WriteAheadLogException {
+        return LiveSteps.unfinishedSteps(liveEntries());
+    }
+
+    private List<LogEntry> query(String jpql) throws WriteAheadLogException {
+        if (closed) {
+            throw new WriteAheadLogException("the JPA write-ahead log is closed");
+        }
+        EntityManager em = factory.createEntityManager();
+        try {
+            List<LogEntry> entries = new ArrayList<>();
+            for (WalEntryEntity e : em.createQuery(jpql, WalEntryEntity.class).getResultList()) {
+                entries.add(toEntry(e));
+            }
+            return entries;
+        } catch (PersistenceException | IllegalStateException e) {
+            throw new WriteAheadLogException("cannot read the write-ahead log table: " + e.getMessage(), e);
+        } finally {
+            em.close();
+        }
+    }
+
+    /** Deletes the entries of finished sessions; returns how many. */
+    int compact() {
+        EntityManager em = factory.createEntityManager();
+        EntityTransaction tx = em.getTransaction();
+        try {
+            tx.begin();
+            int deleted = em.createQuery("delete from WalEntryEntity e where e.sessionId in (select f.sessionId from"
+                    + " WalEntryEntity f where f.kind = 'SESSION_FINISHED')").executeUpdate();
+            tx.commit();
+            return deleted;
+        } finally {
+            if (tx.isActive()) {
+                tx.rollback();
+            }
+            em.close();
+        }
+    }
+
+    private void compactQuietly() {
+        try {
+            int deleted = compact();
+            LOG.debug("compaction deleted {} entries of finished sessions", deleted);
+        } catch (RuntimeException e) {
+            LOG.warn("compaction of the JPA write-ahead log failed; it is tried again later", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        compactor.shutdownNow();
+        try {
+            compactor.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static WalEntryEntity toEntity(LogEntry entry, long sequence) throws JsonProcessingException {
+        WalEntryEntity e = new WalEntryEntity();
+        e.sequence = sequence;
+        e.kind = entry.kind().name();
+        e.sessionId = entry.sessionId().toString();
+        e.flowId = entry.flowId().toString();
+        e.processorId = entry.processorId() == null ? null : entry.processorId().toString();
+        e.processorName = entry.processorName();
+        e.contentId = entry.contentId();
+        e.metadataJson = TypedJson.write(entry.metadata());
+        e.triggerMark = entry.triggerMark();
+        e.attempt = entry.attempt();
+        e.completedSteps = String.join(",", entry.completedSteps().stream().map(UUID::toString).toList());
+        e.error = entry.error();
+        return e;
+    }
+
+    private static LogEntry toEntry(WalEntryEntity e) {
+        try {
+            return new LogEntry(e.sequence, LogEntry.Kind.valueOf(e.kind), UUID.fromString(e.sessionId),
+                    UUID.fromString(e.flowId), e.processorId == null ? null : UUID.fromString(e.processorId),
+                    e.processorName, e.contentId, TypedJson.read(e.metadataJson), e.triggerMark, e.attempt,
+                    e.completedSteps.isEmpty() ? List.of() : Arrays.stream(e.completedSteps.split(",")).map(UUID::fromString).toList(),
+                    e.error);
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException("entry " + e.sequence + " has metadata that is not valid JSON: " + ex.getOriginalMessage(), ex);
+        }
+    }
+}
