@@ -36,6 +36,7 @@ import streamline.api.flow.PageRequest;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.ProcessorNotFoundException;
 import streamline.api.flow.TriggerDefinition;
+import streamline.jpa.support.CodePersistenceUnit;
 
 /**
  * A {@link FlowManager} over JPA with a Caffeine cache in front of flow reads.
@@ -57,6 +58,12 @@ public final class JpaFlowManager implements FlowManager {
     /** Counts committed writes; a load that overlapped one is not cached. */
     private final AtomicLong writes = new AtomicLong();
     private final ReentrantLock writeLock = new ReentrantLock();
+
+    /** The store's EntityManagerFactory on a data source; {@code root} is the persistence unit's root. */
+    public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root) {
+        return CodePersistenceUnit.createFactory("streamline.flow.jpa", List.of(FlowEntity.class, ProcessorEntity.class,
+                TriggerEntity.class, SchemaVersionEntity.class), dataSource, poolSize, root, Map.of());
+    }
 
     public JpaFlowManager(EntityManagerFactory factory, long cacheSize, Duration cacheExpiry) {
         this.factory = factory;

@@ -22,13 +22,13 @@ import jakarta.persistence.EntityManagerFactory;
 
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
+import streamline.jpa.support.CodePersistenceUnit;
 import streamline.testkit.FlowManagerContract;
 import streamline.testkit.TestFlows;
 
 class JpaFlowManagerTest extends FlowManagerContract {
 
     private static final AtomicInteger DATABASES = new AtomicInteger();
-    private static final String DERBY = "org.eclipse.persistence.platform.database.DerbyPlatform";
 
     private final List<EntityManagerFactory> factories = new ArrayList<>();
 
@@ -39,7 +39,8 @@ class JpaFlowManagerTest extends FlowManagerContract {
         EmbeddedDataSource dataSource = new EmbeddedDataSource();
         dataSource.setDatabaseName(databaseName);
         dataSource.setCreateDatabase("create");
-        EntityManagerFactory factory = FlowPersistenceUnit.createFactory(dataSource, DERBY, 4);
+        EntityManagerFactory factory = JpaFlowManager.createFactory(dataSource, 4,
+                CodePersistenceUnit.codeSource(FlowEntity.class));
         factories.add(factory);
         return new JpaFlowManager(factory, 1000, Duration.ofMinutes(10));
     }

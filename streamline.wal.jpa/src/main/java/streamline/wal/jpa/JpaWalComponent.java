@@ -1,10 +1,8 @@
 package streamline.wal.jpa;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.apache.derby.jdbc.EmbeddedDataSource;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.osgi.framework.BundleContext;
@@ -18,6 +16,7 @@ import jakarta.persistence.EntityManagerFactory;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
+import streamline.jpa.support.EmbeddedDerby;
 
 /**
  * The JPA write-ahead log as a service: owns the EntityManagerFactory and the log (opened on
@@ -29,20 +28,15 @@ public class JpaWalComponent implements WriteAheadLog {
 
     private static final Logger LOG = LogManager.getLogger(JpaWalComponent.class);
 
-    private final EmbeddedDataSource dataSource;
+    private final EmbeddedDerby database;
     private final EntityManagerFactory factory;
     private final JpaWriteAheadLog log;
 
     @Activate
     public JpaWalComponent(JpaWalConfig config, BundleContext context) {
-        String home = context.getProperty("streamline.home");
-        if (System.getProperty("derby.system.home") == null && home != null && !home.isBlank()) {
-            // Derby keeps databases and derby.log under its system home: the Streamline home's data/derby folder
-            System.setProperty("derby.system.home", Path.of(home, "data", "derby").toAbsolutePath().toString());
-        }
-        this.dataSource = embeddedDerby(config);
-        this.factory = WalPersistenceUnit.createFactory(dataSource, "org.eclipse.persistence.platform.database.DerbyPlatform",
-                config.pool_size(), context.getBundle().getEntry("/"));
+        EmbeddedDerby.useStreamlineHome(context.getProperty("streamline.home"));
+        this.database = EmbeddedDerby.fromUrl(config.jdbc_url(), config.user(), config.password(), "streamline.wal.jpa");
+        this.factory = JpaWriteAheadLog.createFactory(database.dataSource(), config.pool_size(), context.getBundle().getEntry("/"));
         try {
             this.log = new JpaWriteAheadLog(factory, Duration.ofSeconds(config.compaction_interval_seconds()));
         } catch (RuntimeException e) {
@@ -52,43 +46,11 @@ public class JpaWalComponent implements WriteAheadLog {
         LOG.info("JPA write-ahead log open at {}", config.jdbc_url());
     }
 
-    private static EmbeddedDataSource embeddedDerby(JpaWalConfig config) {
-        String url = config.jdbc_url().trim();
-        if (!url.startsWith("jdbc:derby:") || url.startsWith("jdbc:derby://")) {
-            throw new IllegalArgumentException("invalid configuration of streamline.wal.jpa: jdbc.url '" + url
-                    + "' is not an embedded Derby URL (jdbc:derby:<path>[;create=true]); other databases are not supported yet");
-        }
-        String[] parts = url.substring("jdbc:derby:".length()).split(";");
-        EmbeddedDataSource dataSource = new EmbeddedDataSource();
-        dataSource.setDatabaseName(parts[0]);
-        for (int i = 1; i < parts.length; i++) {
-            if (parts[i].equalsIgnoreCase("create=true")) {
-                dataSource.setCreateDatabase("create");
-            } else if (!parts[i].isBlank()) {
-                dataSource.setConnectionAttributes(parts[i]);
-            }
-        }
-        if (!config.user().isEmpty()) {
-            dataSource.setUser(config.user());
-            dataSource.setPassword(config.password());
-        }
-        return dataSource;
-    }
-
     @Deactivate
     void deactivate() {
         log.close();
         factory.close();
-        EmbeddedDataSource shutdown = new EmbeddedDataSource();
-        shutdown.setDatabaseName(dataSource.getDatabaseName());
-        shutdown.setShutdownDatabase("shutdown");
-        try (java.sql.Connection ignored = shutdown.getConnection()) {
-            LOG.warn("Derby database {} did not report its shutdown", dataSource.getDatabaseName());
-        } catch (java.sql.SQLException e) {
-            if (!"08006".equals(e.getSQLState())) { // 08006: the database shut down, as asked
-                LOG.warn("cannot shut down Derby database {}", dataSource.getDatabaseName(), e);
-            }
-        }
+        database.shutDown();
     }
 
     @Override public long append(LogEntry entry) throws WriteAheadLogException { return log.append(entry); }

@@ -25,6 +25,7 @@ import streamline.api.wal.LiveSteps;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
+import streamline.jpa.support.CodePersistenceUnit;
 
 /**
  * A write-ahead log in a database table.
@@ -56,6 +57,13 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         PendingAppend(List<LogEntry> entries) {
             this.entries = entries;
         }
+    }
+
+    /** The log's EntityManagerFactory on a data source; {@code root} is the persistence unit's root. */
+    public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root) {
+        // a group commit's inserts go to the database as one JDBC batch
+        return CodePersistenceUnit.createFactory("streamline.wal.jpa", List.of(WalEntryEntity.class), dataSource, poolSize,
+                root, java.util.Map.of("eclipselink.jdbc.batch-writing", "JDBC"));
     }
 
     public JpaWriteAheadLog(EntityManagerFactory factory, Duration compactionInterval) {

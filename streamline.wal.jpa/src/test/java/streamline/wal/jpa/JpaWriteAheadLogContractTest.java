@@ -16,6 +16,7 @@ import jakarta.persistence.EntityManagerFactory;
 
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
+import streamline.jpa.support.CodePersistenceUnit;
 import streamline.testkit.WriteAheadLogContract;
 
 class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
@@ -28,8 +29,8 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
         EmbeddedDataSource dataSource = new EmbeddedDataSource();
         dataSource.setDatabaseName(database);
         dataSource.setCreateDatabase("create");
-        EntityManagerFactory factory = WalPersistenceUnit.createFactory(dataSource,
-                "org.eclipse.persistence.platform.database.DerbyPlatform", 4, WalPersistenceUnit.codeSource());
+        EntityManagerFactory factory = JpaWriteAheadLog.createFactory(dataSource, 4,
+                CodePersistenceUnit.codeSource(WalEntryEntity.class));
         factories.add(factory);
         return new JpaWriteAheadLog(factory, Duration.ofHours(1));
     }

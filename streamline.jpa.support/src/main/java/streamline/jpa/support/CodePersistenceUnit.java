@@ -1,4 +1,4 @@
-package streamline.wal.jpa;
+package streamline.jpa.support;
 
 import java.net.URL;
 import java.util.HashMap;
@@ -18,37 +18,50 @@ import jakarta.persistence.spi.PersistenceUnitTransactionType;
 import org.eclipse.persistence.jpa.PersistenceProvider;
 
 /**
- * The log's persistence unit described in code (no JPA container inside OSGi). Bundles share no
- * implementation code, so the flow store has a twin of this class.
+ * A persistence unit described in code: inside OSGi there is no JPA container to read a
+ * persistence.xml, so a bundle builds its EntityManagerFactory itself, on a DataSource, with its own
+ * class loader (this class is embedded in each bundle, so its loader is the bundle's) and entity list.
  */
-final class WalPersistenceUnit implements PersistenceUnitInfo {
+public final class CodePersistenceUnit implements PersistenceUnitInfo {
 
+    public static final String DERBY = "org.eclipse.persistence.platform.database.DerbyPlatform";
+
+    private final String name;
+    private final List<String> entities;
     private final DataSource dataSource;
     private final URL root;
 
-    private WalPersistenceUnit(DataSource dataSource, URL root) {
+    private CodePersistenceUnit(String name, List<String> entities, DataSource dataSource, URL root) {
+        this.name = name;
+        this.entities = List.copyOf(entities);
         this.dataSource = dataSource;
         this.root = root;
     }
 
-    static EntityManagerFactory createFactory(DataSource dataSource, String targetDatabase, int poolSize, URL root) {
-        Map<String, Object> properties = new HashMap<>();
+    /**
+     * @param root the unit's root: the bundle's root entry inside OSGi, the code source outside
+     * @param extra further EclipseLink properties
+     */
+    public static EntityManagerFactory createFactory(String name, List<Class<?>> entities, DataSource dataSource,
+            int poolSize, URL root, Map<String, String> extra) {
+        Map<String, Object> properties = new HashMap<>(extra);
         properties.put("eclipselink.weaving", "false");
-        properties.put("eclipselink.target-database", targetDatabase);
+        properties.put("eclipselink.target-database", DERBY);
         properties.put("eclipselink.ddl-generation", "create-or-extend-tables");
         properties.put("eclipselink.ddl-generation.output-mode", "database");
         properties.put("eclipselink.logging.level", "WARNING");
         properties.put("eclipselink.connection-pool.default.max", Integer.toString(poolSize));
-        properties.put("eclipselink.cache.shared.default", "false");
-        properties.put("eclipselink.jdbc.batch-writing", "JDBC"); // a group commit's inserts as one batch
-        return new PersistenceProvider().createContainerEntityManagerFactory(new WalPersistenceUnit(dataSource, root), properties);
+        properties.put("eclipselink.cache.shared.default", "false"); // the stores keep their own caches, if any
+        return new PersistenceProvider().createContainerEntityManagerFactory(
+                new CodePersistenceUnit(name, entities.stream().map(Class::getName).toList(), dataSource, root), properties);
     }
 
-    static URL codeSource() {
-        return WalPersistenceUnit.class.getProtectionDomain().getCodeSource().getLocation();
+    /** Where a class was loaded from: the unit's root outside OSGi. */
+    public static URL codeSource(Class<?> type) {
+        return type.getProtectionDomain().getCodeSource().getLocation();
     }
 
-    @Override public String getPersistenceUnitName() { return "streamline.wal.jpa"; }
+    @Override public String getPersistenceUnitName() { return name; }
     @Override public String getPersistenceProviderClassName() { return PersistenceProvider.class.getName(); }
     @Override public PersistenceUnitTransactionType getTransactionType() { return PersistenceUnitTransactionType.RESOURCE_LOCAL; }
     @Override public DataSource getJtaDataSource() { return null; }
@@ -56,13 +69,13 @@ final class WalPersistenceUnit implements PersistenceUnitInfo {
     @Override public List<String> getMappingFileNames() { return List.of(); }
     @Override public List<URL> getJarFileUrls() { return List.of(); }
     @Override public URL getPersistenceUnitRootUrl() { return root; }
-    @Override public List<String> getManagedClassNames() { return List.of(WalEntryEntity.class.getName()); }
+    @Override public List<String> getManagedClassNames() { return entities; }
     @Override public boolean excludeUnlistedClasses() { return true; }
     @Override public SharedCacheMode getSharedCacheMode() { return SharedCacheMode.NONE; }
     @Override public ValidationMode getValidationMode() { return ValidationMode.NONE; }
     @Override public Properties getProperties() { return new Properties(); }
     @Override public String getPersistenceXMLSchemaVersion() { return "3.0"; }
-    @Override public ClassLoader getClassLoader() { return WalPersistenceUnit.class.getClassLoader(); }
+    @Override public ClassLoader getClassLoader() { return CodePersistenceUnit.class.getClassLoader(); }
     @Override public void addTransformer(ClassTransformer transformer) { }
-    @Override public ClassLoader getNewTempClassLoader() { return WalPersistenceUnit.class.getClassLoader(); }
+    @Override public ClassLoader getNewTempClassLoader() { return CodePersistenceUnit.class.getClassLoader(); }
 }

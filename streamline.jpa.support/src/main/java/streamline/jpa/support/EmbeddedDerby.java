@@ -1,0 +1,76 @@
+package streamline.jpa.support;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+import org.apache.derby.jdbc.EmbeddedDataSource;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** An embedded Derby database named by a JDBC URL: its DataSource, its home, its shutdown. */
+public final class EmbeddedDerby {
+
+    private static final Logger LOG = LogManager.getLogger(EmbeddedDerby.class);
+
+    private final EmbeddedDataSource dataSource;
+
+    private EmbeddedDerby(EmbeddedDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /**
+     * @param pid the configuration the URL comes from, for the error message
+     * @throws IllegalArgumentException if the URL is not an embedded Derby URL
+     */
+    public static EmbeddedDerby fromUrl(String url, String user, String password, String pid) {
+        String trimmed = url.trim();
+        if (!trimmed.startsWith("jdbc:derby:") || trimmed.startsWith("jdbc:derby://")) {
+            throw new IllegalArgumentException("invalid configuration of " + pid + ": jdbc.url '" + trimmed
+                    + "' is not an embedded Derby URL (jdbc:derby:<path>[;create=true]); other databases are not supported yet");
+        }
+        String[] parts = trimmed.substring("jdbc:derby:".length()).split(";");
+        EmbeddedDataSource dataSource = new EmbeddedDataSource();
+        dataSource.setDatabaseName(parts[0]);
+        for (int i = 1; i < parts.length; i++) {
+            if (parts[i].equalsIgnoreCase("create=true")) {
+                dataSource.setCreateDatabase("create");
+            } else if (!parts[i].isBlank()) {
+                dataSource.setConnectionAttributes(parts[i]);
+            }
+        }
+        if (!user.isEmpty()) {
+            dataSource.setUser(user);
+            dataSource.setPassword(password);
+        }
+        return new EmbeddedDerby(dataSource);
+    }
+
+    /**
+     * Derby keeps databases and derby.log under its system home: make it the Streamline home's
+     * data/derby folder, unless something set it already (it is read once, when Derby boots).
+     */
+    public static void useStreamlineHome(String home) {
+        if (System.getProperty("derby.system.home") == null && home != null && !home.isBlank()) {
+            System.setProperty("derby.system.home", Path.of(home, "data", "derby").toAbsolutePath().toString());
+        }
+    }
+
+    public EmbeddedDataSource dataSource() {
+        return dataSource;
+    }
+
+    /** Closes the database, releasing its files (for another framework in this JVM, or the next start). */
+    public void shutDown() {
+        EmbeddedDataSource shutdown = new EmbeddedDataSource();
+        shutdown.setDatabaseName(dataSource.getDatabaseName());
+        shutdown.setShutdownDatabase("shutdown");
+        try (Connection ignored = shutdown.getConnection()) {
+            LOG.warn("Derby database {} did not report its shutdown", dataSource.getDatabaseName());
+        } catch (SQLException e) {
+            if (!"08006".equals(e.getSQLState())) { // 08006: the database shut down, as asked
+                LOG.warn("cannot shut down Derby database {}", dataSource.getDatabaseName(), e);
+            }
+        }
+    }
+}
