@@ -24,6 +24,25 @@ final class Benchmarks {
         return Files.createTempDirectory(Files.createDirectories(Path.of(parent)), name + "-");
     }
 
+    /** An embedded Derby database in {@code directory}, created on first use. */
+    static org.apache.derby.jdbc.EmbeddedDataSource derby(Path directory) {
+        org.apache.derby.jdbc.EmbeddedDataSource dataSource = new org.apache.derby.jdbc.EmbeddedDataSource();
+        dataSource.setDatabaseName(directory.resolve("db").toString());
+        dataSource.setCreateDatabase("create");
+        return dataSource;
+    }
+
+    static void shutDown(org.apache.derby.jdbc.EmbeddedDataSource database) {
+        org.apache.derby.jdbc.EmbeddedDataSource shutdown = new org.apache.derby.jdbc.EmbeddedDataSource();
+        shutdown.setDatabaseName(database.getDatabaseName());
+        shutdown.setShutdownDatabase("shutdown");
+        try (java.sql.Connection ignored = shutdown.getConnection()) {
+            // Derby reports a shutdown with an exception
+        } catch (java.sql.SQLException expected) {
+            // 08006: shut down
+        }
+    }
+
     static void deleteRecursively(Path directory) throws IOException {
         if (directory == null || !Files.exists(directory)) {
             return;

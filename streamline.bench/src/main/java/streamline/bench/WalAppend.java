@@ -27,6 +27,10 @@ import streamline.wal.file.FileWriteAheadLog;
  * with the next, so the live state stays small. {@code sync=always}: every append durable (NiFi: forceSync=true per
  * update); {@code sync=never}: left to the OS. Run with {@code -t N} for N appending threads:
  * {@code java -jar streamline.bench/target/benchmarks.jar WalAppend -p impl=file,nifi -t 32}
+ *
+ * <p>{@code impl=jpa} is the JPA log on embedded Derby and {@code impl=jdbc} its baseline, plain JDBC
+ * batch inserts into the same table (both durable: Derby forces its log on commit; {@code sync}
+ * does not apply): {@code WalAppend -p impl=jpa,jdbc -t 8}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -45,6 +49,10 @@ public class WalAppend {
     private Path directory;
     private FileWriteAheadLog file;
     private NiFiWal nifi;
+    private streamline.wal.jpa.JpaWriteAheadLog jpa;
+    private jakarta.persistence.EntityManagerFactory jpaFactory;
+    private JdbcWal jdbc;
+    private org.apache.derby.jdbc.EmbeddedDataSource derby;
 
     /** Each thread's entries, made before measuring: the benchmark measures the logs, not entry building. */
     @State(Scope.Thread)
@@ -75,7 +83,17 @@ public class WalAppend {
         switch (impl) {
             case "file" -> file = FileWriteAheadLog.open(directory, sync);
             case "nifi" -> nifi = new NiFiWal(directory.toFile());
-            default -> throw new IllegalArgumentException("impl must be file or nifi, was " + impl);
+            case "jpa" -> {
+                derby = Benchmarks.derby(directory);
+                jpaFactory = streamline.wal.jpa.JpaWriteAheadLog.createFactory(derby, 8,
+                        streamline.jpa.support.CodePersistenceUnit.codeSource(streamline.wal.jpa.JpaWriteAheadLog.class));
+                jpa = new streamline.wal.jpa.JpaWriteAheadLog(jpaFactory, java.time.Duration.ofSeconds(30));
+            }
+            case "jdbc" -> {
+                derby = Benchmarks.derby(directory);
+                jdbc = new JdbcWal(derby);
+            }
+            default -> throw new IllegalArgumentException("impl must be file, nifi, jpa or jdbc, was " + impl);
         }
     }
 
@@ -83,7 +101,7 @@ public class WalAppend {
     public void checkpoint() throws Exception {
         if (file != null) {
             file.checkpoint();
-        } else {
+        } else if (nifi != null) {
             nifi.checkpoint();
         }
     }
@@ -92,8 +110,16 @@ public class WalAppend {
     public void close() throws Exception {
         if (file != null) {
             file.close();
-        } else {
+        } else if (nifi != null) {
             nifi.shutdown();
+        } else if (jpa != null) {
+            jpa.close();
+            jpaFactory.close();
+        } else {
+            jdbc.close();
+        }
+        if (derby != null) {
+            Benchmarks.shutDown(derby);
         }
         Benchmarks.deleteRecursively(directory);
     }
@@ -103,6 +129,13 @@ public class WalAppend {
         LogEntry entry = entries.next();
         if (file != null) {
             return file.append(entry);
+        }
+        if (jpa != null) {
+            return jpa.append(entry);
+        }
+        if (jdbc != null) {
+            jdbc.append(entry);
+            return 0;
         }
         nifi.append(entry, sync.equals("always"));
         return 0;

@@ -44,6 +44,11 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<PendingAppend> pending = new ConcurrentLinkedQueue<>();
     private final ScheduledExecutorService compactor;
+    /**
+     * Used only under the write lock: one entity manager holding one connection for the log's life,
+     * since a plain DataSource would open a new connection for every transaction.
+     */
+    private final EntityManager writer;
     private long lastSequence;
     private volatile boolean closed;
 
@@ -75,6 +80,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         } finally {
             em.close();
         }
+        writer = factory.createEntityManager(java.util.Map.of("eclipselink.jdbc.exclusive-connection.mode", "Always"));
         compactor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "streamline-wal-jpa-compaction");
             t.setDaemon(true);
@@ -125,7 +131,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             return;
         }
         long sequence = lastSequence;
-        EntityManager em = factory.createEntityManager();
+        EntityManager em = writer;
         EntityTransaction tx = em.getTransaction();
         try {
             tx.begin();
@@ -145,7 +151,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             if (tx.isActive()) {
                 tx.rollback();
             }
-            em.close();
+            em.clear();
         }
     }
 
@@ -220,6 +226,12 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        writeLock.lock();
+        try {
+            writer.close();
+        } finally {
+            writeLock.unlock();
+        }
         compactor.shutdownNow();
         try {
             compactor.awaitTermination(10, TimeUnit.SECONDS);

@@ -18,14 +18,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * for non-finite doubles), and every map as {@code {"$map":{...}}}, so no user key is ever mistaken
  * for one of these.
  */
-final class TypedJson {
+public final class TypedJson {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TypedJson() {
     }
 
-    static String write(Map<String, Object> metadata) throws JsonProcessingException {
+    public static String write(Map<String, Object> metadata) throws JsonProcessingException {
         return JSON.writeValueAsString(encode(metadata));
     }
 
