@@ -223,12 +223,18 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
     }
 
+    /** Idempotent; the factory may already be closed. */
     @Override
     public void close() {
-        closed = true;
         writeLock.lock();
         try {
-            writer.close();
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (writer.isOpen()) {
+                writer.close();
+            }
         } finally {
             writeLock.unlock();
         }
