@@ -44,7 +44,8 @@ public class JpaFlowStoreComponent implements FlowManager {
     public JpaFlowStoreComponent(JpaFlowStoreConfig config, BundleContext context) {
         EmbeddedDerby.useStreamlineHome(context.getProperty("streamline.home"));
         this.database = EmbeddedDerby.fromUrl(config.jdbc_url(), config.user(), config.password(), "streamline.flow.jpa");
-        this.factory = JpaFlowManager.createFactory(database.dataSource(), config.pool_size(), context.getBundle().getEntry("/"));
+        this.factory = JpaFlowManager.createFactory(database.pooledDataSource(config.pool_size()), config.pool_size(),
+                context.getBundle().getEntry("/"));
         try {
             this.store = new JpaFlowManager(factory, config.cache_size(), Duration.ofSeconds(config.cache_expiry_seconds()));
         } catch (RuntimeException e) {

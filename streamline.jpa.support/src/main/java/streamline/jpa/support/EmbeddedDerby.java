@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 
+import org.apache.derby.jdbc.EmbeddedConnectionPoolDataSource;
 import org.apache.derby.jdbc.EmbeddedDataSource;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -13,9 +14,10 @@ public final class EmbeddedDerby {
 
     private static final Logger LOG = LogManager.getLogger(EmbeddedDerby.class);
 
-    private final EmbeddedDataSource dataSource;
+    private final EmbeddedConnectionPoolDataSource dataSource;
+    private PooledDataSource pool;
 
-    private EmbeddedDerby(EmbeddedDataSource dataSource) {
+    private EmbeddedDerby(EmbeddedConnectionPoolDataSource dataSource) {
         this.dataSource = dataSource;
     }
 
@@ -30,7 +32,7 @@ public final class EmbeddedDerby {
                     + "' is not an embedded Derby URL (jdbc:derby:<path>[;create=true]); other databases are not supported yet");
         }
         String[] parts = trimmed.substring("jdbc:derby:".length()).split(";");
-        EmbeddedDataSource dataSource = new EmbeddedDataSource();
+        EmbeddedConnectionPoolDataSource dataSource = new EmbeddedConnectionPoolDataSource();
         dataSource.setDatabaseName(parts[0]);
         for (int i = 1; i < parts.length; i++) {
             if (parts[i].equalsIgnoreCase("create=true")) {
@@ -56,12 +58,19 @@ public final class EmbeddedDerby {
         }
     }
 
-    public EmbeddedDataSource dataSource() {
-        return dataSource;
+    /** The database's connections, pooled: at most {@code size} open at once. One pool per database. */
+    public synchronized PooledDataSource pooledDataSource(int size) {
+        if (pool == null) {
+            pool = new PooledDataSource(dataSource, size);
+        }
+        return pool;
     }
 
     /** Closes the database, releasing its files (for another framework in this JVM, or the next start). */
-    public void shutDown() {
+    public synchronized void shutDown() {
+        if (pool != null) {
+            pool.close();
+        }
         EmbeddedDataSource shutdown = new EmbeddedDataSource();
         shutdown.setDatabaseName(dataSource.getDatabaseName());
         shutdown.setShutdownDatabase("shutdown");

@@ -36,7 +36,8 @@ public class JpaWalComponent implements WriteAheadLog {
     public JpaWalComponent(JpaWalConfig config, BundleContext context) {
         EmbeddedDerby.useStreamlineHome(context.getProperty("streamline.home"));
         this.database = EmbeddedDerby.fromUrl(config.jdbc_url(), config.user(), config.password(), "streamline.wal.jpa");
-        this.factory = JpaWriteAheadLog.createFactory(database.dataSource(), config.pool_size(), context.getBundle().getEntry("/"));
+        this.factory = JpaWriteAheadLog.createFactory(database.pooledDataSource(config.pool_size()), config.pool_size(),
+                context.getBundle().getEntry("/"));
         try {
             this.log = new JpaWriteAheadLog(factory, Duration.ofSeconds(config.compaction_interval_seconds()));
         } catch (RuntimeException e) {
