@@ -56,18 +56,15 @@ final class LiveIndex {
      * finishes meanwhile may or may not be visited, which is harmless for a checkpoint (its finish
      * record comes after the checkpoint and drops it again at recovery).
      */
-    long forEachRecord(long maxSequence, LocationVisitor visitor) {
-        long visited = 0;
+    void forEachRecord(long maxSequence, LocationVisitor visitor) {
         for (SessionRecords records : sessions.values()) {
             synchronized (records) {
                 for (int i = 0; i < records.count; i++) {
                     if (records.sequences[i] <= maxSequence) {
                         visitor.visit(records.sequences[i], records.segments[i], records.offsets[i]);
-                        visited++;
                     }
                 }
             }
         }
-        return visited;
     }
 }
