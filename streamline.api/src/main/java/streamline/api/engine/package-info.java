@@ -1,8 +1,8 @@
 /**
- * The engine service, the session listener whiteboard, and the types describing sessions.
+ * The engine service, the session listener whiteboard, the optional cluster coordinator, and the types describing sessions.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package streamline.api.engine;
 
 import org.osgi.annotation.bundle.Export;

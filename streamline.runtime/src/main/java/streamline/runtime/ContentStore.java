@@ -1,0 +1,173 @@
+package streamline.runtime;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.UUID;
+
+import streamline.api.processor.ContentSource;
+
+/**
+ * The content of sessions in progress: immutable files named by content id. A step never changes
+ * a file; it writes a new one (copy on write), so a retried or recovered step reads intact input,
+ * and parallel branches share a file as safely as if each had a copy. A file is forced to disk and
+ * renamed into place before its id is handed out, so a write-ahead log entry never names content
+ * that a crash could lose or tear.
+ */
+final class ContentStore {
+
+    private static final String TEMP_SUFFIX = ".tmp";
+
+    private final Path directory;
+
+    ContentStore(Path directory) throws IOException {
+        this.directory = Files.createDirectories(directory);
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    /** The file holding a content id. */
+    Path path(String contentId) {
+        if (contentId.isEmpty() || contentId.contains("/") || contentId.contains("\\") || contentId.startsWith(".")) {
+            throw new IllegalArgumentException("not a content id: '" + contentId + "'");
+        }
+        return directory.resolve(contentId);
+    }
+
+    /** Copies a trigger's content in and returns its id. */
+    String importFrom(ContentSource source) throws IOException {
+        try (InputStream in = source.open(); NewContent out = create()) {
+            in.transferTo(out);
+            out.close();
+            return out.contentId();
+        }
+    }
+
+    /** Opens new content; its id is valid once the stream is closed. */
+    NewContent create() throws IOException {
+        String id = UUID.randomUUID().toString();
+        Path temp = directory.resolve(id + TEMP_SUFFIX);
+        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return new NewContent(id, temp, channel);
+    }
+
+    InputStream open(String contentId) throws IOException {
+        try {
+            return Files.newInputStream(path(contentId));
+        } catch (NoSuchFileException e) {
+            throw new IOException("content " + contentId + " is missing from " + directory, e);
+        }
+    }
+
+    void delete(String contentId) {
+        if (contentId.isEmpty()) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(path(contentId));
+        } catch (IOException | IllegalArgumentException e) {
+            // left for the next start's sweep
+        }
+    }
+
+    /**
+     * Deletes every file no live session refers to (content of finished sessions whose deletion a
+     * crash interrupted, and half-written temporary files).
+     *
+     * @return how many files were deleted
+     */
+    int sweep(Set<String> liveContentIds) throws IOException {
+        int deleted = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+            for (Path file : files) {
+                if (!liveContentIds.contains(file.getFileName().toString()) && Files.isRegularFile(file)) {
+                    Files.deleteIfExists(file);
+                    deleted++;
+                }
+            }
+        }
+        return deleted;
+    }
+
+    /** Copies a content file elsewhere (for a failed session's folder). */
+    void copyTo(String contentId, Path target) throws IOException {
+        Files.copy(path(contentId), target, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static void forceDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /** A content file being written: forced and renamed into place on close. */
+    final class NewContent extends FilterOutputStream {
+        private final String id;
+        private final Path temp;
+        private final FileChannel channel;
+        private boolean closed;
+        private boolean stored;
+
+        private NewContent(String id, Path temp, FileChannel channel) {
+            super(Channels.newOutputStream(channel));
+            this.id = id;
+            this.temp = temp;
+            this.channel = channel;
+        }
+
+        String contentId() {
+            return id;
+        }
+
+        /** Whether the content was closed and stored, so its id may be used. */
+        boolean isClosed() {
+            return stored;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                channel.force(false);
+                channel.close();
+                Files.move(temp, path(id), StandardCopyOption.ATOMIC_MOVE);
+                forceDirectory(directory);
+                stored = true;
+            } catch (IOException e) {
+                Files.deleteIfExists(temp);
+                throw new IOException("could not store content " + id + " in " + directory + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Drops content that will not be used (a failed step's output). */
+        void discard() {
+            try {
+                channel.close();
+                Files.deleteIfExists(temp);
+                Files.deleteIfExists(path(id));
+            } catch (IOException e) {
+                // left for the next start's sweep
+            }
+        }
+    }
+}

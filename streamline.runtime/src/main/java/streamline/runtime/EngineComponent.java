@@ -1,0 +1,297 @@
+package streamline.runtime;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.ComponentServiceObjects;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.component.annotations.ReferenceScope;
+import org.osgi.service.metatype.annotations.Designate;
+
+import streamline.api.engine.Engine;
+import streamline.api.engine.EngineException;
+import streamline.api.engine.SessionInfo;
+import streamline.api.engine.SessionListener;
+import streamline.api.engine.TriggerCoordinator;
+import streamline.api.flow.FlowManager;
+import streamline.api.processor.ContentSource;
+import streamline.api.processor.FlowObject;
+import streamline.api.processor.Processor;
+import streamline.api.processor.TriggerProcessor;
+import streamline.api.track.BranchTracker;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * The engine as a service, PID {@code streamline.runtime}. It follows the best write-ahead log and
+ * flow store that match {@code wal.target} and {@code flowManager.target} (dynamic, greedy), and
+ * swaps them while running; processors and triggers come from prototype-scoped services of any
+ * bundle. A changed configuration other than the targets restarts the engine on the same log:
+ * running steps finish, and sessions resume after the restart.
+ */
+@Component(service = Engine.class, configurationPid = "streamline.runtime", immediate = true)
+@Designate(ocd = RuntimeConfig.class)
+public class EngineComponent implements Engine {
+
+    private static final Logger LOG = LogManager.getLogger(EngineComponent.class);
+
+    private final ProcessorRegistry registry = new ProcessorRegistry();
+    private final Map<Long, ProcessorRegistry.Provider<?>> providers = new ConcurrentHashMap<>();
+    private final List<SessionListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Object lock = new Object();
+    private String home;
+
+    @Reference
+    private BranchTracker tracker;
+
+    private WriteAheadLog boundWal;
+    private FlowManager boundFlows;
+    private volatile TriggerCoordinator coordinator;
+    private volatile StreamlineEngine engine;
+
+    @Activate
+    void activate(BundleContext context, RuntimeConfig config) throws IOException, WriteAheadLogException {
+        synchronized (lock) {
+            home = context.getProperty("streamline.home");
+            engine = startEngine(EngineOptions.from(config, home));
+        }
+    }
+
+    private StreamlineEngine startEngine(EngineOptions options) throws IOException, WriteAheadLogException {
+        StreamlineEngine started = new StreamlineEngine(options, tracker, registry);
+        listeners.forEach(started::addListener);
+        started.setCoordinator(coordinator);
+        try {
+            started.start(boundWal, boundFlows);
+        } catch (IOException | WriteAheadLogException | RuntimeException e) {
+            started.stop();
+            throw e;
+        }
+        LOG.info("engine started: work directory {}, {} workers", options.workDirectory(), options.workers());
+        return started;
+    }
+
+    @Modified
+    void modified(RuntimeConfig config) throws IOException, WriteAheadLogException {
+        EngineOptions options = EngineOptions.from(config, home);
+        synchronized (lock) {
+            if (engine != null && engine.options().equals(options)) {
+                return; // only targets changed: the references follow them
+            }
+            if (engine != null) {
+                engine.stop();
+            }
+            engine = startEngine(options);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        synchronized (lock) {
+            if (engine != null) {
+                engine.stop();
+                engine = null;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ write-ahead log
+
+    @Reference(name = "wal", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindWal(WriteAheadLog log) {
+        synchronized (lock) {
+            boundWal = log;
+            if (engine != null) {
+                try {
+                    engine.swapWal(log);
+                } catch (WriteAheadLogException | RuntimeException e) {
+                    LOG.error("cannot move the engine to the newly selected write-ahead log; it stays on the previous one: {}",
+                            e.getMessage());
+                }
+            }
+        }
+    }
+
+    void unbindWal(WriteAheadLog log) {
+        synchronized (lock) {
+            if (engine != null) {
+                engine.detachWal(log);
+            }
+            if (boundWal == log) {
+                boundWal = null;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ flow store
+
+    @Reference(name = "flowManager", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindFlowManager(FlowManager flows) {
+        synchronized (lock) {
+            boundFlows = flows;
+            if (engine != null) {
+                engine.setFlowManager(flows);
+            }
+        }
+    }
+
+    void unbindFlowManager(FlowManager flows) {
+        synchronized (lock) {
+            if (boundFlows == flows) {
+                boundFlows = null;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ processors
+
+    @Reference(service = Processor.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            scope = ReferenceScope.PROTOTYPE_REQUIRED)
+    void addProcessor(ComponentServiceObjects<Processor> objects, Map<String, Object> properties) {
+        ServiceProvider<Processor> provider = ServiceProvider.of(objects, properties);
+        if (provider != null) {
+            providers.put(provider.serviceId(), provider);
+            registry.addProcessor(provider);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    void removeProcessor(ComponentServiceObjects<Processor> objects, Map<String, Object> properties) {
+        ProcessorRegistry.Provider<?> provider = providers.remove(ServiceProvider.serviceId(properties));
+        if (provider != null) {
+            registry.removeProcessor((ProcessorRegistry.Provider<Processor>) provider);
+        }
+    }
+
+    @Reference(service = TriggerProcessor.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            scope = ReferenceScope.PROTOTYPE_REQUIRED)
+    void addTrigger(ComponentServiceObjects<TriggerProcessor> objects, Map<String, Object> properties) {
+        ServiceProvider<TriggerProcessor> provider = ServiceProvider.of(objects, properties);
+        if (provider != null) {
+            providers.put(provider.serviceId(), provider);
+            registry.addTrigger(provider);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    void removeTrigger(ComponentServiceObjects<TriggerProcessor> objects, Map<String, Object> properties) {
+        ProcessorRegistry.Provider<?> provider = providers.remove(ServiceProvider.serviceId(properties));
+        if (provider != null) {
+            registry.removeTrigger((ProcessorRegistry.Provider<TriggerProcessor>) provider);
+        }
+    }
+
+    /** A processor service as a provider: one instance per {@link #create}. */
+    private record ServiceProvider<T>(String type, int ranking, long order, ComponentServiceObjects<T> objects)
+            implements ProcessorRegistry.Provider<T> {
+
+        static <T> ServiceProvider<T> of(ComponentServiceObjects<T> objects, Map<String, Object> properties) {
+            Object type = properties.get(Processor.TYPE_PROPERTY);
+            if (!(type instanceof String name) || name.isBlank()) {
+                LOG.warn("ignoring processor service {}: it has no {} property", properties.get(Constants.SERVICE_ID),
+                        Processor.TYPE_PROPERTY);
+                return null;
+            }
+            Object ranking = properties.get(Constants.SERVICE_RANKING);
+            return new ServiceProvider<>(name.trim(), ranking instanceof Integer value ? value : 0, serviceId(properties), objects);
+        }
+
+        static long serviceId(Map<String, Object> properties) {
+            return ((Number) properties.get(Constants.SERVICE_ID)).longValue();
+        }
+
+        long serviceId() {
+            return order;
+        }
+
+        @Override
+        public T create() {
+            return objects.getService();
+        }
+
+        @Override
+        public void release(T instance) {
+            objects.ungetService(instance);
+        }
+    }
+
+    // ------------------------------------------------------------ listeners and coordinator
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(SessionListener listener) {
+        listeners.add(listener);
+        StreamlineEngine current = engine;
+        if (current != null) {
+            current.addListener(listener);
+        }
+    }
+
+    void removeListener(SessionListener listener) {
+        listeners.remove(listener);
+        StreamlineEngine current = engine;
+        if (current != null) {
+            current.removeListener(listener);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindCoordinator(TriggerCoordinator newCoordinator) {
+        coordinator = newCoordinator;
+        StreamlineEngine current = engine;
+        if (current != null) {
+            current.setCoordinator(newCoordinator);
+        }
+    }
+
+    void unbindCoordinator(TriggerCoordinator old) {
+        if (coordinator == old) {
+            coordinator = null;
+            StreamlineEngine current = engine;
+            if (current != null) {
+                current.setCoordinator(null);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ Engine
+
+    private StreamlineEngine running() throws EngineException {
+        StreamlineEngine current = engine;
+        if (current == null) {
+            throw new EngineException("the engine is not running");
+        }
+        return current;
+    }
+
+    @Override
+    public UUID submit(UUID flowId, FlowObject item, ContentSource content) throws EngineException {
+        return running().submit(flowId, item, content);
+    }
+
+    @Override
+    public List<SessionInfo> sessionsInProgress() {
+        StreamlineEngine current = engine;
+        return current == null ? List.of() : current.sessionsInProgress();
+    }
+
+    @Override
+    public List<SessionInfo> failedSessions() {
+        StreamlineEngine current = engine;
+        return current == null ? List.of() : current.failedSessions();
+    }
+}

@@ -1,0 +1,222 @@
+package streamline.runtime;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.commons.jexl3.JexlBuilder;
+import org.apache.commons.jexl3.JexlContext;
+import org.apache.commons.jexl3.JexlEngine;
+import org.apache.commons.jexl3.JexlException;
+import org.apache.commons.jexl3.JexlFeatures;
+import org.apache.commons.jexl3.JexlExpression;
+import org.apache.commons.jexl3.introspection.JexlPermissions;
+import org.apache.commons.jexl3.introspection.JexlSandbox;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import streamline.api.processor.ExpressionException;
+
+/**
+ * Evaluates the {@code ${…}} expressions of configuration values over a session's metadata, with
+ * Apache Commons JEXL configured as a sandbox: the only callable methods are the helpers of
+ * {@link ExpressionFunctions}; no class, reflection, file or process access; no loops, no
+ * assignments, no {@code new}. A metadata key is read by its name ({@code ${name}}), and a key that
+ * is not an identifier, such as one with dots, as {@code ${$env["WriteFile.OutputPath"]}} (the Go
+ * form) or {@code ${WriteFile.OutputPath}} (JEXL's dotted names). A missing key is an error naming it;
+ * a map or list value is written as JSON. Parsed templates are cached by text.
+ */
+final class ExpressionEvaluator {
+
+    /** The variable that holds the whole metadata map, as the Go engine named it. */
+    static final String METADATA_VARIABLE = "$env";
+
+    private final JexlEngine jexl;
+    private final Map<String, List<Object>> parsed = new ConcurrentHashMap<>();
+    private final ObjectMapper json;
+
+    ExpressionEvaluator(boolean envAllowed) {
+        this.json = new ObjectMapper();
+        // nothing is allowed but the helpers, and reading (not calling methods of) maps and lists
+        JexlSandbox sandbox = new JexlSandbox(false, true);
+        sandbox.allow(ExpressionFunctions.class.getName());
+        sandbox.permissions(Map.class.getName(), true, true, false, false);
+        sandbox.permissions(List.class.getName(), true, true, false, false);
+        Map<String, Object> namespaces = new HashMap<>();
+        namespaces.put(null, new ExpressionFunctions(envAllowed));
+        JexlFeatures features = new JexlFeatures()
+                .loops(false).sideEffect(false).sideEffectGlobal(false).newInstance(false)
+                .lambda(false).methodCall(true).structuredLiteral(true).script(false).pragma(false)
+                .annotation(false).importPragma(false).namespacePragma(false);
+        this.jexl = new JexlBuilder()
+                .permissions(JexlPermissions.RESTRICTED.compose(ExpressionFunctions.class.getPackageName() + ".*"))
+                .sandbox(sandbox)
+                .namespaces(namespaces)
+                .features(features)
+                .strict(true)
+                .silent(false)
+                .safe(false)
+                .cache(256)
+                .create();
+    }
+
+    /** Whether a text holds an expression at all (most configuration values do not). */
+    static boolean hasExpression(String text) {
+        return text.contains("${");
+    }
+
+    /**
+     * Evaluates every {@code ${…}} of {@code text} over {@code metadata}; the text around them is
+     * kept exactly, backslashes included.
+     *
+     * @param where what the text belongs to, for error messages (processor and key)
+     */
+    String evaluate(String text, Map<String, Object> metadata, String where) {
+        if (!hasExpression(text)) {
+            return text;
+        }
+        List<Object> segments;
+        try {
+            segments = parsed.computeIfAbsent(text, this::parse);
+        } catch (JexlException | IllegalArgumentException e) {
+            throw new ExpressionException(where + ": cannot parse '" + text + "': " + cause(e), e);
+        }
+        MetadataContext context = new MetadataContext(metadata);
+        StringBuilder out = new StringBuilder();
+        for (Object segment : segments) {
+            if (segment instanceof String literal) {
+                out.append(literal);
+                continue;
+            }
+            JexlExpression expression = (JexlExpression) segment;
+            Object value;
+            try {
+                value = expression.evaluate(context);
+            } catch (JexlException e) {
+                throw new ExpressionException(where + ": cannot evaluate '${" + expression.getSourceText() + "}': " + cause(e), e);
+            } catch (RuntimeException e) {
+                throw new ExpressionException(where + ": cannot evaluate '${" + expression.getSourceText() + "}': " + e, e);
+            }
+            if (value == null) {
+                throw new ExpressionException(where + ": '${" + expression.getSourceText() + "}' has no value");
+            }
+            out.append(text(value));
+        }
+        return out.toString();
+    }
+
+    /** Splits a text into literal strings and the expressions of its {@code ${…}} parts. */
+    private List<Object> parse(String text) {
+        List<Object> segments = new ArrayList<>();
+        int from = 0;
+        int open;
+        while ((open = text.indexOf("${", from)) >= 0) {
+            if (open > from) {
+                segments.add(text.substring(from, open));
+            }
+            int close = closingBrace(text, open + 2);
+            if (close < 0) {
+                throw new IllegalArgumentException("'${' at column " + (open + 1) + " is not closed");
+            }
+            String source = text.substring(open + 2, close);
+            if (source.isBlank()) {
+                throw new IllegalArgumentException("empty '${}' at column " + (open + 1));
+            }
+            segments.add(jexl.createExpression(source));
+            from = close + 1;
+        }
+        if (from < text.length()) {
+            segments.add(text.substring(from));
+        }
+        return List.copyOf(segments);
+    }
+
+    /** The index of the brace closing an expression that starts at {@code from}, skipping quoted text and nested braces. */
+    private static int closingBrace(String text, int from) {
+        int depth = 0;
+        char quote = 0;
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '{') {
+                depth++;
+            } else if (c == '}') {
+                if (depth == 0) {
+                    return i;
+                }
+                depth--;
+            }
+        }
+        return -1;
+    }
+
+    /** A value as configuration text: strings as they are, maps and lists as JSON. */
+    String text(Object value) {
+        if (value instanceof String s) {
+            return s;
+        }
+        if (value instanceof Map<?, ?> || value instanceof List<?>) {
+            try {
+                return json.writeValueAsString(value);
+            } catch (JsonProcessingException e) {
+                throw new ExpressionException("cannot write " + value + " as JSON: " + e.getOriginalMessage(), e);
+            }
+        }
+        return String.valueOf(value);
+    }
+
+    private static String cause(Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof JexlException.Variable variable) {
+            return "no metadata key '" + variable.getVariable() + "'";
+        }
+        if (root instanceof JexlException.Property property) {
+            return "no metadata key or property '" + property.getProperty() + "'";
+        }
+        if (root instanceof JexlException.Method method) {
+            return "function or method '" + method.getMethod() + "' is not available (allowed: uuid(), random(n), env(name), getEnv(name))";
+        }
+        String message = root.getMessage();
+        return message == null ? root.toString() : message;
+    }
+
+    /** The metadata as expression variables, read-only. */
+    private static final class MetadataContext implements JexlContext {
+        private final Map<String, Object> metadata;
+
+        MetadataContext(Map<String, Object> metadata) {
+            this.metadata = metadata;
+        }
+
+        @Override
+        public Object get(String name) {
+            if (METADATA_VARIABLE.equals(name)) {
+                return metadata;
+            }
+            return metadata.get(name);
+        }
+
+        @Override
+        public void set(String name, Object value) {
+            throw new UnsupportedOperationException("expressions cannot assign '" + name + "'");
+        }
+
+        @Override
+        public boolean has(String name) {
+            return METADATA_VARIABLE.equals(name) || metadata.containsKey(name);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package streamline.runtime;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+/** The engine's configuration, PID {@code streamline.runtime}. */
+@ObjectClassDefinition(id = "streamline.runtime.config", name = "Streamline runtime",
+        description = "The engine: worker pool, flow polling, back-pressure, timeouts, and which write-ahead log and flow store it uses.")
+public @interface RuntimeConfig {
+
+    @AttributeDefinition(description = "The engine's work directory: content of sessions in progress, failed sessions, processor state. "
+            + "A relative path is resolved against the framework property streamline.home (or the working directory).")
+    String work_directory() default "data/runtime";
+
+    @AttributeDefinition(description = "Worker threads that run steps.", min = "1")
+    int workers() default 8;
+
+    @AttributeDefinition(description = "How often the engine asks its flow store for flows updated since its last look, in milliseconds.", min = "10")
+    long poll_interval_ms() default 1000;
+
+    @AttributeDefinition(description = "Back-pressure: a flow's triggers are not asked for items while the flow has this many sessions in progress.", min = "1")
+    int max_sessions_per_flow() default 1000;
+
+    @AttributeDefinition(description = "A step running longer than this is interrupted and counted as failed, in seconds.", min = "1")
+    long step_timeout_seconds() default 300;
+
+    @AttributeDefinition(description = "A trigger call running longer than this is interrupted and counted as failed, in seconds.", min = "1")
+    long trigger_timeout_seconds() default 60;
+
+    @AttributeDefinition(description = "A failing trigger is backed off exponentially from 1 s up to this many seconds.", min = "1")
+    long trigger_backoff_max_seconds() default 60;
+
+    @AttributeDefinition(description = "Pause between calls of an event trigger that returned nothing, in milliseconds.", min = "0")
+    long event_idle_ms() default 200;
+
+    @AttributeDefinition(description = "Retry backoff of processors that do not choose their own (configuration key streamline.backoff).",
+            options = { @Option(value = "fixed", label = "fixed: backoffSeconds before every retry"),
+                    @Option(value = "exponential", label = "exponential: backoffSeconds doubled on each retry, up to the cap") })
+    String retry_backoff() default "fixed";
+
+    @AttributeDefinition(description = "Cap of the exponential retry backoff, in seconds.", min = "1")
+    long retry_backoff_cap_seconds() default 300;
+
+    @AttributeDefinition(description = "Whether expressions may read environment variables with env(name).")
+    boolean expressions_env() default true;
+
+    @AttributeDefinition(description = "Filter selecting the write-ahead log; the highest service.ranking among matches wins.")
+    String wal_target() default "(streamline.wal.type=*)";
+
+    @AttributeDefinition(description = "Filter selecting the flow store; the highest service.ranking among matches wins.")
+    String flowManager_target() default "(streamline.flow.type=*)";
+}

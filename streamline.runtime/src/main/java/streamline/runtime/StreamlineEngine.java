@@ -1,0 +1,1308 @@
+package streamline.runtime;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.ThreadContext;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import streamline.api.engine.Engine;
+import streamline.api.engine.EngineException;
+import streamline.api.engine.SessionInfo;
+import streamline.api.engine.SessionListener;
+import streamline.api.engine.SessionUpdate;
+import streamline.api.engine.TriggerCoordinator;
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowGraph;
+import streamline.api.flow.FlowManager;
+import streamline.api.flow.FlowStoreException;
+import streamline.api.flow.Page;
+import streamline.api.flow.PageRequest;
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.flow.TriggerDefinition;
+import streamline.api.processor.ContentSource;
+import streamline.api.processor.FlowObject;
+import streamline.api.processor.Processor;
+import streamline.api.processor.TriggerProcessor;
+import streamline.api.processor.TriggerResult;
+import streamline.api.track.BranchTracker;
+import streamline.api.track.StepCompletion;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * The engine: follows a flow store and activates its active flows, runs their triggers, runs every
+ * session's steps on a worker pool, writes every step to the write-ahead log, recovers unfinished
+ * steps, and swaps its log and flow store while running. Plain Java, so it runs and is tested
+ * without a framework; {@link EngineComponent} is its OSGi face.
+ *
+ * <h2>A step</h2>
+ * A step's {@code STEP_STARTED} entry is logged before it is handed to a worker (together with the
+ * completion of the step before it, or the session's start). The worker runs the processor with a
+ * timeout, then logs {@code STEP_COMPLETED}, asks the tracker which steps became ready, and logs
+ * their starts (and {@code SESSION_FINISHED} when none is left) before dispatching them. A failure is
+ * retried after its backoff with a new {@code STEP_STARTED} carrying the next attempt, so the count
+ * survives a restart; the last failure ends the session as failed. Every log write happens inside
+ * the {@link StepGate}, which a log swap closes.
+ *
+ * <h2>Joins</h2>
+ * A join runs once per session, when the tracker says every predecessor reached in the session
+ * completed. Its input metadata merges the predecessors' outputs in the flow's predecessor order
+ * (the order of the processors in the definition): a key set by several takes the value of the last.
+ * Its content is the content of the first predecessor, in that order, that has content.
+ */
+public final class StreamlineEngine implements Engine {
+
+    private static final Logger LOG = LogManager.getLogger(StreamlineEngine.class);
+    private static final Duration WAL_RETRY = Duration.ofSeconds(1);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+    private static final int FLOW_PAGE = 200;
+
+    private final EngineOptions options;
+    private final BranchTracker tracker;
+    private final ProcessorRegistry registry;
+    private final ContentStore content;
+    private final FailedSessionStore failed;
+    private final Path stateDirectory;
+    private final ExpressionEvaluator expressions;
+    private final RetryBackoff backoff;
+    private final ObjectMapper json = new ObjectMapper();
+    private final StepGate gate = new StepGate();
+
+    private final ThreadPoolExecutor workers;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final ExecutorService triggerThreads;
+
+    private final Map<UUID, FlowRun> activeFlows = new ConcurrentHashMap<>();
+    private final Set<FlowRun> retiredFlows = ConcurrentHashMap.newKeySet();
+    private final Map<UUID, SessionRun> sessions = new ConcurrentHashMap<>();
+    private final Map<UUID, AtomicInteger> sessionsPerFlow = new ConcurrentHashMap<>();
+    /** Recovered sessions whose flow is not active (or not ready) yet, by flow. */
+    private final Map<UUID, Set<SessionRun>> awaitingFlow = new ConcurrentHashMap<>();
+    private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+    private final Object flowLock = new Object();
+
+    private volatile WriteAheadLog wal;
+    private volatile List<LogEntry> carryOver = List.of();
+    private volatile FlowManager flowManager;
+    private volatile TriggerCoordinator coordinator;
+    private volatile Instant flowsSeenUntil = Instant.EPOCH;
+    private volatile boolean resyncFlows = true;
+    private volatile String lastPollError = "";
+    private volatile boolean stopped;
+    private ScheduledFuture<?> polling;
+
+    public StreamlineEngine(EngineOptions options, BranchTracker tracker, ProcessorRegistry registry) throws IOException {
+        this.options = Objects.requireNonNull(options, "options");
+        this.tracker = Objects.requireNonNull(tracker, "tracker");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        Path work = options.workDirectory();
+        this.content = new ContentStore(work.resolve("content"));
+        this.failed = new FailedSessionStore(work.resolve("failed"), json);
+        this.stateDirectory = work.resolve("state");
+        this.expressions = new ExpressionEvaluator(options.envInExpressions());
+        this.backoff = new RetryBackoff(options.retryBackoff(), options.retryBackoffCap());
+        this.workers = new ThreadPoolExecutor(options.workers(), options.workers(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threads("streamline-worker"));
+        this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
+        this.scheduler.setRemoveOnCancelPolicy(true);
+        this.triggerThreads = Executors.newCachedThreadPool(threads("streamline-trigger"));
+        registry.listen(new ProcessorRegistry.Listener() {
+            @Override
+            public void added() {
+                providersAdded();
+            }
+
+            @Override
+            public void removed(ProcessorRegistry.Provider<?> provider) {
+                providerRemoved(provider);
+            }
+        });
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Starts on a log and a flow store: sweeps content no live session needs, recovers the log's
+     * unfinished sessions (each resumes once its flow is active), and starts following the store.
+     */
+    public void start(WriteAheadLog log, FlowManager flows) throws WriteAheadLogException, IOException {
+        this.wal = Objects.requireNonNull(log, "log");
+        this.flowManager = Objects.requireNonNull(flows, "flows");
+        List<LogEntry> live = log.liveEntries();
+        Set<String> liveContent = new HashSet<>();
+        live.forEach(entry -> {
+            if (!entry.contentId().isEmpty()) {
+                liveContent.add(entry.contentId());
+            }
+        });
+        int swept = content.sweep(liveContent);
+        if (swept > 0) {
+            LOG.info("deleted {} content files no live session needs from {}", swept, content.directory());
+        }
+        int recovered = adopt(live);
+        if (recovered > 0) {
+            LOG.info("recovering {} unfinished sessions from the write-ahead log; each resumes once its flow is active", recovered);
+        }
+        polling = scheduler.scheduleWithFixedDelay(this::pollFlows, 0, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stops: no new session or step starts, running steps finish (up to a timeout), triggers and
+     * processors are closed. Unfinished sessions stay in the log for the next start.
+     */
+    public void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        registry.listen(null);
+        if (polling != null) {
+            polling.cancel(false);
+        }
+        synchronized (flowLock) {
+            activeFlows.values().forEach(this::stopTriggers);
+        }
+        try {
+            if (!gate.close(STOP_WAIT)) {
+                LOG.warn("steps still running after {}; stopping anyway, they will run again after the next start", STOP_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        triggerThreads.shutdownNow();
+        workers.shutdownNow();
+        scheduler.shutdownNow();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+            triggerThreads.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (flowLock) {
+            activeFlows.values().forEach(this::closeInstances);
+            retiredFlows.forEach(this::closeInstances);
+            activeFlows.clear();
+            retiredFlows.clear();
+        }
+        // the tracker is a shared service: leave nothing of ours behind in it
+        sessions.keySet().forEach(tracker::forgetSession);
+        sessions.clear();
+    }
+
+    public void addListener(SessionListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(SessionListener listener) {
+        listeners.remove(listener);
+    }
+
+    public void setCoordinator(TriggerCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    // ---------------------------------------------------------------- hot swap
+
+    /** The log in use now. */
+    public WriteAheadLog wal() {
+        return wal;
+    }
+
+    /**
+     * Moves to another log while running: quiesces (no step starts, running steps finish and are
+     * logged), copies the unfinished sessions' entries into the new log, hands them over in the old
+     * one (a {@code SESSION_FINISHED} there, so the old log no longer counts them unfinished), switches
+     * and resumes. Sessions the new log already held unfinished (left there by an earlier run) are
+     * recovered too.
+     *
+     * @throws WriteAheadLogException if the new log could not take the sessions; the old one stays in use
+     */
+    public void swapWal(WriteAheadLog next) throws WriteAheadLogException {
+        Objects.requireNonNull(next, "next");
+        WriteAheadLog previous = wal;
+        if (previous == next) {
+            return;
+        }
+        if (previous == null) {
+            attachWal(next);
+            return;
+        }
+        quiesce();
+        List<LogEntry> stranded;
+        try {
+            List<LogEntry> live = previous.liveEntries();
+            Set<UUID> carried = new HashSet<>();
+            live.forEach(entry -> carried.add(entry.sessionId()));
+            stranded = next.liveEntries().stream().filter(entry -> !carried.contains(entry.sessionId())).toList();
+            if (!live.isEmpty()) {
+                next.appendAll(live);
+            }
+            wal = next;
+            handOver(previous, live, carried);
+            LOG.info("write-ahead log swapped: {} entries of {} unfinished sessions carried over", live.size(), carried.size());
+        } finally {
+            gate.open();
+        }
+        int adopted = adopt(stranded);
+        if (adopted > 0) {
+            LOG.info("the new write-ahead log held {} unfinished sessions of an earlier run; recovering them", adopted);
+        }
+    }
+
+    /**
+     * The log in use goes away before a replacement came: quiesce and keep its unfinished sessions'
+     * entries in memory, to hand them to the next log; steps wait until one comes. If the engine
+     * stops first, nothing is lost: the entries are still in the log that went away.
+     */
+    public void detachWal(WriteAheadLog leaving) {
+        if (wal != leaving || stopped) {
+            return;
+        }
+        try {
+            quiesce();
+        } catch (WriteAheadLogException e) {
+            LOG.warn("the write-ahead log in use goes away while steps still run: {}", e.getMessage());
+            gate.forceClose();
+        }
+        try {
+            carryOver = leaving.liveEntries();
+        } catch (WriteAheadLogException | RuntimeException e) {
+            LOG.error("the write-ahead log in use went away and its unfinished sessions could not be read; they stay in it: {}",
+                    e.getMessage());
+            carryOver = List.of();
+        }
+        wal = null;
+        LOG.warn("the write-ahead log in use went away; steps wait for another ({} entries held to carry over)", carryOver.size());
+    }
+
+    private void attachWal(WriteAheadLog next) throws WriteAheadLogException {
+        List<LogEntry> live = carryOver;
+        Set<UUID> carried = new HashSet<>();
+        live.forEach(entry -> carried.add(entry.sessionId()));
+        List<LogEntry> stranded = next.liveEntries().stream().filter(entry -> !carried.contains(entry.sessionId())).toList();
+        if (!live.isEmpty()) {
+            next.appendAll(live);
+        }
+        carryOver = List.of();
+        wal = next;
+        gate.open();
+        LOG.info("write-ahead log attached: {} entries carried over", live.size());
+        adopt(stranded);
+    }
+
+    private void quiesce() throws WriteAheadLogException {
+        try {
+            if (!gate.close(options.stepTimeout().plus(STOP_WAIT))) {
+                gate.open();
+                throw new WriteAheadLogException("steps did not finish within " + options.stepTimeout().plus(STOP_WAIT)
+                        + "; the write-ahead log was not swapped");
+            }
+        } catch (InterruptedException e) {
+            gate.open();
+            Thread.currentThread().interrupt();
+            throw new WriteAheadLogException("interrupted while waiting for running steps; the write-ahead log was not swapped", e);
+        }
+    }
+
+    private static void handOver(WriteAheadLog previous, List<LogEntry> live, Set<UUID> carried) {
+        if (carried.isEmpty()) {
+            return;
+        }
+        Map<UUID, LogEntry> firstOfSession = new LinkedHashMap<>();
+        live.forEach(entry -> firstOfSession.putIfAbsent(entry.sessionId(), entry));
+        List<LogEntry> handovers = firstOfSession.values().stream()
+                .map(entry -> LogEntry.sessionFinished(entry.sessionId(), entry.flowId(), entry.triggerMark(), ""))
+                .toList();
+        try {
+            previous.appendAll(handovers);
+        } catch (WriteAheadLogException | RuntimeException e) {
+            // the sessions are safe in the new log; the old one may recover them again if it is used later
+            LOG.warn("could not mark {} carried-over sessions as handed over in the previous write-ahead log: {}",
+                    carried.size(), e.getMessage());
+        }
+    }
+
+    /** Switches to another flow store: activation re-reads every flow from it. */
+    public void setFlowManager(FlowManager flows) {
+        this.flowManager = Objects.requireNonNull(flows, "flows");
+        this.resyncFlows = true;
+        if (!stopped) {
+            try {
+                scheduler.execute(this::pollFlows);
+            } catch (RejectedExecutionException e) {
+                // stopping
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- flows
+
+    private void pollFlows() {
+        FlowManager flows = flowManager;
+        if (flows == null || stopped) {
+            return;
+        }
+        boolean full = resyncFlows;
+        resyncFlows = false;
+        Instant since = full ? Instant.EPOCH : flowsSeenUntil;
+        Instant newest = since;
+        Set<UUID> seen = new HashSet<>();
+        try {
+            int page = 0;
+            Page<FlowDefinition> flowsPage;
+            do {
+                flowsPage = flows.listFlows(new PageRequest(page++, FLOW_PAGE), since);
+                for (FlowDefinition flow : flowsPage.items()) {
+                    seen.add(flow.id());
+                    if (flow.lastUpdated().isAfter(newest)) {
+                        newest = flow.lastUpdated();
+                    }
+                    reconcile(flow);
+                }
+            } while (flowsPage.hasNext());
+            if (full) {
+                for (UUID active : List.copyOf(activeFlows.keySet())) {
+                    if (!seen.contains(active)) {
+                        deactivate(active, "it is not in the flow store now in use");
+                    }
+                }
+            }
+            flowsSeenUntil = newest;
+            lastPollError = "";
+        } catch (FlowStoreException | RuntimeException e) {
+            if (full) {
+                resyncFlows = true;
+            }
+            String message = e.getMessage();
+            if (!Objects.equals(message, lastPollError)) {
+                LOG.warn("cannot read flows from the flow store (retrying every {} ms): {}", options.pollInterval().toMillis(), message);
+                lastPollError = message;
+            }
+        }
+    }
+
+    private void reconcile(FlowDefinition flow) {
+        synchronized (flowLock) {
+            if (stopped) {
+                return;
+            }
+            FlowRun current = activeFlows.get(flow.id());
+            if (!flow.active()) {
+                if (current != null) {
+                    deactivate(flow.id(), "it was set inactive");
+                }
+                return;
+            }
+            if (current != null && current.definition.equals(flow)) {
+                return;
+            }
+            FlowRun next;
+            try {
+                next = prepare(flow);
+            } catch (IllegalArgumentException e) {
+                LOG.error("flow {} ({}) not activated{}: {}", flow.name(), flow.id(),
+                        current == null ? "" : "; its previous version keeps running", e.getMessage());
+                return;
+            }
+            if (current != null) {
+                retire(current);
+            }
+            activeFlows.put(flow.id(), next);
+            LOG.info("flow {} ({}) {}", flow.name(), flow.id(), current == null ? "activated" : "re-activated with its new definition");
+            provide(next);
+        }
+    }
+
+    /** Builds a run of a definition, checking what the store may not have (graph, cron, backoff settings). */
+    private FlowRun prepare(FlowDefinition flow) {
+        FlowGraph graph;
+        try {
+            graph = FlowGraph.of(flow);
+        } catch (streamline.api.flow.InvalidFlowException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        FlowRun run = new FlowRun(flow, graph);
+        for (ProcessorDefinition processor : flow.processors()) {
+            backoff.validate(processor);
+            run.processors.put(processor.id(), new FlowRun.ProcessorSlot(processor,
+                    baseContext(flow, processor.id(), processor.name(), processor.type(), processor.config(), processor.logLevel())));
+        }
+        for (TriggerDefinition trigger : flow.triggers()) {
+            CronSchedule cron = trigger.hasCron() ? CronSchedule.parse(trigger.cronExpression()) : null;
+            run.triggers.put(trigger.id(), new FlowRun.TriggerSlot(trigger,
+                    baseContext(flow, trigger.id(), trigger.name(), trigger.type(), trigger.config(), trigger.logLevel()), cron));
+        }
+        return run;
+    }
+
+    private EngineContexts.Base baseContext(FlowDefinition flow, UUID id, String name, String type,
+            Map<String, Object> config, streamline.api.flow.LogLevel level) {
+        return new EngineContexts.Base(flow.id(), flow.name(), id, name, type, config,
+                new ProcessorLogger(flow.name(), name, level), new FileStateManager(stateDirectory, id.toString(), json),
+                expressions);
+    }
+
+    private void deactivate(UUID flowId, String why) {
+        synchronized (flowLock) {
+            FlowRun run = activeFlows.remove(flowId);
+            if (run != null) {
+                LOG.info("{} deactivated: {}", run, why);
+                retire(run);
+            }
+        }
+    }
+
+    /** Stops a run's triggers; its sessions finish, and its instances close with the last of them. */
+    private void retire(FlowRun run) {
+        run.retired = true;
+        stopTriggers(run);
+        if (run.sessions.get() == 0) {
+            closeInstances(run);
+        } else {
+            retiredFlows.add(run);
+        }
+    }
+
+    /**
+     * Gives a run instances for every slot that lacks one and has a provider; starts its triggers
+     * and resumes its recovered sessions once it is complete.
+     */
+    private void provide(FlowRun run) {
+        synchronized (flowLock) {
+            if (run.closed || stopped) {
+                return;
+            }
+            try {
+                for (FlowRun.ProcessorSlot slot : run.processors.values()) {
+                    if (slot.instance == null && slot.definition.enabled()) {
+                        Optional<ProcessorRegistry.Provider<Processor>> provider = registry.processor(slot.definition.type());
+                        if (provider.isPresent()) {
+                            Processor instance = create(provider.get(), slot.context);
+                            slot.provider = provider.get();
+                            slot.instance = instance;
+                        }
+                    }
+                }
+                for (FlowRun.TriggerSlot slot : run.triggers.values()) {
+                    if (slot.instance == null && slot.definition.enabled()) {
+                        Optional<ProcessorRegistry.Provider<TriggerProcessor>> provider = registry.trigger(slot.definition.type());
+                        if (provider.isPresent()) {
+                            TriggerProcessor instance = create(provider.get(), slot.context);
+                            slot.provider = provider.get();
+                            slot.instance = instance;
+                        }
+                    }
+                }
+            } catch (IllegalStateException e) {
+                LOG.error("{} cannot run: {}", run, e.getMessage());
+                if (!run.retired) {
+                    activeFlows.remove(run.id());
+                    retire(run);
+                }
+                return;
+            }
+            if (!run.ready()) {
+                LOG.warn("{} waits for processor types without a provider: {}", run, run.missingTypes());
+                return;
+            }
+            if (!run.retired && !run.triggersStarted) {
+                startTriggers(run);
+            }
+        }
+        Runnable parked;
+        while ((parked = run.parked.poll()) != null) {
+            parked.run();
+        }
+        if (!run.retired) {
+            resumeRecovered(run);
+        }
+    }
+
+    private <T> T create(ProcessorRegistry.Provider<T> provider, EngineContexts.Base context) {
+        T instance;
+        try {
+            instance = provider.create();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the provider of type " + provider.type() + " could not make an instance for "
+                    + context.processorName() + ": " + e, e);
+        }
+        if (instance == null) {
+            throw new IllegalStateException("the provider of type " + provider.type() + " is gone");
+        }
+        try {
+            if (instance instanceof Processor processor) {
+                processor.init(context);
+            } else if (instance instanceof TriggerProcessor trigger) {
+                trigger.init(context);
+            }
+            return instance;
+        } catch (Exception | LinkageError e) {
+            provider.release(instance);
+            throw new IllegalStateException("processor " + context.processorName() + " (type " + provider.type()
+                    + ") refused its configuration: " + e.getMessage(), e);
+        }
+    }
+
+    private void closeInstances(FlowRun run) {
+        synchronized (flowLock) {
+            if (run.closed) {
+                return;
+            }
+            run.closed = true;
+            retiredFlows.remove(run);
+            stopTriggers(run);
+            for (FlowRun.ProcessorSlot slot : run.processors.values()) {
+                release(slot.provider, slot.instance, slot.context.processorName());
+                slot.instance = null;
+            }
+            for (FlowRun.TriggerSlot slot : run.triggers.values()) {
+                release(slot.provider, slot.instance, slot.context.processorName());
+                slot.instance = null;
+            }
+        }
+    }
+
+    private static <T> void release(ProcessorRegistry.Provider<T> provider, T instance, String name) {
+        if (instance == null) {
+            return;
+        }
+        try {
+            if (instance instanceof Processor processor) {
+                processor.close();
+            } else if (instance instanceof TriggerProcessor trigger) {
+                trigger.close();
+            }
+        } catch (Exception | LinkageError e) {
+            LOG.warn("processor {} failed to close: {}", name, e.toString());
+        }
+        try {
+            provider.release(instance);
+        } catch (RuntimeException e) {
+            LOG.debug("releasing processor {}: {}", name, e.toString());
+        }
+    }
+
+    private void providersAdded() {
+        List<FlowRun> runs = new ArrayList<>(activeFlows.values());
+        runs.addAll(retiredFlows);
+        runs.forEach(this::provide);
+    }
+
+    /** A provider left: its instances are dropped; their flows stop taking items and their steps wait. */
+    private void providerRemoved(ProcessorRegistry.Provider<?> provider) {
+        synchronized (flowLock) {
+            List<FlowRun> runs = new ArrayList<>(activeFlows.values());
+            runs.addAll(retiredFlows);
+            for (FlowRun run : runs) {
+                for (FlowRun.ProcessorSlot slot : run.processors.values()) {
+                    if (slot.provider == provider && slot.instance != null) {
+                        Processor instance = slot.instance;
+                        slot.instance = null;
+                        slot.generation.incrementAndGet();
+                        release(slot.provider, instance, slot.context.processorName());
+                        LOG.warn("{}: the provider of type {} went away; steps of processor {} wait for another",
+                                run, slot.definition.type(), slot.definition.name());
+                    }
+                }
+                for (FlowRun.TriggerSlot slot : run.triggers.values()) {
+                    if (slot.provider == provider && slot.instance != null) {
+                        stopTriggers(run);
+                        TriggerProcessor instance = slot.instance;
+                        slot.instance = null;
+                        release(slot.provider, instance, slot.context.processorName());
+                        LOG.warn("{}: the provider of trigger type {} went away; the flow takes no new items until one is back",
+                                run, slot.definition.type());
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- triggers
+
+    private void startTriggers(FlowRun run) {
+        run.triggersStarted = true;
+        for (FlowRun.TriggerSlot slot : run.triggers.values()) {
+            if (!slot.definition.enabled()) {
+                continue;
+            }
+            if (slot.cron != null) {
+                scheduleCron(run, slot);
+            } else {
+                slot.scheduled = triggerThreads.submit(() -> eventLoop(run, slot));
+            }
+        }
+    }
+
+    private void stopTriggers(FlowRun run) {
+        run.triggersStarted = false;
+        for (FlowRun.TriggerSlot slot : run.triggers.values()) {
+            var scheduled = slot.scheduled;
+            if (scheduled != null) {
+                scheduled.cancel(true);
+                slot.scheduled = null;
+            }
+        }
+    }
+
+    private void scheduleCron(FlowRun run, FlowRun.TriggerSlot slot) {
+        if (!run.triggersStarted || stopped) {
+            return;
+        }
+        Optional<Instant> next = slot.cron.next(Instant.now());
+        if (next.isEmpty()) {
+            LOG.info("{}: the cron schedule '{}' of trigger {} never fires again", run, slot.cron, slot.definition.name());
+            return;
+        }
+        long delay = Math.max(0, Duration.between(Instant.now(), next.get()).toMillis());
+        try {
+            slot.scheduled = scheduler.schedule(() -> {
+                if (run.triggersStarted && !slot.busy.get()) {
+                    triggerThreads.execute(() -> callTrigger(run, slot));
+                }
+                scheduleCron(run, slot);
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    private void eventLoop(FlowRun run, FlowRun.TriggerSlot slot) {
+        while (run.triggersStarted && !stopped && !Thread.currentThread().isInterrupted()) {
+            int started = callTrigger(run, slot);
+            try {
+                long backoffLeft = slot.backoffUntilNanos - System.nanoTime();
+                if (backoffLeft > 0) {
+                    TimeUnit.NANOSECONDS.sleep(backoffLeft);
+                } else if (started <= 0) {
+                    Thread.sleep(Math.max(1, options.eventIdle().toMillis()));
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Calls a trigger once, unless it is busy, backed off, not this node's to run, or its flow is at
+     * capacity; starts a session for every item it returns.
+     *
+     * @return how many sessions it started, or -1 if it was not called
+     */
+    private int callTrigger(FlowRun run, FlowRun.TriggerSlot slot) {
+        if (!slot.busy.compareAndSet(false, true)) {
+            return -1;
+        }
+        TriggerProcessor instance = slot.instance;
+        try {
+            if (instance == null || run.retired || !run.ready() || System.nanoTime() < slot.backoffUntilNanos) {
+                return -1;
+            }
+            TriggerCoordinator cluster = coordinator;
+            if (slot.definition.singleNode() && cluster != null && !cluster.mayRun(run.id(), slot.definition.id())) {
+                return -1;
+            }
+            int capacity = options.maxSessionsPerFlow() - inProgress(run.id());
+            if (capacity <= 0) {
+                return -1;
+            }
+            ThreadContext.put("flow", run.name());
+            ThreadContext.put("processor", slot.definition.name());
+            List<TriggerResult> results = callWithTimeout(instance, new EngineContexts.Trigger(slot.context, capacity));
+            if (results == null) {
+                results = List.of();
+            }
+            if (results.size() > capacity) {
+                LOG.warn("{}: trigger {} returned {} items with capacity for {}; starting them all rather than losing any",
+                        run, slot.definition.name(), results.size(), capacity);
+            }
+            int started = 0;
+            for (TriggerResult result : results) {
+                startSession(run, slot.definition.id(), result.metadata(), result.triggerMark(), result.content());
+                started++;
+            }
+            slot.failures = 0;
+            return started;
+        } catch (Exception | LinkageError | StackOverflowError e) {
+            int failures = ++slot.failures;
+            long seconds = Math.min(options.triggerBackoffMax().toSeconds(), 1L << Math.min(failures - 1, 30));
+            slot.backoffUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            LOG.warn("{}: trigger {} failed ({} in a row), backing off {} s: {}", run, slot.definition.name(), failures, seconds,
+                    e.toString());
+            return -1;
+        } finally {
+            ThreadContext.clearMap();
+            slot.busy.set(false);
+        }
+    }
+
+    /** Calls a trigger, interrupting it when it exceeds the trigger timeout (which then counts as its failure). */
+    private List<TriggerResult> callWithTimeout(TriggerProcessor trigger, EngineContexts.Trigger context) throws Exception {
+        Thread caller = Thread.currentThread();
+        boolean[] state = { true, false }; // running, timed out
+        ScheduledFuture<?> watchdog = scheduler.schedule(() -> {
+            synchronized (state) {
+                if (state[0]) {
+                    state[1] = true;
+                    caller.interrupt();
+                }
+            }
+        }, options.triggerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return trigger.trigger(context);
+        } finally {
+            watchdog.cancel(false);
+            synchronized (state) {
+                state[0] = false;
+                if (state[1]) {
+                    Thread.interrupted();
+                    throw new TimeoutException("trigger call exceeded " + options.triggerTimeout().toSeconds() + " s");
+                }
+            }
+        }
+    }
+
+    private int inProgress(UUID flowId) {
+        AtomicInteger count = sessionsPerFlow.get(flowId);
+        return count == null ? 0 : count.get();
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    @Override
+    public UUID submit(UUID flowId, FlowObject item, ContentSource source) throws EngineException {
+        FlowRun run = activeFlows.get(flowId);
+        if (run == null || !run.ready()) {
+            throw new EngineException("flow " + flowId + (run == null ? " is not active" : " waits for processor types " + run.missingTypes()));
+        }
+        return startSession(run, null, item.metadata(), item.triggerMark(), source);
+    }
+
+    private UUID startSession(FlowRun run, UUID triggerId, Map<String, Object> metadata, String mark, ContentSource source)
+            throws EngineException {
+        UUID sessionId = UUID.randomUUID();
+        String contentId = "";
+        if (source != null) {
+            try {
+                contentId = content.importFrom(source);
+            } catch (IOException | RuntimeException e) {
+                throw new EngineException("could not store the content of a new session of " + run + ": " + e.getMessage(), e);
+            }
+        }
+        SessionRun session = new SessionRun(sessionId, run.id(), triggerId, mark, Instant.now(), run);
+        session.holdContent(contentId);
+        FlowObject input = new FlowObject(metadata, mark);
+        register(session, run);
+        List<UUID> first = tracker.startSession(sessionId, run.graph);
+        List<LogEntry> starts = new ArrayList<>(first.size());
+        for (UUID step : first) {
+            starts.add(started(session, step, input, contentId, 0));
+        }
+        try {
+            append(starts);
+        } catch (WriteAheadLogException | InterruptedException e) {
+            tracker.forgetSession(sessionId);
+            unregister(session);
+            content.delete(contentId);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new EngineException("could not log the start of a session of " + run + ": " + e.getMessage(), e);
+        }
+        for (UUID step : first) {
+            dispatch(session, step, new SessionRun.StepInput(input, contentId, 0));
+        }
+        return sessionId;
+    }
+
+    private void register(SessionRun session, FlowRun run) {
+        sessions.put(session.id, session);
+        sessionsPerFlow.computeIfAbsent(session.flowId, id -> new AtomicInteger()).incrementAndGet();
+        if (run != null) {
+            run.sessions.incrementAndGet();
+        }
+    }
+
+    private void unregister(SessionRun session) {
+        if (sessions.remove(session.id) == null) {
+            return;
+        }
+        AtomicInteger count = sessionsPerFlow.get(session.flowId);
+        if (count != null) {
+            count.decrementAndGet();
+        }
+        FlowRun run = session.run;
+        if (run != null && run.sessions.decrementAndGet() == 0 && run.retired) {
+            closeInstances(run);
+        }
+    }
+
+    private LogEntry started(SessionRun session, UUID step, FlowObject input, String contentId, int attempt) {
+        ProcessorDefinition processor = session.run.processors.get(step).definition;
+        session.steps.put(step, new SessionRun.StepState(processor.name(), attempt, null, false));
+        return LogEntry.stepStarted(session.id, session.flowId, step, processor.name(), contentId, input.metadata(),
+                session.loggedMark, attempt, List.copyOf(session.outputs.keySet()));
+    }
+
+    /** Appends inside the gate, so a swap never misses an entry. */
+    private void append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
+        gate.enter();
+        try {
+            wal.appendAll(entries);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private void dispatch(SessionRun session, UUID step, SessionRun.StepInput input) {
+        if (stopped || session.ended()) {
+            return;
+        }
+        try {
+            workers.execute(() -> runStep(session, step, input));
+        } catch (RejectedExecutionException e) {
+            // stopping: the step is in the log and runs again after the next start
+        }
+    }
+
+    private void later(Duration delay, Runnable task) {
+        try {
+            scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping: what the task would do is in the log and runs again after the next start
+        }
+    }
+
+    private void runStep(SessionRun session, UUID step, SessionRun.StepInput input) {
+        if (session.ended() || stopped) {
+            return;
+        }
+        FlowRun run = session.run;
+        FlowRun.ProcessorSlot slot = run.processors.get(step);
+        ProcessorDefinition processor = slot.definition;
+        Processor instance = slot.instance;
+        int generation = slot.generation.get();
+        if (processor.enabled() && instance == null) {
+            park(session, step, input);
+            return;
+        }
+        try {
+            gate.enter();
+        } catch (InterruptedException e) {
+            return;
+        }
+        ThreadContext.put("flow", run.name());
+        ThreadContext.put("session", session.id.toString());
+        ThreadContext.put("processor", processor.name());
+        try {
+            session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), null, true));
+            EngineContexts.Step context = new EngineContexts.Step(slot.context, session.id, input, content);
+            Throwable failure = null;
+            FlowObject output = input.object();
+            if (processor.enabled()) {
+                try {
+                    output = execute(instance, input, context);
+                } catch (Throwable e) {
+                    failure = e;
+                }
+            }
+            if (failure != null && slot.generation.get() != generation) {
+                // the provider went away under the step: not the processor's failure, no retry spent
+                context.discardOutput();
+                park(session, step, input);
+                return;
+            }
+            if (failure != null) {
+                context.discardOutput();
+                failed(session, slot, input, failure);
+                return;
+            }
+            completed(session, step, input, new FlowObject(output.metadata(), session.mark),
+                    context.output().orElse(input.contentId()), context);
+        } finally {
+            ThreadContext.clearMap();
+            gate.exit();
+        }
+    }
+
+    private FlowObject execute(Processor instance, SessionRun.StepInput input, EngineContexts.Step context) throws Exception {
+        Thread worker = Thread.currentThread();
+        ScheduledFuture<?> watchdog = scheduler.schedule(() -> context.timeOut(worker), options.stepTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+        FlowObject output;
+        try {
+            output = instance.process(input.object(), context);
+        } finally {
+            boolean timedOut = context.finish();
+            watchdog.cancel(false);
+            Thread.interrupted();
+            if (timedOut) {
+                throw new TimeoutException("step exceeded the step timeout of " + options.stepTimeout().toSeconds() + " s");
+            }
+        }
+        if (output == null) {
+            throw new IllegalStateException("processor returned no flow object (null)");
+        }
+        return output;
+    }
+
+    private void park(SessionRun session, UUID step, SessionRun.StepInput input) {
+        FlowRun run = session.run;
+        FlowRun.ProcessorSlot slot = run.processors.get(step);
+        session.steps.put(step, new SessionRun.StepState(slot.definition.name(), input.attempt(), null, false));
+        run.parked.add(() -> dispatch(session, step, input));
+        if (slot.available()) {
+            // the provider came back while parking: release what waits
+            Runnable parked;
+            while ((parked = run.parked.poll()) != null) {
+                parked.run();
+            }
+        }
+    }
+
+    private void completed(SessionRun session, UUID step, SessionRun.StepInput input, FlowObject output,
+            String outputContent, EngineContexts.Step context) {
+        FlowRun run = session.run;
+        ProcessorDefinition processor = run.processors.get(step).definition;
+        try {
+            wal.append(LogEntry.stepCompleted(session.id, session.flowId, step, processor.name(), outputContent,
+                    output.metadata(), session.loggedMark, input.attempt()));
+        } catch (WriteAheadLogException | RuntimeException e) {
+            // not durable, so not done: run the step again once the log works (no retry spent)
+            LOG.error("could not log the completion of step {} of session {}; running it again in {} s: {}",
+                    processor.name(), session.id, WAL_RETRY.toSeconds(), e.getMessage());
+            context.discardOutput();
+            later(WAL_RETRY, () -> dispatch(session, step, input));
+            return;
+        }
+        session.holdContent(outputContent);
+        session.outputs.put(step, new SessionRun.StepData(output, outputContent));
+        session.steps.remove(step);
+        StepCompletion completion = tracker.completeStep(session.id, step, run.graph.next(step));
+        List<LogEntry> next = new ArrayList<>();
+        Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
+        for (UUID readyStep : completion.readySteps()) {
+            SessionRun.StepData data = inputOf(session, readyStep);
+            ready.put(readyStep, new SessionRun.StepInput(data.object(), data.contentId(), 0));
+            next.add(started(session, readyStep, data.object(), data.contentId(), 0));
+        }
+        if (completion.sessionComplete()) {
+            next.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
+        }
+        logThenContinue(session, next, ready, completion.sessionComplete(), false);
+    }
+
+    /**
+     * Logs the next starts (and the session's end) and then runs them. A failed write is retried
+     * until the log takes it: the steps are pending in the tracker and must not run unlogged.
+     */
+    private void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
+            boolean sessionComplete, boolean insideGate) {
+        try {
+            if (insideGate) {
+                append(entries);
+            } else {
+                wal.appendAll(entries);
+            }
+        } catch (WriteAheadLogException | RuntimeException e) {
+            LOG.error("could not log the next steps of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
+                    e.getMessage());
+            later(WAL_RETRY, () -> logThenContinue(session, entries, ready, sessionComplete, true));
+            return;
+        } catch (InterruptedException e) {
+            return;
+        }
+        ready.forEach((step, input) -> dispatch(session, step, input));
+        if (sessionComplete) {
+            ended(session, "");
+        }
+    }
+
+    /** A join merges its predecessors' outputs; any other step takes its predecessor's. */
+    private SessionRun.StepData inputOf(SessionRun session, UUID step) {
+        List<SessionRun.StepData> inputs = new ArrayList<>();
+        for (UUID predecessor : session.run.graph.previous(step)) {
+            SessionRun.StepData output = session.outputs.get(predecessor);
+            if (output != null) {
+                inputs.add(output);
+            }
+        }
+        if (inputs.size() == 1) {
+            return inputs.get(0);
+        }
+        Map<String, Object> merged = new LinkedHashMap<>();
+        String contentId = "";
+        for (SessionRun.StepData input : inputs) {
+            merged.putAll(input.object().metadata());
+            if (contentId.isEmpty()) {
+                contentId = input.contentId();
+            }
+        }
+        return new SessionRun.StepData(new FlowObject(merged, session.mark), contentId);
+    }
+
+    private void failed(SessionRun session, FlowRun.ProcessorSlot slot, SessionRun.StepInput input, Throwable failure) {
+        ProcessorDefinition processor = slot.definition;
+        UUID step = processor.id();
+        if (input.attempt() < processor.maxRetries()) {
+            int next = input.attempt() + 1;
+            Duration delay = backoff.delay(processor, input.attempt());
+            LOG.warn("step {} failed (attempt {} of {}), retrying in {} s: {}", processor.name(), input.attempt() + 1,
+                    processor.maxRetries() + 1, delay.toSeconds(), failure.toString());
+            try {
+                wal.append(LogEntry.stepStarted(session.id, session.flowId, step, processor.name(), input.contentId(),
+                        input.object().metadata(), session.loggedMark, next, List.copyOf(session.outputs.keySet())));
+            } catch (WriteAheadLogException | RuntimeException e) {
+                LOG.error("could not log the retry of step {} of session {}; trying again in {} s: {}", processor.name(),
+                        session.id, WAL_RETRY.toSeconds(), e.getMessage());
+                later(WAL_RETRY, () -> dispatch(session, step, input));
+                return;
+            }
+            session.steps.put(step, new SessionRun.StepState(processor.name(), next, Instant.now().plus(delay), false));
+            later(delay, () -> dispatch(session, step, input.withAttempt(next)));
+            return;
+        }
+        String error = "processor " + processor.name() + " (type " + processor.type() + ") failed after "
+                + (input.attempt() + 1) + (input.attempt() == 0 ? " attempt: " : " attempts: ") + describe(failure);
+        LOG.error("session {} failed: {}", session.id, error);
+        failSession(session, processor, input, error);
+    }
+
+    private static String describe(Throwable failure) {
+        String message = failure.getMessage();
+        return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    private void failSession(SessionRun session, ProcessorDefinition processor, SessionRun.StepInput input, String error) {
+        if (session.ended()) {
+            return;
+        }
+        try {
+            failed.keep(new FailedSessionStore.FailedSession(session.id, session.flowId, session.run.name(), processor.id(),
+                    processor.name(), input.attempt(), error, input.object().metadata(), session.mark,
+                    session.startedAt.toString(), Instant.now().toString(), !input.contentId().isEmpty()), content, input.contentId());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("could not keep the input of failed session {} for inspection: {}", session.id, e.getMessage());
+        }
+        try {
+            wal.append(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, error));
+        } catch (WriteAheadLogException | RuntimeException e) {
+            // the session stays unfinished in the log; after a restart its last step runs (and fails) again
+            LOG.error("could not log the failure of session {}: {}", session.id, e.getMessage());
+        }
+        tracker.forgetSession(session.id);
+        ended(session, error);
+    }
+
+    /** Cleans up after a session that ended (its end is logged) and tells everyone who listens. */
+    private void ended(SessionRun session, String error) {
+        if (!session.end()) {
+            return;
+        }
+        session.contentIds.forEach(content::delete);
+        unregister(session);
+        SessionUpdate update = new SessionUpdate(session.id, session.flowId, true, error, session.mark);
+        FlowRun run = session.run;
+        FlowRun.TriggerSlot trigger = session.triggerId == null ? null : triggerOf(run, session.triggerId);
+        if (trigger != null && trigger.instance != null) {
+            try {
+                trigger.instance.sessionEnded(update);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("trigger {} failed to take the end of session {}: {}", trigger.definition.name(), session.id, e.toString());
+            }
+        }
+        for (SessionListener listener : listeners) {
+            try {
+                listener.sessionUpdated(update);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("session listener {} failed: {}", listener, e.toString());
+            }
+        }
+    }
+
+    /** The trigger that started a session: in its own run, or (after a restart) in the flow's active run. */
+    private FlowRun.TriggerSlot triggerOf(FlowRun run, UUID triggerId) {
+        FlowRun.TriggerSlot slot = run == null ? null : run.triggers.get(triggerId);
+        if (slot == null || slot.instance == null) {
+            FlowRun active = run == null ? null : activeFlows.get(run.id());
+            if (active != null) {
+                slot = active.triggers.get(triggerId);
+            }
+        }
+        return slot;
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /**
+     * Takes over the unfinished sessions of log entries: each waits until its flow is active and
+     * ready, then resumes.
+     *
+     * @return how many sessions were taken over
+     */
+    private int adopt(List<LogEntry> live) {
+        Map<UUID, List<LogEntry>> bySession = new LinkedHashMap<>();
+        for (LogEntry entry : live) {
+            if (!sessions.containsKey(entry.sessionId())) {
+                bySession.computeIfAbsent(entry.sessionId(), id -> new ArrayList<>()).add(entry);
+            }
+        }
+        for (Map.Entry<UUID, List<LogEntry>> recovered : bySession.entrySet()) {
+            List<LogEntry> entries = recovered.getValue();
+            LogEntry first = entries.get(0);
+            TriggerMarks marks = TriggerMarks.decode(first.triggerMark());
+            SessionRun session = new SessionRun(recovered.getKey(), first.flowId(), marks.triggerId(), marks.mark(),
+                    Instant.now(), null);
+            session.recoveredEntries = entries;
+            for (LogEntry entry : entries) {
+                session.holdContent(entry.contentId());
+                if (entry.kind() == LogEntry.Kind.STEP_STARTED) {
+                    session.steps.put(entry.processorId(), new SessionRun.StepState(entry.processorName(), entry.attempt(), null, false));
+                }
+            }
+            register(session, null);
+            awaitingFlow.computeIfAbsent(first.flowId(), id -> ConcurrentHashMap.newKeySet()).add(session);
+        }
+        List<FlowRun> runs = new ArrayList<>(activeFlows.values());
+        runs.stream().filter(FlowRun::ready).forEach(this::resumeRecovered);
+        return bySession.size();
+    }
+
+    private void resumeRecovered(FlowRun run) {
+        Set<SessionRun> waiting = awaitingFlow.remove(run.id());
+        if (waiting == null) {
+            return;
+        }
+        for (SessionRun session : waiting) {
+            try {
+                resume(session, run);
+            } catch (RuntimeException e) {
+                LOG.error("session {} could not be recovered on {}: {}", session.id, run, e.toString());
+            }
+        }
+    }
+
+    private void resume(SessionRun session, FlowRun run) {
+        List<LogEntry> entries = session.recoveredEntries;
+        session.recoveredEntries = null;
+        session.run = run;
+        run.sessions.incrementAndGet();
+        Map<UUID, SessionRun.StepData> completed = new LinkedHashMap<>();
+        Map<UUID, LogEntry> started = new LinkedHashMap<>();
+        for (LogEntry entry : entries) {
+            if (entry.kind() == LogEntry.Kind.STEP_STARTED) {
+                started.put(entry.processorId(), entry);
+            } else if (entry.kind() == LogEntry.Kind.STEP_COMPLETED) {
+                completed.put(entry.processorId(), new SessionRun.StepData(new FlowObject(entry.metadata(), session.mark),
+                        entry.contentId()));
+            }
+        }
+        started.keySet().removeAll(completed.keySet());
+        for (UUID step : concat(completed.keySet(), started.keySet())) {
+            if (!run.processors.containsKey(step)) {
+                LogEntry last = entries.get(entries.size() - 1);
+                ProcessorDefinition gone = ProcessorDefinition.builder().id(step).name(last.processorName()).type("?").build();
+                failSession(session, gone, new SessionRun.StepInput(new FlowObject(last.metadata(), session.mark), last.contentId(), last.attempt()),
+                        "cannot recover: step " + step + " of the session is not in the current definition of " + run);
+                return;
+            }
+        }
+        session.outputs.putAll(completed);
+        session.steps.clear();
+        List<UUID> newlyReady = tracker.restoreSession(session.id, run.graph, completed.keySet(), started.keySet());
+        Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
+        List<LogEntry> next = new ArrayList<>();
+        for (UUID step : newlyReady) {
+            SessionRun.StepData data = inputOf(session, step);
+            ready.put(step, new SessionRun.StepInput(data.object(), data.contentId(), 0));
+            next.add(started(session, step, data.object(), data.contentId(), 0));
+        }
+        for (LogEntry pending : started.values()) {
+            FlowObject input = new FlowObject(pending.metadata(), session.mark);
+            ready.put(pending.processorId(), new SessionRun.StepInput(input, pending.contentId(), pending.attempt()));
+            session.steps.put(pending.processorId(), new SessionRun.StepState(pending.processorName(), pending.attempt(), null, false));
+        }
+        boolean complete = started.isEmpty() && newlyReady.isEmpty();
+        if (complete) {
+            next.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
+        }
+        if (next.isEmpty()) {
+            ready.forEach((step, input) -> dispatch(session, step, input));
+        } else {
+            logThenContinue(session, next, ready, complete, true);
+        }
+    }
+
+    private static List<UUID> concat(Collection<UUID> a, Collection<UUID> b) {
+        List<UUID> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    // ---------------------------------------------------------------- visibility
+
+    @Override
+    public List<SessionInfo> sessionsInProgress() {
+        return sessions.values().stream().filter(session -> !session.ended()).map(SessionRun::info).toList();
+    }
+
+    @Override
+    public List<SessionInfo> failedSessions() {
+        return failed.list().stream().map(FailedSessionStore::info).toList();
+    }
+
+    /** The flows active now, with the processor types each still waits for (empty when running). */
+    public Map<FlowDefinition, List<String>> activeFlows() {
+        Map<FlowDefinition, List<String>> flows = new LinkedHashMap<>();
+        activeFlows.values().forEach(run -> flows.put(run.definition, run.missingTypes()));
+        return flows;
+    }
+
+    /** Where failed sessions are kept. */
+    public Path failedDirectory() {
+        return options.workDirectory().resolve("failed");
+    }
+}

@@ -1,0 +1,94 @@
+package streamline.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import streamline.api.processor.ExpressionException;
+
+class ExpressionEvaluatorTest {
+
+    private final ExpressionEvaluator evaluator = new ExpressionEvaluator(true);
+    private final Map<String, Object> metadata = Map.of(
+            "name", "report", "count", 3, "WriteFile.OutputPath", "/out/a.txt",
+            "order", Map.of("id", 7), "tags", List.of("x", "y"));
+
+    private String eval(String text) {
+        return evaluator.evaluate(text, metadata, "processor P key k");
+    }
+
+    @Test
+    void textWithoutExpressionsIsKeptAsIs() {
+        assertEquals("C:\\data\\in $ {x}", eval("C:\\data\\in $ {x}"));
+        assertEquals("C:\\out\\report {x}", eval("C:\\out\\${name} {x}"));
+    }
+
+    @Test
+    void readsMetadataByNameAndKeepsSurroundingText() {
+        assertEquals("/out/report-3.txt", eval("/out/${name}-${count}.txt"));
+    }
+
+    @Test
+    void readsDottedKeysInTheGoFormAndAsDottedNames() {
+        assertEquals("/out/a.txt", eval("${$env[\"WriteFile.OutputPath\"]}"));
+        assertEquals("/out/a.txt", eval("${WriteFile.OutputPath}"));
+    }
+
+    @Test
+    void writesMapsAndListsAsJson() {
+        assertEquals("{\"id\":7} [\"x\",\"y\"]", eval("${order} ${tags}"));
+    }
+
+    @Test
+    void helpersWork() {
+        assertEquals(36, eval("${uuid()}").length());
+        long value = Long.parseLong(eval("${random(10)}"));
+        assertTrue(value >= 0 && value < 10, "random(10) gave " + value);
+        assertEquals(System.getenv().getOrDefault("PATH", ""), eval("${env('PATH')}"));
+        assertEquals(System.getenv().getOrDefault("PATH", ""), eval("${getEnv('PATH')}"));
+    }
+
+    @Test
+    void aMissingKeyIsAnErrorNamingIt() {
+        ExpressionException error = assertThrows(ExpressionException.class, () -> eval("${missing}"));
+        assertTrue(error.getMessage().contains("'missing'"), error.getMessage());
+        assertTrue(error.getMessage().contains("processor P key k"), error.getMessage());
+    }
+
+    @Test
+    void environmentAccessCanBeTurnedOff() {
+        ExpressionEvaluator closed = new ExpressionEvaluator(false);
+        ExpressionException error = assertThrows(ExpressionException.class,
+                () -> closed.evaluate("${env('PATH')}", metadata, "P"));
+        assertTrue(error.getMessage().contains("turned off"), error.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "${''.getClass().forName('java.lang.Runtime')}",
+            "${name.getClass()}",
+            "${name.class.forName('java.lang.Runtime').getRuntime().exec('touch /tmp/escaped')}",
+            "${name.getClass().getClassLoader()}",
+            "${java.lang.Runtime.getRuntime()}",
+            "${new('java.io.File', '/etc/passwd')}",
+            "${name.toUpperCase()}",
+            "${$env.getClass()}",
+            "${$env.put('x', 1)}",
+            "${uuid().getClass()}",
+            "${x = 1}",
+            "${while (true) {}}",
+            "${(x) -> x}",
+            "${name",
+            "${}",
+    })
+    void theSandboxRefusesEveryEscape(String attempt) {
+        assertThrows(ExpressionException.class, () -> eval(attempt), attempt);
+    }
+}
