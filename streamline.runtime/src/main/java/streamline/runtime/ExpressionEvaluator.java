@@ -18,6 +18,7 @@ import org.apache.commons.jexl3.introspection.JexlSandbox;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import streamline.api.flow.Values;
 import streamline.api.processor.ExpressionException;
 
 /**
@@ -52,7 +53,10 @@ final class ExpressionEvaluator {
                 .lambda(false).methodCall(true).structuredLiteral(true).script(false).pragma(false)
                 .annotation(false).importPragma(false).namespacePragma(false);
         this.jexl = new JexlBuilder()
-                .permissions(JexlPermissions.RESTRICTED.compose(ExpressionFunctions.class.getPackageName() + ".*"))
+                // JEXL introspects only packages it is allowed: the helpers', and the API's immutable metadata maps and lists
+                // (the sandbox above still limits those to reading)
+                .permissions(JexlPermissions.RESTRICTED.compose(ExpressionFunctions.class.getPackageName() + ".*",
+                        Values.class.getPackageName() + ".*"))
                 .sandbox(sandbox)
                 .namespaces(namespaces)
                 .features(features)

@@ -45,6 +45,10 @@ public @interface RuntimeConfig {
     @AttributeDefinition(description = "Whether expressions may read environment variables with env(name).")
     boolean expressions_env() default true;
 
+    @AttributeDefinition(description = "When the engine stops, running steps get this long to finish, in seconds; "
+            + "then they are interrupted and run again after the next start (an interrupted step is not a failure).", min = "0")
+    long stop_grace_seconds() default 10;
+
     @AttributeDefinition(description = "Filter selecting the write-ahead log; the highest service.ranking among matches wins.")
     String wal_target() default "(streamline.wal.type=*)";
 

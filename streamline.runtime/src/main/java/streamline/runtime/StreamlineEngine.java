@@ -84,7 +84,7 @@ public final class StreamlineEngine implements Engine {
 
     private static final Logger LOG = LogManager.getLogger(StreamlineEngine.class);
     private static final Duration WAL_RETRY = Duration.ofSeconds(1);
-    private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+    private static final Duration SWAP_SLACK = Duration.ofSeconds(30);
     private static final int FLOW_PAGE = 200;
 
     private final EngineOptions options;
@@ -206,8 +206,9 @@ public final class StreamlineEngine implements Engine {
             activeFlows.values().forEach(this::stopTriggers);
         }
         try {
-            if (!gate.close(STOP_WAIT)) {
-                LOG.warn("steps still running after {}; stopping anyway, they will run again after the next start", STOP_WAIT);
+            if (!gate.close(options.stopGrace())) {
+                LOG.warn("steps still running after {} s; interrupting them, they run again after the next start",
+                        options.stopGrace().toSeconds());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -335,9 +336,9 @@ public final class StreamlineEngine implements Engine {
 
     private void quiesce() throws WriteAheadLogException {
         try {
-            if (!gate.close(options.stepTimeout().plus(STOP_WAIT))) {
+            if (!gate.close(options.stepTimeout().plus(SWAP_SLACK))) {
                 gate.open();
-                throw new WriteAheadLogException("steps did not finish within " + options.stepTimeout().plus(STOP_WAIT)
+                throw new WriteAheadLogException("steps did not finish within " + options.stepTimeout().plus(SWAP_SLACK)
                         + "; the write-ahead log was not swapped");
             }
         } catch (InterruptedException e) {
@@ -948,6 +949,11 @@ public final class StreamlineEngine implements Engine {
                 } catch (Throwable e) {
                     failure = e;
                 }
+            }
+            if (failure != null && stopped) {
+                // interrupted by the stop: not a failure; the step is unfinished in the log and runs after the next start
+                context.discardOutput();
+                return;
             }
             if (failure != null && slot.generation.get() != generation) {
                 // the provider went away under the step: not the processor's failure, no retry spent

@@ -16,9 +16,10 @@ import streamline.api.processor.ExpressionException;
 class ExpressionEvaluatorTest {
 
     private final ExpressionEvaluator evaluator = new ExpressionEvaluator(true);
-    private final Map<String, Object> metadata = Map.of(
+    // as sessions carry it: the API's deeply immutable maps and lists
+    private final Map<String, Object> metadata = streamline.api.processor.FlowObject.of(Map.of(
             "name", "report", "count", 3, "WriteFile.OutputPath", "/out/a.txt",
-            "order", Map.of("id", 7), "tags", List.of("x", "y"));
+            "order", Map.of("id", 7), "tags", List.of("x", "y"))).metadata();
 
     private String eval(String text) {
         return evaluator.evaluate(text, metadata, "processor P key k");
@@ -44,6 +45,7 @@ class ExpressionEvaluatorTest {
     @Test
     void writesMapsAndListsAsJson() {
         assertEquals("{\"id\":7} [\"x\",\"y\"]", eval("${order} ${tags}"));
+        assertEquals("7 y", eval("${order.id} ${tags[1]}"));
     }
 
     @Test
