@@ -1,0 +1,186 @@
+package streamline.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import streamline.api.engine.SessionUpdate;
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.TriggerDefinition;
+import streamline.api.processor.ScheduleType;
+import streamline.api.processor.TriggerContext;
+import streamline.api.processor.TriggerProcessor;
+import streamline.api.processor.TriggerResult;
+import streamline.testkit.TestFlows;
+
+class TriggerTest {
+
+    @TempDir
+    Path directory;
+
+    EngineHarness harness;
+
+    @BeforeEach
+    void start() {
+        harness = new EngineHarness(directory);
+        harness.processor("Noop", () -> (input, step) -> input);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        harness.close();
+    }
+
+    /** An event trigger that emits the marks item-0 … item-(n-1), at most capacity at a time, and records the ends. */
+    static final class Items implements TriggerProcessor {
+        final AtomicInteger next = new AtomicInteger();
+        final int total;
+        final Map<String, SessionUpdate> ended = new ConcurrentHashMap<>();
+        final AtomicInteger calls = new AtomicInteger();
+
+        Items(int total) {
+            this.total = total;
+        }
+
+        @Override
+        public ScheduleType scheduleType() {
+            return ScheduleType.EVENT;
+        }
+
+        @Override
+        public List<TriggerResult> trigger(TriggerContext context) {
+            calls.incrementAndGet();
+            List<TriggerResult> results = new ArrayList<>();
+            while (results.size() < context.capacity() && next.get() < total) {
+                int n = next.getAndIncrement();
+                results.add(TriggerResult.of(Map.of("n", n), "item-" + n));
+            }
+            return results;
+        }
+
+        @Override
+        public void sessionEnded(SessionUpdate update) {
+            ended.put(update.triggerMark(), update);
+        }
+    }
+
+    private static FlowDefinition withTrigger(FlowDefinition flow, String type, String cron, boolean singleNode) {
+        return flow.toBuilder().trigger(TriggerDefinition.builder()
+                .id(TriggerDefinition.idFromName(flow.id(), "T")).name("T").type(type)
+                .cronExpression(cron).singleNode(singleNode).build()).build();
+    }
+
+    @Test
+    void anEventTriggerIsHeldBackAtTheFlowsLimitAndHearsAboutEverySessionItStarted() throws Exception {
+        EngineOptions options = harness.options().withMaxSessionsPerFlow(5);
+        harness.start(new EngineOptions(options.workDirectory(), options.workers(), options.pollInterval(), 5,
+                options.stepTimeout(), options.triggerTimeout(), options.triggerBackoffMax(), Duration.ofMillis(5),
+                options.retryBackoff(), options.retryBackoffCap(), true, options.stopGrace()));
+        Semaphore permits = new Semaphore(0);
+        harness.processor("Gate", () -> (input, step) -> {
+            permits.acquire();
+            return input;
+        });
+        Items items = new Items(30);
+        harness.trigger("Items", () -> items);
+        harness.activate(withTrigger(EngineTest.withProcessor(TestFlows.flow("events", "A->B"), "B", b -> b.type("Gate")),
+                "Items", "", false));
+        EngineHarness.await("the flow full", () -> harness.engine.sessionsInProgress().size() == 5,
+                () -> harness.engine.sessionsInProgress().size());
+        Thread.sleep(200);
+        assertEquals(5, harness.engine.sessionsInProgress().size(), "no more than the limit in progress");
+        assertEquals(5, items.next.get(), "the trigger was given no capacity beyond the limit");
+        for (int released = 0; released < 30; released++) {
+            permits.release();
+            int inProgress = harness.engine.sessionsInProgress().size();
+            assertTrue(inProgress <= 5, "in progress: " + inProgress);
+        }
+        harness.awaitEnded(30);
+        EngineHarness.await("every end told to the trigger", () -> items.ended.size() == 30, items.ended::keySet);
+        for (int n = 0; n < 30; n++) {
+            SessionUpdate update = items.ended.get("item-" + n);
+            assertTrue(update.finished() && !update.failed(), "item-" + n + ": " + update);
+        }
+    }
+
+    @Test
+    void aCronTriggerFiresOnItsSchedule() throws Exception {
+        harness.start();
+        AtomicInteger calls = new AtomicInteger();
+        harness.trigger("Tick", () -> new TriggerProcessor() {
+            @Override
+            public ScheduleType scheduleType() {
+                return ScheduleType.CRON;
+            }
+
+            @Override
+            public List<TriggerResult> trigger(TriggerContext context) {
+                return List.of(TriggerResult.of(Map.of("tick", calls.incrementAndGet()), "tick-" + calls.get()));
+            }
+        });
+        harness.activate(withTrigger(TestFlows.flow("cron", "A"), "Tick", "* * * * * *", false));
+        harness.awaitEnded(2);
+        assertTrue(calls.get() >= 2);
+    }
+
+    @Test
+    void aFailingTriggerIsBackedOffAndHarmsNothingElse() throws Exception {
+        harness.start();
+        AtomicInteger failingCalls = new AtomicInteger();
+        harness.trigger("Failing", () -> new TriggerProcessor() {
+            @Override
+            public ScheduleType scheduleType() {
+                return ScheduleType.EVENT;
+            }
+
+            @Override
+            public List<TriggerResult> trigger(TriggerContext context) {
+                failingCalls.incrementAndGet();
+                throw new IllegalStateException("source unreachable");
+            }
+        });
+        Items items = new Items(10);
+        harness.trigger("Items", () -> items);
+        harness.activate(withTrigger(TestFlows.flow("failing-trigger", "A"), "Failing", "", false));
+        harness.activate(withTrigger(TestFlows.flow("healthy", "A"), "Items", "", false));
+        harness.awaitEnded(10);
+        Thread.sleep(2500);
+        // backed off 1 s, then 2 s, then 4 s: three or four calls in about 2.5 s, not hundreds
+        assertTrue(failingCalls.get() >= 2 && failingCalls.get() <= 4, "calls of the failing trigger: " + failingCalls.get());
+    }
+
+    @Test
+    void aSingleNodeTriggerRunsOnlyWhenTheCoordinatorSaysSo() throws Exception {
+        harness.start();
+        AtomicBoolean leader = new AtomicBoolean(false);
+        Set<String> asked = ConcurrentHashMap.newKeySet();
+        harness.engine.setCoordinator((flowId, triggerId) -> {
+            asked.add(flowId + "/" + triggerId);
+            return leader.get();
+        });
+        Items items = new Items(3);
+        harness.trigger("Items", () -> items);
+        FlowDefinition flow = harness.activate(withTrigger(TestFlows.flow("single", "A"), "Items", "", true));
+        EngineHarness.await("the coordinator asked", () -> !asked.isEmpty(), () -> asked);
+        Thread.sleep(200);
+        assertEquals(0, items.calls.get(), "not called while another node leads");
+        assertEquals(Set.of(flow.id() + "/" + TriggerDefinition.idFromName(flow.id(), "T")), asked);
+        leader.set(true);
+        harness.awaitEnded(3);
+    }
+}
