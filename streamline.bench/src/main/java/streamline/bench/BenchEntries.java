@@ -16,6 +16,13 @@ final class BenchEntries {
     }
 
     static LogEntry started(UUID session) {
+        return LogEntry.stepStarted(session, FLOW, UUID.nameUUIDFromBytes(session.toString().getBytes()),
+                "TransformOrder", "content/" + session, metadata(), "/data/inbox/orders/order-000123456.json", 0,
+                List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()));
+    }
+
+    /** The metadata of every benchmark entry: 8 keys. */
+    static Map<String, Object> metadata() {
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("ReadDir.Path", "/data/inbox/orders/2026/11/28/order-000123456.json");
         metadata.put("ReadDir.Size", 48_213L);
@@ -25,9 +32,7 @@ final class BenchEntries {
         metadata.put("WriteFile.OutputPath", "/data/outbox/orders/processed/order-000123456.json");
         metadata.put("checksum", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
         metadata.put("tags", List.of("orders", "eu-west", "batch-17"));
-        return LogEntry.stepStarted(session, FLOW, UUID.nameUUIDFromBytes(session.toString().getBytes()),
-                "TransformOrder", "content/" + session, metadata, "/data/inbox/orders/order-000123456.json", 0,
-                List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()));
+        return metadata;
     }
 
     /** Fills a log with {@code count} live entries (one started step per session), quickly: in batches. */

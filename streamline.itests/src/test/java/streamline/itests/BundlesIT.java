@@ -37,7 +37,12 @@ import streamline.api.wal.WriteAheadLog;
 public class BundlesIT extends StreamlineTestSupport {
 
     private static final List<String> BUNDLES = List.of("streamline.api", "streamline.tracker", "streamline.flow.memory",
-            "streamline.wal.file", "streamline.flow.jpa", "streamline.wal.jpa");
+            "streamline.wal.file", "streamline.flow.jpa", "streamline.wal.jpa", "streamline.runtime");
+
+    @Override
+    protected org.ops4j.pax.exam.Option extraOptions() {
+        return runtimeBundles();
+    }
 
     private Bundle bundle(String symbolicName) {
         return Arrays.stream(context.getBundles()).filter(b -> b.getSymbolicName().equals(symbolicName))
@@ -69,9 +74,10 @@ public class BundlesIT extends StreamlineTestSupport {
             }
         }
         Map<String, String> expected = new TreeMap<>();
-        for (String pkg : List.of("engine", "flow", "processor", "state", "track", "wal")) {
+        for (String pkg : List.of("flow", "processor", "state", "track", "wal")) {
             expected.put("streamline.api." + pkg, "streamline.api 1.0.0");
         }
+        expected.put("streamline.api.engine", "streamline.api 1.1.0");
         assertEquals(expected, exports);
     }
 
@@ -84,8 +90,9 @@ public class BundlesIT extends StreamlineTestSupport {
         awaitService(WriteAheadLog.class, null);
         awaitService(FlowManager.class, "(streamline.flow.type=jpa)");
         awaitService(WriteAheadLog.class, "(streamline.wal.type=jpa)");
+        awaitService(streamline.api.engine.Engine.class, null);
         for (String name : List.of("streamline.tracker", "streamline.flow.memory", "streamline.wal.file", "streamline.flow.jpa",
-                "streamline.wal.jpa")) {
+                "streamline.wal.jpa", "streamline.runtime")) {
             for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(bundle(name))) {
                 components.add(description.name);
                 for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
@@ -96,7 +103,7 @@ public class BundlesIT extends StreamlineTestSupport {
         }
         assertEquals(List.of("streamline.tracker.InMemoryBranchTracker", "streamline.flow.memory.InMemoryFlowManager",
                 "streamline.wal.file.FileWalComponent", "streamline.flow.jpa.JpaFlowStoreComponent",
-                "streamline.wal.jpa.JpaWalComponent"), components);
+                "streamline.wal.jpa.JpaWalComponent", "streamline.runtime.EngineComponent"), components);
     }
 
     @Test

@@ -98,6 +98,18 @@ public abstract class StreamlineTestSupport {
                 bundle(jarUrl(new File(System.getProperty("streamline.itests.jar")))));
     }
 
+    /**
+     * The engine and what it needs. Only tests of the engine install it: it takes over the unfinished
+     * sessions of any log it is given, which would change what tests of the logs themselves see.
+     */
+    public static Option runtimeBundles() {
+        return composite(
+                mavenBundle("commons-logging", "commons-logging").versionAsInProject(),
+                mavenBundle("org.apache.commons", "commons-jexl3").versionAsInProject(),
+                mavenBundle("org.quartz-scheduler", "quartz").versionAsInProject(),
+                projectBundle("streamline.runtime"));
+    }
+
     /** A project module's jar, e.g. {@code streamline.tracker}. */
     public static Option projectBundle(String module) {
         File jar = new File(System.getProperty("streamline.root"),

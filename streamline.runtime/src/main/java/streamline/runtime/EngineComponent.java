@@ -54,6 +54,7 @@ public class EngineComponent implements Engine {
     private final List<SessionListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private String home;
+    private BundleContext bundleContext;
 
     @Reference
     private BranchTracker tracker;
@@ -66,6 +67,7 @@ public class EngineComponent implements Engine {
     @Activate
     void activate(BundleContext context, RuntimeConfig config) throws IOException, WriteAheadLogException {
         synchronized (lock) {
+            bundleContext = context;
             home = context.getProperty("streamline.home");
             engine = startEngine(EngineOptions.from(config, home));
         }
@@ -115,6 +117,12 @@ public class EngineComponent implements Engine {
     void bindWal(WriteAheadLog log) {
         synchronized (lock) {
             boundWal = log;
+            if (engine != null && frameworkStopping()) {
+                // a log leaving because the framework stops is not a swap: moving the sessions into another log that
+                // is about to stop too would only strand them there; they stay where they are for the next start
+                LOG.info("the framework is stopping: not moving sessions to another write-ahead log");
+                return;
+            }
             if (engine != null) {
                 try {
                     engine.swapWal(log);
@@ -134,6 +142,20 @@ public class EngineComponent implements Engine {
             if (boundWal == log) {
                 boundWal = null;
             }
+        }
+    }
+
+    private boolean frameworkStopping() {
+        BundleContext current = bundleContext;
+        if (current == null) {
+            return false;
+        }
+        try {
+            org.osgi.framework.Bundle system = current.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+            return system == null || system.getState() == org.osgi.framework.Bundle.STOPPING
+                    || current.getBundle().getState() == org.osgi.framework.Bundle.STOPPING;
+        } catch (IllegalStateException e) {
+            return true; // our context is no longer valid
         }
     }
 

@@ -14,12 +14,12 @@ import streamline.api.processor.TriggerProcessor;
  * The processor and trigger types available now, each with its providers (in OSGi: the
  * prototype-scoped services of bundles), best first: highest ranking, then the oldest. Tells its
  * listeners when a provider came or went, so flows that wait for a type start and flows that lost
- * one pause.
+ * one pause. Public for embedding the engine outside OSGi (benchmarks); the package is not exported.
  */
-final class ProcessorRegistry {
+public final class ProcessorRegistry {
 
     /** Makes instances of one type for one provider. */
-    interface Provider<T> {
+    public interface Provider<T> {
         String type();
 
         int ranking();
@@ -53,19 +53,19 @@ final class ProcessorRegistry {
         this.listener = newListener;
     }
 
-    void addProcessor(Provider<Processor> provider) {
+    public void addProcessor(Provider<Processor> provider) {
         add(processors, provider);
     }
 
-    void removeProcessor(Provider<Processor> provider) {
+    public void removeProcessor(Provider<Processor> provider) {
         remove(processors, provider);
     }
 
-    void addTrigger(Provider<TriggerProcessor> provider) {
+    public void addTrigger(Provider<TriggerProcessor> provider) {
         add(triggers, provider);
     }
 
-    void removeTrigger(Provider<TriggerProcessor> provider) {
+    public void removeTrigger(Provider<TriggerProcessor> provider) {
         remove(triggers, provider);
     }
 

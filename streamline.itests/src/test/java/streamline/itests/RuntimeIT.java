@@ -1,0 +1,97 @@
+package streamline.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerMethod;
+import org.osgi.framework.Bundle;
+
+import streamline.api.engine.Engine;
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowManager;
+
+/**
+ * The engine in Felix: flows of processors contributed by another bundle (the test module's own
+ * bundle, built against streamline.api only), a fan-out and join, and that bundle stopped and started
+ * again in the middle of sessions.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerMethod.class)
+public class RuntimeIT extends RuntimeTestSupport {
+
+    private Engine engine() throws Exception {
+        configure("streamline.runtime", Map.of("poll.interval.ms", 50L, "stop.grace.seconds", 1L,
+                "flowManager.target", "(streamline.flow.type=memory)"));
+        return awaitService(Engine.class, null);
+    }
+
+    @After
+    public void tearDown() {
+        stopListening();
+    }
+
+    @Test
+    public void runsAFanOutAndJoinFlowWithProcessorsFromAnotherBundle() throws Exception {
+        Engine engine = engine();
+        SessionRecorder sessions = listen();
+        Path results = newFolder("results");
+        UUID id = FlowDefinition.idFromName("itest-diamond");
+        FlowDefinition flow = flow("itest-diamond",
+                processor(id, "A", "ITestAppend", Map.of("tag", "A"), "B", "C"),
+                processor(id, "B", "ITestAppend", Map.of("tag", "B"), "D"),
+                processor(id, "C", "ITestAppend", Map.of("tag", "C"), "D"),
+                processor(id, "D", "ITestResult", Map.of("dir", results.toString())));
+        awaitService(FlowManager.class, "(streamline.flow.type=memory)").save(flow);
+        int count = 100;
+        for (int i = 0; i < count; i++) {
+            submitWhenActive(engine, id, "s-" + i);
+        }
+        await(count + " sessions ended", () -> sessions.ended.size() == count, sessions.ended::size);
+        assertEquals("failures", java.util.List.of(), sessions.failures());
+        // the join merges B's and C's outputs in definition order: C's "path" is the last
+        assertEveryResult(results, count, "AC");
+        await("no session in progress", () -> engine.sessionsInProgress().isEmpty(), engine::sessionsInProgress);
+    }
+
+    @Test
+    public void aProcessorBundleStoppedInTheMiddleOfSessionsLosesNothing() throws Exception {
+        Engine engine = engine();
+        SessionRecorder sessions = listen();
+        Path results = newFolder("results");
+        UUID id = FlowDefinition.idFromName("itest-provider");
+        FlowDefinition flow = flow("itest-provider",
+                processor(id, "A", "ITestAppend", Map.of("tag", "A"), "H"),
+                processor(id, "H", "ITestHold", Map.of("millis", "40"), "R"),
+                processor(id, "R", "ITestResult", Map.of("dir", results.toString())));
+        awaitService(FlowManager.class, "(streamline.flow.type=memory)").save(flow);
+        int count = 300;
+        for (int i = 0; i < count; i++) {
+            submitWhenActive(engine, id, "s-" + i);
+        }
+        await("some sessions done", () -> filesIn(results) >= 20, () -> filesIn(results));
+        Bundle processors = Arrays.stream(context.getBundles())
+                .filter(b -> b.getSymbolicName().equals("streamline.itests")).findFirst().orElseThrow();
+        processors.stop();
+        sleep(500);
+        long doneWhileStopped = filesIn(results);
+        sleep(300);
+        assertEquals("nothing runs without a provider", doneWhileStopped, filesIn(results));
+        assertTrue("sessions wait for the provider: " + engine.sessionsInProgress().size(),
+                engine.sessionsInProgress().size() + sessions.ended.size() == count && !engine.sessionsInProgress().isEmpty());
+        assertEquals("no session failed for want of a provider", java.util.List.of(), sessions.failures());
+        processors.start();
+        await(count + " sessions ended", () -> sessions.ended.size() == count, sessions.ended::size);
+        assertEquals("failures", java.util.List.of(), sessions.failures());
+        assertEveryResult(results, count, "A");
+    }
+}
