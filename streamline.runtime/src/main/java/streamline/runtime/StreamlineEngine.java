@@ -967,7 +967,7 @@ public final class StreamlineEngine implements Engine {
                 return;
             }
             completed(session, step, input, new FlowObject(output.metadata(), session.mark),
-                    context.output().orElse(input.contentId()), context);
+                    context.output().orElse(input.contentId()));
         } finally {
             ThreadContext.clearMap();
             gate.exit();
@@ -1009,41 +1009,38 @@ public final class StreamlineEngine implements Engine {
         }
     }
 
+    /**
+     * A step ran: its completion, the starts of the steps it made ready and, when it was the last, the
+     * session's end go to the log in one write (one force under {@code always}), then the ready steps run.
+     */
     private void completed(SessionRun session, UUID step, SessionRun.StepInput input, FlowObject output,
-            String outputContent, EngineContexts.Step context) {
+            String outputContent) {
         FlowRun run = session.run;
         ProcessorDefinition processor = run.processors.get(step).definition;
-        try {
-            wal.append(LogEntry.stepCompleted(session.id, session.flowId, step, processor.name(), outputContent,
-                    output.metadata(), session.loggedMark, input.attempt()));
-        } catch (WriteAheadLogException | RuntimeException e) {
-            // not durable, so not done: run the step again once the log works (no retry spent)
-            LOG.error("could not log the completion of step {} of session {}; running it again in {} s: {}",
-                    processor.name(), session.id, WAL_RETRY.toSeconds(), e.getMessage());
-            context.discardOutput();
-            later(WAL_RETRY, () -> dispatch(session, step, input));
-            return;
-        }
+        List<LogEntry> entries = new ArrayList<>();
+        entries.add(LogEntry.stepCompleted(session.id, session.flowId, step, processor.name(), outputContent,
+                output.metadata(), session.loggedMark, input.attempt()));
         session.holdContent(outputContent);
         session.outputs.put(step, new SessionRun.StepData(output, outputContent));
         session.steps.remove(step);
         StepCompletion completion = tracker.completeStep(session.id, step, run.graph.next(step));
-        List<LogEntry> next = new ArrayList<>();
         Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
         for (UUID readyStep : completion.readySteps()) {
             SessionRun.StepData data = inputOf(session, readyStep);
             ready.put(readyStep, new SessionRun.StepInput(data.object(), data.contentId(), 0));
-            next.add(started(session, readyStep, data.object(), data.contentId(), 0));
+            entries.add(started(session, readyStep, data.object(), data.contentId(), 0));
         }
         if (completion.sessionComplete()) {
-            next.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
+            entries.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
         }
-        logThenContinue(session, next, ready, completion.sessionComplete(), false);
+        logThenContinue(session, entries, ready, completion.sessionComplete(), false);
     }
 
     /**
-     * Logs the next starts (and the session's end) and then runs them. A failed write is retried
-     * until the log takes it: the steps are pending in the tracker and must not run unlogged.
+     * Logs a step's completion and the next starts (and the session's end), then runs them. A failed
+     * write is retried until the log takes it: the tracker already counts the step done and its
+     * successors pending, and none of them may run unlogged. If the engine stops first, the log
+     * still shows the step started, so it runs again after the restart (its unlogged output is swept).
      */
     private void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
             boolean sessionComplete, boolean insideGate) {
