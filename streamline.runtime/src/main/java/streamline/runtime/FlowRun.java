@@ -15,6 +15,7 @@ import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowGraph;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.TriggerDefinition;
+import streamline.cron.support.CronSchedule;
 import streamline.api.processor.Processor;
 import streamline.api.processor.TriggerProcessor;
 

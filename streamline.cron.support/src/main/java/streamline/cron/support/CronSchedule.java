@@ -1,4 +1,4 @@
-package streamline.runtime;
+package streamline.cron.support;
 
 import java.text.ParseException;
 import java.time.Instant;
@@ -14,7 +14,7 @@ import org.quartz.CronExpression;
  * which Quartz refuses; a {@code *} day-of-week beside a day-of-month, or a {@code *} day-of-month beside
  * a day-of-week, is read as Quartz's {@code ?} ("no specific value"), which means the same thing.
  */
-final class CronSchedule {
+public final class CronSchedule {
 
     private final String text;
     private final CronExpression expression;
@@ -29,7 +29,7 @@ final class CronSchedule {
      *
      * @throws IllegalArgumentException with what is wrong, when the expression is invalid
      */
-    static CronSchedule parse(String text) {
+    public static CronSchedule parse(String text) {
         String[] fields = text.trim().split("\\s+");
         if (fields.length < 6 || fields.length > 7) {
             throw new IllegalArgumentException("cron expression '" + text + "' has " + fields.length
@@ -55,7 +55,7 @@ final class CronSchedule {
     }
 
     /** The first fire time strictly after {@code after}; empty if the schedule never fires again. */
-    Optional<Instant> next(Instant after) {
+    public Optional<Instant> next(Instant after) {
         Date next = expression.getNextValidTimeAfter(Date.from(after));
         return Optional.ofNullable(next).map(Date::toInstant);
     }

@@ -1,4 +1,4 @@
-package streamline.runtime;
+package streamline.cron.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,0 +1,264 @@
+package streamline.flow.files;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowGraph;
+import streamline.api.flow.InvalidFlowException;
+import streamline.api.flow.LogLevel;
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.flow.TriggerDefinition;
+import streamline.cron.support.CronSchedule;
+
+/**
+ * The Go project's flow JSON, read strictly and written back. Reading refuses an unknown field, a
+ * wrong type, a bad log level, a negative retry count, a bad cron expression, and a {@code flow}
+ * string that does not name every processor exactly as the language requires, each with the file,
+ * the field and what is wrong. Ids missing from the file are derived from names, so reading the
+ * same file again yields the same ids.
+ */
+public final class FlowJson {
+
+    /** The file's top level, field names as the Go project has them. */
+    record FlowFile(String id, String name, String description, Boolean active, List<ProcessorFile> processors,
+            List<TriggerFile> triggerProcessors, String flow) {
+    }
+
+    record ProcessorFile(String id, String name, String type, Map<String, Object> config, Integer maxRetries,
+            Integer backoffSeconds, String logLevel, Boolean enabled) {
+    }
+
+    record TriggerFile(String id, String name, String type, Map<String, Object> config, Boolean enabled,
+            Boolean singleNode, String cronExpression, String logLevel) {
+    }
+
+    private final ObjectMapper json = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    /**
+     * Reads a flow.
+     *
+     * @param where the file (or other source) name for messages
+     */
+    public FlowDefinition read(String text, String where) throws FlowFileException {
+        FlowFile file;
+        try {
+            file = json.readValue(text, FlowFile.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new FlowFileException(where + ": field '" + path(e) + "': unknown field (known: "
+                    + e.getKnownPropertyIds() + ")", e);
+        } catch (JsonMappingException e) {
+            if (e.getCause() instanceof JsonProcessingException syntax) {
+                throw notJson(syntax, where);
+            }
+            throw new FlowFileException(where + ": field '" + path(e) + "': " + e.getOriginalMessage(), e);
+        } catch (JsonProcessingException e) {
+            throw notJson(e, where);
+        }
+        if (file == null) {
+            throw new FlowFileException(where + ": the file is empty");
+        }
+        return toDefinition(file, where);
+    }
+
+    private static FlowFileException notJson(JsonProcessingException e, String where) {
+        String message = e.getOriginalMessage();
+        int detail = message.indexOf(" (for ");
+        return new FlowFileException(where + ": not valid JSON at line " + e.getLocation().getLineNr() + ", column "
+                + e.getLocation().getColumnNr() + ": " + (detail > 0 ? message.substring(0, detail) : message), e);
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference reference : e.getPath()) {
+            if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            } else {
+                if (path.length() > 0) {
+                    path.append('.');
+                }
+                path.append(reference.getFieldName());
+            }
+        }
+        return path.toString();
+    }
+
+    private static FlowDefinition toDefinition(FlowFile file, String where) throws FlowFileException {
+        String name = required(file.name(), where, "name");
+        UUID flowId = file.id() == null ? FlowDefinition.idFromName(name) : uuid(file.id(), where, "id");
+        List<ProcessorFile> processors = file.processors() == null ? List.of() : file.processors();
+        if (processors.isEmpty()) {
+            throw new FlowFileException(where + ": field 'processors': a flow needs at least one processor");
+        }
+        Map<String, UUID> ids = new LinkedHashMap<>();
+        for (int i = 0; i < processors.size(); i++) {
+            ProcessorFile processor = processors.get(i);
+            String field = "processors[" + i + "]";
+            String processorName = required(processor.name(), where, field + ".name");
+            if (ids.containsKey(processorName)) {
+                throw new FlowFileException(where + ": field '" + field + ".name': two processors are named '" + processorName + "'");
+            }
+            ids.put(processorName, processor.id() == null ? ProcessorDefinition.idFromName(flowId, processorName)
+                    : uuid(processor.id(), where, field + ".id"));
+        }
+        Map<String, java.util.Set<String>> edges = edges(file.flow(), ids.keySet(), where);
+        List<ProcessorDefinition> definitions = new ArrayList<>();
+        for (int i = 0; i < processors.size(); i++) {
+            ProcessorFile processor = processors.get(i);
+            String field = "processors[" + i + "]";
+            definitions.add(ProcessorDefinition.builder()
+                    .id(ids.get(processor.name()))
+                    .name(processor.name())
+                    .type(required(processor.type(), where, field + ".type"))
+                    .config(processor.config() == null ? Map.of() : processor.config())
+                    .maxRetries(atLeastZero(processor.maxRetries(), where, field + ".maxRetries"))
+                    .backoffSeconds(atLeastZero(processor.backoffSeconds(), where, field + ".backoffSeconds"))
+                    .logLevel(level(processor.logLevel(), where, field + ".logLevel"))
+                    .enabled(processor.enabled() == null || processor.enabled())
+                    .nextProcessorIds(edges.get(processor.name()).stream().map(ids::get).toList())
+                    .build());
+        }
+        List<TriggerDefinition> triggers = new ArrayList<>();
+        List<TriggerFile> triggerFiles = file.triggerProcessors() == null ? List.of() : file.triggerProcessors();
+        Set<String> triggerNames = new HashSet<>();
+        for (int i = 0; i < triggerFiles.size(); i++) {
+            TriggerFile trigger = triggerFiles.get(i);
+            String field = "triggerProcessors[" + i + "]";
+            String triggerName = required(trigger.name(), where, field + ".name");
+            if (!triggerNames.add(triggerName)) {
+                throw new FlowFileException(where + ": field '" + field + ".name': two triggers are named '" + triggerName + "'");
+            }
+            String cron = trigger.cronExpression() == null ? "" : trigger.cronExpression().trim();
+            if (!cron.isEmpty()) {
+                try {
+                    CronSchedule.parse(cron);
+                } catch (IllegalArgumentException e) {
+                    throw new FlowFileException(where + ": field '" + field + ".cronExpression': " + e.getMessage(), e);
+                }
+            }
+            triggers.add(TriggerDefinition.builder()
+                    .id(trigger.id() == null ? TriggerDefinition.idFromName(flowId, triggerName) : uuid(trigger.id(), where, field + ".id"))
+                    .name(triggerName)
+                    .type(required(trigger.type(), where, field + ".type"))
+                    .config(trigger.config() == null ? Map.of() : trigger.config())
+                    .cronExpression(cron)
+                    .singleNode(trigger.singleNode() != null && trigger.singleNode())
+                    .enabled(trigger.enabled() == null || trigger.enabled())
+                    .logLevel(level(trigger.logLevel(), where, field + ".logLevel"))
+                    .build());
+        }
+        FlowDefinition flow = FlowDefinition.builder().id(flowId).name(name)
+                .description(file.description() == null ? "" : file.description())
+                .active(file.active() == null || file.active())
+                .processors(definitions).triggers(triggers).build();
+        try {
+            FlowGraph.of(flow);
+        } catch (InvalidFlowException e) {
+            throw new FlowFileException(where + ": field 'flow': " + e.getMessage(), e);
+        }
+        return flow;
+    }
+
+    private static Map<String, java.util.Set<String>> edges(String text, java.util.Set<String> names, String where)
+            throws FlowFileException {
+        if (text == null) {
+            throw new FlowFileException(where + ": field 'flow': missing; it orders the processors, for example \"A->[B, C]\"");
+        }
+        FlowLanguage.Graph graph;
+        try {
+            graph = FlowLanguage.parse(text);
+        } catch (FlowLanguage.FlowSyntaxException e) {
+            throw new FlowFileException(where + ": field 'flow', " + e.getMessage(), e);
+        }
+        for (String used : graph.next().keySet()) {
+            if (!names.contains(used)) {
+                throw new FlowFileException(where + ": field 'flow', column " + (text.indexOf(used) + 1) + ": '" + used
+                        + "' is not a processor of this flow (processors: " + names + ")");
+            }
+        }
+        for (String declared : names) {
+            if (!graph.next().containsKey(declared)) {
+                throw new FlowFileException(where + ": field 'flow': processor '" + declared + "' is not in the flow");
+            }
+        }
+        return graph.next();
+    }
+
+    private static String required(String value, String where, String field) throws FlowFileException {
+        if (value == null || value.isBlank()) {
+            throw new FlowFileException(where + ": field '" + field + "': missing or empty");
+        }
+        return value.trim();
+    }
+
+    private static UUID uuid(String value, String where, String field) throws FlowFileException {
+        try {
+            return UUID.fromString(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw new FlowFileException(where + ": field '" + field + "': '" + value + "' is not a UUID", e);
+        }
+    }
+
+    private static int atLeastZero(Integer value, String where, String field) throws FlowFileException {
+        if (value == null) {
+            return 0;
+        }
+        if (value < 0) {
+            throw new FlowFileException(where + ": field '" + field + "': must be 0 or more, was " + value);
+        }
+        return value;
+    }
+
+    private static LogLevel level(String value, String where, String field) throws FlowFileException {
+        if (value == null) {
+            return LogLevel.INFO;
+        }
+        try {
+            return LogLevel.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new FlowFileException(where + ": field '" + field + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes a flow in the same format; reading the result gives the same flow. */
+    public String write(FlowDefinition flow) {
+        Map<UUID, String> names = new HashMap<>();
+        flow.processors().forEach(p -> names.put(p.id(), p.name()));
+        Map<String, List<String>> next = new LinkedHashMap<>();
+        List<ProcessorFile> processors = new ArrayList<>();
+        for (ProcessorDefinition p : flow.processors()) {
+            next.put(p.name(), p.nextProcessorIds().stream().map(names::get).toList());
+            processors.add(new ProcessorFile(p.id().toString(), p.name(), p.type(), p.config(), p.maxRetries(),
+                    p.backoffSeconds(), p.logLevel().text(), p.enabled()));
+        }
+        List<TriggerFile> triggers = flow.triggers().stream().map(t -> new TriggerFile(t.id().toString(), t.name(), t.type(),
+                t.config(), t.enabled(), t.singleNode(), t.cronExpression().isEmpty() ? null : t.cronExpression(),
+                t.logLevel().text())).toList();
+        FlowFile file = new FlowFile(flow.id().toString(), flow.name(), flow.description(), flow.active(), processors,
+                triggers, FlowLanguage.write(next));
+        try {
+            return json.writeValueAsString(file);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write flow " + flow.name() + " as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package streamline.flow.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.LogLevel;
+import streamline.api.flow.ProcessorDefinition;
+
+class FlowJsonTest {
+
+    private final FlowJson json = new FlowJson();
+
+    private static String flowFile(String processors, String flow) {
+        return """
+                {"name": "orders", "description": "what it does", "active": true,
+                 "processors": [%s],
+                 "triggerProcessors": [{"name": "Inbox", "type": "ReadDir", "config": {"input": "/data/in"},
+                   "enabled": true, "singleNode": false, "cronExpression": "*/10 * * * * *"}],
+                 "flow": "%s"}
+                """.formatted(processors, flow);
+    }
+
+    private static String named(String... names) {
+        return java.util.Arrays.stream(names).map(n -> "{\"name\": \"" + n + "\", \"type\": \"Noop\"}")
+                .collect(Collectors.joining(", "));
+    }
+
+    /** The edges of a flow as "A->B" strings. */
+    private static Set<String> edges(FlowDefinition flow) {
+        Map<UUID, String> names = flow.processors().stream().collect(Collectors.toMap(ProcessorDefinition::id, ProcessorDefinition::name));
+        return flow.processors().stream().flatMap(p -> p.nextProcessorIds().stream().map(n -> p.name() + "->" + names.get(n)))
+                .collect(Collectors.toSet());
+    }
+
+    @Test
+    void readsTheGoFormatWithDefaultsAndStableIds() throws Exception {
+        String text = """
+                {"name": "orders", "processors": [
+                   {"name": "Tag", "type": "UpdateMetadata", "config": {"k": "v"}, "maxRetries": 3, "backoffSeconds": 5,
+                    "logLevel": "warning", "enabled": true},
+                   {"name": "Store", "type": "WriteFile", "config": {"output": "${name}"}}],
+                 "triggerProcessors": [{"name": "Inbox", "type": "ReadDir", "cronExpression": "*/10 * * * * *"}],
+                 "flow": "Tag->Store"}
+                """;
+        FlowDefinition flow = json.read(text, "orders.json");
+        assertEquals(FlowDefinition.idFromName("orders"), flow.id());
+        assertTrue(flow.active(), "active by default");
+        ProcessorDefinition tag = flow.processors().get(0);
+        assertEquals(3, tag.maxRetries());
+        assertEquals(5, tag.backoffSeconds());
+        assertEquals(LogLevel.WARN, tag.logLevel());
+        ProcessorDefinition store = flow.processors().get(1);
+        assertEquals(0, store.maxRetries());
+        assertEquals(LogLevel.INFO, store.logLevel());
+        assertTrue(store.enabled());
+        assertEquals(Set.of("Tag->Store"), edges(flow));
+        assertEquals("*/10 * * * * *", flow.triggers().get(0).cronExpression());
+        assertEquals(flow, json.read(text, "orders.json"), "reading again gives the same ids");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "A->B, A->C, B->D, C->D | A->B,A->C,B->D,C->D",
+            "[A, B]->C, D | A->C,B->C",
+            "A->[B->C, D] | A->B,B->C,A->D",
+            "[A, B]->[C, D] | A->C,A->D,B->C,B->D",
+            "' A ->\t[B,\nC] -> D ' | A->B,A->C,B->D,C->D",
+    })
+    void theFlowLanguageBuildsTheGraph(String flow, String expected) throws Exception {
+        FlowDefinition parsed = json.read(flowFile(named("A", "B", "C", "D"), flow.replace("\t", "\\t").replace("\n", "\\n")), "f.json");
+        assertEquals(Set.of(expected.split(",")), edges(parsed));
+    }
+
+    @Test
+    void writingAndReadingAgainChangesNothing() throws Exception {
+        for (String flow : List.of("A->B, A->C, B->D, C->D", "[A, B]->[C, D]", "A->[B->C, D]", "A, B->C, D")) {
+            FlowDefinition first = json.read(flowFile(named("A", "B", "C", "D"), flow), "f.json");
+            FlowDefinition again = json.read(json.write(first), "written.json");
+            assertEquals(first, again, flow);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "A->B->X | field 'flow', column 7: 'X' is not a processor of this flow",
+            "A->B | field 'flow': processor 'C' is not in the flow",
+            "A->B->C->A | field 'flow'",
+            "A->[B, B]->C | column 2: the edge A->B is written twice",
+            "'' | column 1: the flow is empty",
+            "A->B->C-> | column 8: '->' leads nowhere",
+            "A->[]->B->C | column 4: empty brackets",
+            "A->[B, C | column 4: '[' is never closed",
+            "A->B->C] | column 8: unexpected ']' after a complete flow",
+            "A->B C | column 6: unexpected 'C'",
+            "A->B->$C | column 7: expected a processor name or '[' but found '$'",
+    })
+    void aBadFlowStringIsRefusedWithTheFieldAndColumn(String flow, String expected) {
+        FlowFileException error = assertThrows(FlowFileException.class,
+                () -> json.read(flowFile(named("A", "B", "C"), flow), "bad.json"));
+        assertTrue(error.getMessage().startsWith("bad.json: "), error.getMessage());
+        assertTrue(error.getMessage().contains(expected), error.getMessage());
+    }
+
+    @Test
+    void aCycleIsNamed() {
+        FlowFileException error = assertThrows(FlowFileException.class,
+                () -> json.read(flowFile(named("A", "B", "C"), "A->B->C->B"), "cycle.json"));
+        assertTrue(error.getMessage().contains("B->C->B"), error.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"name\": \"A\", \"type\": \"Noop\", \"maxRetry\": 3} | field 'processors[0].maxRetry': unknown field",
+            "{\"name\": \"A\", \"type\": \"Noop\", \"logLevel\": \"loud\"} | field 'processors[0].logLevel'",
+            "{\"name\": \"A\", \"type\": \"Noop\", \"maxRetries\": -1} | field 'processors[0].maxRetries': must be 0 or more",
+            "{\"name\": \"A\", \"type\": \"Noop\", \"maxRetries\": \"many\"} | field 'processors[0].maxRetries'",
+            "{\"name\": \"A\"} | field 'processors[0].type': missing or empty",
+            "{\"name\": \"A\", \"type\": \"Noop\"}, {\"name\": \"A\", \"type\": \"Noop\"} | field 'processors[1].name': two processors are named 'A'",
+    })
+    void aBadFieldIsRefusedByName(String processors, String expected) {
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(flowFile(processors, "A"), "bad.json"));
+        assertTrue(error.getMessage().contains(expected), error.getMessage());
+    }
+
+    @Test
+    void aBadCronExpressionIsRefusedWhenRead() {
+        String text = flowFile(named("A"), "A").replace("*/10 * * * * *", "61 * * * * *");
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(text, "cron.json"));
+        assertTrue(error.getMessage().contains("field 'triggerProcessors[0].cronExpression'"), error.getMessage());
+    }
+
+    @Test
+    void brokenJsonSaysWhere() {
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read("{\"name\": \"x\",\n \"processors\": [}", "broken.json"));
+        assertTrue(error.getMessage().startsWith("broken.json: not valid JSON at line 2"), error.getMessage());
+        assertFalse(error.getMessage().contains("null"), error.getMessage());
+    }
+}
