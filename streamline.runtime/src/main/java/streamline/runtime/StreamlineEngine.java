@@ -1032,7 +1032,7 @@ public final class StreamlineEngine implements Engine {
             ready.put(readyStep, new SessionRun.StepInput(data.object(), data.contentId(), 0));
             entries.add(started(session, readyStep, data.object(), data.contentId(), 0));
         }
-        if (completion.sessionComplete()) {
+        if (completion.sessionComplete() && session.triggerId == null) {
             entries.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
         }
         logThenContinue(session, entries, ready, completion.sessionComplete(), false);
@@ -1047,7 +1047,9 @@ public final class StreamlineEngine implements Engine {
     private void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
             boolean sessionComplete, boolean insideGate) {
         try {
-            if (insideGate) {
+            if (entries.isEmpty()) {
+                // nothing to log (a recovered session whose steps all completed)
+            } else if (insideGate) {
                 append(entries);
             } else {
                 wal.appendAll(entries);
@@ -1062,8 +1064,37 @@ public final class StreamlineEngine implements Engine {
         }
         ready.forEach((step, input) -> dispatch(session, step, input));
         if (sessionComplete) {
-            ended(session, "");
+            if (session.triggerId == null) {
+                ended(session, "");
+            } else {
+                tellTrigger(session, "");
+                logEnd(session, "", insideGate);
+            }
         }
+    }
+
+    /**
+     * Logs a session's end, retrying until the log takes it, then cleans up. A session started by a
+     * trigger is logged as finished only after its trigger was told, so a crash in between tells
+     * the trigger again after the restart: triggers hear about each session at least once.
+     */
+    private void logEnd(SessionRun session, String error, boolean insideGate) {
+        List<LogEntry> end = List.of(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, error));
+        try {
+            if (insideGate) {
+                append(end);
+            } else {
+                wal.appendAll(end);
+            }
+        } catch (WriteAheadLogException | RuntimeException e) {
+            LOG.error("could not log the end of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
+                    e.getMessage());
+            later(WAL_RETRY, () -> logEnd(session, error, true));
+            return;
+        } catch (InterruptedException e) {
+            return;
+        }
+        ended(session, error);
     }
 
     /** A join merges its predecessors' outputs; any other step takes its predecessor's. */
@@ -1113,7 +1144,7 @@ public final class StreamlineEngine implements Engine {
         String error = "processor " + processor.name() + " (type " + processor.type() + ") failed after "
                 + (input.attempt() + 1) + (input.attempt() == 0 ? " attempt: " : " attempts: ") + describe(failure);
         LOG.error("session {} failed: {}", session.id, error);
-        failSession(session, processor, input, error);
+        failSession(session, processor, input, error, false);
     }
 
     private static String describe(Throwable failure) {
@@ -1121,7 +1152,8 @@ public final class StreamlineEngine implements Engine {
         return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
-    private void failSession(SessionRun session, ProcessorDefinition processor, SessionRun.StepInput input, String error) {
+    private void failSession(SessionRun session, ProcessorDefinition processor, SessionRun.StepInput input, String error,
+            boolean insideGate) {
         if (session.ended()) {
             return;
         }
@@ -1132,17 +1164,26 @@ public final class StreamlineEngine implements Engine {
         } catch (IOException | RuntimeException e) {
             LOG.error("could not keep the input of failed session {} for inspection: {}", session.id, e.getMessage());
         }
-        try {
-            wal.append(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, error));
-        } catch (WriteAheadLogException | RuntimeException e) {
-            // the session stays unfinished in the log; after a restart its last step runs (and fails) again
-            LOG.error("could not log the failure of session {}: {}", session.id, e.getMessage());
-        }
         tracker.forgetSession(session.id);
-        ended(session, error);
+        tellTrigger(session, error);
+        logEnd(session, error, insideGate);
     }
 
-    /** Cleans up after a session that ended (its end is logged) and tells everyone who listens. */
+    /** Tells the trigger that started a session that it ended (before the end is logged). */
+    private void tellTrigger(SessionRun session, String error) {
+        FlowRun.TriggerSlot trigger = session.triggerId == null ? null : triggerOf(session.run, session.triggerId);
+        TriggerProcessor instance = trigger == null ? null : trigger.instance;
+        if (instance == null) {
+            return;
+        }
+        try {
+            instance.sessionEnded(new SessionUpdate(session.id, session.flowId, true, error, session.mark));
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("trigger {} failed to take the end of session {}: {}", trigger.definition.name(), session.id, e.toString());
+        }
+    }
+
+    /** Cleans up after a session whose end is logged, and tells the session listeners. */
     private void ended(SessionRun session, String error) {
         if (!session.end()) {
             return;
@@ -1150,15 +1191,6 @@ public final class StreamlineEngine implements Engine {
         session.contentIds.forEach(content::delete);
         unregister(session);
         SessionUpdate update = new SessionUpdate(session.id, session.flowId, true, error, session.mark);
-        FlowRun run = session.run;
-        FlowRun.TriggerSlot trigger = session.triggerId == null ? null : triggerOf(run, session.triggerId);
-        if (trigger != null && trigger.instance != null) {
-            try {
-                trigger.instance.sessionEnded(update);
-            } catch (RuntimeException | LinkageError e) {
-                LOG.warn("trigger {} failed to take the end of session {}: {}", trigger.definition.name(), session.id, e.toString());
-            }
-        }
         for (SessionListener listener : listeners) {
             try {
                 listener.sessionUpdated(update);
@@ -1251,7 +1283,7 @@ public final class StreamlineEngine implements Engine {
                 LogEntry last = entries.get(entries.size() - 1);
                 ProcessorDefinition gone = ProcessorDefinition.builder().id(step).name(last.processorName()).type("?").build();
                 failSession(session, gone, new SessionRun.StepInput(new FlowObject(last.metadata(), session.mark), last.contentId(), last.attempt()),
-                        "cannot recover: step " + step + " of the session is not in the current definition of " + run);
+                        "cannot recover: step " + step + " of the session is not in the current definition of " + run, true);
                 return;
             }
         }
@@ -1271,10 +1303,10 @@ public final class StreamlineEngine implements Engine {
             session.steps.put(pending.processorId(), new SessionRun.StepState(pending.processorName(), pending.attempt(), null, false));
         }
         boolean complete = started.isEmpty() && newlyReady.isEmpty();
-        if (complete) {
+        if (complete && session.triggerId == null) {
             next.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
         }
-        if (next.isEmpty()) {
+        if (next.isEmpty() && !complete) {
             ready.forEach((step, input) -> dispatch(session, step, input));
         } else {
             logThenContinue(session, next, ready, complete, true);

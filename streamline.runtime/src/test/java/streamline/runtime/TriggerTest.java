@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -116,6 +117,26 @@ class TriggerTest {
             SessionUpdate update = items.ended.get("item-" + n);
             assertTrue(update.finished() && !update.failed(), "item-" + n + ": " + update);
         }
+    }
+
+    @Test
+    void aTriggerIsToldAgainAfterACrashBetweenTellingItAndLoggingTheEnd() throws Exception {
+        // what the log holds after such a crash: every step completed, no SESSION_FINISHED
+        FlowDefinition flow = withTrigger(TestFlows.flow("told-again", "A"), "Items", "", false);
+        UUID session = UUID.randomUUID();
+        UUID trigger = TriggerDefinition.idFromName(flow.id(), "T");
+        UUID step = TestFlows.id("told-again", "A");
+        String logged = TriggerMarks.encode(trigger, "item-7");
+        harness.wal = streamline.wal.file.FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        harness.wal.append(streamline.api.wal.LogEntry.stepStarted(session, flow.id(), step, "A", "", Map.of(), logged, 0, List.of()));
+        harness.wal.append(streamline.api.wal.LogEntry.stepCompleted(session, flow.id(), step, "A", "", Map.of(), logged, 0));
+        Items items = new Items(0);
+        harness.trigger("Items", () -> items);
+        harness.start();
+        harness.activate(flow);
+        EngineHarness.await("the trigger told", () -> items.ended.containsKey("item-7"), items.ended::keySet);
+        harness.awaitEnded(1);
+        assertTrue(harness.wal.liveEntries().isEmpty(), "the end is logged now");
     }
 
     @Test

@@ -24,7 +24,9 @@ import streamline.api.engine.SessionUpdate;
  * engine or other flows.</li>
  * <li>{@link #sessionEnded} tells the trigger when each session it started has ended (finished or
  * failed), so it acknowledges its source only after the work is done. It may be called from any
- * thread, concurrently with {@link #trigger}.</li>
+ * thread, concurrently with {@link #trigger}. It is called at least once per session: before the
+ * session's end is logged, so after a crash it may be called again for the same session (keep it
+ * idempotent), and it is never missed.</li>
  * </ul>
  */
 @ConsumerType
