@@ -1,0 +1,83 @@
+package streamline.processors.standard;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ServiceScope;
+
+import streamline.api.processor.FlowObject;
+import streamline.api.processor.Processor;
+import streamline.api.processor.StepContext;
+
+/**
+ * Processor {@code WriteFile}: writes the session's content to a file.
+ *
+ * <p>Configuration: {@code path} (expression, for example {@code outbox/${ReadDir.Name}}; relative to
+ * the home), {@code overwrite} ({@code true}/{@code false}, default false).
+ * Metadata it sets: {@code WriteFile.OutputPath} (absolute path).
+ *
+ * <p>The content goes to a temporary file in the target folder, is forced to disk, and is renamed
+ * to its name, so a crash never leaves a half file under the final name. An existing file is
+ * replaced only with {@code overwrite=true}; otherwise the step fails, unless the file already holds
+ * exactly this content (the same step ran before a crash or a retry), which counts as done.
+ */
+@Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=WriteFile")
+public class WriteFile implements Processor {
+
+    private final Path home;
+
+    @Activate
+    public WriteFile(BundleContext context) {
+        this.home = Paths.home(context);
+    }
+
+    public WriteFile(Path home) {
+        this.home = home;
+    }
+
+    @Override
+    public FlowObject process(FlowObject input, StepContext step) throws Exception {
+        Path target = Paths.resolve(home, step.config("path"));
+        boolean overwrite = Boolean.parseBoolean(step.optionalConfig("overwrite").orElse("false").trim());
+        Path folder = target.getParent();
+        Files.createDirectories(folder);
+        Path temp = folder.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    InputStream content = step.readContent()) {
+                content.transferTo(Channels.newOutputStream(channel));
+                channel.force(true);
+            }
+            if (Files.exists(target) && !overwrite) {
+                if (Files.mismatch(temp, target) == -1) {
+                    step.logger().log(System.Logger.Level.INFO, target + " already holds this content (a repeated step)");
+                    return input.with("WriteFile.OutputPath", target.toString());
+                }
+                throw new FileAlreadyExistsException(target.toString(), null,
+                        "WriteFile: the file exists with other content and overwrite is false");
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            forceFolder(folder);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return input.with("WriteFile.OutputPath", target.toString());
+    }
+
+    private static void forceFolder(Path folder) throws IOException {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package streamline.processors.standard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import streamline.api.processor.TriggerResult;
+import streamline.testkit.ProcessorHarness;
+import streamline.testkit.ProcessorHarness.TriggerHarness;
+
+class StandardProcessorsTest {
+
+    @TempDir
+    Path home;
+
+    private Path file(String relative, String text) throws Exception {
+        Path file = home.resolve(relative);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(10)));
+        return file;
+    }
+
+    @Test
+    void readDirEmitsEachFileOnceAndDeletesItOnlyAfterSuccess() throws Exception {
+        file("inbox/a.txt", "A");
+        file("inbox/b.txt", "B");
+        file("inbox/skip.csv", "C");
+        TriggerHarness trigger = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "pattern", "*.txt")).init();
+        List<TriggerResult> first = trigger.trigger(1);
+        assertEquals(1, first.size(), "capacity respected");
+        List<TriggerResult> second = trigger.trigger(10);
+        assertEquals(1, second.size());
+        assertTrue(trigger.trigger(10).isEmpty(), "each file once");
+        TriggerResult a = first.get(0);
+        assertEquals("a.txt", a.metadata().get("ReadDir.Name"));
+        assertEquals("A", new String(a.content().open().readAllBytes()));
+
+        trigger.sessionEnded(a.triggerMark(), "");
+        assertFalse(Files.exists(Path.of(a.triggerMark())), "deleted after success");
+        trigger.sessionEnded(a.triggerMark(), ""); // told again after a restart: nothing to do
+        trigger.sessionEnded(second.get(0).triggerMark(), "processor X failed");
+        assertTrue(Files.exists(Path.of(second.get(0).triggerMark())), "kept after a failure");
+
+        // a new instance on the same state (a restart): the failed file is not emitted again
+        TriggerHarness restarted = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "pattern", "*.txt",
+                "reemitAfterSeconds", "0"), trigger.state()).init();
+        assertTrue(restarted.trigger(10).isEmpty());
+    }
+
+    @Test
+    void readDirEmitsAgainAFileRememberedByAnEarlierRunOnceItsGraceIsOver() throws Exception {
+        file("inbox/a.txt", "A");
+        TriggerHarness trigger = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox")).init();
+        assertEquals(1, trigger.trigger(10).size());
+        // crash: the session was never logged; a restart with no grace emits the file again
+        TriggerHarness restarted = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "reemitAfterSeconds", "0"),
+                trigger.state()).init();
+        assertEquals(1, restarted.trigger(10).size());
+        TriggerHarness patient = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox"), trigger.state()).init();
+        assertTrue(patient.trigger(10).isEmpty(), "within the grace, recovered sessions get to end first");
+    }
+
+    @Test
+    void readDirMovesToTheDoneFolderAndLeavesYoungFiles() throws Exception {
+        Path old = file("inbox/sub/old.txt", "old");
+        Files.writeString(home.resolve("inbox/young.txt"), "young");
+        TriggerHarness trigger = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "recursive", "true",
+                "afterSuccess", "move", "doneDirectory", "done", "minAgeMillis", "5000")).init();
+        List<TriggerResult> results = trigger.trigger(10);
+        assertEquals(List.of(old.toString()), results.stream().map(TriggerResult::triggerMark).toList());
+        trigger.sessionEnded(old.toString(), "");
+        assertEquals("old", Files.readString(home.resolve("done/sub/old.txt")));
+    }
+
+    @Test
+    void writeFileWritesAtomicallyRepeatsSafelyAndNeverOverwritesUnlessTold() throws Exception {
+        ProcessorHarness.Result result = ProcessorHarness.of(new WriteFile(home)).config(Map.of("path", "outbox/${name}"))
+                .metadata(Map.of("name", "x.txt")).content("one").run();
+        Path written = home.resolve("outbox/x.txt");
+        assertEquals("one", Files.readString(written));
+        assertEquals(written.toString(), result.output().metadata().get("WriteFile.OutputPath"));
+        ProcessorHarness.of(new WriteFile(home)).config(Map.of("path", "outbox/x.txt")).content("one").run();
+        assertEquals("one", Files.readString(written), "the same content again: a repeated step, done");
+        assertThrows(FileAlreadyExistsException.class,
+                () -> ProcessorHarness.of(new WriteFile(home)).config(Map.of("path", "outbox/x.txt")).content("two").run());
+        ProcessorHarness.of(new WriteFile(home)).config(Map.of("path", "outbox/x.txt", "overwrite", "true")).content("two").run();
+        assertEquals("two", Files.readString(written));
+        try (var files = Files.list(home.resolve("outbox"))) {
+            assertEquals(List.of(written), files.toList(), "no temporary file left");
+        }
+    }
+
+    @Test
+    void readFileAndUpdateMetadata() throws Exception {
+        file("data/in.txt", "payload");
+        ProcessorHarness.Result read = ProcessorHarness.of(new ReadFile(home)).config(Map.of("path", "data/${file}"))
+                .metadata(Map.of("file", "in.txt")).run();
+        assertEquals("payload", read.contentAsString());
+        assertEquals(7L, read.output().metadata().get("ReadFile.Size"));
+
+        ProcessorHarness.Result updated = ProcessorHarness.of(new UpdateMetadata())
+                .config(Map.of("greeting", "Hello ${who}", "streamline.backoff", "fixed")).metadata(Map.of("who", "Ada"))
+                .content("kept").run();
+        assertEquals("Hello Ada", updated.output().metadata().get("greeting"));
+        assertFalse(updated.output().metadata().containsKey("streamline.backoff"));
+        assertEquals("kept", updated.contentAsString());
+    }
+
+    @Test
+    void runExecutableRunsOnlyAllowedProgramsWithoutAShell() throws Exception {
+        Path cat = Path.of("/bin/cat").toRealPath();
+        ProcessorHarness.Result result = ProcessorHarness.of(new RunExecutable(home, List.of(cat.toString()), 1000))
+                .config(Map.of("executable", cat.toString())).content("through stdin; $(not a shell)").run();
+        assertEquals("through stdin; $(not a shell)", result.output().metadata().get("RunExecutable.Output"));
+        assertEquals(0, result.output().metadata().get("RunExecutable.ExitCode"));
+
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> ProcessorHarness.of(new RunExecutable(home, List.of(), 1000)).config(Map.of("executable", cat.toString())).run());
+        assertTrue(refused.getMessage().contains("not allowed"), refused.getMessage());
+
+        Path sh = Path.of("/bin/sh").toRealPath();
+        IllegalStateException failed = assertThrows(IllegalStateException.class,
+                () -> ProcessorHarness.of(new RunExecutable(home, List.of(sh.toString()), 1000))
+                        .config(Map.of("executable", sh.toString(), "arguments", List.of("-c", "echo broken >&2; exit 3"))).run());
+        assertTrue(failed.getMessage().contains("exited with 3: broken"), failed.getMessage());
+    }
+}

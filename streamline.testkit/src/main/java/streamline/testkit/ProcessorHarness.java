@@ -1,0 +1,352 @@
+package streamline.testkit;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ResourceBundle;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import streamline.api.engine.SessionUpdate;
+import streamline.api.processor.ExpressionException;
+import streamline.api.processor.FlowObject;
+import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorContext;
+import streamline.api.processor.StepContext;
+import streamline.api.processor.TriggerContext;
+import streamline.api.processor.TriggerProcessor;
+import streamline.api.processor.TriggerResult;
+import streamline.api.state.StateManager;
+import streamline.api.state.StateScope;
+
+/**
+ * Runs a processor or a trigger in a plain unit test, without a framework or an engine: for plug-in
+ * authors. Expressions are simplified: {@code ${key}} is replaced by the metadata value of
+ * {@code key}, a missing key throws {@link ExpressionException}; anything richer (functions,
+ * operators) needs the engine.
+ *
+ * <pre>{@code
+ * ProcessorHarness.Result result = ProcessorHarness.of(new MyProcessor())
+ *         .config(Map.of("suffix", "-${name}"))
+ *         .metadata(Map.of("name", "x"))
+ *         .content("hello")
+ *         .run();
+ * assertEquals("hello-x", result.contentAsString());
+ * }</pre>
+ */
+public final class ProcessorHarness {
+
+    private static final Pattern SIMPLE_EXPRESSION = Pattern.compile("\\$\\{\\s*([^}]*?)\\s*}");
+
+    /** What a step gave: its output object, its output content (the input content when it wrote none), its log lines. */
+    public record Result(FlowObject output, byte[] content, List<String> log) {
+        public String contentAsString() {
+            return new String(content, StandardCharsets.UTF_8);
+        }
+    }
+
+    private final Processor processor;
+    private Map<String, Object> config = Map.of();
+    private Map<String, Object> metadata = Map.of();
+    private String triggerMark = "";
+    private byte[] content;
+    private int attempt;
+    private final InMemoryState state = new InMemoryState();
+    private final List<String> log = new CopyOnWriteArrayList<>();
+    private boolean initialized;
+
+    private ProcessorHarness(Processor processor) {
+        this.processor = Objects.requireNonNull(processor, "processor");
+    }
+
+    public static ProcessorHarness of(Processor processor) {
+        return new ProcessorHarness(processor);
+    }
+
+    public ProcessorHarness config(Map<String, ?> values) {
+        this.config = new LinkedHashMap<>(values);
+        return this;
+    }
+
+    public ProcessorHarness metadata(Map<String, ?> values) {
+        this.metadata = new LinkedHashMap<>(values);
+        return this;
+    }
+
+    public ProcessorHarness triggerMark(String mark) {
+        this.triggerMark = mark;
+        return this;
+    }
+
+    public ProcessorHarness content(String text) {
+        return content(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public ProcessorHarness content(byte[] bytes) {
+        this.content = bytes.clone();
+        return this;
+    }
+
+    public ProcessorHarness attempt(int number) {
+        this.attempt = number;
+        return this;
+    }
+
+    /** Calls {@code init} (once) and {@code process}, as the engine would for one step. */
+    public Result run() throws Exception {
+        if (!initialized) {
+            processor.init(new Context(config, Map.of(), state, log));
+            initialized = true;
+        }
+        Step step = new Step(config, metadata, state, log, content, attempt);
+        FlowObject output = processor.process(new FlowObject(metadata, triggerMark), step);
+        if (output == null) {
+            throw new IllegalStateException("the processor returned null");
+        }
+        byte[] written = step.written == null ? (content == null ? new byte[0] : content) : step.written.toByteArray();
+        return new Result(output, written, List.copyOf(log));
+    }
+
+    /** Runs a trigger: {@link #init}, then {@link #trigger} as often as wanted, and {@link #sessionEnded}. */
+    public static final class TriggerHarness {
+        private final TriggerProcessor trigger;
+        private final InMemoryState state;
+        private final List<String> log = new CopyOnWriteArrayList<>();
+        private final Map<String, Object> config;
+
+        public TriggerHarness(TriggerProcessor trigger, Map<String, ?> config) {
+            this(trigger, config, new InMemoryState());
+        }
+
+        /** A trigger on the state another harness left (as after a restart). */
+        public TriggerHarness(TriggerProcessor trigger, Map<String, ?> config, InMemoryState state) {
+            this.trigger = trigger;
+            this.config = new LinkedHashMap<>(config);
+            this.state = state;
+        }
+
+        public TriggerHarness init() throws Exception {
+            trigger.init(new Context(config, Map.of(), state, log));
+            return this;
+        }
+
+        public List<TriggerResult> trigger(int capacity) throws Exception {
+            return trigger.trigger(new TriggerCall(config, state, log, capacity));
+        }
+
+        public void sessionEnded(String triggerMark, String error) {
+            trigger.sessionEnded(new SessionUpdate(UUID.randomUUID(), UUID.randomUUID(), true, error, triggerMark));
+        }
+
+        public InMemoryState state() {
+            return state;
+        }
+
+        public List<String> log() {
+            return List.copyOf(log);
+        }
+    }
+
+    /** A processor's state kept in memory. */
+    public static final class InMemoryState implements StateManager {
+        private final Map<StateScope, Map<String, String>> scopes = new EnumMap<>(StateScope.class);
+
+        @Override
+        public synchronized Map<String, String> get(StateScope scope) {
+            return Map.copyOf(scopes.getOrDefault(scope, Map.of()));
+        }
+
+        @Override
+        public synchronized void set(StateScope scope, Map<String, String> newState) {
+            scopes.put(scope, Map.copyOf(newState));
+        }
+
+        @Override
+        public synchronized boolean replace(StateScope scope, Map<String, String> expected, Map<String, String> updated) {
+            if (!get(scope).equals(Map.copyOf(expected))) {
+                return false;
+            }
+            set(scope, updated);
+            return true;
+        }
+    }
+
+    private static class Context implements ProcessorContext {
+        private final UUID flowId = UUID.randomUUID();
+        private final UUID processorId = UUID.randomUUID();
+        private final Map<String, Object> config;
+        private final Map<String, Object> metadata;
+        private final StateManager state;
+        private final System.Logger logger;
+
+        Context(Map<String, Object> config, Map<String, Object> metadata, StateManager state, List<String> log) {
+            this.config = config;
+            this.metadata = metadata;
+            this.state = state;
+            this.logger = new ListLogger(log);
+        }
+
+        @Override
+        public UUID flowId() {
+            return flowId;
+        }
+
+        @Override
+        public String flowName() {
+            return "test-flow";
+        }
+
+        @Override
+        public UUID processorId() {
+            return processorId;
+        }
+
+        @Override
+        public String processorName() {
+            return "test-processor";
+        }
+
+        @Override
+        public String processorType() {
+            return "test";
+        }
+
+        @Override
+        public Map<String, Object> rawConfiguration() {
+            return config;
+        }
+
+        @Override
+        public String config(String key) {
+            return optionalConfig(key).orElseThrow(() -> new IllegalArgumentException("no configuration key '" + key + "'"));
+        }
+
+        @Override
+        public Optional<String> optionalConfig(String key) {
+            Object value = config.get(key);
+            if (value == null) {
+                return Optional.empty();
+            }
+            Matcher matcher = SIMPLE_EXPRESSION.matcher(String.valueOf(value));
+            StringBuilder out = new StringBuilder();
+            while (matcher.find()) {
+                Object replacement = metadata.get(matcher.group(1));
+                if (replacement == null) {
+                    throw new ExpressionException("configuration key '" + key + "': no metadata key '" + matcher.group(1) + "'");
+                }
+                matcher.appendReplacement(out, Matcher.quoteReplacement(String.valueOf(replacement)));
+            }
+            matcher.appendTail(out);
+            return Optional.of(out.toString());
+        }
+
+        @Override
+        public System.Logger logger() {
+            return logger;
+        }
+
+        @Override
+        public StateManager state() {
+            return state;
+        }
+    }
+
+    private static final class Step extends Context implements StepContext {
+        private final UUID sessionId = UUID.randomUUID();
+        private final byte[] input;
+        private final int attempt;
+        private ByteArrayOutputStream written;
+
+        Step(Map<String, Object> config, Map<String, Object> metadata, StateManager state, List<String> log, byte[] input,
+                int attempt) {
+            super(config, metadata, state, log);
+            this.input = input;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public UUID sessionId() {
+            return sessionId;
+        }
+
+        @Override
+        public int attempt() {
+            return attempt;
+        }
+
+        @Override
+        public boolean hasContent() {
+            return input != null;
+        }
+
+        @Override
+        public InputStream readContent() {
+            return new ByteArrayInputStream(input == null ? new byte[0] : input);
+        }
+
+        @Override
+        public OutputStream writeContent() {
+            written = new ByteArrayOutputStream();
+            return written;
+        }
+    }
+
+    private static final class TriggerCall extends Context implements TriggerContext {
+        private final int capacity;
+
+        TriggerCall(Map<String, Object> config, StateManager state, List<String> log, int capacity) {
+            super(config, Map.of(), state, log);
+            this.capacity = capacity;
+        }
+
+        @Override
+        public int capacity() {
+            return capacity;
+        }
+    }
+
+    /** Keeps log lines as {@code LEVEL message}. */
+    private static final class ListLogger implements System.Logger {
+        private final List<String> lines;
+
+        ListLogger(List<String> lines) {
+            this.lines = lines;
+        }
+
+        @Override
+        public String getName() {
+            return "test";
+        }
+
+        @Override
+        public boolean isLoggable(Level level) {
+            return true;
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String message, Throwable thrown) {
+            lines.add(level + " " + message + (thrown == null ? "" : " " + thrown));
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+            lines.add(level + " " + (params == null || params.length == 0 ? format : java.text.MessageFormat.format(format, params)));
+        }
+
+        @Override
+        public void log(Level level, Supplier<String> message) {
+            lines.add(level + " " + message.get());
+        }
+    }
+}
