@@ -1,0 +1,199 @@
+package streamline.shell;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.component.runtime.dto.SatisfiedReferenceDTO;
+
+import streamline.api.engine.Engine;
+import streamline.api.engine.SessionInfo;
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowManager;
+import streamline.api.flow.FlowStoreException;
+import streamline.api.flow.Page;
+import streamline.api.flow.PageRequest;
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * Gogo commands in scope {@code streamline}: {@code flows}, {@code flow <id>}, {@code activate <id>},
+ * {@code deactivate <id>}, {@code sessions}, {@code failed}, {@code wal}, {@code bound}. They talk to
+ * the same services the engine uses (the flow store and log it is bound to, read from SCR), so what
+ * they show is what the engine sees.
+ */
+@Component(service = StreamlineCommands.class, property = { "osgi.command.scope=streamline",
+        "osgi.command.function=flows", "osgi.command.function=flow", "osgi.command.function=activate",
+        "osgi.command.function=deactivate", "osgi.command.function=sessions", "osgi.command.function=failed",
+        "osgi.command.function=wal", "osgi.command.function=bound" })
+public class StreamlineCommands {
+
+    private static final String ENGINE_COMPONENT = "streamline.runtime.EngineComponent";
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Engine engine;
+
+    @Reference
+    private ServiceComponentRuntime scr;
+
+    private BundleContext context;
+
+    @Activate
+    void activate(BundleContext bundleContext) {
+        this.context = bundleContext;
+    }
+
+    /** The flows of the store the engine uses. */
+    public String flows() throws FlowStoreException {
+        FlowManager store = store();
+        List<String> lines = new ArrayList<>();
+        int page = 0;
+        Page<FlowDefinition> flows;
+        do {
+            flows = store.listFlows(new PageRequest(page++, 500), java.time.Instant.EPOCH);
+            for (FlowDefinition flow : flows.items()) {
+                lines.add(String.format("%s  %-8s  %s (%d processors, %d triggers)", flow.id(), flow.active() ? "active" : "inactive",
+                        flow.name(), flow.processors().size(), flow.triggers().size()));
+            }
+        } while (flows.hasNext());
+        return lines.isEmpty() ? "no flows" : String.join("\n", lines);
+    }
+
+    /** One flow: its processors, their next processors, and its triggers. */
+    public String flow(String id) throws FlowStoreException {
+        FlowDefinition flow = store().flow(UUID.fromString(id.trim()));
+        Map<UUID, String> names = flow.processors().stream().collect(Collectors.toMap(ProcessorDefinition::id, ProcessorDefinition::name));
+        StringBuilder out = new StringBuilder();
+        out.append(flow.name()).append(" (").append(flow.id()).append("), ").append(flow.active() ? "active" : "inactive")
+                .append(", updated ").append(flow.lastUpdated()).append('\n');
+        if (!flow.description().isEmpty()) {
+            out.append("  ").append(flow.description()).append('\n');
+        }
+        for (ProcessorDefinition p : flow.processors()) {
+            out.append("  processor ").append(p.name()).append(" [").append(p.type()).append("] -> ")
+                    .append(p.nextProcessorIds().stream().map(names::get).toList())
+                    .append(", retries ").append(p.maxRetries()).append(", config ").append(p.config()).append('\n');
+        }
+        flow.triggers().forEach(t -> out.append("  trigger ").append(t.name()).append(" [").append(t.type()).append("]")
+                .append(t.hasCron() ? " cron '" + t.cronExpression() + "'" : " event").append(", config ").append(t.config()).append('\n'));
+        return out.toString().stripTrailing();
+    }
+
+    public String activate(String id) throws FlowStoreException {
+        FlowDefinition flow = store().setActive(UUID.fromString(id.trim()), true);
+        return "flow " + flow.name() + " is active";
+    }
+
+    public String deactivate(String id) throws FlowStoreException {
+        FlowDefinition flow = store().setActive(UUID.fromString(id.trim()), false);
+        return "flow " + flow.name() + " is inactive";
+    }
+
+    /** Sessions in progress, with their current steps. */
+    public String sessions() {
+        return describe(running().sessionsInProgress(), "no session in progress");
+    }
+
+    /** Failed sessions kept for inspection. */
+    public String failed() {
+        return describe(running().failedSessions(), "no failed session");
+    }
+
+    private static String describe(List<SessionInfo> sessions, String none) {
+        if (sessions.isEmpty()) {
+            return none;
+        }
+        return sessions.stream().map(s -> s.sessionId() + "  " + s.status() + "  flow " + s.flowId() + "  started " + s.startedAt()
+                + (s.steps().isEmpty() ? "" : "\n    " + s.steps().stream().map(step -> step.processorName() + " attempt " + step.attempt()
+                        + step.retryAt().map(at -> ", retry at " + at).orElse("")).collect(Collectors.joining("\n    ")))
+                + (s.error().isEmpty() ? "" : "\n    error: " + s.error())).collect(Collectors.joining("\n"));
+    }
+
+    /** The log the engine uses: its type and how much of it is live. */
+    public String wal() throws WriteAheadLogException {
+        ServiceReference<?> bound = boundReference("wal");
+        if (bound == null) {
+            return "the engine is not bound to a write-ahead log";
+        }
+        WriteAheadLog log = (WriteAheadLog) context.getService(bound);
+        try {
+            int live = log.liveEntries().size();
+            long sessions = log.liveEntries().stream().map(e -> e.sessionId()).distinct().count();
+            return "write-ahead log " + describe(bound) + ": " + live + " live entries of " + sessions + " unfinished sessions, "
+                    + log.unfinishedSteps().size() + " unfinished steps";
+        } finally {
+            context.ungetService(bound);
+        }
+    }
+
+    /** Which write-ahead log and flow store the engine is bound to. */
+    public String bound() {
+        ServiceReference<?> wal = boundReference("wal");
+        ServiceReference<?> flows = boundReference("flowManager");
+        return "write-ahead log: " + (wal == null ? "none" : describe(wal)) + "\nflow store: "
+                + (flows == null ? "none" : describe(flows));
+    }
+
+    private static String describe(ServiceReference<?> reference) {
+        Object type = reference.getProperty(WriteAheadLog.TYPE_PROPERTY);
+        if (type == null) {
+            type = reference.getProperty("streamline.flow.type");
+        }
+        return type + " (service " + reference.getProperty(Constants.SERVICE_ID) + ", ranking "
+                + reference.getProperty(Constants.SERVICE_RANKING) + ")";
+    }
+
+    private Engine running() {
+        Engine current = engine;
+        if (current == null) {
+            throw new IllegalStateException("the engine is not running");
+        }
+        return current;
+    }
+
+    private FlowManager store() {
+        ServiceReference<?> bound = boundReference("flowManager");
+        if (bound == null) {
+            throw new IllegalStateException("the engine is not bound to a flow store");
+        }
+        return (FlowManager) context.getService(bound);
+    }
+
+    /** The service the engine's reference {@code name} is bound to now, from SCR's runtime view. */
+    private ServiceReference<?> boundReference(String name) {
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
+            if (!description.name.equals(ENGINE_COMPONENT)) {
+                continue;
+            }
+            for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
+                for (SatisfiedReferenceDTO reference : configuration.satisfiedReferences) {
+                    if (reference.name.equals(name) && reference.boundServices.length > 0) {
+                        try {
+                            ServiceReference<?>[] found = context.getServiceReferences((String) null,
+                                    "(" + Constants.SERVICE_ID + "=" + reference.boundServices[0].id + ")");
+                            return found == null ? null : found[0];
+                        } catch (org.osgi.framework.InvalidSyntaxException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+            }
+        }
+        return null;
+    }
+}
