@@ -231,8 +231,10 @@ public final class StreamlineEngine implements Engine {
             retiredFlows.clear();
         }
         // the tracker is a shared service: leave nothing of ours behind in it
+        int unfinished = sessions.size();
         sessions.keySet().forEach(tracker::forgetSession);
         sessions.clear();
+        LOG.info("engine stopped; {} unfinished sessions stay in the write-ahead log for the next start", unfinished);
     }
 
     public void addListener(SessionListener listener) {

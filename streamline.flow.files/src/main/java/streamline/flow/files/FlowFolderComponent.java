@@ -151,13 +151,25 @@ public class FlowFolderComponent {
             }
         }
         try {
-            store.save(flow);
+            if (!sameAsStored(flow, store)) {
+                store.save(flow);
+            }
             loaded.put(file, new Loaded(fingerprint, flow.id(), store));
             refused.remove(file);
             LOG.info("flow '{}' ({}) {} from {}", flow.name(), flow.id(), before == null ? "loaded" : "reloaded", name);
         } catch (FlowStoreException e) {
             LOG.error("the flow store refused flow '{}' from {} (trying again on the next check): {}", flow.name(), name,
                     e.getMessage());
+        }
+    }
+
+    /** Whether the store already holds this very definition (after a restart), so saving it again would only re-activate it. */
+    private static boolean sameAsStored(FlowDefinition flow, FlowManager store) throws FlowStoreException {
+        try {
+            FlowDefinition stored = store.flow(flow.id());
+            return stored.toBuilder().lastUpdated(flow.lastUpdated()).build().equals(flow);
+        } catch (FlowNotFoundException e) {
+            return false;
         }
     }
 

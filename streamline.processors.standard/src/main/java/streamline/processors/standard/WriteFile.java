@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.UUID;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -52,9 +51,11 @@ public class WriteFile implements Processor {
         boolean overwrite = Boolean.parseBoolean(step.optionalConfig("overwrite").orElse("false").trim());
         Path folder = target.getParent();
         Files.createDirectories(folder);
-        Path temp = folder.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        // one temporary name per target: a step repeated after a crash replaces what the crash left
+        Path temp = folder.resolve("." + target.getFileName() + ".streamline-tmp");
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE);
                     InputStream content = step.readContent()) {
                 content.transferTo(Channels.newOutputStream(channel));
                 channel.force(true);

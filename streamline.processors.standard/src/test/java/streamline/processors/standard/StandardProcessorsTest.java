@@ -87,6 +87,7 @@ class StandardProcessorsTest {
 
     @Test
     void writeFileWritesAtomicallyRepeatsSafelyAndNeverOverwritesUnlessTold() throws Exception {
+        file("outbox/.x.txt.streamline-tmp", "half written before a crash");
         ProcessorHarness.Result result = ProcessorHarness.of(new WriteFile(home)).config(Map.of("path", "outbox/${name}"))
                 .metadata(Map.of("name", "x.txt")).content("one").run();
         Path written = home.resolve("outbox/x.txt");
