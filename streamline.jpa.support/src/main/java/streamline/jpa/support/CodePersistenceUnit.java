@@ -1,6 +1,10 @@
 package streamline.jpa.support;
 
 import java.net.URL;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +14,7 @@ import javax.sql.DataSource;
 
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.SharedCacheMode;
+import jakarta.persistence.Table;
 import jakarta.persistence.ValidationMode;
 import jakarta.persistence.spi.ClassTransformer;
 import jakarta.persistence.spi.PersistenceUnitInfo;
@@ -47,13 +52,33 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
         Map<String, Object> properties = new HashMap<>(extra);
         properties.put("eclipselink.weaving", "false");
         properties.put("eclipselink.target-database", DERBY);
-        properties.put("eclipselink.ddl-generation", "create-or-extend-tables");
+        // extending an existing schema makes EclipseLink try (and log the failure of) every constraint again
+        properties.put("eclipselink.ddl-generation", schemaExists(dataSource, entities) ? "none" : "create-or-extend-tables");
         properties.put("eclipselink.ddl-generation.output-mode", "database");
         properties.put("eclipselink.logging.level", "WARNING");
         properties.put("eclipselink.connection-pool.default.max", Integer.toString(poolSize));
         properties.put("eclipselink.cache.shared.default", "false"); // the stores keep their own caches, if any
         return new PersistenceProvider().createContainerEntityManagerFactory(
                 new CodePersistenceUnit(name, entities.stream().map(Class::getName).toList(), dataSource, root), properties);
+    }
+
+    /** Whether every entity's table is already in the database (a schema made by an earlier start). */
+    static boolean schemaExists(DataSource dataSource, List<Class<?>> entities) {
+        try (Connection connection = dataSource.getConnection()) {
+            DatabaseMetaData metadata = connection.getMetaData();
+            for (Class<?> entity : entities) {
+                Table table = entity.getAnnotation(Table.class);
+                String name = table == null || table.name().isEmpty() ? entity.getSimpleName() : table.name();
+                try (ResultSet found = metadata.getTables(null, null, name.toUpperCase(java.util.Locale.ROOT), new String[] { "TABLE" })) {
+                    if (!found.next()) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        } catch (SQLException e) {
+            return false; // let EclipseLink create what it can, and report what it cannot
+        }
     }
 
     /** Where a class was loaded from: the unit's root outside OSGi. */
