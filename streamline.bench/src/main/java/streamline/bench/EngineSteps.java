@@ -117,8 +117,8 @@ public class EngineSteps {
                 flow.processor(processor.build());
             }
             flows.save(flow.build());
-            engine = new StreamlineEngine(EngineOptions.defaults(directory.resolve("work")).withWorkers(WORKERS)
-                    .withPollInterval(Duration.ofMillis(10)), new InMemoryBranchTracker(), registry);
+            engine = new StreamlineEngine(EngineOptions.builder(directory.resolve("work")).workers(WORKERS)
+                    .pollInterval(Duration.ofMillis(10)).build(), new InMemoryBranchTracker(), registry);
             engine.addListener(update -> sessionsEnding.computeIfAbsent(update.sessionId(), id -> new CompletableFuture<>())
                     .complete(null));
             engine.start(log, flows);

@@ -35,45 +35,57 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
 
     /** Working defaults under a work directory (the metatype defaults). */
     public static EngineOptions defaults(Path workDirectory) {
-        return new EngineOptions(workDirectory, 8, Duration.ofSeconds(1), 1000, Duration.ofMinutes(5),
-                Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofMillis(200), RetryBackoff.Strategy.FIXED,
-                Duration.ofMinutes(5), true, Duration.ofSeconds(10));
+        return builder(workDirectory).build();
     }
 
-    /** These options with another worker count. */
-    public EngineOptions withWorkers(int count) {
-        return new EngineOptions(workDirectory, count, pollInterval, maxSessionsPerFlow, stepTimeout, triggerTimeout,
-                triggerBackoffMax, eventIdle, retryBackoff, retryBackoffCap, envInExpressions, stopGrace);
+    /** A builder starting from the defaults. */
+    public static Builder builder(Path workDirectory) {
+        return new Builder(workDirectory);
     }
 
-    /** These options with another poll interval. */
-    public EngineOptions withPollInterval(Duration interval) {
-        return new EngineOptions(workDirectory, workers, interval, maxSessionsPerFlow, stepTimeout, triggerTimeout,
-                triggerBackoffMax, eventIdle, retryBackoff, retryBackoffCap, envInExpressions, stopGrace);
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        return new Builder(workDirectory).workers(workers).pollInterval(pollInterval).maxSessionsPerFlow(maxSessionsPerFlow)
+                .stepTimeout(stepTimeout).triggerTimeout(triggerTimeout).triggerBackoffMax(triggerBackoffMax)
+                .eventIdle(eventIdle).retryBackoff(retryBackoff).retryBackoffCap(retryBackoffCap)
+                .envInExpressions(envInExpressions).stopGrace(stopGrace);
     }
 
-    /** These options with another step timeout. */
-    public EngineOptions withStepTimeout(Duration timeout) {
-        return new EngineOptions(workDirectory, workers, pollInterval, maxSessionsPerFlow, timeout, triggerTimeout,
-                triggerBackoffMax, eventIdle, retryBackoff, retryBackoffCap, envInExpressions, stopGrace);
-    }
+    /** Options made step by step; {@link #build} checks them. */
+    public static final class Builder {
+        private final Path workDirectory;
+        private int workers = 8;
+        private Duration pollInterval = Duration.ofSeconds(1);
+        private int maxSessionsPerFlow = 1000;
+        private Duration stepTimeout = Duration.ofMinutes(5);
+        private Duration triggerTimeout = Duration.ofMinutes(1);
+        private Duration triggerBackoffMax = Duration.ofMinutes(1);
+        private Duration eventIdle = Duration.ofMillis(200);
+        private RetryBackoff.Strategy retryBackoff = RetryBackoff.Strategy.FIXED;
+        private Duration retryBackoffCap = Duration.ofMinutes(5);
+        private boolean envInExpressions = true;
+        private Duration stopGrace = Duration.ofSeconds(10);
 
-    /** These options with another back-pressure limit. */
-    public EngineOptions withMaxSessionsPerFlow(int max) {
-        return new EngineOptions(workDirectory, workers, pollInterval, max, stepTimeout, triggerTimeout,
-                triggerBackoffMax, eventIdle, retryBackoff, retryBackoffCap, envInExpressions, stopGrace);
-    }
+        private Builder(Path workDirectory) {
+            this.workDirectory = workDirectory;
+        }
 
-    /** These options with another grace period for running steps when the engine stops. */
-    public EngineOptions withStopGrace(Duration grace) {
-        return new EngineOptions(workDirectory, workers, pollInterval, maxSessionsPerFlow, stepTimeout, triggerTimeout,
-                triggerBackoffMax, eventIdle, retryBackoff, retryBackoffCap, envInExpressions, grace);
-    }
+        public Builder workers(int count) { this.workers = count; return this; }
+        public Builder pollInterval(Duration interval) { this.pollInterval = interval; return this; }
+        public Builder maxSessionsPerFlow(int max) { this.maxSessionsPerFlow = max; return this; }
+        public Builder stepTimeout(Duration timeout) { this.stepTimeout = timeout; return this; }
+        public Builder triggerTimeout(Duration timeout) { this.triggerTimeout = timeout; return this; }
+        public Builder triggerBackoffMax(Duration cap) { this.triggerBackoffMax = cap; return this; }
+        public Builder eventIdle(Duration pause) { this.eventIdle = pause; return this; }
+        public Builder retryBackoff(RetryBackoff.Strategy strategy) { this.retryBackoff = strategy; return this; }
+        public Builder retryBackoffCap(Duration cap) { this.retryBackoffCap = cap; return this; }
+        public Builder envInExpressions(boolean allowed) { this.envInExpressions = allowed; return this; }
+        public Builder stopGrace(Duration grace) { this.stopGrace = grace; return this; }
 
-    /** These options with expressions' environment access on or off. */
-    public EngineOptions withEnvInExpressions(boolean allowed) {
-        return new EngineOptions(workDirectory, workers, pollInterval, maxSessionsPerFlow, stepTimeout, triggerTimeout,
-                triggerBackoffMax, eventIdle, retryBackoff, retryBackoffCap, allowed, stopGrace);
+        public EngineOptions build() {
+            return new EngineOptions(workDirectory, workers, pollInterval, maxSessionsPerFlow, stepTimeout, triggerTimeout,
+                    triggerBackoffMax, eventIdle, retryBackoff, retryBackoffCap, envInExpressions, stopGrace);
+        }
     }
 
     /** The options a configuration gives; a relative work directory is resolved against {@code home} when given. */
@@ -83,12 +95,14 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
             directory = Path.of(home).resolve(directory);
         }
         try {
-            return new EngineOptions(directory, config.workers(), Duration.ofMillis(config.poll_interval_ms()),
-                    config.max_sessions_per_flow(), Duration.ofSeconds(config.step_timeout_seconds()),
-                    Duration.ofSeconds(config.trigger_timeout_seconds()), Duration.ofSeconds(config.trigger_backoff_max_seconds()),
-                    Duration.ofMillis(config.event_idle_ms()), RetryBackoff.Strategy.parse(config.retry_backoff(), "retry.backoff"),
-                    Duration.ofSeconds(config.retry_backoff_cap_seconds()), config.expressions_env(),
-                    Duration.ofSeconds(config.stop_grace_seconds()));
+            return builder(directory).workers(config.workers()).pollInterval(Duration.ofMillis(config.poll_interval_ms()))
+                    .maxSessionsPerFlow(config.max_sessions_per_flow()).stepTimeout(Duration.ofSeconds(config.step_timeout_seconds()))
+                    .triggerTimeout(Duration.ofSeconds(config.trigger_timeout_seconds()))
+                    .triggerBackoffMax(Duration.ofSeconds(config.trigger_backoff_max_seconds()))
+                    .eventIdle(Duration.ofMillis(config.event_idle_ms()))
+                    .retryBackoff(RetryBackoff.Strategy.parse(config.retry_backoff(), "retry.backoff"))
+                    .retryBackoffCap(Duration.ofSeconds(config.retry_backoff_cap_seconds()))
+                    .envInExpressions(config.expressions_env()).stopGrace(Duration.ofSeconds(config.stop_grace_seconds())).build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid configuration of streamline.runtime: " + e.getMessage(), e);
         }

@@ -14,7 +14,8 @@ final class RetryBackoff {
     static final String STRATEGY_KEY = "streamline.backoff";
     static final String CAP_KEY = "streamline.backoffCapSeconds";
 
-    enum Strategy {
+    /** How the pause grows from one retry to the next. */
+    public enum Strategy {
         FIXED, EXPONENTIAL;
 
         static Strategy parse(String text, String where) {

@@ -46,13 +46,14 @@ final class EngineHarness implements AutoCloseable {
         this.directory = directory;
     }
 
-    EngineOptions options() {
-        return EngineOptions.defaults(directory.resolve("work")).withPollInterval(Duration.ofMillis(20)).withWorkers(4)
-                .withStopGrace(Duration.ofMillis(500));
+    /** Quick options for tests: frequent polls, a short stop grace. */
+    EngineOptions.Builder options() {
+        return EngineOptions.builder(directory.resolve("work")).pollInterval(Duration.ofMillis(20)).workers(4)
+                .stopGrace(Duration.ofMillis(500));
     }
 
     EngineHarness start() throws Exception {
-        return start(options());
+        return start(options().build());
     }
 
     EngineHarness start(EngineOptions options) throws Exception {

@@ -182,7 +182,7 @@ class EngineTest {
 
     @Test
     void aStepOverItsTimeoutIsInterruptedAndCountedAsFailedWithoutLosingTheWorker() throws Exception {
-        harness.start(harness.options().withWorkers(1).withStepTimeout(Duration.ofSeconds(1)));
+        harness.start(harness.options().workers(1).stepTimeout(Duration.ofSeconds(1)).build());
         harness.processor("Hang", () -> (input, step) -> {
             if (input.metadata().containsKey("hang")) {
                 Thread.sleep(60_000);
@@ -200,7 +200,7 @@ class EngineTest {
 
     @Test
     void errorsThrownByProcessorsNeverKillAWorker() throws Exception {
-        harness.start(harness.options().withWorkers(1));
+        harness.start(harness.options().workers(1).build());
         harness.processor("Oom", () -> (input, step) -> {
             throw new StackOverflowError("deep");
         });

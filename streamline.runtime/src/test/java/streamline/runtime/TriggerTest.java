@@ -88,10 +88,7 @@ class TriggerTest {
 
     @Test
     void anEventTriggerIsHeldBackAtTheFlowsLimitAndHearsAboutEverySessionItStarted() throws Exception {
-        EngineOptions options = harness.options().withMaxSessionsPerFlow(5);
-        harness.start(new EngineOptions(options.workDirectory(), options.workers(), options.pollInterval(), 5,
-                options.stepTimeout(), options.triggerTimeout(), options.triggerBackoffMax(), Duration.ofMillis(5),
-                options.retryBackoff(), options.retryBackoffCap(), true, options.stopGrace()));
+        harness.start(harness.options().maxSessionsPerFlow(5).eventIdle(Duration.ofMillis(5)).build());
         Semaphore permits = new Semaphore(0);
         harness.processor("Gate", () -> (input, step) -> {
             permits.acquire();
