@@ -82,6 +82,7 @@ public abstract class StreamlineTestSupport {
                 projectBundle("streamline.tracker"),
                 projectBundle("streamline.flow.memory"),
                 projectBundle("streamline.wal.file"),
+                mavenBundle("org.osgi", "org.osgi.service.jdbc").versionAsInProject(),
                 mavenBundle("jakarta.persistence", "jakarta.persistence-api").versionAsInProject(),
                 mavenBundle("org.eclipse.persistence", "org.eclipse.persistence.asm").versionAsInProject(),
                 mavenBundle("org.eclipse.persistence", "org.eclipse.persistence.core").versionAsInProject(),

@@ -61,8 +61,14 @@ public final class JpaFlowManager implements FlowManager {
 
     /** The store's EntityManagerFactory on a data source; {@code root} is the persistence unit's root. */
     public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root) {
+        return createFactory(dataSource, poolSize, root, CodePersistenceUnit.DERBY);
+    }
+
+    /** @param targetDatabase the EclipseLink platform, or {@code null} to detect it */
+    public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root,
+            String targetDatabase) {
         return CodePersistenceUnit.createFactory("streamline.flow.jpa", List.of(FlowEntity.class, ProcessorEntity.class,
-                TriggerEntity.class, SchemaVersionEntity.class), dataSource, poolSize, root, Map.of());
+                TriggerEntity.class, SchemaVersionEntity.class), dataSource, poolSize, root, targetDatabase, Map.of());
     }
 
     public JpaFlowManager(EntityManagerFactory factory, long cacheSize, Duration cacheExpiry) {

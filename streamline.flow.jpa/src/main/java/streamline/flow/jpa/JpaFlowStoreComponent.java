@@ -13,6 +13,10 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.jdbc.DataSourceFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import jakarta.persistence.EntityManagerFactory;
@@ -24,7 +28,7 @@ import streamline.api.flow.Page;
 import streamline.api.flow.PageRequest;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.TriggerDefinition;
-import streamline.jpa.support.EmbeddedDerby;
+import streamline.jpa.support.Database;
 
 /**
  * The JPA flow store as a service: it owns the EntityManagerFactory, created on activation (which
@@ -36,20 +40,32 @@ public class JpaFlowStoreComponent implements FlowManager {
 
     private static final Logger LOG = LogManager.getLogger(JpaFlowStoreComponent.class);
 
-    private final EmbeddedDerby database;
+    private final Database database;
     private final EntityManagerFactory factory;
     private final JpaFlowManager store;
 
+    /**
+     * @param driver the JDBC driver for a database other than embedded Derby (any bundle registering a
+     *        DataSourceFactory; {@code dataSourceFactory.target} chooses among several)
+     */
     @Activate
-    public JpaFlowStoreComponent(JpaFlowStoreConfig config, BundleContext context) {
-        EmbeddedDerby.useStreamlineHome(context.getProperty("streamline.home"));
-        this.database = EmbeddedDerby.fromUrl(config.jdbc_url(), config.user(), config.password(), "streamline.flow.jpa");
-        this.factory = JpaFlowManager.createFactory(database.pooledDataSource(config.pool_size()), config.pool_size(),
-                context.getBundle().getEntry("/"));
+    public JpaFlowStoreComponent(JpaFlowStoreConfig config, BundleContext context,
+            @Reference(name = "dataSourceFactory", cardinality = ReferenceCardinality.OPTIONAL,
+                    policyOption = ReferencePolicyOption.GREEDY) DataSourceFactory driver) {
+        this.database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
+                "streamline.flow.jpa", context.getProperty("streamline.home"));
+        try {
+            this.factory = JpaFlowManager.createFactory(database.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
+                    database.targetDatabase());
+        } catch (RuntimeException e) {
+            database.close();
+            throw new IllegalStateException("cannot open the flow store at " + config.jdbc_url() + ": " + e.getMessage(), e);
+        }
         try {
             this.store = new JpaFlowManager(factory, config.cache_size(), Duration.ofSeconds(config.cache_expiry_seconds()));
         } catch (RuntimeException e) {
             factory.close();
+            database.close();
             throw new IllegalStateException("cannot open the flow store at " + config.jdbc_url() + ": " + e.getMessage(), e);
         }
         LOG.info("JPA flow store open at {}", config.jdbc_url());
@@ -58,7 +74,7 @@ public class JpaFlowStoreComponent implements FlowManager {
     @Deactivate
     void deactivate() {
         factory.close();
-        database.shutDown();
+        database.close();
     }
 
     @Override public List<ProcessorDefinition> firstProcessors(UUID flowId) throws FlowStoreException { return store.firstProcessors(flowId); }

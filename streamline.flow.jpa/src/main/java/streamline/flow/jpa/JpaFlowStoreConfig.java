@@ -10,8 +10,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "JDBC URL",
             description = "The database. jdbc:derby:<path> is an embedded Derby database; a relative path lies under"
-                    + " <streamline.home>/data/derby (Derby's system home). Append ;create=true to create it.")
+                    + " <streamline.home>/data/derby (Derby's system home). Append ;create=true to create it."
+                    + " Any other URL (jdbc:h2:..., jdbc:postgresql://...) needs its driver bundle, which registers an OSGi"
+                    + " DataSourceFactory.")
     String jdbc_url() default "jdbc:derby:flows;create=true";
+
+    @AttributeDefinition(name = "JDBC driver", description = "Chooses the JDBC driver when several driver bundles are"
+            + " installed, e.g. (osgi.jdbc.driver.class=org.postgresql.Driver); unused for embedded Derby.")
+    String dataSourceFactory_target() default "(osgi.jdbc.driver.class=*)";
 
     @AttributeDefinition(name = "User", description = "Database user; empty for none.")
     String user() default "";

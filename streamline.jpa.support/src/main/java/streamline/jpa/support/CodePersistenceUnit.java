@@ -45,13 +45,16 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
 
     /**
      * @param root the unit's root: the bundle's root entry inside OSGi, the code source outside
+     * @param targetDatabase the EclipseLink platform, or {@code null} to detect it from the database
      * @param extra further EclipseLink properties
      */
     public static EntityManagerFactory createFactory(String name, List<Class<?>> entities, DataSource dataSource,
-            int poolSize, URL root, Map<String, String> extra) {
+            int poolSize, URL root, String targetDatabase, Map<String, String> extra) {
         Map<String, Object> properties = new HashMap<>(extra);
         properties.put("eclipselink.weaving", "false");
-        properties.put("eclipselink.target-database", DERBY);
+        if (targetDatabase != null) {
+            properties.put("eclipselink.target-database", targetDatabase);
+        }
         // extending an existing schema makes EclipseLink try (and log the failure of) every constraint again
         properties.put("eclipselink.ddl-generation", schemaExists(dataSource, entities) ? "none" : "create-or-extend-tables");
         properties.put("eclipselink.ddl-generation.output-mode", "database");
@@ -69,7 +72,8 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
             for (Class<?> entity : entities) {
                 Table table = entity.getAnnotation(Table.class);
                 String name = table == null || table.name().isEmpty() ? entity.getSimpleName() : table.name();
-                try (ResultSet found = metadata.getTables(null, null, name.toUpperCase(java.util.Locale.ROOT), new String[] { "TABLE" })) {
+                // no table type filter: databases name it differently ("TABLE", "BASE TABLE")
+                try (ResultSet found = metadata.getTables(null, null, name.toUpperCase(java.util.Locale.ROOT), null)) {
                     if (!found.next()) {
                         return false;
                     }

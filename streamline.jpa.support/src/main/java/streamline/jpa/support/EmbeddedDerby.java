@@ -21,15 +21,21 @@ public final class EmbeddedDerby {
         this.dataSource = dataSource;
     }
 
+    /** Whether a JDBC URL names an embedded Derby database ({@code jdbc:derby:<path>}, not {@code jdbc:derby://host}). */
+    public static boolean isEmbeddedUrl(String url) {
+        String trimmed = url.trim();
+        return trimmed.startsWith("jdbc:derby:") && !trimmed.startsWith("jdbc:derby://");
+    }
+
     /**
      * @param pid the configuration the URL comes from, for the error message
      * @throws IllegalArgumentException if the URL is not an embedded Derby URL
      */
     public static EmbeddedDerby fromUrl(String url, String user, String password, String pid) {
         String trimmed = url.trim();
-        if (!trimmed.startsWith("jdbc:derby:") || trimmed.startsWith("jdbc:derby://")) {
+        if (!isEmbeddedUrl(trimmed)) {
             throw new IllegalArgumentException("invalid configuration of " + pid + ": jdbc.url '" + trimmed
-                    + "' is not an embedded Derby URL (jdbc:derby:<path>[;create=true]); other databases are not supported yet");
+                    + "' is not an embedded Derby URL (jdbc:derby:<path>[;create=true])");
         }
         String[] parts = trimmed.substring("jdbc:derby:".length()).split(";");
         EmbeddedConnectionPoolDataSource dataSource = new EmbeddedConnectionPoolDataSource();

@@ -9,6 +9,10 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.jdbc.DataSourceFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import jakarta.persistence.EntityManagerFactory;
@@ -16,7 +20,7 @@ import jakarta.persistence.EntityManagerFactory;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
-import streamline.jpa.support.EmbeddedDerby;
+import streamline.jpa.support.Database;
 
 /**
  * The JPA write-ahead log as a service: owns the EntityManagerFactory and the log (opened on
@@ -28,20 +32,32 @@ public class JpaWalComponent implements WriteAheadLog {
 
     private static final Logger LOG = LogManager.getLogger(JpaWalComponent.class);
 
-    private final EmbeddedDerby database;
+    private final Database database;
     private final EntityManagerFactory factory;
     private final JpaWriteAheadLog log;
 
+    /**
+     * @param driver the JDBC driver for a database other than embedded Derby (any bundle registering a
+     *        DataSourceFactory; {@code dataSourceFactory.target} chooses among several)
+     */
     @Activate
-    public JpaWalComponent(JpaWalConfig config, BundleContext context) {
-        EmbeddedDerby.useStreamlineHome(context.getProperty("streamline.home"));
-        this.database = EmbeddedDerby.fromUrl(config.jdbc_url(), config.user(), config.password(), "streamline.wal.jpa");
-        this.factory = JpaWriteAheadLog.createFactory(database.pooledDataSource(config.pool_size()), config.pool_size(),
-                context.getBundle().getEntry("/"));
+    public JpaWalComponent(JpaWalConfig config, BundleContext context,
+            @Reference(name = "dataSourceFactory", cardinality = ReferenceCardinality.OPTIONAL,
+                    policyOption = ReferencePolicyOption.GREEDY) DataSourceFactory driver) {
+        this.database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
+                "streamline.wal.jpa", context.getProperty("streamline.home"));
+        try {
+            this.factory = JpaWriteAheadLog.createFactory(database.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
+                    database.targetDatabase());
+        } catch (RuntimeException e) {
+            database.close();
+            throw new IllegalStateException("cannot open the write-ahead log at " + config.jdbc_url() + ": " + e.getMessage(), e);
+        }
         try {
             this.log = new JpaWriteAheadLog(factory, Duration.ofSeconds(config.compaction_interval_seconds()));
         } catch (RuntimeException e) {
             factory.close();
+            database.close();
             throw new IllegalStateException("cannot open the write-ahead log at " + config.jdbc_url() + ": " + e.getMessage(), e);
         }
         LOG.info("JPA write-ahead log open at {}", config.jdbc_url());
@@ -51,7 +67,7 @@ public class JpaWalComponent implements WriteAheadLog {
     void deactivate() {
         log.close();
         factory.close();
-        database.shutDown();
+        database.close();
     }
 
     @Override public long append(LogEntry entry) throws WriteAheadLogException { return log.append(entry); }

@@ -66,9 +66,15 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     /** The log's EntityManagerFactory on a data source; {@code root} is the persistence unit's root. */
     public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root) {
+        return createFactory(dataSource, poolSize, root, CodePersistenceUnit.DERBY);
+    }
+
+    /** @param targetDatabase the EclipseLink platform, or {@code null} to detect it */
+    public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root,
+            String targetDatabase) {
         // a group commit's inserts go to the database as one JDBC batch
         return CodePersistenceUnit.createFactory("streamline.wal.jpa", List.of(WalEntryEntity.class), dataSource, poolSize,
-                root, java.util.Map.of("eclipselink.jdbc.batch-writing", "JDBC"));
+                root, targetDatabase, java.util.Map.of("eclipselink.jdbc.batch-writing", "JDBC"));
     }
 
     public JpaWriteAheadLog(EntityManagerFactory factory, Duration compactionInterval) {

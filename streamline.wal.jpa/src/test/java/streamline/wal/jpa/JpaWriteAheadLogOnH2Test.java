@@ -1,0 +1,48 @@
+package streamline.wal.jpa;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+
+import jakarta.persistence.EntityManagerFactory;
+import streamline.api.wal.WriteAheadLog;
+import streamline.jpa.support.CodePersistenceUnit;
+import streamline.jpa.support.PooledDataSource;
+import streamline.testkit.WriteAheadLogContract;
+
+/** The write-ahead log contract on H2, reached as any non-Derby database is (EclipseLink finds the platform). */
+class JpaWriteAheadLogOnH2Test extends WriteAheadLogContract {
+
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private final List<EntityManagerFactory> factories = new ArrayList<>();
+    private String url;
+
+    private JpaWriteAheadLog open() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL(url);
+        EntityManagerFactory factory = JpaWriteAheadLog.createFactory(new PooledDataSource(h2, 4), 4,
+                CodePersistenceUnit.codeSource(WalEntryEntity.class), null);
+        factories.add(factory);
+        return new JpaWriteAheadLog(factory, Duration.ofHours(1));
+    }
+
+    @Override
+    protected WriteAheadLog openOnNewStorage() {
+        url = "jdbc:h2:mem:wal" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+        return open();
+    }
+
+    @Override
+    protected WriteAheadLog reopen() {
+        return open();
+    }
+
+    @AfterEach
+    void closeFactories() {
+        factories.forEach(EntityManagerFactory::close);
+    }
+}
