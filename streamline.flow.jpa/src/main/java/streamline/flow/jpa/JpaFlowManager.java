@@ -73,7 +73,8 @@ public final class JpaFlowManager implements FlowManager {
 
     public JpaFlowManager(EntityManagerFactory factory, long cacheSize, Duration cacheExpiry) {
         this.factory = factory;
-        this.cache = Caffeine.newBuilder().maximumSize(cacheSize).expireAfterWrite(cacheExpiry).build();
+        // maintenance (eviction, expiry) on the calling thread: no hand-off to a pool on the read path
+        this.cache = Caffeine.newBuilder().maximumSize(cacheSize).expireAfterWrite(cacheExpiry).executor(Runnable::run).build();
         ensureSchemaVersion();
     }
 
