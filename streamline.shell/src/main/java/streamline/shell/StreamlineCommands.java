@@ -58,9 +58,33 @@ public class StreamlineCommands {
         this.context = bundleContext;
     }
 
+    /** Something done with the flow store the engine uses. */
+    private interface StoreCall<T> {
+        T apply(FlowManager store) throws FlowStoreException;
+    }
+
+    private <T> T withStore(StoreCall<T> call) throws FlowStoreException {
+        ServiceReference<?> bound = boundReference("flowManager");
+        if (bound == null) {
+            throw new IllegalStateException("the engine is not bound to a flow store");
+        }
+        FlowManager store = (FlowManager) context.getService(bound);
+        if (store == null) {
+            throw new IllegalStateException("the flow store went away");
+        }
+        try {
+            return call.apply(store);
+        } finally {
+            context.ungetService(bound);
+        }
+    }
+
     /** The flows of the store the engine uses. */
     public String flows() throws FlowStoreException {
-        FlowManager store = store();
+        return withStore(this::describeFlows);
+    }
+
+    private String describeFlows(FlowManager store) throws FlowStoreException {
         List<String> lines = new ArrayList<>();
         int page = 0;
         Page<FlowDefinition> flows;
@@ -76,7 +100,7 @@ public class StreamlineCommands {
 
     /** One flow: its processors, their next processors, and its triggers. */
     public String flow(String id) throws FlowStoreException {
-        FlowDefinition flow = store().flow(UUID.fromString(id.trim()));
+        FlowDefinition flow = withStore(store -> store.flow(UUID.fromString(id.trim())));
         Map<UUID, String> names = flow.processors().stream().collect(Collectors.toMap(ProcessorDefinition::id, ProcessorDefinition::name));
         StringBuilder out = new StringBuilder();
         out.append(flow.name()).append(" (").append(flow.id()).append("), ").append(flow.active() ? "active" : "inactive")
@@ -95,12 +119,12 @@ public class StreamlineCommands {
     }
 
     public String activate(String id) throws FlowStoreException {
-        FlowDefinition flow = store().setActive(UUID.fromString(id.trim()), true);
+        FlowDefinition flow = withStore(store -> store.setActive(UUID.fromString(id.trim()), true));
         return "flow " + flow.name() + " is active";
     }
 
     public String deactivate(String id) throws FlowStoreException {
-        FlowDefinition flow = store().setActive(UUID.fromString(id.trim()), false);
+        FlowDefinition flow = withStore(store -> store.setActive(UUID.fromString(id.trim()), false));
         return "flow " + flow.name() + " is inactive";
     }
 
@@ -131,9 +155,13 @@ public class StreamlineCommands {
             return "the engine is not bound to a write-ahead log";
         }
         WriteAheadLog log = (WriteAheadLog) context.getService(bound);
+        if (log == null) {
+            return "the write-ahead log went away";
+        }
         try {
-            int live = log.liveEntries().size();
-            long sessions = log.liveEntries().stream().map(e -> e.sessionId()).distinct().count();
+            List<streamline.api.wal.LogEntry> liveEntries = log.liveEntries();
+            int live = liveEntries.size();
+            long sessions = liveEntries.stream().map(e -> e.sessionId()).distinct().count();
             return "write-ahead log " + describe(bound) + ": " + live + " live entries of " + sessions + " unfinished sessions, "
                     + log.unfinishedSteps().size() + " unfinished steps";
         } finally {
@@ -164,14 +192,6 @@ public class StreamlineCommands {
             throw new IllegalStateException("the engine is not running");
         }
         return current;
-    }
-
-    private FlowManager store() {
-        ServiceReference<?> bound = boundReference("flowManager");
-        if (bound == null) {
-            throw new IllegalStateException("the engine is not bound to a flow store");
-        }
-        return (FlowManager) context.getService(bound);
     }
 
     /** The service the engine's reference {@code name} is bound to now, from SCR's runtime view. */
