@@ -103,6 +103,7 @@ public final class StreamlineEngine implements Engine {
     private final ThreadPoolExecutor workers;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ExecutorService triggerThreads;
+    private final TriggerRunner triggers;
 
     private final Map<UUID, FlowRun> activeFlows = new ConcurrentHashMap<>();
     private final Set<FlowRun> retiredFlows = ConcurrentHashMap.newKeySet();
@@ -138,6 +139,27 @@ public final class StreamlineEngine implements Engine {
         this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.triggerThreads = Executors.newCachedThreadPool(threads("streamline-trigger"));
+        this.triggers = new TriggerRunner(options, scheduler, triggerThreads, new TriggerRunner.Sessions() {
+            @Override
+            public int inProgress(UUID flowId) {
+                return StreamlineEngine.this.inProgress(flowId);
+            }
+
+            @Override
+            public void start(FlowRun run, UUID triggerId, TriggerResult item) throws EngineException {
+                startSession(run, triggerId, item.metadata(), item.triggerMark(), item.content());
+            }
+
+            @Override
+            public TriggerCoordinator coordinator() {
+                return coordinator;
+            }
+
+            @Override
+            public boolean stopped() {
+                return stopped;
+            }
+        });
         registry.listen(new ProcessorRegistry.Listener() {
             @Override
             public void added() {
@@ -205,7 +227,7 @@ public final class StreamlineEngine implements Engine {
             polling.cancel(false);
         }
         synchronized (flowLock) {
-            activeFlows.values().forEach(this::stopTriggers);
+            activeFlows.values().forEach(triggers::stop);
         }
         try {
             if (!gate.close(options.stopGrace())) {
@@ -503,7 +525,7 @@ public final class StreamlineEngine implements Engine {
     /** Stops a run's triggers; its sessions finish, and its instances close with the last of them. */
     private void retire(FlowRun run) {
         run.retired = true;
-        stopTriggers(run);
+        triggers.stop(run);
         if (run.sessions.get() == 0) {
             closeInstances(run);
         } else {
@@ -554,7 +576,7 @@ public final class StreamlineEngine implements Engine {
                 return;
             }
             if (!run.retired && !run.triggersStarted) {
-                startTriggers(run);
+                triggers.start(run);
             }
         }
         Runnable parked;
@@ -598,7 +620,7 @@ public final class StreamlineEngine implements Engine {
             }
             run.closed = true;
             retiredFlows.remove(run);
-            stopTriggers(run);
+            triggers.stop(run);
             for (FlowRun.ProcessorSlot slot : run.processors.values()) {
                 release(slot.provider, slot.instance, slot.context.processorName());
                 slot.instance = null;
@@ -654,7 +676,7 @@ public final class StreamlineEngine implements Engine {
                 }
                 for (FlowRun.TriggerSlot slot : run.triggers.values()) {
                     if (slot.provider == provider && slot.instance != null) {
-                        stopTriggers(run);
+                        triggers.stop(run);
                         TriggerProcessor instance = slot.instance;
                         slot.instance = null;
                         release(slot.provider, instance, slot.context.processorName());
@@ -666,156 +688,12 @@ public final class StreamlineEngine implements Engine {
         }
     }
 
-    // ---------------------------------------------------------------- triggers
-
-    private void startTriggers(FlowRun run) {
-        run.triggersStarted = true;
-        for (FlowRun.TriggerSlot slot : run.triggers.values()) {
-            if (!slot.definition.enabled()) {
-                continue;
-            }
-            if (slot.cron != null) {
-                scheduleCron(run, slot);
-            } else {
-                slot.scheduled = triggerThreads.submit(() -> eventLoop(run, slot));
-            }
-        }
-    }
-
-    private void stopTriggers(FlowRun run) {
-        run.triggersStarted = false;
-        for (FlowRun.TriggerSlot slot : run.triggers.values()) {
-            var scheduled = slot.scheduled;
-            if (scheduled != null) {
-                scheduled.cancel(true);
-                slot.scheduled = null;
-            }
-        }
-    }
-
-    private void scheduleCron(FlowRun run, FlowRun.TriggerSlot slot) {
-        if (!run.triggersStarted || stopped) {
-            return;
-        }
-        Optional<Instant> next = slot.cron.next(Instant.now());
-        if (next.isEmpty()) {
-            LOG.info("{}: the cron schedule '{}' of trigger {} never fires again", run, slot.cron, slot.definition.name());
-            return;
-        }
-        long delay = Math.max(0, Duration.between(Instant.now(), next.get()).toMillis());
-        try {
-            slot.scheduled = scheduler.schedule(() -> {
-                if (run.triggersStarted && !slot.busy.get()) {
-                    triggerThreads.execute(() -> callTrigger(run, slot));
-                }
-                scheduleCron(run, slot);
-            }, delay, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // stopping
-        }
-    }
-
-    private void eventLoop(FlowRun run, FlowRun.TriggerSlot slot) {
-        while (run.triggersStarted && !stopped && !Thread.currentThread().isInterrupted()) {
-            int started = callTrigger(run, slot);
-            try {
-                long backoffLeft = slot.backoffUntilNanos - System.nanoTime();
-                if (backoffLeft > 0) {
-                    TimeUnit.NANOSECONDS.sleep(backoffLeft);
-                } else if (started <= 0) {
-                    Thread.sleep(Math.max(1, options.eventIdle().toMillis()));
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
-    /**
-     * Calls a trigger once, unless it is busy, backed off, not this node's to run, or its flow is at
-     * capacity; starts a session for every item it returns.
-     *
-     * @return how many sessions it started, or -1 if it was not called
-     */
-    private int callTrigger(FlowRun run, FlowRun.TriggerSlot slot) {
-        if (!slot.busy.compareAndSet(false, true)) {
-            return -1;
-        }
-        TriggerProcessor instance = slot.instance;
-        try {
-            if (instance == null || run.retired || !run.ready() || System.nanoTime() < slot.backoffUntilNanos) {
-                return -1;
-            }
-            TriggerCoordinator cluster = coordinator;
-            if (slot.definition.singleNode() && cluster != null && !cluster.mayRun(run.id(), slot.definition.id())) {
-                return -1;
-            }
-            int capacity = options.maxSessionsPerFlow() - inProgress(run.id());
-            if (capacity <= 0) {
-                return -1;
-            }
-            ThreadContext.put("flow", run.name());
-            ThreadContext.put("processor", slot.definition.name());
-            List<TriggerResult> results = callWithTimeout(instance, new EngineContexts.Trigger(slot.context, capacity));
-            if (results == null) {
-                results = List.of();
-            }
-            if (results.size() > capacity) {
-                LOG.warn("{}: trigger {} returned {} items with capacity for {}; starting them all rather than losing any",
-                        run, slot.definition.name(), results.size(), capacity);
-            }
-            int started = 0;
-            for (TriggerResult result : results) {
-                startSession(run, slot.definition.id(), result.metadata(), result.triggerMark(), result.content());
-                started++;
-            }
-            slot.failures = 0;
-            return started;
-        } catch (Exception | LinkageError | StackOverflowError e) {
-            int failures = ++slot.failures;
-            long seconds = Math.min(options.triggerBackoffMax().toSeconds(), 1L << Math.min(failures - 1, 30));
-            slot.backoffUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            LOG.warn("{}: trigger {} failed ({} in a row), backing off {} s: {}", run, slot.definition.name(), failures, seconds,
-                    e.toString());
-            return -1;
-        } finally {
-            ThreadContext.clearMap();
-            slot.busy.set(false);
-        }
-    }
-
-    /** Calls a trigger, interrupting it when it exceeds the trigger timeout (which then counts as its failure). */
-    private List<TriggerResult> callWithTimeout(TriggerProcessor trigger, EngineContexts.Trigger context) throws Exception {
-        Thread caller = Thread.currentThread();
-        boolean[] state = { true, false }; // running, timed out
-        ScheduledFuture<?> watchdog = scheduler.schedule(() -> {
-            synchronized (state) {
-                if (state[0]) {
-                    state[1] = true;
-                    caller.interrupt();
-                }
-            }
-        }, options.triggerTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            return trigger.trigger(context);
-        } finally {
-            watchdog.cancel(false);
-            synchronized (state) {
-                state[0] = false;
-                if (state[1]) {
-                    Thread.interrupted();
-                    throw new TimeoutException("trigger call exceeded " + options.triggerTimeout().toSeconds() + " s");
-                }
-            }
-        }
-    }
+    // ---------------------------------------------------------------- sessions
 
     private int inProgress(UUID flowId) {
         AtomicInteger count = sessionsPerFlow.get(flowId);
         return count == null ? 0 : count.get();
     }
-
-    // ---------------------------------------------------------------- sessions
 
     @Override
     public UUID submit(UUID flowId, FlowObject item, ContentSource source) throws EngineException {

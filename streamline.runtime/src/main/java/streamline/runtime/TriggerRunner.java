@@ -1,0 +1,204 @@
+package streamline.runtime;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.ThreadContext;
+
+import streamline.api.engine.EngineException;
+import streamline.api.engine.TriggerCoordinator;
+import streamline.api.processor.TriggerProcessor;
+import streamline.api.processor.TriggerResult;
+
+/**
+ * Calls the triggers of flow runs: cron triggers on their schedule (on the engine's scheduler, each
+ * call on a trigger thread so a hanging trigger delays only itself), event triggers in a loop on a
+ * thread each. Calls of one trigger never overlap; a trigger is not called while its flow is at its
+ * session limit, while it is backed off after failures (1 s doubling up to the cap), or when the
+ * cluster coordinator gives a single-node trigger to another node. The threads belong to the engine.
+ */
+final class TriggerRunner {
+
+    private static final Logger LOG = LogManager.getLogger(TriggerRunner.class);
+
+    /** What the runner needs of the engine. */
+    interface Sessions {
+        /** Sessions of a flow in progress, for back-pressure. */
+        int inProgress(UUID flowId);
+
+        /** Starts a session for a trigger's item (its start logged when this returns). */
+        void start(FlowRun run, UUID triggerId, TriggerResult item) throws EngineException;
+
+        /** The cluster coordinator, if one is present. */
+        TriggerCoordinator coordinator();
+
+        boolean stopped();
+    }
+
+    private final EngineOptions options;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService triggerThreads;
+    private final Sessions sessions;
+
+    TriggerRunner(EngineOptions options, ScheduledExecutorService scheduler, ExecutorService triggerThreads, Sessions sessions) {
+        this.options = options;
+        this.scheduler = scheduler;
+        this.triggerThreads = triggerThreads;
+        this.sessions = sessions;
+    }
+
+    /** Starts a run's enabled triggers: cron ones on their schedule, the others in a loop each. */
+    void start(FlowRun run) {
+        run.triggersStarted = true;
+        for (FlowRun.TriggerSlot slot : run.triggers.values()) {
+            if (!slot.definition.enabled()) {
+                continue;
+            }
+            if (slot.cron != null) {
+                scheduleCron(run, slot);
+            } else {
+                slot.scheduled = triggerThreads.submit(() -> eventLoop(run, slot));
+            }
+        }
+    }
+
+    /** Stops a run's triggers (interrupting calls in progress). */
+    void stop(FlowRun run) {
+        run.triggersStarted = false;
+        for (FlowRun.TriggerSlot slot : run.triggers.values()) {
+            var scheduled = slot.scheduled;
+            if (scheduled != null) {
+                scheduled.cancel(true);
+                slot.scheduled = null;
+            }
+        }
+    }
+
+    private void scheduleCron(FlowRun run, FlowRun.TriggerSlot slot) {
+        if (!run.triggersStarted || sessions.stopped()) {
+            return;
+        }
+        Optional<Instant> next = slot.cron.next(Instant.now());
+        if (next.isEmpty()) {
+            LOG.info("{}: the cron schedule '{}' of trigger {} never fires again", run, slot.cron, slot.definition.name());
+            return;
+        }
+        long delay = Math.max(0, Duration.between(Instant.now(), next.get()).toMillis());
+        try {
+            slot.scheduled = scheduler.schedule(() -> {
+                if (run.triggersStarted && !slot.busy.get()) {
+                    triggerThreads.execute(() -> callTrigger(run, slot));
+                }
+                scheduleCron(run, slot);
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    private void eventLoop(FlowRun run, FlowRun.TriggerSlot slot) {
+        while (run.triggersStarted && !sessions.stopped() && !Thread.currentThread().isInterrupted()) {
+            int started = callTrigger(run, slot);
+            try {
+                long backoffLeft = slot.backoffUntilNanos - System.nanoTime();
+                if (backoffLeft > 0) {
+                    TimeUnit.NANOSECONDS.sleep(backoffLeft);
+                } else if (started <= 0) {
+                    Thread.sleep(Math.max(1, options.eventIdle().toMillis()));
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Calls a trigger once, unless it is busy, backed off, not this node's to run, or its flow is at
+     * capacity; starts a session for every item it returns.
+     *
+     * @return how many sessions it started, or -1 if it was not called
+     */
+    private int callTrigger(FlowRun run, FlowRun.TriggerSlot slot) {
+        if (!slot.busy.compareAndSet(false, true)) {
+            return -1;
+        }
+        TriggerProcessor instance = slot.instance;
+        try {
+            if (instance == null || run.retired || !run.ready() || System.nanoTime() < slot.backoffUntilNanos) {
+                return -1;
+            }
+            TriggerCoordinator cluster = sessions.coordinator();
+            if (slot.definition.singleNode() && cluster != null && !cluster.mayRun(run.id(), slot.definition.id())) {
+                return -1;
+            }
+            int capacity = options.maxSessionsPerFlow() - sessions.inProgress(run.id());
+            if (capacity <= 0) {
+                return -1;
+            }
+            ThreadContext.put("flow", run.name());
+            ThreadContext.put("processor", slot.definition.name());
+            List<TriggerResult> results = callWithTimeout(instance, new EngineContexts.Trigger(slot.context, capacity));
+            if (results == null) {
+                results = List.of();
+            }
+            if (results.size() > capacity) {
+                LOG.warn("{}: trigger {} returned {} items with capacity for {}; starting them all rather than losing any",
+                        run, slot.definition.name(), results.size(), capacity);
+            }
+            int started = 0;
+            for (TriggerResult result : results) {
+                sessions.start(run, slot.definition.id(), result);
+                started++;
+            }
+            slot.failures = 0;
+            return started;
+        } catch (Exception | LinkageError | StackOverflowError e) {
+            int failures = ++slot.failures;
+            long seconds = Math.min(options.triggerBackoffMax().toSeconds(), 1L << Math.min(failures - 1, 30));
+            slot.backoffUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            LOG.warn("{}: trigger {} failed ({} in a row), backing off {} s: {}", run, slot.definition.name(), failures, seconds,
+                    e.toString());
+            return -1;
+        } finally {
+            ThreadContext.clearMap();
+            slot.busy.set(false);
+        }
+    }
+
+    /** Calls a trigger, interrupting it when it exceeds the trigger timeout (which then counts as its failure). */
+    private List<TriggerResult> callWithTimeout(TriggerProcessor trigger, EngineContexts.Trigger context) throws Exception {
+        Thread caller = Thread.currentThread();
+        boolean[] state = { true, false }; // running, timed out
+        ScheduledFuture<?> watchdog = scheduler.schedule(() -> {
+            synchronized (state) {
+                if (state[0]) {
+                    state[1] = true;
+                    caller.interrupt();
+                }
+            }
+        }, options.triggerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return trigger.trigger(context);
+        } finally {
+            watchdog.cancel(false);
+            synchronized (state) {
+                state[0] = false;
+                if (state[1]) {
+                    Thread.interrupted();
+                    throw new TimeoutException("trigger call exceeded " + options.triggerTimeout().toSeconds() + " s");
+                }
+            }
+        }
+    }
+}
