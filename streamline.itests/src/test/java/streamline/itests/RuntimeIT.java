@@ -40,6 +40,10 @@ public class RuntimeIT extends RuntimeTestSupport {
         stopListening();
     }
 
+    private static long inProgress(Engine engine, UUID flowId) {
+        return engine.sessionsInProgress().stream().filter(session -> session.flowId().equals(flowId)).count();
+    }
+
     @Test
     public void runsAFanOutAndJoinFlowWithProcessorsFromAnotherBundle() throws Exception {
         Engine engine = engine();
@@ -60,7 +64,7 @@ public class RuntimeIT extends RuntimeTestSupport {
         assertEquals("failures", java.util.List.of(), sessions.failures());
         // the join merges B's and C's outputs in definition order: C's "path" is the last
         assertEveryResult(results, count, "AC");
-        await("no session in progress", () -> engine.sessionsInProgress().isEmpty(), engine::sessionsInProgress);
+        await("no session of the flow in progress", () -> inProgress(engine, id) == 0, () -> inProgress(engine, id));
     }
 
     @Test
@@ -82,14 +86,18 @@ public class RuntimeIT extends RuntimeTestSupport {
         Bundle processors = Arrays.stream(context.getBundles())
                 .filter(b -> b.getSymbolicName().equals("streamline.itests")).findFirst().orElseThrow();
         processors.stop();
-        sleep(500);
-        long doneWhileStopped = filesIn(results);
-        sleep(300);
-        assertEquals("nothing runs without a provider", doneWhileStopped, filesIn(results));
-        assertTrue("sessions wait for the provider: " + engine.sessionsInProgress().size(),
-                engine.sessionsInProgress().size() + sessions.ended.size() == count && !engine.sessionsInProgress().isEmpty());
-        assertEquals("no session failed for want of a provider", java.util.List.of(), sessions.failures());
-        processors.start();
+        try {
+            // steps already running finish; then every session has either ended or waits
+            await("every session ended or waiting", () -> inProgress(engine, id) + sessions.ended.size() == count,
+                    () -> inProgress(engine, id) + " in progress, " + sessions.ended.size() + " ended");
+            long doneWhileStopped = filesIn(results);
+            sleep(500);
+            assertEquals("nothing runs without a provider", doneWhileStopped, filesIn(results));
+            assertTrue("sessions wait for the provider", inProgress(engine, id) > 0);
+            assertEquals("no session failed for want of a provider", java.util.List.of(), sessions.failures());
+        } finally {
+            processors.start();
+        }
         await(count + " sessions ended", () -> sessions.ended.size() == count, sessions.ended::size);
         assertEquals("failures", java.util.List.of(), sessions.failures());
         assertEveryResult(results, count, "A");

@@ -25,8 +25,10 @@ import streamline.jpa.support.Database;
 /**
  * The JPA write-ahead log as a service: owns the EntityManagerFactory and the log (opened on
  * activation, closed on deactivation, with the embedded database shut down so its files are released).
+ * Delayed: the database is opened only when a consumer uses this log (the file log is the default),
+ * which keeps it out of every start.
  */
-@Component(service = WriteAheadLog.class, configurationPid = "streamline.wal.jpa", immediate = true)
+@Component(service = WriteAheadLog.class, configurationPid = "streamline.wal.jpa")
 @Designate(ocd = JpaWalConfig.class)
 public class JpaWalComponent implements WriteAheadLog {
 
