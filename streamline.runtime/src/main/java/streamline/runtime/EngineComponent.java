@@ -10,6 +10,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -215,6 +216,38 @@ public class EngineComponent implements Engine {
         if (provider != null) {
             registry.removeTrigger((ProcessorRegistry.Provider<TriggerProcessor>) provider);
         }
+    }
+
+    /**
+     * A processor or trigger service that is not prototype-scoped cannot give each processor of a flow
+     * its own instance, so the engine does not use it; say so, rather than leave its type silently missing.
+     */
+    @Reference(service = Processor.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(!(service.scope=prototype))", unbind = "unbindMisscopedProcessor")
+    void misscopedProcessor(ServiceReference<Processor> reference) {
+        warnMisscoped(reference);
+    }
+
+    void unbindMisscopedProcessor(ServiceReference<Processor> reference) {
+        // nothing was taken from it
+    }
+
+    @Reference(service = TriggerProcessor.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(!(service.scope=prototype))", unbind = "unbindMisscopedTrigger")
+    void misscopedTrigger(ServiceReference<TriggerProcessor> reference) {
+        warnMisscoped(reference);
+    }
+
+    void unbindMisscopedTrigger(ServiceReference<TriggerProcessor> reference) {
+        // nothing was taken from it
+    }
+
+    private static void warnMisscoped(ServiceReference<?> reference) {
+        LOG.warn("ignoring processor service {} of type {} from bundle {}: it is {}-scoped; register it prototype-scoped"
+                + " (@Component(scope = ServiceScope.PROTOTYPE)) so that every processor of a flow gets its own instance",
+                reference.getProperty(Constants.SERVICE_ID), reference.getProperty(Processor.TYPE_PROPERTY),
+                reference.getBundle() == null ? "?" : reference.getBundle().getSymbolicName(),
+                reference.getProperty(Constants.SERVICE_SCOPE));
     }
 
     /** A processor service as a provider: one instance per {@link #create}. */
