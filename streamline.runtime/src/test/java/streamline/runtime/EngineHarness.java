@@ -60,6 +60,11 @@ final class EngineHarness implements AutoCloseable {
         if (wal == null) {
             wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
         }
+        return start(options, wal);
+    }
+
+    /** Starts on another log (for example one wrapping {@link #wal}). */
+    EngineHarness start(EngineOptions options, WriteAheadLog log) throws Exception {
         engine = new StreamlineEngine(options, tracker, registry);
         engine.addListener(update -> {
             if (ended.putIfAbsent(update.sessionId(), update) == null) {
@@ -68,7 +73,7 @@ final class EngineHarness implements AutoCloseable {
                 throw new AssertionError("session " + update.sessionId() + " ended twice");
             }
         });
-        engine.start(wal, flows);
+        engine.start(log, flows);
         return this;
     }
 

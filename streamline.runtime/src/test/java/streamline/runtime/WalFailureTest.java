@@ -1,0 +1,148 @@
+package streamline.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import streamline.api.engine.EngineException;
+import streamline.api.flow.FlowDefinition;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+import streamline.testkit.TestFlows;
+import streamline.wal.file.FileWriteAheadLog;
+
+/**
+ * The engine when its log refuses writes, as with a full disk: nothing unlogged runs, no session is
+ * lost or failed for it, and everything carries on once the log takes writes again.
+ */
+class WalFailureTest {
+
+    @TempDir
+    Path directory;
+
+    private EngineHarness harness;
+
+    /** The real file log, refusing every write while {@code full} is set. */
+    static final class FullDiskLog implements WriteAheadLog {
+        private final WriteAheadLog log;
+        volatile boolean full;
+        final AtomicInteger refused = new AtomicInteger();
+
+        FullDiskLog(WriteAheadLog log) {
+            this.log = log;
+        }
+
+        private void check() throws WriteAheadLogException {
+            if (full) {
+                refused.incrementAndGet();
+                throw new WriteAheadLogException("cannot append to data/wal/segment-000000000001.wal: No space left on device");
+            }
+        }
+
+        @Override
+        public long append(LogEntry entry) throws WriteAheadLogException {
+            check();
+            return log.append(entry);
+        }
+
+        @Override
+        public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
+            check();
+            return log.appendAll(entries);
+        }
+
+        @Override
+        public List<LogEntry> entries() throws WriteAheadLogException {
+            return log.entries();
+        }
+
+        @Override
+        public List<LogEntry> liveEntries() throws WriteAheadLogException {
+            return log.liveEntries();
+        }
+
+        @Override
+        public List<LogEntry> unfinishedSteps() throws WriteAheadLogException {
+            return log.unfinishedSteps();
+        }
+
+        @Override
+        public void close() throws WriteAheadLogException {
+            log.close();
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        harness.close();
+    }
+
+    @Test
+    void aSessionThatCannotBeLoggedIsRefusedWithTheLogsError() throws Exception {
+        harness = new EngineHarness(directory);
+        harness.processor("Noop", () -> (input, step) -> input);
+        harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        FullDiskLog log = new FullDiskLog(harness.wal);
+        harness.start(harness.options().build(), log);
+        FlowDefinition flow = harness.activate(TestFlows.flow("full", "A"));
+        log.full = true;
+        EngineException error = assertThrows(EngineException.class, () -> harness.submit(flow, Map.of()));
+        assertTrue(error.getMessage().contains("No space left on device"), error.getMessage());
+        assertTrue(harness.engine.sessionsInProgress().isEmpty());
+        assertTrue(harness.wal.entries().isEmpty(), "nothing half-logged");
+    }
+
+    @Test
+    void sessionsWaitWhileTheLogRefusesWritesAndCompleteOnceItTakesThemAgain() throws Exception {
+        harness = new EngineHarness(directory);
+        CountDownLatch release = new CountDownLatch(1);
+        Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        harness.processor("Noop", () -> (input, step) -> {
+            runs.computeIfAbsent(step.sessionId() + "/" + step.processorName(), k -> new AtomicInteger()).incrementAndGet();
+            if (step.processorName().equals("A") && !release.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+            return input;
+        });
+        harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        FullDiskLog log = new FullDiskLog(harness.wal);
+        harness.start(harness.options().build(), log);
+        FlowDefinition flow = harness.activate(TestFlows.flow("refills", "A->B->C"));
+        List<UUID> sessions = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            sessions.add(harness.submit(flow, Map.of("n", i)));
+        }
+        log.full = true;
+        release.countDown();
+        EngineHarness.await("completions refused", () -> log.refused.get() >= 6, log.refused::get);
+        Thread.sleep(1500); // retries keep being refused
+        assertTrue(harness.ended.isEmpty(), "no session ended or failed while the log refused writes: " + harness.ended);
+        assertEquals(6, harness.engine.sessionsInProgress().size());
+
+        log.full = false;
+        harness.awaitEnded(6);
+        for (UUID session : sessions) {
+            assertFalse(harness.ended.get(session).failed(), harness.ended.get(session).error());
+            for (String processor : List.of("A", "B", "C")) {
+                assertEquals(1, runs.get(session + "/" + processor).get(), processor + " ran once: its log write was retried, not the step");
+            }
+        }
+        assertTrue(harness.wal.unfinishedSteps().isEmpty());
+    }
+}
