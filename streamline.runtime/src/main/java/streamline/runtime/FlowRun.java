@@ -4,12 +4,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowGraph;
@@ -26,6 +30,8 @@ import streamline.api.processor.TriggerProcessor;
  * instances are closed when the last of them ends.
  */
 final class FlowRun {
+
+    private static final Logger LOG = LogManager.getLogger(FlowRun.class);
 
     /** The instance behind one processor of the flow; empty while no provider of its type is present. */
     static final class ProcessorSlot {
@@ -106,6 +112,123 @@ final class FlowRun {
         processors.values().stream().filter(slot -> !slot.available()).forEach(slot -> missing.add(slot.definition.type()));
         triggers.values().stream().filter(slot -> !slot.available()).forEach(slot -> missing.add(slot.definition.type()));
         return missing;
+    }
+
+    /**
+     * Gives every enabled slot without an instance one from its type's best provider, initialized
+     * with the slot's context.
+     *
+     * @throws IllegalStateException if a provider cannot make an instance or the instance refuses its configuration
+     */
+    void provideInstances(ProcessorRegistry registry) {
+        for (ProcessorSlot slot : processors.values()) {
+            if (slot.instance == null && slot.definition.enabled()) {
+                Optional<ProcessorRegistry.Provider<Processor>> provider = registry.processor(slot.definition.type());
+                if (provider.isPresent()) {
+                    Processor instance = create(provider.get(), slot.context);
+                    slot.provider = provider.get();
+                    slot.instance = instance;
+                }
+            }
+        }
+        for (TriggerSlot slot : triggers.values()) {
+            if (slot.instance == null && slot.definition.enabled()) {
+                Optional<ProcessorRegistry.Provider<TriggerProcessor>> provider = registry.trigger(slot.definition.type());
+                if (provider.isPresent()) {
+                    TriggerProcessor instance = create(provider.get(), slot.context);
+                    slot.provider = provider.get();
+                    slot.instance = instance;
+                }
+            }
+        }
+    }
+
+    private static <T> T create(ProcessorRegistry.Provider<T> provider, EngineContexts.Base context) {
+        T instance;
+        try {
+            instance = provider.create();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the provider of type " + provider.type() + " could not make an instance for "
+                    + context.processorName() + ": " + e, e);
+        }
+        if (instance == null) {
+            throw new IllegalStateException("the provider of type " + provider.type() + " is gone");
+        }
+        try {
+            if (instance instanceof Processor processor) {
+                processor.init(context);
+            } else if (instance instanceof TriggerProcessor trigger) {
+                trigger.init(context);
+            }
+            return instance;
+        } catch (Exception | LinkageError e) {
+            provider.release(instance);
+            throw new IllegalStateException("processor " + context.processorName() + " (type " + provider.type()
+                    + ") refused its configuration: " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes and gives back every instance (the run has stopped for good). */
+    void releaseInstances() {
+        for (ProcessorSlot slot : processors.values()) {
+            release(slot.provider, slot.instance, slot.context.processorName());
+            slot.instance = null;
+        }
+        for (TriggerSlot slot : triggers.values()) {
+            release(slot.provider, slot.instance, slot.context.processorName());
+            slot.instance = null;
+        }
+    }
+
+    /**
+     * A provider went away: drops the instances it made. A processor's steps then wait for another
+     * provider (its generation changes, so a step running on the dropped instance is not counted as failed).
+     *
+     * @return whether a trigger lost its instance (the run's triggers must stop)
+     */
+    boolean dropInstancesOf(ProcessorRegistry.Provider<?> provider) {
+        boolean triggerDropped = false;
+        for (ProcessorSlot slot : processors.values()) {
+            if (slot.provider == provider && slot.instance != null) {
+                Processor instance = slot.instance;
+                slot.instance = null;
+                slot.generation.incrementAndGet();
+                release(slot.provider, instance, slot.context.processorName());
+                LOG.warn("{}: the provider of type {} went away; steps of processor {} wait for another", this,
+                        slot.definition.type(), slot.definition.name());
+            }
+        }
+        for (TriggerSlot slot : triggers.values()) {
+            if (slot.provider == provider && slot.instance != null) {
+                TriggerProcessor instance = slot.instance;
+                slot.instance = null;
+                triggerDropped = true;
+                release(slot.provider, instance, slot.context.processorName());
+                LOG.warn("{}: the provider of trigger type {} went away; the flow takes no new items until one is back", this,
+                        slot.definition.type());
+            }
+        }
+        return triggerDropped;
+    }
+
+    private static <T> void release(ProcessorRegistry.Provider<T> provider, T instance, String name) {
+        if (instance == null) {
+            return;
+        }
+        try {
+            if (instance instanceof Processor processor) {
+                processor.close();
+            } else if (instance instanceof TriggerProcessor trigger) {
+                trigger.close();
+            }
+        } catch (Exception | LinkageError e) {
+            LOG.warn("processor {} failed to close: {}", name, e.toString());
+        }
+        try {
+            provider.release(instance);
+        } catch (RuntimeException e) {
+            LOG.debug("releasing processor {}: {}", name, e.toString());
+        }
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -543,26 +542,7 @@ public final class StreamlineEngine implements Engine {
                 return;
             }
             try {
-                for (FlowRun.ProcessorSlot slot : run.processors.values()) {
-                    if (slot.instance == null && slot.definition.enabled()) {
-                        Optional<ProcessorRegistry.Provider<Processor>> provider = registry.processor(slot.definition.type());
-                        if (provider.isPresent()) {
-                            Processor instance = create(provider.get(), slot.context);
-                            slot.provider = provider.get();
-                            slot.instance = instance;
-                        }
-                    }
-                }
-                for (FlowRun.TriggerSlot slot : run.triggers.values()) {
-                    if (slot.instance == null && slot.definition.enabled()) {
-                        Optional<ProcessorRegistry.Provider<TriggerProcessor>> provider = registry.trigger(slot.definition.type());
-                        if (provider.isPresent()) {
-                            TriggerProcessor instance = create(provider.get(), slot.context);
-                            slot.provider = provider.get();
-                            slot.instance = instance;
-                        }
-                    }
-                }
+                run.provideInstances(registry);
             } catch (IllegalStateException e) {
                 LOG.error("{} cannot run: {}", run, e.getMessage());
                 if (!run.retired) {
@@ -588,31 +568,6 @@ public final class StreamlineEngine implements Engine {
         }
     }
 
-    private <T> T create(ProcessorRegistry.Provider<T> provider, EngineContexts.Base context) {
-        T instance;
-        try {
-            instance = provider.create();
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("the provider of type " + provider.type() + " could not make an instance for "
-                    + context.processorName() + ": " + e, e);
-        }
-        if (instance == null) {
-            throw new IllegalStateException("the provider of type " + provider.type() + " is gone");
-        }
-        try {
-            if (instance instanceof Processor processor) {
-                processor.init(context);
-            } else if (instance instanceof TriggerProcessor trigger) {
-                trigger.init(context);
-            }
-            return instance;
-        } catch (Exception | LinkageError e) {
-            provider.release(instance);
-            throw new IllegalStateException("processor " + context.processorName() + " (type " + provider.type()
-                    + ") refused its configuration: " + e.getMessage(), e);
-        }
-    }
-
     private void closeInstances(FlowRun run) {
         synchronized (flowLock) {
             if (run.closed) {
@@ -621,34 +576,7 @@ public final class StreamlineEngine implements Engine {
             run.closed = true;
             retiredFlows.remove(run);
             triggers.stop(run);
-            for (FlowRun.ProcessorSlot slot : run.processors.values()) {
-                release(slot.provider, slot.instance, slot.context.processorName());
-                slot.instance = null;
-            }
-            for (FlowRun.TriggerSlot slot : run.triggers.values()) {
-                release(slot.provider, slot.instance, slot.context.processorName());
-                slot.instance = null;
-            }
-        }
-    }
-
-    private static <T> void release(ProcessorRegistry.Provider<T> provider, T instance, String name) {
-        if (instance == null) {
-            return;
-        }
-        try {
-            if (instance instanceof Processor processor) {
-                processor.close();
-            } else if (instance instanceof TriggerProcessor trigger) {
-                trigger.close();
-            }
-        } catch (Exception | LinkageError e) {
-            LOG.warn("processor {} failed to close: {}", name, e.toString());
-        }
-        try {
-            provider.release(instance);
-        } catch (RuntimeException e) {
-            LOG.debug("releasing processor {}: {}", name, e.toString());
+            run.releaseInstances();
         }
     }
 
@@ -664,25 +592,8 @@ public final class StreamlineEngine implements Engine {
             List<FlowRun> runs = new ArrayList<>(activeFlows.values());
             runs.addAll(retiredFlows);
             for (FlowRun run : runs) {
-                for (FlowRun.ProcessorSlot slot : run.processors.values()) {
-                    if (slot.provider == provider && slot.instance != null) {
-                        Processor instance = slot.instance;
-                        slot.instance = null;
-                        slot.generation.incrementAndGet();
-                        release(slot.provider, instance, slot.context.processorName());
-                        LOG.warn("{}: the provider of type {} went away; steps of processor {} wait for another",
-                                run, slot.definition.type(), slot.definition.name());
-                    }
-                }
-                for (FlowRun.TriggerSlot slot : run.triggers.values()) {
-                    if (slot.provider == provider && slot.instance != null) {
-                        triggers.stop(run);
-                        TriggerProcessor instance = slot.instance;
-                        slot.instance = null;
-                        release(slot.provider, instance, slot.context.processorName());
-                        LOG.warn("{}: the provider of trigger type {} went away; the flow takes no new items until one is back",
-                                run, slot.definition.type());
-                    }
+                if (run.dropInstancesOf(provider)) {
+                    triggers.stop(run);
                 }
             }
         }
