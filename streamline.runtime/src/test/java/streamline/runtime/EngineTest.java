@@ -266,8 +266,10 @@ class EngineTest {
         }
         harness.registry.removeProcessor(provider);
         release.countDown();
-        Thread.sleep(300);
-        assertEquals(10, harness.engine.sessionsInProgress().size() + harness.ended.size());
+        EngineHarness.await("every session ended or waiting for the provider",
+                () -> harness.engine.sessionsInProgress().size() + harness.ended.size() == 10,
+                () -> harness.engine.sessionsInProgress().size() + " in progress, " + harness.ended.size() + " ended");
+        assertTrue(harness.ended.values().stream().noneMatch(u -> u.failed()), "none failed while the provider was gone");
         harness.processor("Slow", () -> (input, step) -> input);
         harness.awaitEnded(10);
         assertTrue(harness.ended.values().stream().noneMatch(u -> u.failed()), "no session failed for want of a provider");

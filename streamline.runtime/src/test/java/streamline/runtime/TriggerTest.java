@@ -178,8 +178,8 @@ class TriggerTest {
         harness.activate(withTrigger(TestFlows.flow("healthy", "A"), "Items", "", false));
         harness.awaitEnded(10);
         Thread.sleep(2500);
-        // backed off 1 s, then 2 s, then 4 s: three or four calls in about 2.5 s, not hundreds
-        assertTrue(failingCalls.get() >= 2 && failingCalls.get() <= 4, "calls of the failing trigger: " + failingCalls.get());
+        // backed off 1 s, then 2 s, then 4 s, then 8 s: a handful of calls in these few seconds, not hundreds
+        assertTrue(failingCalls.get() >= 2 && failingCalls.get() <= 5, "calls of the failing trigger: " + failingCalls.get());
     }
 
     @Test
