@@ -49,7 +49,8 @@ public class HotSwapIT extends RuntimeTestSupport {
         WriteAheadLog file = awaitService(WriteAheadLog.class, "(streamline.wal.type=file)");
         WriteAheadLog jpa = awaitService(WriteAheadLog.class, "(streamline.wal.type=jpa)");
         configure("streamline.runtime", runtime("file"));
-        Engine engine = awaitService(Engine.class, null);
+        // the engine with this configuration (a configuration change restarts it)
+        Engine engine = awaitService(Engine.class, "(poll.interval.ms=50)");
         SessionRecorder sessions = listen();
         Path results = newFolder("swap-results");
         UUID id = FlowDefinition.idFromName("itest-swap");

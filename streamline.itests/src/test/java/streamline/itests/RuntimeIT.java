@@ -32,7 +32,8 @@ public class RuntimeIT extends RuntimeTestSupport {
     private Engine engine() throws Exception {
         configure("streamline.runtime", Map.of("poll.interval.ms", 50L, "stop.grace.seconds", 1L,
                 "flowManager.target", "(streamline.flow.type=memory)"));
-        return awaitService(Engine.class, null);
+        // the engine with this configuration (a configuration change restarts it)
+        return awaitService(Engine.class, "(poll.interval.ms=50)");
     }
 
     @After

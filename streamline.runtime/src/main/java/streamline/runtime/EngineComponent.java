@@ -288,37 +288,42 @@ public class EngineComponent implements Engine {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(SessionListener listener) {
-        listeners.add(listener);
-        StreamlineEngine current = engine;
-        if (current != null) {
-            current.addListener(listener);
+        // under the lock: an engine restarted by a configuration change at this moment must not miss it
+        synchronized (lock) {
+            listeners.add(listener);
+            if (engine != null) {
+                engine.addListener(listener);
+            }
         }
     }
 
     void removeListener(SessionListener listener) {
-        listeners.remove(listener);
-        StreamlineEngine current = engine;
-        if (current != null) {
-            current.removeListener(listener);
+        synchronized (lock) {
+            listeners.remove(listener);
+            if (engine != null) {
+                engine.removeListener(listener);
+            }
         }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindCoordinator(TriggerCoordinator newCoordinator) {
-        coordinator = newCoordinator;
-        StreamlineEngine current = engine;
-        if (current != null) {
-            current.setCoordinator(newCoordinator);
+        synchronized (lock) {
+            coordinator = newCoordinator;
+            if (engine != null) {
+                engine.setCoordinator(newCoordinator);
+            }
         }
     }
 
     void unbindCoordinator(TriggerCoordinator old) {
-        if (coordinator == old) {
-            coordinator = null;
-            StreamlineEngine current = engine;
-            if (current != null) {
-                current.setCoordinator(null);
+        synchronized (lock) {
+            if (coordinator == old) {
+                coordinator = null;
+                if (engine != null) {
+                    engine.setCoordinator(null);
+                }
             }
         }
     }
