@@ -103,7 +103,8 @@ public class BundlesIT extends StreamlineTestSupport {
         }
         assertEquals(List.of("streamline.tracker.InMemoryBranchTracker", "streamline.flow.memory.InMemoryFlowManager",
                 "streamline.wal.file.FileWalComponent", "streamline.flow.jpa.JpaFlowStoreComponent",
-                "streamline.wal.jpa.JpaWalComponent", "streamline.runtime.EngineComponent"), components);
+                "streamline.wal.jpa.JpaWalComponent", "streamline.runtime.EngineComponent", "streamline.runtime.FrameworkShutdownHook"),
+                components);
     }
 
     @Test

@@ -77,7 +77,10 @@ public class HotSwapIT extends RuntimeTestSupport {
         submitter.start();
         List<String> order = List.of("jpa", "file", "jpa", "file");
         for (String type : order) {
-            sleep(600);
+            // each switch once another batch of sessions went through the log in use
+            int target = sessions.ended.size() + 100;
+            await("100 more sessions ended before switching to " + type, () -> sessions.ended.size() >= Math.min(target, count),
+                    sessions.ended::size);
             configure("streamline.runtime", runtime(type));
         }
         submitter.join(TIMEOUT.toMillis());

@@ -69,6 +69,9 @@ public final class Main implements Callable<Integer> {
         System.setProperty("felix.fileinstall.dir", root.resolve("deploy").toString());
         setIfAbsent("log4j2.configurationFile", root.resolve("log4j2.xml").toString());
         setIfAbsent("streamline.logs", root.resolve("logs").toString());
+        // SIGTERM and Ctrl-C stop the framework cleanly; Log4j then stops with its bundle, not before it
+        setIfAbsent("streamline.stop.framework.on.exit", "true");
+        setIfAbsent("log4j2.shutdownHookEnabled", "false");
         if (System.console() == null) {
             // no terminal (a service, a test, a pipe closed): run the shell without reading commands
             setIfAbsent("gosh.args", "--nointeractive");

@@ -131,7 +131,8 @@ class WalFailureTest {
         log.full = true;
         release.countDown();
         EngineHarness.await("completions refused", () -> log.refused.get() >= 6, log.refused::get);
-        Thread.sleep(1500); // retries keep being refused
+        int firstRound = log.refused.get();
+        EngineHarness.await("the retries refused too", () -> log.refused.get() >= firstRound + 6, log.refused::get);
         assertTrue(harness.ended.isEmpty(), "no session ended or failed while the log refused writes: " + harness.ended);
         assertEquals(6, harness.engine.sessionsInProgress().size());
 

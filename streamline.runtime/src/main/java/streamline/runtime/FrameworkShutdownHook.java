@@ -1,0 +1,60 @@
+package streamline.runtime;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.launch.Framework;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * When the JVM is asked to stop (SIGTERM, Ctrl-C), stops the framework cleanly first, so running
+ * steps finish and are logged, triggers hear about the sessions that ended, and the logs and
+ * databases close. Only when the framework property {@value #PROPERTY} is {@code true} (the
+ * launcher sets it): in a container of its own (Karaf, …) the container decides how it stops.
+ */
+@Component(service = {}, immediate = true)
+public class FrameworkShutdownHook {
+
+    static final String PROPERTY = "streamline.stop.framework.on.exit";
+
+    private static final Logger LOG = LogManager.getLogger(FrameworkShutdownHook.class);
+    private static final long STOP_WAIT_MS = 60_000;
+
+    private Thread hook;
+
+    @Activate
+    void activate(BundleContext context) {
+        if (!Boolean.parseBoolean(context.getProperty(PROPERTY))
+                || !(context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION) instanceof Framework framework)) {
+            return;
+        }
+        hook = new Thread(() -> stop(framework), "streamline-framework-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    private static void stop(Framework framework) {
+        try {
+            LOG.info("the JVM is stopping: stopping the framework first");
+            framework.stop();
+            framework.waitForStop(STOP_WAIT_MS);
+        } catch (BundleException | InterruptedException | RuntimeException e) {
+            LOG.warn("the framework did not stop cleanly: {}", e.toString());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (hook == null) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is stopping: this deactivation is the hook's own doing
+        }
+    }
+}
