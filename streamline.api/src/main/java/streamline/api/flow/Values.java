@@ -4,9 +4,6 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.AbstractList;
 import java.util.AbstractMap;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,9 +33,10 @@ public final class Values {
         private final Object[] values;
         private final Map<String, Integer> index;
 
-        FrozenMap(LinkedHashMap<String, Object> map) {
-            keys = map.keySet().toArray(new String[0]);
-            values = map.values().toArray();
+        /** Takes the arrays over; the keys are distinct. */
+        FrozenMap(String[] keys, Object[] values) {
+            this.keys = keys;
+            this.values = values;
             if (keys.length >= INDEX_FROM) {
                 Map<String, Integer> positions = new java.util.HashMap<>(keys.length * 2);
                 for (int i = 0; i < keys.length; i++) {
@@ -111,22 +109,79 @@ public final class Values {
      * Not thread-safe; use it once.
      */
     public static final class MapBuilder {
-        private LinkedHashMap<String, Object> map;
+        private String[] keys;
+        private Object[] values;
+        private int size;
+        /** Key positions, once the map is too large to scan for a repeated key. */
+        private Map<String, Integer> positions;
         private final String what;
 
         private MapBuilder(int expectedSize, String what) {
-            this.map = new LinkedHashMap<>(Math.max(4, expectedSize * 4 / 3 + 1));
+            this.keys = new String[Math.max(4, expectedSize)];
+            this.values = new Object[keys.length];
             this.what = what;
         }
 
+        /** Adds an entry; a key put again keeps its first position and takes the new value. */
         public MapBuilder put(String key, Object value) {
-            map.put(key, copyValue(value, what, key));
+            return put(key, value, key);
+        }
+
+        private MapBuilder put(String key, Object value, String path) {
+            if (keys == null) {
+                throw new IllegalStateException("this builder of " + what + " was used already");
+            }
+            if (key == null) {
+                throw new IllegalArgumentException(what + ": a key is null");
+            }
+            Object copy = copyValue(value, what, path);
+            int at = position(key);
+            if (at >= 0) {
+                values[at] = copy;
+                return this;
+            }
+            if (size == keys.length) {
+                keys = java.util.Arrays.copyOf(keys, size * 2);
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            keys[size] = key;
+            values[size] = copy;
+            if (positions != null) {
+                positions.put(key, size);
+            }
+            size++;
+            if (positions == null && size == FrozenMap.INDEX_FROM) {
+                positions = new java.util.HashMap<>(size * 4);
+                for (int i = 0; i < size; i++) {
+                    positions.put(keys[i], i);
+                }
+            }
             return this;
         }
 
+        private int position(String key) {
+            if (positions != null) {
+                Integer at = positions.get(key);
+                return at == null ? -1 : at;
+            }
+            for (int i = 0; i < size; i++) {
+                if (keys[i].equals(key)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
         public Map<String, Object> build() {
-            Map<String, Object> built = map.isEmpty() ? Map.of() : new FrozenMap(map);
-            map = null;
+            if (keys == null) {
+                throw new IllegalStateException("this builder of " + what + " was used already");
+            }
+            Map<String, Object> built = size == 0 ? Map.of()
+                    : new FrozenMap(size == keys.length ? keys : java.util.Arrays.copyOf(keys, size),
+                            size == values.length ? values : java.util.Arrays.copyOf(values, size));
+            keys = null;
+            values = null;
+            positions = null;
             return built;
         }
     }
@@ -165,15 +220,14 @@ public final class Values {
         if (source.isEmpty()) {
             return Map.of();
         }
-        LinkedHashMap<String, Object> copy = new LinkedHashMap<>(Math.max(4, source.size() * 4 / 3 + 1));
+        MapBuilder copy = new MapBuilder(source.size(), what);
         for (Map.Entry<?, ?> e : source.entrySet()) {
             if (!(e.getKey() instanceof String key)) {
                 throw new IllegalArgumentException(what + ": key " + e.getKey() + " at '" + path + "' is not a string");
             }
-            String keyPath = path.isEmpty() ? key : path + "." + key;
-            copy.put(key, copyValue(e.getValue(), what, keyPath));
+            copy.put(key, e.getValue(), path.isEmpty() ? key : path + "." + key);
         }
-        return new FrozenMap((LinkedHashMap<String, Object>) copy);
+        return copy.build();
     }
 
     @SuppressWarnings("unchecked")

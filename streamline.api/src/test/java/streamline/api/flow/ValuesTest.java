@@ -47,6 +47,27 @@ class ValuesTest {
     }
 
     @Test
+    void aBuilderKeepsTheFirstPositionOfARepeatedKeyAtAnySize() {
+        for (int size : new int[] {3, 40}) {
+            Values.MapBuilder builder = Values.mapBuilder(1, "built");
+            Map<String, Object> expected = new LinkedHashMap<>();
+            for (int i = 0; i < size; i++) {
+                builder.put("k" + i, i);
+                expected.put("k" + i, i);
+            }
+            builder.put("k1", "again");
+            expected.put("k1", "again");
+            Map<String, Object> built = builder.build();
+            assertEquals(expected, built);
+            assertEquals(List.copyOf(expected.keySet()), List.copyOf(built.keySet()), "insertion order");
+            assertEquals("again", built.get("k1"));
+            assertEquals(size - 1, built.get("k" + (size - 1)));
+            assertEquals(null, built.get("absent"));
+            assertThrows(IllegalStateException.class, () -> builder.put("late", 1), "a builder is used once");
+        }
+    }
+
+    @Test
     void namesThePathOfABadValue() {
         Map<String, Object> source = Map.of("outer", Map.of("items", List.of("ok", new Object())));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.immutableMap(source, "config of X"));

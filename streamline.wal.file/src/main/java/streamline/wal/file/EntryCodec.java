@@ -85,36 +85,39 @@ public final class EntryCodec {
      * @throws IllegalArgumentException if the bytes are not an entry of this format
      */
     public static LogEntry decode(long sequence, ByteBuffer payload) {
-        return decode(sequence, payload, new java.util.HashMap<>());
+        return decode(sequence, payload, null);
     }
 
     /**
-     * Decodes a payload, taking metadata keys and processor names from {@code names} when an earlier
-     * entry had them: a small vocabulary repeated in every entry, stored once instead of per entry.
+     * Decodes a payload, taking metadata keys, processor names, flow and processor ids from
+     * {@code vocabulary} (if not null) when an earlier entry had them: stored once instead of per entry.
      */
-    static LogEntry decode(long sequence, ByteBuffer payload, Map<String, String> names) {
+    static LogEntry decode(long sequence, ByteBuffer payload, Vocabulary vocabulary) {
         try {
             ByteBuffer in = payload.slice();
             LogEntry.Kind kind = kindOf(in.get());
             UUID session = uuid(in);
-            UUID flow = uuid(in);
-            UUID processor = in.get() == 0 ? null : uuid(in);
-            String processorName = name(string(in), names);
+            UUID flow = id(in, vocabulary);
+            UUID processor = in.get() == 0 ? null : id(in, vocabulary);
+            String processorName = name(in, vocabulary);
             String contentId = string(in);
             String triggerMark = string(in);
             String error = string(in);
             int attempt = varint(in);
             int completedCount = varint(in);
-            List<UUID> completed = new ArrayList<>(completedCount);
-            for (int i = 0; i < completedCount; i++) {
-                completed.add(uuid(in));
+            if (completedCount > in.remaining() / 16) {
+                throw new IllegalArgumentException(completedCount + " completed steps, only " + in.remaining() + " bytes left");
             }
-            Map<String, Object> metadata = map(in, names);
+            UUID[] completed = new UUID[completedCount];
+            for (int i = 0; i < completedCount; i++) {
+                completed[i] = id(in, vocabulary);
+            }
+            Map<String, Object> metadata = map(in, vocabulary);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(in.remaining() + " bytes left after the entry");
             }
             return new LogEntry(sequence, kind, session, flow, processor, processorName, contentId, metadata,
-                    triggerMark, attempt, completed, error);
+                    triggerMark, attempt, List.of(completed), error);
         } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
             throw new IllegalArgumentException("entry " + sequence + " is cut short", e);
         }
@@ -129,6 +132,10 @@ public final class EntryCodec {
 
     private static UUID uuid(ByteBuffer in) {
         return new UUID(in.getLong(), in.getLong());
+    }
+
+    private static UUID id(ByteBuffer in, Vocabulary vocabulary) {
+        return vocabulary == null ? uuid(in) : vocabulary.id(in.getLong(), in.getLong());
     }
 
     private static int varint(ByteBuffer in) {
@@ -152,13 +159,29 @@ public final class EntryCodec {
     }
 
     private static String string(ByteBuffer in) {
+        int length = stringLength(in);
+        String s = length == 0 ? "" : new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return s;
+    }
+
+    /** A string that is likely to repeat from entry to entry: taken from the vocabulary if it has it. */
+    private static String name(ByteBuffer in, Vocabulary vocabulary) {
+        if (vocabulary == null) {
+            return string(in);
+        }
+        int length = stringLength(in);
+        String s = vocabulary.name(in.array(), in.arrayOffset() + in.position(), length);
+        in.position(in.position() + length);
+        return s;
+    }
+
+    private static int stringLength(ByteBuffer in) {
         int length = varint(in);
         if (length > in.remaining()) {
             throw new IllegalArgumentException("string of " + length + " bytes, only " + in.remaining() + " left");
         }
-        String s = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
-        in.position(in.position() + length);
-        return s;
+        return length;
     }
 
     private static byte[] bytes(ByteBuffer in) {
@@ -171,19 +194,7 @@ public final class EntryCodec {
         return bytes;
     }
 
-    /** Bounded, so a log of ever new keys cannot grow it without end. */
-    private static String name(String name, Map<String, String> names) {
-        String known = names.get(name);
-        if (known != null) {
-            return known;
-        }
-        if (names.size() < 4096) {
-            names.put(name, name);
-        }
-        return name;
-    }
-
-    private static Map<String, Object> map(ByteBuffer in, Map<String, String> names) {
+    private static Map<String, Object> map(ByteBuffer in, Vocabulary vocabulary) {
         int size = varint(in);
         if (size == 0) {
             return Map.of();
@@ -191,22 +202,22 @@ public final class EntryCodec {
         // built immutable once: the entry's constructor then keeps it without another copy
         Values.MapBuilder map = Values.mapBuilder(Math.min(size, in.remaining()), "stored metadata");
         for (int i = 0; i < size; i++) {
-            String key = name(string(in), names);
-            map.put(key, value(in, names));
+            String key = name(in, vocabulary);
+            map.put(key, value(in, vocabulary));
         }
         return map.build();
     }
 
-    private static Object value(ByteBuffer in, Map<String, String> names) {
+    private static Object value(ByteBuffer in, Vocabulary vocabulary) {
         byte tag = in.get();
         switch (tag) {
             case TAG_MAP:
-                return map(in, names);
+                return map(in, vocabulary);
             case TAG_LIST: {
                 int size = varint(in);
                 List<Object> list = new ArrayList<>(Math.min(size, in.remaining()));
                 for (int i = 0; i < size; i++) {
-                    list.add(value(in, names));
+                    list.add(value(in, vocabulary));
                 }
                 return Values.immutableList(list, "stored metadata");
             }

@@ -81,10 +81,10 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private static final class Snapshot {
         private final long boundary;
         private final Path file;
-        private final SequenceOffsets offsets;
+        private final SortedSequences offsets;
         private FileChannel channel;
 
-        Snapshot(long boundary, Path file, FileChannel channel, SequenceOffsets offsets) {
+        Snapshot(long boundary, Path file, FileChannel channel, SortedSequences offsets) {
             this.boundary = boundary;
             this.file = file;
             this.channel = channel;
@@ -99,7 +99,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             return file;
         }
 
-        SequenceOffsets offsets() {
+        SortedSequences offsets() {
             return offsets;
         }
 
@@ -707,7 +707,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
      * Reads the snapshot and the segments in order, decoding the records {@code wanted} contains (all
      * of them if it is null). Sequential reads: far faster than fetching records one by one.
      */
-    private List<LogEntry> read(SequenceOffsets wanted) throws WriteAheadLogException {
+    private List<LogEntry> read(SortedSequences wanted) throws WriteAheadLogException {
         long activeSegment;
         long activeEnd;
         writeLock.lock();
@@ -726,14 +726,16 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         boolean parallel = cores > 1 && (wanted == null ? segments.size() > 1 || snapshot != null
                 : wanted.size() > PARALLEL_DECODE_THRESHOLD);
         filesLock.readLock().lock();
-        Map<String, String> names = new java.util.HashMap<>();
+        Vocabulary vocabulary = new Vocabulary();
+        // files are read in sequence order, so the cursor finds each wanted sequence in constant time
+        SortedSequences.Cursor wantedCursor = wanted == null ? null : wanted.cursor();
         try (ParallelDecoder decoder = parallel ? new ParallelDecoder(cores) : null) {
             RecordScanner.Visitor visitor = (sequence, offset, payload) -> {
-                if (wanted == null || wanted.get(sequence) >= 0) {
+                if (wanted == null || wantedCursor.contains(sequence)) {
                     if (decoder != null) {
                         decoder.add(sequence, payload);
                     } else {
-                        entries.add(EntryCodec.decode(sequence, payload, names));
+                        entries.add(EntryCodec.decode(sequence, payload, vocabulary));
                     }
                 }
             };
@@ -778,10 +780,16 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
         checkOpen();
-        SequenceOffsets live = new SequenceOffsets(1024);
-        this.live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> live.put(sequence, offset));
+        long[][] sequences = {new long[Math.max(1024, this.live.sessionCount())]};
+        int[] count = {0};
+        this.live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> {
+            if (count[0] == sequences[0].length) {
+                sequences[0] = Arrays.copyOf(sequences[0], count[0] * 2);
+            }
+            sequences[0][count[0]++] = sequence;
+        });
         // the index holds records of unfinished sessions only, and never a finish record
-        return read(live);
+        return read(SortedSequences.setOf(sequences[0], count[0]));
     }
 
     @Override
@@ -907,7 +915,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             }
             Path file = directory.resolve(WalFiles.snapshotName(boundary));
             Path temporary = directory.resolve(WalFiles.snapshotName(boundary) + ".tmp");
-            SequenceOffsets offsets;
+            SortedSequences offsets;
             long records;
             filesLock.readLock().lock();
             try (FileChannel out = opener.open(temporary, CREATE, TRUNCATE_EXISTING, WRITE)) {
@@ -960,7 +968,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
     }
 
-    private SequenceOffsets writeSnapshot(FileChannel out, long boundary, long boundarySequence) throws IOException {
+    private SortedSequences writeSnapshot(FileChannel out, long boundary, long boundarySequence) throws IOException {
         long[][] found = {new long[1024], new long[1024], new long[1024]};
         int[] count = {0};
         live.forEachRecord(boundarySequence, (sequence, segmentId, offset) -> {
@@ -982,7 +990,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             indexOf.put(found[0][i], i);
         }
         Arrays.sort(order);
-        SequenceOffsets offsets = new SequenceOffsets(count[0]);
+        SortedSequences offsets = new SortedSequences(count[0]);
         ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
         buffer.put(WalFiles.header(WalFiles.SNAPSHOT_MAGIC, boundary, boundarySequence));
         long position = 0;
@@ -998,11 +1006,11 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                     buffer = ByteBuffer.allocate(record.remaining());
                 }
             }
-            offsets.put(found[0][i], position + buffer.position());
+            offsets.add(found[0][i], position + buffer.position());
             buffer.put(record);
         }
         flush(out, buffer, position);
-        return offsets;
+        return offsets.seal();
     }
 
     private static long flush(FileChannel out, ByteBuffer buffer, long position) throws IOException {
@@ -1072,10 +1080,13 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             throw new IOException(file + " is shorter than its header, yet snapshots are only renamed into place once forced");
         }
         lastSequence = Math.max(lastSequence, header.lastSequence());
-        SequenceOffsets offsets = new SequenceOffsets((int) Math.min(1 << 20, channel.size() / 64));
+        // a first guess of the record count, so neither the offsets nor the index grow step by step
+        int expected = (int) Math.min(1 << 24, channel.size() / 256);
+        SortedSequences offsets = new SortedSequences(expected);
+        live.expect(expected);
         RecordScanner.Damage damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, channel.size(),
                 (sequence, offset, payload) -> {
-                    offsets.put(sequence, offset);
+                    offsets.add(sequence, offset);
                     live.add(EntryCodec.sessionId(payload), sequence, 0, offset);
                     lastSequence = Math.max(lastSequence, sequence);
                 });
@@ -1083,7 +1094,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             handleDamage(file, channel, damage, false);
         }
         channel.close();
-        snapshot = new Snapshot(boundary, file, FileChannel.open(file, READ), offsets);
+        snapshot = new Snapshot(boundary, file, FileChannel.open(file, READ), offsets.seal());
         return boundary;
     }
 

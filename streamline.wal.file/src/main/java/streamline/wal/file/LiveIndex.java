@@ -6,29 +6,56 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where the records of the unfinished sessions are: per session, the sequence, segment and offset
- * of each record (20 bytes a record, in primitive arrays). The records themselves stay on disk.
- * Segment 0 means "in the snapshot", found by sequence through the snapshot's index.
+ * of each record. The records themselves stay on disk. Segment 0 means "in the snapshot", found by
+ * sequence through the snapshot's index.
  */
 final class LiveIndex {
 
-    /** The records of one session; guarded by its own monitor. */
+    /**
+     * The records of one session; guarded by its own monitor. The first record is held in fields
+     * (most sessions recovered from a snapshot have one), later ones in primitive arrays.
+     */
     static final class SessionRecords {
-        long[] sequences = new long[4];
-        int[] segments = new int[4];
-        long[] offsets = new long[4];
-        int count;
+        private long firstSequence;
+        private long firstOffset;
+        private int firstSegment;
+        private int count;
+        private long[] sequences;
+        private int[] segments;
+        private long[] offsets;
 
         synchronized void add(long sequence, int segment, long offset) {
-            if (count == sequences.length) {
-                int size = count * 2;
-                sequences = Arrays.copyOf(sequences, size);
-                segments = Arrays.copyOf(segments, size);
-                offsets = Arrays.copyOf(offsets, size);
+            if (count == 0) {
+                firstSequence = sequence;
+                firstSegment = segment;
+                firstOffset = offset;
+            } else {
+                int i = count - 1;
+                if (sequences == null) {
+                    sequences = new long[4];
+                    segments = new int[4];
+                    offsets = new long[4];
+                } else if (i == sequences.length) {
+                    sequences = Arrays.copyOf(sequences, i * 2);
+                    segments = Arrays.copyOf(segments, i * 2);
+                    offsets = Arrays.copyOf(offsets, i * 2);
+                }
+                sequences[i] = sequence;
+                segments[i] = segment;
+                offsets[i] = offset;
             }
-            sequences[count] = sequence;
-            segments[count] = segment;
-            offsets[count] = offset;
             count++;
+        }
+
+        synchronized void forEach(long maxSequence, LocationVisitor visitor) {
+            if (count > 0 && firstSequence <= maxSequence) {
+                visitor.visit(firstSequence, firstSegment, firstOffset);
+            }
+            for (int i = 0; i < count - 1; i++) {
+                if (sequences[i] <= maxSequence) {
+                    visitor.visit(sequences[i], segments[i], offsets[i]);
+                }
+            }
         }
     }
 
@@ -37,7 +64,17 @@ final class LiveIndex {
         void visit(long sequence, int segment, long offset);
     }
 
-    private final ConcurrentHashMap<UUID, SessionRecords> sessions = new ConcurrentHashMap<>();
+    private volatile ConcurrentHashMap<UUID, SessionRecords> sessions = new ConcurrentHashMap<>();
+
+    /**
+     * Sizes the index for about {@code sessions} sessions while it is still empty (at recovery), so
+     * it does not rehash step by step while a large snapshot is read.
+     */
+    void expect(int sessions) {
+        if (this.sessions.isEmpty() && sessions > 0) {
+            this.sessions = new ConcurrentHashMap<>(sessions);
+        }
+    }
 
     void add(UUID session, long sequence, int segment, long offset) {
         sessions.computeIfAbsent(session, s -> new SessionRecords()).add(sequence, segment, offset);
@@ -58,13 +95,7 @@ final class LiveIndex {
      */
     void forEachRecord(long maxSequence, LocationVisitor visitor) {
         for (SessionRecords records : sessions.values()) {
-            synchronized (records) {
-                for (int i = 0; i < records.count; i++) {
-                    if (records.sequences[i] <= maxSequence) {
-                        visitor.visit(records.sequences[i], records.segments[i], records.offsets[i]);
-                    }
-                }
-            }
+            records.forEach(maxSequence, visitor);
         }
     }
 }

@@ -21,6 +21,8 @@ final class ParallelDecoder implements AutoCloseable {
     private static final int CHUNK_BYTES = 1 << 20;
 
     private final ExecutorService pool;
+    /** One vocabulary per decoding thread of this decoder's pool. */
+    private final ThreadLocal<Vocabulary> vocabularies = ThreadLocal.withInitial(Vocabulary::new);
     private final List<Future<LogEntry[]>> chunks = new ArrayList<>();
     private byte[] bytes = new byte[CHUNK_BYTES];
     private int used;
@@ -64,10 +66,10 @@ final class ParallelDecoder implements AutoCloseable {
         int n = count;
         chunks.add(pool.submit(() -> {
             LogEntry[] entries = new LogEntry[n];
-            java.util.Map<String, String> names = new java.util.HashMap<>();
+            Vocabulary vocabulary = vocabularies.get();
             for (int i = 0; i < n; i++) {
                 entries[i] = EntryCodec.decode(chunkSequences[i],
-                        ByteBuffer.wrap(chunk, chunkStarts[i], chunkStarts[i + 1] - chunkStarts[i]).slice(), names);
+                        ByteBuffer.wrap(chunk, chunkStarts[i], chunkStarts[i + 1] - chunkStarts[i]).slice(), vocabulary);
             }
             return entries;
         }));

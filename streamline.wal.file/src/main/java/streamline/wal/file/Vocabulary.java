@@ -1,0 +1,118 @@
+package streamline.wal.file;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.UUID;
+
+/**
+ * The names and ids that repeat from entry to entry (metadata keys, processor names, flow and
+ * processor ids), so decoding a million entries keeps one object of each instead of a million, and
+ * finds a known name from its bytes without building a string first. Bounded: once it holds
+ * {@value #LIMIT} names (or ids) it stops adding. One per decoding thread; not thread-safe.
+ */
+final class Vocabulary {
+
+    private static final int LIMIT = 4096;
+
+    private byte[][] nameBytes = new byte[64][];
+    private String[] names = new String[64];
+    private int nameCount;
+
+    private long[] idHigh = new long[64];
+    private long[] idLow = new long[64];
+    private UUID[] ids = new UUID[64];
+    private int idCount;
+
+    /** The name in {@code bytes[from, from + length)}, decoded as UTF-8. */
+    String name(byte[] bytes, int from, int length) {
+        int mask = names.length - 1;
+        int slot = nameSlot(bytes, from, length, mask);
+        while (nameBytes[slot] != null) {
+            if (Arrays.equals(nameBytes[slot], 0, nameBytes[slot].length, bytes, from, from + length)) {
+                return names[slot];
+            }
+            slot = (slot + 1) & mask;
+        }
+        String name = new String(bytes, from, length, StandardCharsets.UTF_8);
+        if (nameCount < LIMIT) {
+            nameBytes[slot] = Arrays.copyOfRange(bytes, from, from + length);
+            names[slot] = name;
+            if (++nameCount * 2 > names.length) {
+                growNames();
+            }
+        }
+        return name;
+    }
+
+    UUID id(long high, long low) {
+        int mask = ids.length - 1;
+        int slot = idSlot(high, low, mask);
+        while (ids[slot] != null) {
+            if (idHigh[slot] == high && idLow[slot] == low) {
+                return ids[slot];
+            }
+            slot = (slot + 1) & mask;
+        }
+        UUID id = new UUID(high, low);
+        if (idCount < LIMIT) {
+            idHigh[slot] = high;
+            idLow[slot] = low;
+            ids[slot] = id;
+            if (++idCount * 2 > ids.length) {
+                growIds();
+            }
+        }
+        return id;
+    }
+
+    private static int nameSlot(byte[] bytes, int from, int length, int mask) {
+        int hash = 1;
+        for (int i = from; i < from + length; i++) {
+            hash = 31 * hash + bytes[i];
+        }
+        return (hash ^ (hash >>> 16)) & mask;
+    }
+
+    private static int idSlot(long high, long low, int mask) {
+        return (int) (((high ^ low) * 0x9E3779B97F4A7C15L) >>> 40) & mask;
+    }
+
+    private void growNames() {
+        byte[][] oldBytes = nameBytes;
+        String[] oldNames = names;
+        nameBytes = new byte[oldBytes.length * 2][];
+        names = new String[oldNames.length * 2];
+        int mask = names.length - 1;
+        for (int i = 0; i < oldBytes.length; i++) {
+            if (oldBytes[i] != null) {
+                int slot = nameSlot(oldBytes[i], 0, oldBytes[i].length, mask);
+                while (nameBytes[slot] != null) {
+                    slot = (slot + 1) & mask;
+                }
+                nameBytes[slot] = oldBytes[i];
+                names[slot] = oldNames[i];
+            }
+        }
+    }
+
+    private void growIds() {
+        long[] oldHigh = idHigh;
+        long[] oldLow = idLow;
+        UUID[] oldIds = ids;
+        idHigh = new long[oldIds.length * 2];
+        idLow = new long[oldIds.length * 2];
+        ids = new UUID[oldIds.length * 2];
+        int mask = ids.length - 1;
+        for (int i = 0; i < oldIds.length; i++) {
+            if (oldIds[i] != null) {
+                int slot = idSlot(oldHigh[i], oldLow[i], mask);
+                while (ids[slot] != null) {
+                    slot = (slot + 1) & mask;
+                }
+                idHigh[slot] = oldHigh[i];
+                idLow[slot] = oldLow[i];
+                ids[slot] = oldIds[i];
+            }
+        }
+    }
+}
