@@ -144,7 +144,17 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     // group commit: whoever wins `forcing` forces for everyone; the others park until woken
     private final java.util.concurrent.atomic.AtomicLong forcedTotal = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicBoolean forcing = new AtomicBoolean();
-    private final java.util.concurrent.ConcurrentLinkedQueue<Thread> forceWaiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<ForceWaiter> forceWaiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** A thread waiting until the log is forced up to {@code target}. */
+    private static class ForceWaiter {
+        final Thread thread = Thread.currentThread();
+        volatile long target;
+
+        ForceWaiter(long target) {
+            this.target = target;
+        }
+    }
 
     private volatile WriteAheadLogException failure;
     private volatile boolean closed;
@@ -263,17 +273,22 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     /** Entries waiting to be written, in the order their appenders queued them. */
     private final java.util.concurrent.ConcurrentLinkedQueue<PendingWrite> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    /** One append's encoded entries and, once written, its outcome. Fields set under the write lock. */
-    private static final class PendingWrite {
+    /**
+     * One append's encoded entries and, once written, its outcome: fields set under the write lock,
+     * {@code done} last (volatile), so the appender reads them without the lock. Once written, it is
+     * its appender's force waiter (target: the end of its bytes).
+     */
+    private static final class PendingWrite extends ForceWaiter {
         final List<LogEntry> entries;
         final byte[][] payloads;
         final int bytes;
-        boolean done;
+        volatile boolean done;
         long lastSequence;
-        long endTotal;
+        boolean checkpointDue;
         WriteAheadLogException error;
 
         PendingWrite(List<LogEntry> entries) {
+            super(Long.MAX_VALUE);
             this.entries = entries;
             this.payloads = new byte[entries.size()][];
             int total = 0;
@@ -286,37 +301,76 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     }
 
     /**
-     * Queues the entries, then takes the write lock: unless an earlier holder already wrote them,
-     * writes everything queued in one system call (write combining), then waits for the force the
-     * policy asks for.
+     * Queues the entries; the appender that gets the write lock writes everything queued in one
+     * system call (write combining) while the others sleep. Under {@code always}, a written append
+     * then waits for a force that covers it, leading one if none runs. Each waiting appender is
+     * woken once its part is done, or to take the next turn: no appender wakes only to wait again.
      */
     private long write(List<LogEntry> entries) throws WriteAheadLogException {
         PendingWrite mine = new PendingWrite(entries);
         pending.add(mine);
-        boolean checkpointDue;
-        writeLock.lock();
+        boolean interrupted = false;
         try {
-            if (!mine.done) {
-                writeQueued();
+            while (!mine.done) {
+                if (writeLock.tryLock()) {
+                    try {
+                        if (!mine.done) {
+                            writeQueued(mine);
+                        }
+                    } finally {
+                        unlockWrite();
+                    }
+                } else {
+                    LockSupport.park(this); // the holder writes this append, or hands the lock on
+                    interrupted |= Thread.interrupted(); // an interrupt must not turn this into a spin
+                }
             }
-            checkpointDue = options.checkpointBytes() > 0 && bytesSinceCheckpoint >= options.checkpointBytes();
         } finally {
-            writeLock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (mine.error != null) {
             throw mine.error;
         }
         if (options.sync() == SyncPolicy.ALWAYS) {
-            awaitForced(mine.endTotal);
+            awaitForced(mine, true);
         }
-        if (checkpointDue && checkpointQueued.compareAndSet(false, true)) {
+        if (mine.checkpointDue && checkpointQueued.compareAndSet(false, true)) {
             background.execute(this::checkpointInBackground);
         }
         return mine.lastSequence;
     }
 
+    /**
+     * Releases the write lock and wakes the first queued appender, if any, to take it: appenders
+     * sleep while the lock is held, by a writer or by anyone else, and are woken only here.
+     */
+    private void unlockWrite() {
+        writeLock.unlock();
+        PendingWrite next = pending.peek();
+        if (next != null) {
+            LockSupport.unpark(next.thread);
+        }
+    }
+
+    /**
+     * Marks a written (or failed) append done. Under {@code always}, a written append becomes a force
+     * waiter and sleeps on until a force covers it; otherwise its appender is woken now.
+     */
+    private void complete(PendingWrite write, PendingWrite holder) {
+        boolean awaitsForce = write.error == null && options.sync() == SyncPolicy.ALWAYS;
+        if (awaitsForce) {
+            forceWaiters.add(write); // before done: a force finishing from now on sees it
+        }
+        write.done = true;
+        if (!awaitsForce && write != holder) {
+            LockSupport.unpark(write.thread);
+        }
+    }
+
     /** Writes the queued appends as one batch; the caller holds the write lock. */
-    private void writeQueued() {
+    private void writeQueued(PendingWrite holder) {
         List<PendingWrite> batch = new ArrayList<>();
         int total = 0;
         for (PendingWrite next; (next = pending.poll()) != null; ) {
@@ -330,7 +384,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 roll();
             }
         } catch (WriteAheadLogException e) {
-            finish(batch, e);
+            finish(batch, e, holder);
             return;
         }
         ByteBuffer buffer = writeBuffer(total);
@@ -365,13 +419,13 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 flushedPosition = at;
             }
         } catch (WriteAheadLogException e) {
-            finish(batch, e);
+            finish(batch, e, holder);
             return;
         } catch (IOException e) {
             lastSequence = sequence - 1; // never reuse a number that may be on disk
             discardPartialWrite(start);
             finish(batch, new WriteAheadLogException("cannot append to " + segmentPath(segmentNumber) + " at offset "
-                    + start + ": " + e, e));
+                    + start + ": " + e, e), holder);
             return;
         } finally {
             if (interrupted) {
@@ -392,13 +446,17 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 sequence++;
             }
             write.lastSequence = sequence - 1;
-            write.endTotal = writtenTotal + (offset - start);
-            write.done = true;
+            write.target = writtenTotal + (offset - start);
         }
         lastSequence = sequence - 1;
         segmentPosition += total;
         writtenTotal += total;
         bytesSinceCheckpoint += total;
+        boolean checkpointDue = options.checkpointBytes() > 0 && bytesSinceCheckpoint >= options.checkpointBytes();
+        for (PendingWrite write : batch) {
+            write.checkpointDue = checkpointDue;
+            complete(write, holder);
+        }
         if (options.sync() != SyncPolicy.NEVER && segmentPosition > options.segmentBytes() / 2 && !spareReady
                 && spareRequested.compareAndSet(false, true)) {
             background.execute(this::prepareSpare);
@@ -430,10 +488,10 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
     }
 
-    private static void finish(List<PendingWrite> batch, WriteAheadLogException error) {
+    private void finish(List<PendingWrite> batch, WriteAheadLogException error, PendingWrite holder) {
         for (PendingWrite write : batch) {
             write.error = error;
-            write.done = true;
+            complete(write, holder);
         }
     }
 
@@ -474,7 +532,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 flushUnflushed();
             }
         } finally {
-            writeLock.unlock();
+            unlockWrite();
         }
     }
 
@@ -527,12 +585,17 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
      * waiter that finds no force running forces for everyone written so far; the others park, each on
      * its own, so that waking them costs no contended lock.
      */
-    private void awaitForced(long target) throws WriteAheadLogException {
+    private void awaitForced(ForceWaiter me, boolean registered) throws WriteAheadLogException {
+        long target = me.target;
         if (forcedTotal.get() >= target) {
+            if (registered) {
+                forceWaiters.remove(me);
+            }
             return;
         }
-        Thread me = Thread.currentThread();
-        forceWaiters.add(me); // registered before checking, so a leader finishing now unparks us
+        if (!registered) {
+            forceWaiters.add(me); // registered before checking, so a leader finishing now unparks us
+        }
         boolean interrupted = false;
         try {
             while (forcedTotal.get() < target) {
@@ -553,14 +616,27 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         } finally {
             forceWaiters.remove(me);
             if (interrupted) {
-                me.interrupt();
+                me.thread.interrupt();
             }
         }
     }
 
+    /**
+     * Wakes the waiters whose bytes are forced now, and one more whose bytes are not, to lead the next
+     * force (every waiter's bytes were written before it registered, so that force covers them all);
+     * the rest sleep on instead of waking only to wait again. After a failure or close, wakes all.
+     */
     private void wakeForceWaiters() {
-        for (Thread waiter : forceWaiters) {
-            LockSupport.unpark(waiter);
+        long forced = forcedTotal.get();
+        boolean wakeAll = closed || failure != null;
+        boolean leaderWoken = false;
+        for (ForceWaiter waiter : forceWaiters) {
+            if (wakeAll || waiter.target <= forced) {
+                LockSupport.unpark(waiter.thread);
+            } else if (!leaderWoken) {
+                LockSupport.unpark(waiter.thread);
+                leaderWoken = true;
+            }
         }
     }
 
@@ -579,7 +655,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             channel = segment;
             number = segmentNumber;
         } finally {
-            writeLock.unlock();
+            unlockWrite();
         }
         IOException error = null;
         boolean counted = true;
@@ -622,7 +698,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             failure = new WriteAheadLogException("cannot force " + segmentPath(number) + " to disk: " + e, e);
             return false;
         } finally {
-            writeLock.unlock();
+            unlockWrite();
         }
     }
 
@@ -632,10 +708,10 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         try {
             target = writtenTotal;
         } finally {
-            writeLock.unlock();
+            unlockWrite();
         }
         try {
-            awaitForced(target);
+            awaitForced(new ForceWaiter(target), false);
         } catch (WriteAheadLogException e) {
             LOG.debug("interval force skipped: {}", e.getMessage());
         }
@@ -717,7 +793,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             activeSegment = segmentNumber;
             activeEnd = segmentPosition;
         } finally {
-            writeLock.unlock();
+            unlockWrite();
         }
         List<LogEntry> entries = new ArrayList<>(wanted == null ? 1024 : wanted.size());
         boolean interrupted = Thread.interrupted();
@@ -891,7 +967,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         try {
             return bytesSinceCheckpoint;
         } finally {
-            writeLock.unlock();
+            unlockWrite();
         }
     }
 
@@ -911,7 +987,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 boundarySequence = lastSequence;
                 bytesSinceCheckpoint = 0;
             } finally {
-                writeLock.unlock();
+                unlockWrite();
             }
             Path file = directory.resolve(WalFiles.snapshotName(boundary));
             Path temporary = directory.resolve(WalFiles.snapshotName(boundary) + ".tmp");
@@ -1188,7 +1264,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             }
             closed = true;
         } finally {
-            writeLock.unlock();
+            unlockWrite();
         }
         background.shutdownNow();
         try {
@@ -1210,7 +1286,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 error = new WriteAheadLogException("cannot force " + segmentPath(segmentNumber) + " on close: " + e, e);
             } finally {
                 closeQuietly(segment);
-                writeLock.unlock();
+                unlockWrite();
             }
             wakeForceWaiters();
             deleteQuietly(spare);
