@@ -49,7 +49,9 @@ final class JdbcWal {
                     + " PROCESSOR_NAME VARCHAR(255) NOT NULL, CONTENT_ID VARCHAR(1024) NOT NULL, METADATA_JSON CLOB NOT NULL,"
                     + " TRIGGER_MARK VARCHAR(4000) NOT NULL, ATTEMPT INTEGER NOT NULL, COMPLETED_STEPS CLOB NOT NULL,"
                     + " ERROR_TEXT VARCHAR(4000) NOT NULL)");
+            // the indexes the JPA log's table has
             ddl.execute("CREATE INDEX SL_WAL_SESSION ON SL_WAL_ENTRY (SESSION_ID)");
+            ddl.execute("CREATE INDEX SL_WAL_KIND ON SL_WAL_ENTRY (KIND)");
         }
         connection.setAutoCommit(false);
     }

@@ -53,6 +53,7 @@ public class WalAppend {
     private jakarta.persistence.EntityManagerFactory jpaFactory;
     private JdbcWal jdbc;
     private org.apache.derby.jdbc.EmbeddedDataSource derby;
+    private streamline.jpa.support.EmbeddedDerby jpaDatabase;
 
     /** Each thread's entries, made before measuring: the benchmark measures the logs, not entry building. */
     @State(Scope.Thread)
@@ -84,8 +85,10 @@ public class WalAppend {
             case "file" -> file = FileWriteAheadLog.open(directory, sync);
             case "nifi" -> nifi = new NiFiWal(directory.toFile());
             case "jpa" -> {
-                derby = Benchmarks.derby(directory);
-                jpaFactory = streamline.wal.jpa.JpaWriteAheadLog.createFactory(derby, 8,
+                // as the component does: Derby's pooled connections under a bounded pool
+                jpaDatabase = streamline.jpa.support.EmbeddedDerby.fromUrl(
+                        "jdbc:derby:" + directory.resolve("db") + ";create=true", "", "", "benchmark");
+                jpaFactory = streamline.wal.jpa.JpaWriteAheadLog.createFactory(jpaDatabase.pooledDataSource(8), 8,
                         streamline.jpa.support.CodePersistenceUnit.codeSource(streamline.wal.jpa.JpaWriteAheadLog.class));
                 jpa = new streamline.wal.jpa.JpaWriteAheadLog(jpaFactory, java.time.Duration.ofSeconds(30));
             }
@@ -120,6 +123,9 @@ public class WalAppend {
         }
         if (derby != null) {
             Benchmarks.shutDown(derby);
+        }
+        if (jpaDatabase != null) {
+            jpaDatabase.shutDown();
         }
         Benchmarks.deleteRecursively(directory);
     }
