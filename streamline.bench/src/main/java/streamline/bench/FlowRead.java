@@ -81,7 +81,8 @@ public class FlowRead {
             database = streamline.jpa.support.EmbeddedDerby.fromUrl("jdbc:derby:" + directory.resolve("db") + ";create=true",
                     "", "", "bench");
             factory = JpaFlowManager.createFactory(database.pooledDataSource(8), 8, CodePersistenceUnit.codeSource(JpaFlowManager.class));
-            store = new JpaFlowManager(factory, impl.equals("jpa-uncached") ? 0 : 10_000, Duration.ofMinutes(10));
+            // the component's defaults: 10,000 flows, no expiry
+            store = new JpaFlowManager(factory, impl.equals("jpa-uncached") ? 0 : 10_000, Duration.ZERO);
         }
         for (FlowDefinition flow : flows) {
             store.save(flow);

@@ -35,7 +35,7 @@ import streamline.wal.file.FileWriteAheadLog;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
+@Warmup(iterations = 5, time = 3) // EclipseLink and Derby take longer than the file logs to warm up
 @Measurement(iterations = 3, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
 public class WalAppend {

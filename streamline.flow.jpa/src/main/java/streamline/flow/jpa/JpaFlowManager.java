@@ -68,13 +68,21 @@ public final class JpaFlowManager implements FlowManager {
     public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root,
             String targetDatabase) {
         return CodePersistenceUnit.createFactory("streamline.flow.jpa", List.of(FlowEntity.class, ProcessorEntity.class,
-                TriggerEntity.class, SchemaVersionEntity.class), dataSource, poolSize, root, targetDatabase, Map.of());
+                TriggerEntity.class, SchemaVersionEntity.class), dataSource, poolSize, root, targetDatabase,
+                Map.of());
     }
 
+    /**
+     * @param cacheSize the most flows the read cache holds
+     * @param cacheExpiry how long a cached flow is served before it is read again; zero: until a change
+     *        through this store invalidates it (exact while no other process writes the same tables)
+     */
     public JpaFlowManager(EntityManagerFactory factory, long cacheSize, Duration cacheExpiry) {
         this.factory = factory;
         // maintenance (eviction, expiry) on the calling thread: no hand-off to a pool on the read path
-        this.cache = Caffeine.newBuilder().maximumSize(cacheSize).expireAfterWrite(cacheExpiry).executor(Runnable::run).build();
+        Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(cacheSize).executor(Runnable::run);
+        // expiry costs a clock read on every hit: only when asked for (another process writes the tables)
+        this.cache = (cacheExpiry.isZero() ? builder : builder.expireAfterWrite(cacheExpiry)).build();
         ensureSchemaVersion();
     }
 
@@ -432,8 +440,9 @@ public final class JpaFlowManager implements FlowManager {
                 return null;
             }
             FlowDefinition definition = toDefinition(entity);
-            Long stamp = stamps(em, List.of(flowId)).get(flowId);
-            if (stamp != null && stamp == entity.lastUpdated) {
+            List<Long> stamp = em.createQuery("select f.lastUpdated from FlowEntity f where f.id = :id", Long.class)
+                    .setParameter("id", flowId.toString()).getResultList();
+            if (stamp.size() == 1 && stamp.get(0) == entity.lastUpdated) {
                 return definition;
             }
         }

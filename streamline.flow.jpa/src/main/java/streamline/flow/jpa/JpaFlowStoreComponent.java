@@ -52,6 +52,10 @@ public class JpaFlowStoreComponent implements FlowManager {
     public JpaFlowStoreComponent(JpaFlowStoreConfig config, BundleContext context,
             @Reference(name = "dataSourceFactory", cardinality = ReferenceCardinality.OPTIONAL,
                     policyOption = ReferencePolicyOption.GREEDY) DataSourceFactory driver) {
+        if (config.cache_size() < 0 || config.cache_expiry_seconds() < 0) {
+            throw new IllegalArgumentException("invalid configuration of streamline.flow.jpa: cache.size and"
+                    + " cache.expiry.seconds must be >= 0, were " + config.cache_size() + " and " + config.cache_expiry_seconds());
+        }
         this.database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
                 "streamline.flow.jpa", context.getProperty("streamline.home"));
         try {

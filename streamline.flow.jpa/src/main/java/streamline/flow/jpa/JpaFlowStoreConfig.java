@@ -31,8 +31,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Cache size", description = "How many flows the read cache holds.", min = "1")
     long cache_size() default 10_000;
 
-    @AttributeDefinition(name = "Cache expiry (s)", description = "A cached flow is read again from the database after this long.", min = "1")
-    long cache_expiry_seconds() default 600;
+    @AttributeDefinition(name = "Cache expiry (s)", description = "A cached flow is read again from the database after this"
+            + " long. 0 (the default): only a change through this store, or the size bound, removes a cached flow; exact as"
+            + " long as no other process writes the same tables. Set it when several engines share one database (an expiry"
+            + " costs a clock read on every cached read).", min = "0")
+    long cache_expiry_seconds() default 0;
 
     @AttributeDefinition(name = "Service ranking", description = "Without a target filter, consumers take the highest-ranked flow store.")
     int service_ranking() default 10;
