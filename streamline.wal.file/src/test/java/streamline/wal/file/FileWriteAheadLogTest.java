@@ -273,6 +273,86 @@ class FileWriteAheadLogTest {
     }
 
     @Test
+    void interruptedAppendersStillWriteDurablyAndKeepTheirInterrupt() throws Exception {
+        int threads = 8;
+        int perThread = 50;
+        List<Long> acknowledged = Collections.synchronizedList(new ArrayList<>());
+        try (FileWriteAheadLog log = FileWriteAheadLog.open(directory, "always")) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<Boolean>> work = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    work.add(pool.submit(() -> {
+                        boolean keptInterrupt = true;
+                        for (int i = 0; i < perThread; i++) {
+                            Thread.currentThread().interrupt(); // as the engine's stop does to a running step
+                            acknowledged.add(log.append(anyStart()));
+                            keptInterrupt &= Thread.interrupted();
+                        }
+                        return keptInterrupt;
+                    }));
+                }
+                for (Future<Boolean> f : work) {
+                    assertTrue(f.get(60, java.util.concurrent.TimeUnit.SECONDS), "the interrupt flag survived the append");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        try (FileWriteAheadLog reopened = FileWriteAheadLog.open(directory, "always")) {
+            Set<Long> recovered = new HashSet<>();
+            reopened.liveEntries().forEach(e -> recovered.add(e.sequence()));
+            assertEquals(threads * perThread, acknowledged.size());
+            assertTrue(recovered.containsAll(acknowledged), "every acknowledged append was recovered");
+        }
+    }
+
+    @Test
+    void appendersQueuedBehindReadersAndCheckpointsAllFinish() throws Exception {
+        int threads = 8;
+        int perThread = 200;
+        AtomicBoolean appending = new AtomicBoolean(true);
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory).withSegmentBytes(64 * 1024))) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+            try {
+                // takes the write lock again and again, as reads and checkpoints do, while appenders wait for it
+                Future<Integer> lockHolder = pool.submit(() -> {
+                    int rounds = 0;
+                    while (appending.get()) {
+                        log.entries();
+                        if (++rounds % 10 == 0) {
+                            log.checkpoint();
+                        }
+                    }
+                    return rounds;
+                });
+                List<Future<?>> work = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    work.add(pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            UUID session = UUID.randomUUID();
+                            log.append(started(session, UUID.randomUUID(), UUID.randomUUID(), 0, List.of()));
+                            if (i % 2 == 0) {
+                                log.append(LogEntry.sessionFinished(session, UUID.randomUUID(), "", ""));
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : work) {
+                    f.get(120, java.util.concurrent.TimeUnit.SECONDS); // a lost wake-up would hang here
+                }
+                appending.set(false);
+                assertTrue(lockHolder.get(60, java.util.concurrent.TimeUnit.SECONDS) > 0);
+            } finally {
+                appending.set(false);
+                pool.shutdownNow();
+            }
+            assertEquals(threads * perThread / 2, log.liveEntries().size(), "the unfinished sessions' starts");
+        }
+    }
+
+    @Test
     void aSingleDurableAppendIsForcedOnce() throws Exception {
         FailingChannel.Disk disk = new FailingChannel.Disk();
         try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
