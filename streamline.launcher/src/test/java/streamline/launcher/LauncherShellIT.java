@@ -129,7 +129,8 @@ class LauncherShellIT {
 
         // editing the engine's configuration file switches the write-ahead log while it runs
         Path runtime = home.resolve("deploy/streamline.runtime.cfg");
-        Files.writeString(runtime, Files.readString(runtime).replace("(streamline.wal.type=file)", "(streamline.wal.type=jpa)"));
+        // replaced whole (staged, then moved): FileInstall must not read a half-written file
+        drop(runtime, Files.readString(runtime).replace("(streamline.wal.type=file)", "(streamline.wal.type=jpa)"));
         command("streamline:bound", "write-ahead log: jpa");
         drop(home.resolve("inbox/after-swap.txt"), "still flowing");
         awaitFile(home.resolve("outbox/after-swap.txt"));
