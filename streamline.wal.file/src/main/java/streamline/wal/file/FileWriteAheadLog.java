@@ -879,16 +879,10 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
         checkOpen();
-        long[][] sequences = {new long[Math.max(1024, this.live.sessionCount())]};
-        int[] count = {0};
-        this.live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> {
-            if (count[0] == sequences[0].length) {
-                sequences[0] = Arrays.copyOf(sequences[0], count[0] * 2);
-            }
-            sequences[0][count[0]++] = sequence;
-        });
+        SortedSequences wanted = SortedSequences.set(this.live.sessionCount());
+        this.live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> wanted.add(sequence, 0));
         // the index holds records of unfinished sessions only, and never a finish record
-        return read(SortedSequences.setOf(sequences[0], count[0]));
+        return read(wanted.seal());
     }
 
     @Override
@@ -1068,44 +1062,39 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     }
 
     private SortedSequences writeSnapshot(FileChannel out, long boundary, long boundarySequence) throws IOException {
-        long[][] found = {new long[1024], new long[1024], new long[1024]};
-        int[] count = {0};
+        // the live records' sequences, each with its place in `where` (segment, offset)
+        SortedSequences order = new SortedSequences(live.sessionCount());
+        long[][] where = {new long[1024], new long[1024]};
         live.forEachRecord(boundarySequence, (sequence, segmentId, offset) -> {
-            int n = count[0];
-            if (n == found[0].length) {
-                for (int k = 0; k < 3; k++) {
-                    found[k] = Arrays.copyOf(found[k], n * 2);
-                }
+            int n = order.size();
+            if (n == where[0].length) {
+                where[0] = Arrays.copyOf(where[0], n * 2);
+                where[1] = Arrays.copyOf(where[1], n * 2);
             }
-            found[0][n] = sequence;
-            found[1][n] = segmentId;
-            found[2][n] = offset;
-            count[0] = n + 1;
+            where[0][n] = segmentId;
+            where[1][n] = offset;
+            order.add(sequence, n);
         });
         // copy in sequence order: the older files are then read front to back, and the snapshot is sorted
-        SequenceOffsets indexOf = new SequenceOffsets(count[0]);
-        long[] order = Arrays.copyOf(found[0], count[0]);
-        for (int i = 0; i < count[0]; i++) {
-            indexOf.put(found[0][i], i);
-        }
-        Arrays.sort(order);
-        SortedSequences offsets = new SortedSequences(count[0]);
+        order.seal();
+        SortedSequences offsets = new SortedSequences(order.size());
         ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
         buffer.put(WalFiles.header(WalFiles.SNAPSHOT_MAGIC, boundary, boundarySequence));
         long position = 0;
-        for (long sequence : order) {
-            int i = (int) indexOf.get(sequence);
+        for (int k = 0; k < order.size(); k++) {
+            long sequence = order.sequenceAt(k);
+            int i = (int) order.valueAt(k);
             if (closed) {
                 throw new IOException("log closed during the checkpoint");
             }
-            ByteBuffer record = readRecord(found[0][i], (int) found[1][i], found[2][i]);
+            ByteBuffer record = readRecord(sequence, (int) where[0][i], where[1][i]);
             if (buffer.remaining() < record.remaining()) {
                 position = flush(out, buffer, position);
                 if (buffer.capacity() < record.remaining()) {
                     buffer = ByteBuffer.allocate(record.remaining());
                 }
             }
-            offsets.add(found[0][i], position + buffer.position());
+            offsets.add(sequence, position + buffer.position());
             buffer.put(record);
         }
         flush(out, buffer, position);

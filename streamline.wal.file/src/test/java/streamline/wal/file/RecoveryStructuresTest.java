@@ -45,8 +45,11 @@ class RecoveryStructuresTest {
 
     @Test
     void aCursorAnswersAscendingAndBackwardQueries() {
-        SortedSequences set = SortedSequences.setOf(new long[] {40, 10, 30, 20, 0}, 4);
-        SortedSequences.Cursor cursor = set.cursor();
+        SortedSequences set = SortedSequences.set(2);
+        for (long sequence : new long[] {40, 10, 30, 20}) {
+            set.add(sequence, 0);
+        }
+        SortedSequences.Cursor cursor = set.seal().cursor();
         assertFalse(cursor.contains(5));
         assertTrue(cursor.contains(10));
         assertFalse(cursor.contains(25));
@@ -54,7 +57,32 @@ class RecoveryStructuresTest {
         assertTrue(cursor.contains(20), "a sequence before the cursor is still found");
         assertTrue(cursor.contains(40));
         assertFalse(cursor.contains(50));
-        assertFalse(cursor.contains(0), "only the first size entries belong to the set");
+        assertFalse(cursor.contains(0));
+        assertEquals(-1, set.get(20), "a set has no values");
+    }
+
+    @Test
+    void sealingSortsManyShuffledPairsKeepingEachValueWithItsSequence() {
+        java.util.Random random = new java.util.Random(42);
+        List<Long> shuffled = new ArrayList<>();
+        for (long i = 1; i <= 20_000; i++) {
+            shuffled.add(i * 7 + random.nextInt(7));
+        }
+        java.util.Collections.shuffle(shuffled, random);
+        SortedSequences pairs = new SortedSequences(10);
+        for (long sequence : shuffled) {
+            pairs.add(sequence, sequence * 2 + 1);
+        }
+        pairs.seal();
+        for (int k = 0; k < pairs.size(); k++) {
+            if (k > 0) {
+                assertTrue(pairs.sequenceAt(k - 1) < pairs.sequenceAt(k), "ascending at " + k);
+            }
+            assertEquals(pairs.sequenceAt(k) * 2 + 1, pairs.valueAt(k));
+        }
+        for (long sequence : shuffled) {
+            assertEquals(sequence * 2 + 1, pairs.get(sequence));
+        }
     }
 
     @Test
