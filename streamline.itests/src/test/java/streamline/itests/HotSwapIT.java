@@ -67,7 +67,9 @@ public class HotSwapIT extends RuntimeTestSupport {
                 for (int i = 1; i < count; i++) {
                     engine.submit(id, new streamline.api.processor.FlowObject(Map.of(), "s-" + i), null);
                     if (i % 50 == 0) {
-                        Thread.sleep(5);
+                        // keep the sessions in flight bounded, so the switches happen while sessions run
+                        await("fewer than 200 sessions in flight", () -> engine.sessionsInProgress().size() < 200,
+                                () -> engine.sessionsInProgress().size());
                     }
                 }
             } catch (Throwable e) {

@@ -47,6 +47,15 @@ class LauncherKillIT {
                 .redirectErrorStream(true).redirectOutput(log).start();
     }
 
+    /** What the latest process printed so far. */
+    private String console() {
+        try {
+            return Files.readString(work.resolve("process-" + starts + ".log"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     private long count(String folder) {
         try (Stream<Path> files = Files.list(home.resolve(folder))) {
             return files.filter(f -> !f.getFileName().toString().startsWith(".")).count();
@@ -97,7 +106,8 @@ class LauncherKillIT {
         await("more files through", process, () -> count("outbox") >= 90);
         kill(process);
         process = start();
-        Thread.sleep(1500); // in the middle of starting and recovering
+        // killed as soon as the log is recovered: while the engine starts and resumes the recovered sessions
+        await("the write-ahead log recovered", process, () -> console().contains("write-ahead log open in"));
         kill(process);
         process = start();
         await("more files through after a kill during start", process, () -> count("outbox") >= 150);
