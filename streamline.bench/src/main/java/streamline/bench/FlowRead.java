@@ -146,7 +146,7 @@ public class FlowRead {
                             .build());
                 }
             }
-            return builder.build(); // the flows have no triggers: the JPA store's trigger query is its own extra cost
+            return builder.build(); // the flows have no triggers (the JPA store, too, learns that from the flow row)
         }
     }
 }

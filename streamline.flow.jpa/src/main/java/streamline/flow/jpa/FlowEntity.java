@@ -12,7 +12,10 @@ import jakarta.persistence.OneToMany;
 import jakarta.persistence.OrderBy;
 import jakarta.persistence.Table;
 
-/** A stored flow. {@code lastUpdated} is in nanoseconds since the epoch, strictly increasing per store. */
+/**
+ * A stored flow. {@code lastUpdated} is in nanoseconds since the epoch, strictly increasing per store;
+ * every save stamps the flow's processor and trigger rows with it (schema version 2).
+ */
 @Entity
 @Table(name = "SL_FLOW", indexes = @Index(name = "SL_FLOW_UPDATED", columnList = "LAST_UPDATED, ID"))
 public class FlowEntity {
@@ -32,6 +35,13 @@ public class FlowEntity {
 
     @Column(name = "LAST_UPDATED", nullable = false)
     long lastUpdated;
+
+    /** How many processors this version has: with their stamps, lets one read check it saw all of them. */
+    @Column(name = "PROCESSOR_COUNT", nullable = false)
+    int processorCount;
+
+    @Column(name = "TRIGGER_COUNT", nullable = false)
+    int triggerCount;
 
     @OneToMany(mappedBy = "flow", cascade = CascadeType.ALL, orphanRemoval = true)
     @OrderBy("position")

@@ -48,12 +48,13 @@ import streamline.jpa.support.CodePersistenceUnit;
  */
 public final class JpaFlowManager implements FlowManager {
 
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<Map<String, Object>> CONFIG = new TypeReference<>() { };
 
     private final EntityManagerFactory factory;
+    /** null when the cache size is 0 */
     private final Cache<UUID, FlowDefinition> cache;
     /** Counts committed writes; a load that overlapped one is not cached. */
     private final AtomicLong writes = new AtomicLong();
@@ -82,7 +83,7 @@ public final class JpaFlowManager implements FlowManager {
         // maintenance (eviction, expiry) on the calling thread: no hand-off to a pool on the read path
         Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(cacheSize).executor(Runnable::run);
         // expiry costs a clock read on every hit: only when asked for (another process writes the tables)
-        this.cache = (cacheExpiry.isZero() ? builder : builder.expireAfterWrite(cacheExpiry)).build();
+        this.cache = cacheSize == 0 ? null : (cacheExpiry.isZero() ? builder : builder.expireAfterWrite(cacheExpiry)).build();
         ensureSchemaVersion();
     }
 
@@ -97,23 +98,51 @@ public final class JpaFlowManager implements FlowManager {
             } else if (version.version > SCHEMA_VERSION) {
                 throw new IllegalStateException("the flow store's schema has version " + version.version
                         + "; this release knows version " + SCHEMA_VERSION + " only");
+            } else if (version.version == 1) {
+                migrateFrom1(em);
+                version.version = SCHEMA_VERSION;
             }
             return null;
         });
+    }
+
+    /**
+     * Version 2 stamps processor and trigger rows with their flow's stamp and counts them on the
+     * flow's row, so that a read needs no second look at the flow, and indexes them in their order.
+     * Plain SQL that Derby, H2 and PostgreSQL all take; existing rows get the stamp and counts of
+     * what is stored.
+     */
+    private static void migrateFrom1(EntityManager em) {
+        for (String statement : List.of(
+                "ALTER TABLE SL_FLOW ADD COLUMN PROCESSOR_COUNT INTEGER DEFAULT 0 NOT NULL",
+                "ALTER TABLE SL_FLOW ADD COLUMN TRIGGER_COUNT INTEGER DEFAULT 0 NOT NULL",
+                "ALTER TABLE SL_PROCESSOR ADD COLUMN FLOW_STAMP BIGINT DEFAULT 0 NOT NULL",
+                "ALTER TABLE SL_TRIGGER ADD COLUMN FLOW_STAMP BIGINT DEFAULT 0 NOT NULL",
+                "CREATE INDEX SL_PROCESSOR_FLOW ON SL_PROCESSOR (FLOW_ID, POSITION)",
+                "CREATE INDEX SL_TRIGGER_FLOW ON SL_TRIGGER (FLOW_ID, POSITION)",
+                "UPDATE SL_FLOW SET PROCESSOR_COUNT = (SELECT COUNT(*) FROM SL_PROCESSOR P WHERE P.FLOW_ID = SL_FLOW.ID),"
+                        + " TRIGGER_COUNT = (SELECT COUNT(*) FROM SL_TRIGGER T WHERE T.FLOW_ID = SL_FLOW.ID)",
+                "UPDATE SL_PROCESSOR SET FLOW_STAMP = (SELECT F.LAST_UPDATED FROM SL_FLOW F WHERE F.ID = SL_PROCESSOR.FLOW_ID)",
+                "UPDATE SL_TRIGGER SET FLOW_STAMP = (SELECT F.LAST_UPDATED FROM SL_FLOW F WHERE F.ID = SL_TRIGGER.FLOW_ID)")) {
+            em.createNativeQuery(statement).executeUpdate();
+        }
     }
 
     // ------------------------------------------------------------------ reads
 
     @Override
     public FlowDefinition flow(UUID flowId) throws FlowStoreException {
-        FlowDefinition cached = cache.getIfPresent(flowId);
+        FlowDefinition cached = cache == null ? null : cache.getIfPresent(flowId);
         if (cached != null) {
             return cached;
         }
         long before = writes.get();
-        FlowDefinition loaded = read(em -> loadConsistent(em, flowId));
+        FlowDefinition loaded = readStatements(em -> loadConsistent(em, flowId));
         if (loaded == null) {
             throw new FlowNotFoundException(flowId);
+        }
+        if (cache == null) {
+            return loaded;
         }
         // atomic with invalidate(): a write that committed since `before` keeps the old version out
         cache.asMap().compute(flowId, (id, current) -> writes.get() == before ? loaded : current);
@@ -185,23 +214,17 @@ public final class JpaFlowManager implements FlowManager {
                     .getResultList();
             long total = em.createQuery("select count(f) from FlowEntity f where f.lastUpdated > :after", Long.class)
                     .setParameter("after", after).getSingleResult();
-            List<FlowDefinition> items = new ArrayList<>(entities.size());
+            // a flow saved while this page was read is read again, after the page (a read clears the context)
+            List<Object> itemsOrIds = new ArrayList<>(entities.size());
             for (FlowEntity e : entities) {
-                items.add(toDefinition(e));
+                itemsOrIds.add(oneVersion(e, e.processors, e.triggers) ? toDefinition(e, e.processors, e.triggers)
+                        : UUID.fromString(e.id));
             }
-            // a flow saved while this page was read may mix two versions: read such flows again
-            Map<UUID, Long> stamps = stamps(em, items.stream().map(FlowDefinition::id).toList());
-            List<FlowDefinition> consistent = new ArrayList<>(items.size());
-            for (FlowDefinition item : items) {
-                Long stamp = stamps.get(item.id());
-                if (stamp != null && stamp == toNanos(item.lastUpdated())) {
-                    consistent.add(item);
-                } else {
-                    em.clear();
-                    FlowDefinition again = loadConsistent(em, item.id());
-                    if (again != null) {
-                        consistent.add(again);
-                    }
+            List<FlowDefinition> consistent = new ArrayList<>(entities.size());
+            for (Object item : itemsOrIds) {
+                FlowDefinition flow = item instanceof UUID id ? loadConsistent(em, id) : (FlowDefinition) item;
+                if (flow != null) {
+                    consistent.add(flow);
                 }
             }
             return new Page<>(consistent, page, total);
@@ -275,7 +298,7 @@ public final class JpaFlowManager implements FlowManager {
         try {
             tx.begin();
             FlowEntity existing = em.find(FlowEntity.class, flowId.toString());
-            FlowDefinition current = existing == null ? null : toDefinition(existing);
+            FlowDefinition current = existing == null ? null : toDefinition(existing, existing.processors, existing.triggers);
             FlowDefinition changed = change.apply(current);
             if (changed.equals(current)) {
                 tx.rollback();
@@ -292,7 +315,9 @@ public final class JpaFlowManager implements FlowManager {
             em.persist(toEntity(stored, stamp));
             tx.commit();
             writes.incrementAndGet();
-            cache.invalidate(flowId);
+            if (cache != null) {
+                cache.invalidate(flowId);
+            }
             return stored;
         } catch (PersistenceException | IllegalStateException e) {
             throw new FlowStoreException("cannot save flow " + flowId + ": " + e.getMessage(), e);
@@ -342,11 +367,14 @@ public final class JpaFlowManager implements FlowManager {
         entity.description = flow.description();
         entity.active = flow.active();
         entity.lastUpdated = stamp;
+        entity.processorCount = flow.processors().size();
+        entity.triggerCount = flow.triggers().size();
         int position = 0;
         for (ProcessorDefinition p : flow.processors()) {
             ProcessorEntity e = new ProcessorEntity();
             e.id = p.id().toString();
             e.flow = entity;
+            e.flowStamp = stamp;
             e.position = position++;
             e.name = p.name();
             e.type = p.type();
@@ -363,6 +391,7 @@ public final class JpaFlowManager implements FlowManager {
             TriggerEntity e = new TriggerEntity();
             e.id = t.id().toString();
             e.flow = entity;
+            e.flowStamp = stamp;
             e.position = position++;
             e.name = t.name();
             e.type = t.type();
@@ -385,10 +414,11 @@ public final class JpaFlowManager implements FlowManager {
         }
     }
 
-    private static FlowDefinition toDefinition(FlowEntity entity) {
+    private static FlowDefinition toDefinition(FlowEntity entity, List<ProcessorEntity> processors,
+            List<TriggerEntity> triggers) {
         FlowDefinition.Builder flow = FlowDefinition.builder().id(UUID.fromString(entity.id)).name(entity.name)
                 .description(entity.description).active(entity.active).lastUpdated(fromNanos(entity.lastUpdated));
-        for (ProcessorEntity p : entity.processors) {
+        for (ProcessorEntity p : processors) {
             flow.processor(ProcessorDefinition.builder().id(UUID.fromString(p.id)).name(p.name).type(p.type)
                     .config(config(p.configJson, p.id)).maxRetries(p.maxRetries).backoffSeconds(p.backoffSeconds)
                     .logLevel(LogLevel.parse(p.logLevel)).enabled(p.enabled)
@@ -396,7 +426,7 @@ public final class JpaFlowManager implements FlowManager {
                             : Arrays.stream(p.nextIds.split(",")).map(UUID::fromString).toList())
                     .build());
         }
-        for (TriggerEntity t : entity.triggers) {
+        for (TriggerEntity t : triggers) {
             flow.trigger(TriggerDefinition.builder().id(UUID.fromString(t.id)).name(t.name).type(t.type)
                     .config(config(t.configJson, t.id)).cronExpression(t.cronExpression).singleNode(t.singleNode)
                     .enabled(t.enabled).logLevel(LogLevel.parse(t.logLevel)).build());
@@ -427,37 +457,92 @@ public final class JpaFlowManager implements FlowManager {
 
     /**
      * Reads one flow with its processors and triggers as of one committed version. The database
-     * reads at "read committed", so the rows may come from two saves; every save changes the flow's
-     * stamp, so a read whose stamp changed meanwhile is repeated.
+     * reads at "read committed", so the rows may come from two saves. Every save stamps all of a
+     * flow's rows with a stamp no other save uses and counts its processors and triggers on the
+     * flow's row: child rows that all carry the flow row's stamp, as many as it counts, are exactly
+     * that version's. Otherwise a save came between the statements, and the read is repeated. A
+     * version without processors or triggers needs no statement for them.
      *
      * @return null if the flow is not stored
      */
-    private static FlowDefinition loadConsistent(EntityManager em, UUID flowId) {
-        while (true) {
-            em.clear();
-            FlowEntity entity = em.find(FlowEntity.class, flowId.toString());
-            if (entity == null) {
+    private FlowDefinition loadConsistent(EntityManager em, UUID flowId) {
+        String id = flowId.toString();
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            StoredRows rows = StoredRows.read(em, id);
+            if (rows == null) {
                 return null;
             }
-            FlowDefinition definition = toDefinition(entity);
-            List<Long> stamp = em.createQuery("select f.lastUpdated from FlowEntity f where f.id = :id", Long.class)
-                    .setParameter("id", flowId.toString()).getResultList();
-            if (stamp.size() == 1 && stamp.get(0) == entity.lastUpdated) {
-                return definition;
+            if (rows.oneVersion()) {
+                return rows.definition();
             }
+        }
+        // saves keep coming between the statements, or the rows disagree: once more with this store's saves held off
+        writeLock.lock();
+        try {
+            StoredRows rows = StoredRows.read(em, id);
+            if (rows == null) {
+                return null;
+            }
+            if (rows.oneVersion()) {
+                return rows.definition();
+            }
+            throw new IllegalStateException("flow " + flowId + " is stored inconsistently: " + rows.disagreement()
+                    + " (was the database changed by something else than the flow store?)");
+        } finally {
+            writeLock.unlock();
         }
     }
 
-    private static Map<UUID, Long> stamps(EntityManager em, List<UUID> flowIds) {
-        Map<UUID, Long> stamps = new java.util.HashMap<>();
-        if (flowIds.isEmpty()) {
-            return stamps;
+    /** One look at a flow's rows; they may be of two versions. */
+    private record StoredRows(FlowEntity flow, List<ProcessorEntity> processors, List<TriggerEntity> triggers) {
+
+        /** @return null if the flow is not stored */
+        static StoredRows read(EntityManager em, String id) {
+            em.clear();
+            FlowEntity flow = em.find(FlowEntity.class, id);
+            if (flow == null) {
+                return null;
+            }
+            return new StoredRows(flow, flow.processorCount == 0 ? List.of()
+                    : em.createNamedQuery("processorsOfFlow", ProcessorEntity.class).setParameter("flow", id).getResultList(),
+                    flow.triggerCount == 0 ? List.of()
+                    : em.createNamedQuery("triggersOfFlow", TriggerEntity.class).setParameter("flow", id).getResultList());
         }
-        for (Object[] row : em.createQuery("select f.id, f.lastUpdated from FlowEntity f where f.id in :ids", Object[].class)
-                .setParameter("ids", flowIds.stream().map(UUID::toString).toList()).getResultList()) {
-            stamps.put(UUID.fromString((String) row[0]), (Long) row[1]);
+
+        boolean oneVersion() {
+            return JpaFlowManager.oneVersion(flow, processors, triggers);
         }
-        return stamps;
+
+        FlowDefinition definition() {
+            return toDefinition(flow, processors, triggers);
+        }
+
+        String disagreement() {
+            long processorsOfVersion = processors.stream().filter(p -> p.flowStamp == flow.lastUpdated).count();
+            long triggersOfVersion = triggers.stream().filter(t -> t.flowStamp == flow.lastUpdated).count();
+            return "its row counts " + flow.processorCount + " processors and " + flow.triggerCount
+                    + " triggers of version " + flow.lastUpdated + ", the tables hold " + processorsOfVersion + " and "
+                    + triggersOfVersion + " of that version and " + (processors.size() - processorsOfVersion) + " and "
+                    + (triggers.size() - triggersOfVersion) + " of others";
+        }
+    }
+
+    /** Whether the rows are all of the flow row's version, and all of them. */
+    private static boolean oneVersion(FlowEntity flow, List<ProcessorEntity> processors, List<TriggerEntity> triggers) {
+        if (processors.size() != flow.processorCount || triggers.size() != flow.triggerCount) {
+            return false;
+        }
+        for (ProcessorEntity p : processors) {
+            if (p.flowStamp != flow.lastUpdated) {
+                return false;
+            }
+        }
+        for (TriggerEntity t : triggers) {
+            if (t.flowStamp != flow.lastUpdated) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A read in a transaction of its own. */
@@ -466,6 +551,21 @@ public final class JpaFlowManager implements FlowManager {
             return inTransaction(work);
         } catch (PersistenceException | IllegalStateException e) {
             throw new FlowStoreException("cannot read the flow store: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads whose statements each commit on their own (no transaction around them): for work that
+     * checks its own consistency, and saves the transaction's round trips.
+     */
+    private <T> T readStatements(Function<EntityManager, T> work) throws FlowStoreException {
+        EntityManager em = factory.createEntityManager();
+        try {
+            return work.apply(em);
+        } catch (PersistenceException | IllegalStateException e) {
+            throw new FlowStoreException("cannot read the flow store: " + e.getMessage(), e);
+        } finally {
+            em.close();
         }
     }
 

@@ -3,14 +3,18 @@ package streamline.flow.jpa;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.Index;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.Lob;
 import jakarta.persistence.ManyToOne;
+import jakarta.persistence.NamedQuery;
 import jakarta.persistence.Table;
 
 /** A stored processor: configuration as JSON, next processors as ids separated by commas, in order. */
 @Entity
-@Table(name = "SL_PROCESSOR")
+@NamedQuery(name = "processorsOfFlow", query = "select x from ProcessorEntity x where x.flow.id = :flow order by x.position")
+// a flow's rows in order without a sort
+@Table(name = "SL_PROCESSOR", indexes = @Index(name = "SL_PROCESSOR_FLOW", columnList = "FLOW_ID, POSITION"))
 public class ProcessorEntity {
 
     @Id
@@ -20,6 +24,10 @@ public class ProcessorEntity {
     @ManyToOne(optional = false)
     @JoinColumn(name = "FLOW_ID", nullable = false)
     FlowEntity flow;
+
+    /** The {@code lastUpdated} of the flow version this row belongs to. */
+    @Column(name = "FLOW_STAMP", nullable = false)
+    long flowStamp;
 
     @Column(name = "POSITION", nullable = false)
     int position;

@@ -3,14 +3,18 @@ package streamline.flow.jpa;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.Index;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.Lob;
 import jakarta.persistence.ManyToOne;
+import jakarta.persistence.NamedQuery;
 import jakarta.persistence.Table;
 
 /** A stored trigger processor. */
 @Entity
-@Table(name = "SL_TRIGGER")
+@NamedQuery(name = "triggersOfFlow", query = "select x from TriggerEntity x where x.flow.id = :flow order by x.position")
+// a flow's rows in order without a sort
+@Table(name = "SL_TRIGGER", indexes = @Index(name = "SL_TRIGGER_FLOW", columnList = "FLOW_ID, POSITION"))
 public class TriggerEntity {
 
     @Id
@@ -20,6 +24,10 @@ public class TriggerEntity {
     @ManyToOne(optional = false)
     @JoinColumn(name = "FLOW_ID", nullable = false)
     FlowEntity flow;
+
+    /** The {@code lastUpdated} of the flow version this row belongs to. */
+    @Column(name = "FLOW_STAMP", nullable = false)
+    long flowStamp;
 
     @Column(name = "POSITION", nullable = false)
     int position;

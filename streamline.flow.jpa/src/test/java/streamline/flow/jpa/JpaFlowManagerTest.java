@@ -1,12 +1,18 @@
 package streamline.flow.jpa;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,6 +28,10 @@ import jakarta.persistence.EntityManagerFactory;
 
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
+import streamline.api.flow.FlowNotFoundException;
+import streamline.api.flow.FlowStoreException;
+import streamline.api.flow.PageRequest;
+import streamline.api.flow.TriggerDefinition;
 import streamline.jpa.support.CodePersistenceUnit;
 import streamline.testkit.FlowManagerContract;
 import streamline.testkit.TestFlows;
@@ -36,13 +46,17 @@ class JpaFlowManagerTest extends FlowManagerContract {
     Path directory;
 
     private JpaFlowManager open(String databaseName) {
+        return open(databaseName, 1000);
+    }
+
+    private JpaFlowManager open(String databaseName, long cacheSize) {
         EmbeddedDataSource dataSource = new EmbeddedDataSource();
         dataSource.setDatabaseName(databaseName);
         dataSource.setCreateDatabase("create");
         EntityManagerFactory factory = JpaFlowManager.createFactory(dataSource, 4,
                 CodePersistenceUnit.codeSource(FlowEntity.class));
         factories.add(factory);
-        return new JpaFlowManager(factory, 1000, Duration.ofMinutes(10));
+        return new JpaFlowManager(factory, cacheSize, Duration.ofMinutes(10));
     }
 
     @Override
@@ -110,5 +124,131 @@ class JpaFlowManagerTest extends FlowManagerContract {
         } finally {
             em.close();
         }
+    }
+
+    /** Version v of a flow: 1 to 3 processors and 0 or 1 trigger, each carrying v in its configuration. */
+    private static FlowDefinition version(int v) {
+        FlowDefinition base = TestFlows.flow("versions", List.of("A", "A->B", "A->B->C").get(v % 3));
+        FlowDefinition.Builder flow = base.toBuilder().description(Integer.toString(v))
+                .processors(base.processors().stream().map(p -> p.toBuilder().config(Map.of("v", v)).build()).toList());
+        if (v % 2 == 1) {
+            flow.trigger(TriggerDefinition.builder().id(TriggerDefinition.idFromName(base.id(), "Tick")).name("Tick")
+                    .type("Cron").cronExpression("* * * * * ?").config(Map.of("v", v)).build());
+        }
+        return flow.build();
+    }
+
+    /** A read of a flow under concurrent saves returns one saved version whole, never rows of two. */
+    private static void checkOneVersion(FlowDefinition read, java.util.Collection<String> problems) {
+        int v = Integer.parseInt(read.description());
+        FlowDefinition expected = version(v);
+        if (!expected.processors().equals(read.processors()) || !expected.triggers().equals(read.triggers())) {
+            problems.add("description says version " + v + ", processors " + read.processors().stream()
+                    .map(p -> p.name() + p.config()).toList() + ", triggers " + read.triggers().size());
+        }
+    }
+
+    @Test
+    void uncachedReadsDuringSavesSeeOneVersionWhole() throws Exception {
+        JpaFlowManager uncached = open("memory:versions" + DATABASES.incrementAndGet(), 0);
+        uncached.save(version(0));
+        UUID id = version(0).id();
+        AtomicInteger committed = new AtomicInteger();
+        AtomicInteger reads = new AtomicInteger();
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            work.add(pool.submit(() -> {
+                for (int v = 1; v <= 200; v++) {
+                    uncached.save(version(v));
+                    committed.set(v);
+                }
+                return null;
+            }));
+            work.add(pool.submit(() -> {
+                while (committed.get() < 200) {
+                    checkOneVersion(uncached.flow(id), problems);
+                    reads.incrementAndGet();
+                }
+                return null;
+            }));
+            work.add(pool.submit(() -> {
+                while (committed.get() < 200) {
+                    for (FlowDefinition listed : uncached.listFlows(new PageRequest(0, 10), Instant.EPOCH).items()) {
+                        checkOneVersion(listed, problems);
+                    }
+                    reads.incrementAndGet();
+                }
+                return null;
+            }));
+            for (Future<?> f : work) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(List.of(), new ArrayList<>(problems));
+        assertTrue(reads.get() > 0, "reads ran during the saves");
+        checkOneVersion(uncached.flow(id), problems);
+        assertEquals("200", uncached.flow(id).description());
+    }
+
+    private static void sql(String database, String... statements) throws Exception {
+        EmbeddedDataSource dataSource = new EmbeddedDataSource();
+        dataSource.setDatabaseName(database);
+        dataSource.setCreateDatabase("create");
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            for (String s : statements) {
+                statement.executeUpdate(s);
+            }
+        }
+    }
+
+    @Test
+    void aVersion1SchemaIsMigratedWithItsFlows() throws Exception {
+        String database = directory.resolve("v1-db").toString();
+        JpaFlowManager first = open(database);
+        FlowDefinition rich = first.save(richFlow("rich"));
+        FlowDefinition plain = first.save(TestFlows.flow("plain", "A->B->C"));
+        factories.remove(factories.size() - 1).close();
+        // version 1 is version 2 without the stamps and counts
+        sql(database, "ALTER TABLE SL_FLOW DROP COLUMN PROCESSOR_COUNT", "ALTER TABLE SL_FLOW DROP COLUMN TRIGGER_COUNT",
+                "ALTER TABLE SL_PROCESSOR DROP COLUMN FLOW_STAMP", "ALTER TABLE SL_TRIGGER DROP COLUMN FLOW_STAMP",
+                "UPDATE SL_SCHEMA SET VERSION = 1 WHERE COMPONENT = 'streamline.flow.jpa'");
+
+        JpaFlowManager migrated = open(database, 0);
+        assertEquals(rich, migrated.flow(rich.id()));
+        assertEquals(plain, migrated.flow(plain.id()));
+        FlowDefinition changed = migrated.save(plain.toBuilder().description("after the migration").build());
+        assertEquals(changed, migrated.flow(plain.id()));
+        var em = factories.get(factories.size() - 1).createEntityManager();
+        try {
+            assertEquals(2, em.find(SchemaVersionEntity.class, "streamline.flow.jpa").version);
+        } finally {
+            em.close();
+        }
+    }
+
+    @Test
+    void rowsThatDisagreeWithTheirFlowAreReportedNotReadForever() throws Exception {
+        String database = directory.resolve("tampered-db").toString();
+        JpaFlowManager store = open(database, 0);
+        FlowDefinition saved = store.save(TestFlows.flow("tampered", "A->B"));
+        sql(database, "UPDATE SL_FLOW SET PROCESSOR_COUNT = 3");
+        FlowStoreException error = assertThrows(FlowStoreException.class, () -> store.flow(saved.id()));
+        assertTrue(error.getMessage().contains("flow " + saved.id() + " is stored inconsistently")
+                && error.getMessage().contains("counts 3 processors"), error.getMessage());
+    }
+
+    @Test
+    void twoStoresOnTwoDatabasesKeepTheirFlowsApart() throws Exception {
+        // EclipseLink once gave the second factory of the same unit the first one's session (database)
+        JpaFlowManager other = open("memory:other" + DATABASES.incrementAndGet());
+        FlowDefinition here = store.save(TestFlows.flow("here", "A"));
+        FlowDefinition there = other.save(TestFlows.flow("there", "B"));
+        assertThrows(FlowNotFoundException.class, () -> other.flow(here.id()));
+        assertThrows(FlowNotFoundException.class, () -> store.flow(there.id()));
+        assertEquals(there, other.flow(there.id()));
     }
 }

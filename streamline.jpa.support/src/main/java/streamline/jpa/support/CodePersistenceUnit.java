@@ -29,7 +29,8 @@ import org.eclipse.persistence.jpa.PersistenceProvider;
  */
 public final class CodePersistenceUnit implements PersistenceUnitInfo {
 
-    public static final String DERBY = "org.eclipse.persistence.platform.database.DerbyPlatform";
+    /** The platform for embedded Derby. */
+    public static final String DERBY = EmbeddedDerbyPlatform.class.getName();
 
     private final String name;
     private final List<String> entities;
@@ -52,6 +53,9 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
             int poolSize, URL root, String targetDatabase, Map<String, String> extra) {
         Map<String, Object> properties = new HashMap<>(extra);
         properties.put("eclipselink.weaving", "false");
+        // EclipseLink shares one deployed session among factories of the same unit name and root:
+        // a second factory on another database would silently use the first one's
+        properties.put("eclipselink.session-name", name + "-" + java.util.UUID.randomUUID());
         if (targetDatabase != null) {
             properties.put("eclipselink.target-database", targetDatabase);
         }
