@@ -879,7 +879,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
         checkOpen();
-        SortedSequences wanted = SortedSequences.set(this.live.sessionCount());
+        SortedSequences wanted = SortedSequences.set(this.live.sizeHint());
         this.live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> wanted.add(sequence, 0));
         // the index holds records of unfinished sessions only, and never a finish record
         return read(wanted.seal());
@@ -1063,7 +1063,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     private SortedSequences writeSnapshot(FileChannel out, long boundary, long boundarySequence) throws IOException {
         // the live records' sequences, each with its place in `where` (segment, offset)
-        SortedSequences order = new SortedSequences(live.sessionCount());
+        SortedSequences order = new SortedSequences(live.sizeHint());
         long[][] where = {new long[1024], new long[1024]};
         live.forEachRecord(boundarySequence, (sequence, segmentId, offset) -> {
             int n = order.size();
@@ -1171,13 +1171,15 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         // a first guess of the record count, so neither the offsets nor the index grow step by step
         int expected = (int) Math.min(1 << 24, channel.size() / 256);
         SortedSequences offsets = new SortedSequences(expected);
-        live.expect(expected);
+        SnapshotSessions.Builder sessions = new SnapshotSessions.Builder(expected);
         RecordScanner.Damage damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, channel.size(),
                 (sequence, offset, payload) -> {
                     offsets.add(sequence, offset);
-                    live.add(EntryCodec.sessionId(payload), sequence, 0, offset);
+                    int at = payload.position() + EntryCodec.SESSION_OFFSET;
+                    sessions.add(payload.getLong(at), payload.getLong(at + 8), sequence);
                     lastSequence = Math.max(lastSequence, sequence);
                 });
+        live.recovered(sessions.build());
         if (damage != null) {
             handleDamage(file, channel, damage, false);
         }

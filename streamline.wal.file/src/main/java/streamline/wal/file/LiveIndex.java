@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Where the records of the unfinished sessions are: per session, the sequence, segment and offset
  * of each record. The records themselves stay on disk. Segment 0 means "in the snapshot", found by
- * sequence through the snapshot's index.
+ * sequence through the snapshot's index. The sessions of the snapshot the log was opened with are
+ * kept apart in primitive arrays ({@link SnapshotSessions}); a map holds the records written since.
  */
 final class LiveIndex {
 
@@ -64,16 +65,15 @@ final class LiveIndex {
         void visit(long sequence, int segment, long offset);
     }
 
-    private volatile ConcurrentHashMap<UUID, SessionRecords> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<UUID, SessionRecords> sessions = new ConcurrentHashMap<>();
+    private volatile SnapshotSessions snapshotSessions = SnapshotSessions.EMPTY;
 
-    /**
-     * Sizes the index for about {@code sessions} sessions while it is still empty (at recovery), so
-     * it does not rehash step by step while a large snapshot is read.
-     */
-    void expect(int sessions) {
-        if (this.sessions.isEmpty() && sessions > 0) {
-            this.sessions = new ConcurrentHashMap<>(sessions);
+    /** Sets the sessions of the snapshot the log was opened with; before any other record is added. */
+    void recovered(SnapshotSessions fromSnapshot) {
+        if (!sessions.isEmpty() || snapshotSessions != SnapshotSessions.EMPTY) {
+            throw new IllegalStateException("the snapshot's sessions come first, and once");
         }
+        snapshotSessions = fromSnapshot;
     }
 
     void add(UUID session, long sequence, int segment, long offset) {
@@ -82,10 +82,24 @@ final class LiveIndex {
 
     void finish(UUID session) {
         sessions.remove(session);
+        snapshotSessions.finish(session.getMostSignificantBits(), session.getLeastSignificantBits());
     }
 
+    /** At least the number of unfinished sessions (a snapshot session with later records counts twice): for sizing. */
+    int sizeHint() {
+        return snapshotSessions.liveSessions() + sessions.size();
+    }
+
+    /** The number of unfinished sessions. */
     int sessionCount() {
-        return sessions.size();
+        SnapshotSessions fromSnapshot = snapshotSessions;
+        int count = fromSnapshot.liveSessions();
+        for (UUID session : sessions.keySet()) {
+            if (!fromSnapshot.isLive(session.getMostSignificantBits(), session.getLeastSignificantBits())) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /**
@@ -94,6 +108,7 @@ final class LiveIndex {
      * record comes after the checkpoint and drops it again at recovery).
      */
     void forEachRecord(long maxSequence, LocationVisitor visitor) {
+        snapshotSessions.forEachRecord(maxSequence, visitor);
         for (SessionRecords records : sessions.values()) {
             records.forEach(maxSequence, visitor);
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -129,7 +130,6 @@ class RecoveryStructuresTest {
     @Test
     void theLiveIndexVisitsEveryRecordOfUnfinishedSessionsUpToASequence() {
         LiveIndex index = new LiveIndex();
-        index.expect(100);
         UUID one = UUID.randomUUID();
         UUID two = UUID.randomUUID();
         for (int i = 1; i <= 7; i++) {
@@ -147,5 +147,62 @@ class RecoveryStructuresTest {
         index.forEachRecord(Long.MAX_VALUE, (sequence, segment, offset) -> visited.add(sequence));
         visited.sort(null);
         assertEquals(List.of(8L, 9L), visited);
+    }
+
+    private static List<Long> visitAll(LiveIndex index, long maxSequence) {
+        List<Long> visited = new ArrayList<>();
+        index.forEachRecord(maxSequence, (sequence, segment, offset) -> visited.add(sequence));
+        visited.sort(null);
+        return visited;
+    }
+
+    @Test
+    void snapshotSessionsJoinTheLaterRecordsAndFinishLikeThem() {
+        // 20,000 sessions with 1 to 3 records each, as a snapshot held them, and ids that share a half
+        List<UUID> sessions = new ArrayList<>();
+        SnapshotSessions.Builder builder = new SnapshotSessions.Builder(4);
+        long sequence = 0;
+        List<Long> expected = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            UUID session = i % 2 == 0 ? UUID.randomUUID() : new UUID(42, i);
+            sessions.add(session);
+            for (int r = 0; r <= i % 3; r++) {
+                builder.add(session.getMostSignificantBits(), session.getLeastSignificantBits(), ++sequence);
+                expected.add(sequence);
+            }
+        }
+        LiveIndex index = new LiveIndex();
+        index.recovered(builder.build());
+        assertEquals(20_000, index.sessionCount());
+        assertEquals(expected, visitAll(index, Long.MAX_VALUE));
+        assertEquals(expected.subList(0, 100), visitAll(index, 100));
+        index.forEachRecord(Long.MAX_VALUE, (s, segment, offset) -> assertEquals(0, segment, "a snapshot record"));
+
+        // the first session goes on in a segment; a new one starts; the second finishes, the new one too
+        UUID first = sessions.get(0);
+        index.add(first, ++sequence, 3, 64);
+        UUID fresh = UUID.randomUUID();
+        index.add(fresh, ++sequence, 3, 128);
+        assertEquals(20_001, index.sessionCount(), "a snapshot session with later records counts once");
+        assertTrue(index.sizeHint() >= index.sessionCount());
+        index.finish(sessions.get(1));
+        index.finish(sessions.get(1)); // a second finish record changes nothing
+        index.finish(fresh);
+        index.finish(UUID.randomUUID()); // never seen
+        assertEquals(19_999, index.sessionCount());
+        List<Long> visited = visitAll(index, Long.MAX_VALUE);
+        assertEquals(expected.size() - 2 + 1, visited.size(), "session 1's two records gone, session 0's new one there");
+        assertTrue(visited.contains(sequence - 1) && !visited.contains(sequence));
+        index.finish(first);
+        assertFalse(visitAll(index, Long.MAX_VALUE).contains(sequence - 1));
+        assertFalse(visitAll(index, Long.MAX_VALUE).contains(1L), "session 0's snapshot record went with it");
+        assertEquals(19_998, index.sessionCount());
+    }
+
+    @Test
+    void theSnapshotSessionsComeFirstAndOnce() {
+        LiveIndex index = new LiveIndex();
+        index.add(UUID.randomUUID(), 1, 1, 0);
+        assertThrows(IllegalStateException.class, () -> index.recovered(new SnapshotSessions.Builder(1).build()));
     }
 }

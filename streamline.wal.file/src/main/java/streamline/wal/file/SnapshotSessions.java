@@ -1,0 +1,146 @@
+package streamline.wal.file;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The unfinished sessions a snapshot held when the log was opened, in primitive arrays: a million
+ * recovered sessions cost a few large arrays instead of three objects each (a map node, a key, a
+ * record list), which took half a second to build and then slowed every collection while the log
+ * was open. Read-only once built, except that sessions are marked finished as their finish records
+ * arrive. Records of the snapshot are found by sequence through the snapshot's own index, so only
+ * their sequences are kept here.
+ */
+final class SnapshotSessions {
+
+    static final SnapshotSessions EMPTY = new Builder(0).build();
+
+    /** Collects the snapshot's records while it is scanned. */
+    static final class Builder {
+        private long[] high;
+        private long[] low;
+        private long[] sequences;
+        private int count;
+
+        /** @param expected a guess of the record count, so the arrays do not grow step by step */
+        Builder(int expected) {
+            int capacity = Math.max(16, expected);
+            high = new long[capacity];
+            low = new long[capacity];
+            sequences = new long[capacity];
+        }
+
+        void add(long sessionHigh, long sessionLow, long sequence) {
+            if (count == sequences.length) {
+                int capacity = count * 2;
+                high = Arrays.copyOf(high, capacity);
+                low = Arrays.copyOf(low, capacity);
+                sequences = Arrays.copyOf(sequences, capacity);
+            }
+            high[count] = sessionHigh;
+            low[count] = sessionLow;
+            sequences[count] = sequence;
+            count++;
+        }
+
+        SnapshotSessions build() {
+            return new SnapshotSessions(high, low, sequences, count);
+        }
+    }
+
+    /** Per record: its session's id (two halves) and its sequence; records {@code 0..count-1}. */
+    private final long[] high;
+    private final long[] low;
+    private final long[] sequences;
+    /** Per record: the next record of the same session plus one, 0 for none. */
+    private final int[] nextRecord;
+    /** Open addressing by session id: a session's first record plus one, 0 for an empty slot. */
+    private final int[] slots;
+    private final int mask;
+    /** Per slot, one bit: the session finished after the snapshot. */
+    private final AtomicLongArray finished;
+    private final AtomicInteger liveSessions = new AtomicInteger();
+
+    private SnapshotSessions(long[] high, long[] low, long[] sequences, int count) {
+        this.high = high;
+        this.low = low;
+        this.sequences = sequences;
+        this.nextRecord = new int[count];
+        // at most half full, so probes stay short
+        int capacity = Integer.highestOneBit(Math.max(2, count) * 2 - 1) << 1;
+        this.slots = new int[capacity];
+        this.mask = capacity - 1;
+        this.finished = new AtomicLongArray((capacity + 63) >>> 6);
+        int sessions = 0;
+        for (int record = 0; record < count; record++) {
+            int slot = slotOf(high[record], low[record]);
+            int first = slots[slot] - 1;
+            if (first < 0) {
+                sessions++;
+            } else {
+                nextRecord[record] = first + 1; // later records go first: the visiting order does not matter
+            }
+            slots[slot] = record + 1;
+        }
+        liveSessions.set(sessions);
+    }
+
+    /** The slot holding the session, or the empty slot where it would go. */
+    private int slotOf(long sessionHigh, long sessionLow) {
+        int slot = (int) mix(sessionHigh, sessionLow) & mask;
+        while (true) {
+            int first = slots[slot] - 1;
+            if (first < 0 || (high[first] == sessionHigh && low[first] == sessionLow)) {
+                return slot;
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    private static long mix(long sessionHigh, long sessionLow) {
+        long h = sessionHigh * 0x9E3779B97F4A7C15L ^ sessionLow;
+        h ^= h >>> 32;
+        h *= 0xD6E8FEB86659FD93L;
+        return h ^ (h >>> 32);
+    }
+
+    private boolean isFinished(int slot) {
+        return (finished.get(slot >>> 6) & (1L << slot)) != 0;
+    }
+
+    int liveSessions() {
+        return liveSessions.get();
+    }
+
+    boolean isLive(long sessionHigh, long sessionLow) {
+        int slot = slotOf(sessionHigh, sessionLow);
+        return slots[slot] != 0 && !isFinished(slot);
+    }
+
+    /** Marks a session finished; nothing if it is not here or finished already. */
+    void finish(long sessionHigh, long sessionLow) {
+        int slot = slotOf(sessionHigh, sessionLow);
+        if (slots[slot] == 0) {
+            return;
+        }
+        long bit = 1L << slot;
+        long before = finished.getAndAccumulate(slot >>> 6, bit, (word, b) -> word | b);
+        if ((before & bit) == 0) {
+            liveSessions.decrementAndGet();
+        }
+    }
+
+    /** Visits the records of the sessions not finished, up to {@code maxSequence}, as snapshot records. */
+    void forEachRecord(long maxSequence, LiveIndex.LocationVisitor visitor) {
+        for (int slot = 0; slot < slots.length; slot++) {
+            if (slots[slot] != 0 && !isFinished(slot)) {
+                for (int record = slots[slot] - 1; record >= 0; record = nextRecord[record] - 1) {
+                    if (sequences[record] <= maxSequence) {
+                        visitor.visit(sequences[record], 0, -1);
+                    }
+                }
+            }
+        }
+    }
+}
