@@ -232,9 +232,7 @@ public final class Values {
 
     @SuppressWarnings("unchecked")
     private static Object copyValue(Object value, String what, String path) {
-        if (value instanceof String || value instanceof Boolean || value instanceof Integer
-                || value instanceof Long || value instanceof Double || value instanceof BigInteger
-                || value instanceof BigDecimal) {
+        if (isScalar(value)) {
             return value;
         }
         if (value instanceof Map<?, ?> map) {
@@ -246,7 +244,9 @@ public final class Values {
         if (value instanceof List<?> list) {
             Object[] copy = new Object[list.size()];
             for (int i = 0; i < copy.length; i++) {
-                copy[i] = copyValue(list.get(i), what, path + "[" + i + "]");
+                Object element = list.get(i);
+                // the element's path only when it is needed: building it for every element was most of a list's copy
+                copy[i] = isScalar(element) ? element : copyValue(element, what, path + "[" + i + "]");
             }
             return new FrozenList(copy);
         }
@@ -256,5 +256,11 @@ public final class Values {
         throw new IllegalArgumentException(what + ": '" + path + "' has the unsupported type "
                 + value.getClass().getName() + " (allowed: string, boolean, integer, long, double,"
                 + " big integer, big decimal, list, map)");
+    }
+
+    private static boolean isScalar(Object value) {
+        return value instanceof String || value instanceof Boolean || value instanceof Integer
+                || value instanceof Long || value instanceof Double || value instanceof BigInteger
+                || value instanceof BigDecimal;
     }
 }

@@ -53,8 +53,9 @@ final class SnapshotSessions {
     private final long[] high;
     private final long[] low;
     private final long[] sequences;
-    /** Per record: the next record of the same session plus one, 0 for none. */
-    private final int[] nextRecord;
+    private final int count;
+    /** Per record: its session's slot. Records are visited in their order, the snapshot's (by sequence). */
+    private final int[] recordSlot;
     /** Open addressing by session id: a session's first record plus one, 0 for an empty slot. */
     private final int[] slots;
     private final int mask;
@@ -66,7 +67,8 @@ final class SnapshotSessions {
         this.high = high;
         this.low = low;
         this.sequences = sequences;
-        this.nextRecord = new int[count];
+        this.count = count;
+        this.recordSlot = new int[count];
         // at most half full, so probes stay short
         int capacity = Integer.highestOneBit(Math.max(2, count) * 2 - 1) << 1;
         this.slots = new int[capacity];
@@ -75,13 +77,11 @@ final class SnapshotSessions {
         int sessions = 0;
         for (int record = 0; record < count; record++) {
             int slot = slotOf(high[record], low[record]);
-            int first = slots[slot] - 1;
-            if (first < 0) {
+            if (slots[slot] == 0) {
+                slots[slot] = record + 1;
                 sessions++;
-            } else {
-                nextRecord[record] = first + 1; // later records go first: the visiting order does not matter
             }
-            slots[slot] = record + 1;
+            recordSlot[record] = slot;
         }
         liveSessions.set(sessions);
     }
@@ -131,15 +131,14 @@ final class SnapshotSessions {
         }
     }
 
-    /** Visits the records of the sessions not finished, up to {@code maxSequence}, as snapshot records. */
+    /**
+     * Visits the records of the sessions not finished, up to {@code maxSequence}, as snapshot records,
+     * in the snapshot's order: ascending sequences, so what collects them needs no sort.
+     */
     void forEachRecord(long maxSequence, LiveIndex.LocationVisitor visitor) {
-        for (int slot = 0; slot < slots.length; slot++) {
-            if (slots[slot] != 0 && !isFinished(slot)) {
-                for (int record = slots[slot] - 1; record >= 0; record = nextRecord[record] - 1) {
-                    if (sequences[record] <= maxSequence) {
-                        visitor.visit(sequences[record], 0, -1);
-                    }
-                }
+        for (int record = 0; record < count; record++) {
+            if (sequences[record] <= maxSequence && !isFinished(recordSlot[record])) {
+                visitor.visit(sequences[record], 0, -1);
             }
         }
     }
