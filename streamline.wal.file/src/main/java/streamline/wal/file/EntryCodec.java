@@ -95,6 +95,9 @@ public final class EntryCodec {
     static LogEntry decode(long sequence, ByteBuffer payload, Vocabulary vocabulary) {
         try {
             ByteBuffer in = payload.slice();
+            if (vocabulary != null) {
+                vocabulary.nextEntry();
+            }
             LogEntry.Kind kind = kindOf(in.get());
             UUID session = uuid(in);
             UUID flow = id(in, vocabulary);

@@ -18,17 +18,45 @@ final class Vocabulary {
     private String[] names = new String[64];
     private int nameCount;
 
+    /**
+     * The names of the entry decoded before, by their place in it: the entries of one step carry
+     * the same processor name and metadata keys in the same order, so a name is usually found by one
+     * comparison instead of a hash of its bytes and a probe.
+     */
+    private final byte[][] previousBytes = new byte[32][];
+    private final String[] previous = new String[32];
+    private int place;
+
     private long[] idHigh = new long[64];
     private long[] idLow = new long[64];
     private UUID[] ids = new UUID[64];
     private int idCount;
 
+    /** Starts the names of the next entry. */
+    void nextEntry() {
+        place = 0;
+    }
+
     /** The name in {@code bytes[from, from + length)}, decoded as UTF-8. */
     String name(byte[] bytes, int from, int length) {
+        int at = place++;
+        if (at >= previous.length) {
+            return lookUp(bytes, from, length, -1);
+        }
+        byte[] known = previousBytes[at];
+        if (known != null && Arrays.equals(known, 0, known.length, bytes, from, from + length)) {
+            return previous[at];
+        }
+        return lookUp(bytes, from, length, at);
+    }
+
+    /** Finds or adds a name; remembers it at {@code place} of this entry, if not negative. */
+    private String lookUp(byte[] bytes, int from, int length, int place) {
         int mask = names.length - 1;
         int slot = nameSlot(bytes, from, length, mask);
         while (nameBytes[slot] != null) {
             if (Arrays.equals(nameBytes[slot], 0, nameBytes[slot].length, bytes, from, from + length)) {
+                remember(place, nameBytes[slot], names[slot]);
                 return names[slot];
             }
             slot = (slot + 1) & mask;
@@ -37,11 +65,21 @@ final class Vocabulary {
         if (nameCount < LIMIT) {
             nameBytes[slot] = Arrays.copyOfRange(bytes, from, from + length);
             names[slot] = name;
+            remember(place, nameBytes[slot], name);
             if (++nameCount * 2 > names.length) {
                 growNames();
             }
+        } else {
+            remember(place, null, null);
         }
         return name;
+    }
+
+    private void remember(int place, byte[] bytes, String name) {
+        if (place >= 0) {
+            previousBytes[place] = bytes;
+            previous[place] = name;
+        }
     }
 
     UUID id(long high, long low) {

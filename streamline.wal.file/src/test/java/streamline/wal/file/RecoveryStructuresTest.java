@@ -111,6 +111,24 @@ class RecoveryStructuresTest {
     }
 
     @Test
+    void namesRememberedByTheirPlaceNeverStandForAnother() {
+        Vocabulary vocabulary = new Vocabulary();
+        List<List<String>> entries = List.of(List.of("Tag", "path", "size"), List.of("Tag", "path", "size"),
+                List.of("Tag", "size", "path"), List.of("Store", "pat", "sizes", "extra"), List.of("Tag", "path", "size"));
+        for (List<String> names : entries) {
+            vocabulary.nextEntry();
+            for (String name : names) {
+                byte[] bytes = ("<" + name + ">").getBytes(StandardCharsets.UTF_8);
+                assertEquals(name, vocabulary.name(bytes, 1, bytes.length - 2));
+            }
+        }
+        vocabulary.nextEntry();
+        String first = vocabulary.name("Tag".getBytes(StandardCharsets.UTF_8), 0, 3);
+        vocabulary.nextEntry();
+        assertSame(first, vocabulary.name("Tag".getBytes(StandardCharsets.UTF_8), 0, 3), "one object, found by its place");
+    }
+
+    @Test
     void entriesDecodedWithAVocabularyEqualThoseWithout() {
         UUID flow = UUID.randomUUID();
         UUID processor = UUID.randomUUID();
