@@ -209,4 +209,55 @@ public abstract class WriteAheadLogContract {
                 () -> closed.append(started(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), 0, List.of())));
         log = reopen();
     }
+
+    /**
+     * The engine's stop interrupts its workers, some in the middle of an append. Such an append may
+     * succeed or throw, but what it acknowledged is there, and the log keeps working for the others
+     * (a database connection closed by the interrupt must not stay in use).
+     */
+    @Test
+    void interruptedAppendersLeaveTheLogWorking() throws Exception {
+        UUID flow = UUID.randomUUID();
+        java.util.concurrent.ConcurrentLinkedQueue<UUID> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.ConcurrentLinkedQueue<Throwable> unexpected = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        List<Thread> appenders = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread appender = new Thread(() -> {
+                for (int i = 0; i < 20; i++) {
+                    UUID session = UUID.randomUUID();
+                    if (i % 3 == 0) {
+                        Thread.currentThread().interrupt();
+                    }
+                    try {
+                        log.append(started(session, flow, UUID.randomUUID(), 0, List.of()));
+                        acknowledged.add(session);
+                    } catch (streamline.api.wal.WriteAheadLogException e) {
+                        // allowed: an interrupted append may fail, saying so
+                    } catch (RuntimeException | Error e) {
+                        unexpected.add(e);
+                    }
+                    Thread.interrupted();
+                }
+            }, "interrupted-appender-" + t);
+            appenders.add(appender);
+            appender.start();
+        }
+        for (Thread appender : appenders) {
+            appender.join(60_000);
+        }
+        assertEquals(List.of(), List.copyOf(unexpected));
+        // after the interrupts, appends from every thread work again
+        List<UUID> after = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            UUID session = UUID.randomUUID();
+            log.append(started(session, flow, UUID.randomUUID(), 0, List.of()));
+            after.add(session);
+        }
+        java.util.Set<UUID> live = new java.util.HashSet<>();
+        for (LogEntry entry : restart().liveEntries()) {
+            live.add(entry.sessionId());
+        }
+        assertTrue(live.containsAll(acknowledged), "every acknowledged append survives a restart");
+        assertTrue(live.containsAll(after));
+    }
 }
