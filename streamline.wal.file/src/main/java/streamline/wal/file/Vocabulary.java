@@ -50,13 +50,13 @@ final class Vocabulary {
         return lookUp(bytes, from, length, at);
     }
 
-    /** Finds or adds a name; remembers it at {@code place} of this entry, if not negative. */
-    private String lookUp(byte[] bytes, int from, int length, int place) {
+    /** Finds or adds a name; remembers it at place {@code at} of this entry, if not negative. */
+    private String lookUp(byte[] bytes, int from, int length, int at) {
         int mask = names.length - 1;
         int slot = nameSlot(bytes, from, length, mask);
         while (nameBytes[slot] != null) {
             if (Arrays.equals(nameBytes[slot], 0, nameBytes[slot].length, bytes, from, from + length)) {
-                remember(place, nameBytes[slot], names[slot]);
+                remember(at, nameBytes[slot], names[slot]);
                 return names[slot];
             }
             slot = (slot + 1) & mask;
@@ -65,20 +65,20 @@ final class Vocabulary {
         if (nameCount < LIMIT) {
             nameBytes[slot] = Arrays.copyOfRange(bytes, from, from + length);
             names[slot] = name;
-            remember(place, nameBytes[slot], name);
+            remember(at, nameBytes[slot], name);
             if (++nameCount * 2 > names.length) {
                 growNames();
             }
         } else {
-            remember(place, null, null);
+            remember(at, null, null);
         }
         return name;
     }
 
-    private void remember(int place, byte[] bytes, String name) {
-        if (place >= 0) {
-            previousBytes[place] = bytes;
-            previous[place] = name;
+    private void remember(int at, byte[] bytes, String name) {
+        if (at >= 0) {
+            previousBytes[at] = bytes;
+            previous[at] = name;
         }
     }
 
