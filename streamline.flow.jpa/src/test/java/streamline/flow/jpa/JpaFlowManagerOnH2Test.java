@@ -6,12 +6,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 import jakarta.persistence.EntityManagerFactory;
+import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.jpa.support.CodePersistenceUnit;
 import streamline.jpa.support.PooledDataSource;
 import streamline.testkit.FlowManagerContract;
+import streamline.testkit.TestFlows;
 
 /**
  * The same contract on another database, H2, reached the way a non-Derby configuration reaches it
@@ -23,14 +26,33 @@ class JpaFlowManagerOnH2Test extends FlowManagerContract {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private final List<EntityManagerFactory> factories = new ArrayList<>();
 
-    @Override
-    protected FlowManager createEmptyStore() {
+    private static JdbcDataSource newDatabase() {
         JdbcDataSource h2 = new JdbcDataSource();
         h2.setURL("jdbc:h2:mem:flows" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1");
+        return h2;
+    }
+
+    private JpaFlowManager open(JdbcDataSource h2) {
         EntityManagerFactory factory = JpaFlowManager.createFactory(new PooledDataSource(h2, 4), 4,
                 CodePersistenceUnit.codeSource(FlowEntity.class), null);
         factories.add(factory);
         return new JpaFlowManager(factory, 1000, java.time.Duration.ofMinutes(10));
+    }
+
+    @Override
+    protected FlowManager createEmptyStore() {
+        return open(newDatabase());
+    }
+
+    @Test
+    void aVersion1SchemaIsMigratedOnH2Too() throws Exception {
+        JdbcDataSource h2 = newDatabase();
+        JpaFlowManager first = open(h2);
+        FlowDefinition rich = first.save(richFlow("rich"));
+        FlowDefinition plain = first.save(TestFlows.flow("plain", "A->B->C"));
+        factories.remove(factories.size() - 1).close();
+        JpaFlowManagerTest.downgradeToVersion1(h2);
+        JpaFlowManagerTest.checkMigrated(h2, open(h2), rich, plain);
     }
 
     @AfterEach
