@@ -232,6 +232,21 @@ public abstract class FlowManagerContract {
     }
 
     @Test
+    void listedFlowsEqualTheFlowsReadOneByOne() throws Exception {
+        List<UUID> ids = new ArrayList<>();
+        ids.add(store.save(richFlow("listed-rich")).id());
+        ids.add(store.save(TestFlows.flow("listed-chain", "A->B->C", "A->C")).id());
+        ids.add(store.save(richFlow("listed-other")).id());
+        ids.add(store.save(TestFlows.flow("listed-single", "Z")).id());
+        List<FlowDefinition> oneByOne = new ArrayList<>();
+        for (UUID id : ids) {
+            oneByOne.add(store.flow(id));
+        }
+        assertEquals(oneByOne, store.listFlows(new PageRequest(0, 10), Instant.EPOCH).items(),
+                "each flow with its own processors and triggers, in their order");
+    }
+
+    @Test
     void listingPagesInUpdateOrder() throws Exception {
         List<UUID> saved = new ArrayList<>();
         for (int i = 0; i < 25; i++) {

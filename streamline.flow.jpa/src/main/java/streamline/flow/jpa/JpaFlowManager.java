@@ -214,11 +214,17 @@ public final class JpaFlowManager implements FlowManager {
                     .getResultList();
             long total = em.createQuery("select count(f) from FlowEntity f where f.lastUpdated > :after", Long.class)
                     .setParameter("after", after).getSingleResult();
+            // the page's processors and triggers in one statement each, not two per flow
+            Map<String, List<ProcessorEntity>> processors = byFlow(em, "processorsOfFlows", ProcessorEntity.class, entities,
+                    entities.stream().anyMatch(e -> e.processorCount > 0), p -> p.flow.id);
+            Map<String, List<TriggerEntity>> triggers = byFlow(em, "triggersOfFlows", TriggerEntity.class, entities,
+                    entities.stream().anyMatch(e -> e.triggerCount > 0), t -> t.flow.id);
             // a flow saved while this page was read is read again, after the page (a read clears the context)
             List<Object> itemsOrIds = new ArrayList<>(entities.size());
             for (FlowEntity e : entities) {
-                itemsOrIds.add(oneVersion(e, e.processors, e.triggers) ? toDefinition(e, e.processors, e.triggers)
-                        : UUID.fromString(e.id));
+                List<ProcessorEntity> ps = processors.getOrDefault(e.id, List.of());
+                List<TriggerEntity> ts = triggers.getOrDefault(e.id, List.of());
+                itemsOrIds.add(oneVersion(e, ps, ts) ? toDefinition(e, ps, ts) : UUID.fromString(e.id));
             }
             List<FlowDefinition> consistent = new ArrayList<>(entities.size());
             for (Object item : itemsOrIds) {
@@ -229,6 +235,19 @@ public final class JpaFlowManager implements FlowManager {
             }
             return new Page<>(consistent, page, total);
         });
+    }
+
+    /** The rows a named query finds for the flows, by flow id, in the query's order; none if {@code any} is false. */
+    private static <T> Map<String, List<T>> byFlow(EntityManager em, String query, Class<T> type, List<FlowEntity> flows,
+            boolean any, Function<T, String> flowOf) {
+        Map<String, List<T>> byFlow = new java.util.HashMap<>();
+        if (any) {
+            for (T row : em.createNamedQuery(query, type)
+                    .setParameter("flows", flows.stream().map(f -> f.id).toList()).getResultList()) {
+                byFlow.computeIfAbsent(flowOf.apply(row), id -> new ArrayList<>()).add(row);
+            }
+        }
+        return byFlow;
     }
 
     @Override

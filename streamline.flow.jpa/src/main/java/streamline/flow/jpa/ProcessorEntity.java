@@ -13,6 +13,7 @@ import jakarta.persistence.Table;
 /** A stored processor: configuration as JSON, next processors as ids separated by commas, in order. */
 @Entity
 @NamedQuery(name = "processorsOfFlow", query = "select x from ProcessorEntity x where x.flow.id = :flow order by x.position")
+@NamedQuery(name = "processorsOfFlows", query = "select x from ProcessorEntity x where x.flow.id in :flows order by x.position")
 // a flow's rows in order without a sort
 @Table(name = "SL_PROCESSOR", indexes = @Index(name = "SL_PROCESSOR_FLOW", columnList = "FLOW_ID, POSITION"))
 public class ProcessorEntity {

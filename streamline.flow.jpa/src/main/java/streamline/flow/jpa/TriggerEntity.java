@@ -13,6 +13,7 @@ import jakarta.persistence.Table;
 /** A stored trigger processor. */
 @Entity
 @NamedQuery(name = "triggersOfFlow", query = "select x from TriggerEntity x where x.flow.id = :flow order by x.position")
+@NamedQuery(name = "triggersOfFlows", query = "select x from TriggerEntity x where x.flow.id in :flows order by x.position")
 // a flow's rows in order without a sort
 @Table(name = "SL_TRIGGER", indexes = @Index(name = "SL_TRIGGER_FLOW", columnList = "FLOW_ID, POSITION"))
 public class TriggerEntity {
