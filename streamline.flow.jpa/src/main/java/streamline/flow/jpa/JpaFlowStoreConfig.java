@@ -28,7 +28,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Pool size", description = "The most database connections kept open.", min = "1")
     int pool_size() default 8;
 
-    @AttributeDefinition(name = "Cache size", description = "How many flows the read cache holds.", min = "1")
+    @AttributeDefinition(name = "Cache size", description = "How many flows the read cache holds; 0: no cache, every read"
+            + " goes to the database (and checks its consistency there).", min = "0")
     long cache_size() default 10_000;
 
     @AttributeDefinition(name = "Cache expiry (s)", description = "A cached flow is read again from the database after this"
