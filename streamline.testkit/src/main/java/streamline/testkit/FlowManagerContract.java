@@ -11,10 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -309,39 +307,32 @@ public abstract class FlowManagerContract {
         // each writer saves versions of its own flow: version v has v+1 processors and says v in its description
         int writers = 4;
         int versions = 40;
-        ExecutorService pool = Executors.newFixedThreadPool(writers + 2);
         ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
-        try {
-            List<Future<?>> work = new ArrayList<>();
-            for (int w = 0; w < writers; w++) {
-                String name = "writer" + w;
-                work.add(pool.submit(() -> {
-                    for (int v = 0; v < versions; v++) {
-                        String[] chain = new String[] {String.join("->", java.util.stream.IntStream.rangeClosed(0, v)
-                                .mapToObj(i -> "P" + i).toList())};
-                        store.save(TestFlows.flow(name, chain).toBuilder().description(Integer.toString(v)).build());
-                    }
-                    return null;
-                }));
-            }
-            for (int r = 0; r < 2; r++) {
-                work.add(pool.submit(() -> {
-                    for (int i = 0; i < 200; i++) {
-                        for (FlowDefinition f : store.listFlows(new PageRequest(0, 100), Instant.EPOCH).items()) {
-                            if (f.processors().size() != Integer.parseInt(f.description()) + 1) {
-                                torn.add(f.name() + " v" + f.description() + " has " + f.processors().size());
-                            }
+        List<Callable<?>> work = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            String name = "writer" + w;
+            work.add(() -> {
+                for (int v = 0; v < versions; v++) {
+                    String[] chain = new String[] {String.join("->", java.util.stream.IntStream.rangeClosed(0, v)
+                            .mapToObj(i -> "P" + i).toList())};
+                    store.save(TestFlows.flow(name, chain).toBuilder().description(Integer.toString(v)).build());
+                }
+                return null;
+            });
+        }
+        for (int r = 0; r < 2; r++) {
+            work.add(() -> {
+                for (int i = 0; i < 200; i++) {
+                    for (FlowDefinition f : store.listFlows(new PageRequest(0, 100), Instant.EPOCH).items()) {
+                        if (f.processors().size() != Integer.parseInt(f.description()) + 1) {
+                            torn.add(f.name() + " v" + f.description() + " has " + f.processors().size());
                         }
                     }
-                    return null;
-                }));
-            }
-            for (Future<?> f : work) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
+                }
+                return null;
+            });
         }
+        Concurrently.run(work);
         assertEquals(List.of(), new ArrayList<>(torn));
         Page<FlowDefinition> all = store.listFlows(new PageRequest(0, 100), Instant.EPOCH);
         assertEquals(writers, all.total());

@@ -220,9 +220,9 @@ public abstract class WriteAheadLogContract {
         UUID flow = UUID.randomUUID();
         java.util.concurrent.ConcurrentLinkedQueue<UUID> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
         java.util.concurrent.ConcurrentLinkedQueue<Throwable> unexpected = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        List<Thread> appenders = new java.util.ArrayList<>();
+        List<java.util.concurrent.Callable<?>> appenders = new java.util.ArrayList<>();
         for (int t = 0; t < 8; t++) {
-            Thread appender = new Thread(() -> {
+            appenders.add(() -> {
                 for (int i = 0; i < 20; i++) {
                     UUID session = UUID.randomUUID();
                     if (i % 3 == 0) {
@@ -238,13 +238,10 @@ public abstract class WriteAheadLogContract {
                     }
                     Thread.interrupted();
                 }
-            }, "interrupted-appender-" + t);
-            appenders.add(appender);
-            appender.start();
+                return null;
+            });
         }
-        for (Thread appender : appenders) {
-            appender.join(60_000);
-        }
+        Concurrently.run(appenders);
         assertEquals(List.of(), List.copyOf(unexpected));
         // after the interrupts, appends from every thread work again
         List<UUID> after = new java.util.ArrayList<>();

@@ -15,10 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -37,6 +35,7 @@ import streamline.api.flow.FlowStoreException;
 import streamline.api.flow.PageRequest;
 import streamline.api.flow.TriggerDefinition;
 import streamline.jpa.support.CodePersistenceUnit;
+import streamline.testkit.Concurrently;
 import streamline.testkit.FlowManagerContract;
 import streamline.testkit.TestFlows;
 
@@ -79,34 +78,27 @@ class JpaFlowManagerTest extends FlowManagerContract {
         store.save(flow.toBuilder().description("0").build());
         AtomicInteger committed = new AtomicInteger();
         ConcurrentLinkedQueue<String> stale = new ConcurrentLinkedQueue<>();
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> work = new ArrayList<>();
-            work.add(pool.submit(() -> {
-                for (int v = 1; v <= 150; v++) {
-                    store.save(flow.toBuilder().description(Integer.toString(v)).build());
-                    committed.set(v);
+        List<Callable<?>> work = new ArrayList<>();
+        work.add(() -> {
+            for (int v = 1; v <= 150; v++) {
+                store.save(flow.toBuilder().description(Integer.toString(v)).build());
+                committed.set(v);
+            }
+            return null;
+        });
+        for (int r = 0; r < 3; r++) {
+            work.add(() -> {
+                while (committed.get() < 150) {
+                    int atLeast = committed.get();
+                    int seen = Integer.parseInt(store.flow(flow.id()).description());
+                    if (seen < atLeast) {
+                        stale.add("read version " + seen + " after version " + atLeast + " was committed");
+                    }
                 }
                 return null;
-            }));
-            for (int r = 0; r < 3; r++) {
-                work.add(pool.submit(() -> {
-                    while (committed.get() < 150) {
-                        int atLeast = committed.get();
-                        int seen = Integer.parseInt(store.flow(flow.id()).description());
-                        if (seen < atLeast) {
-                            stale.add("read version " + seen + " after version " + atLeast + " was committed");
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : work) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
+            });
         }
+        Concurrently.run(work);
         assertEquals(List.of(), new ArrayList<>(stale));
         assertEquals("150", store.flow(flow.id()).description());
     }
@@ -160,38 +152,27 @@ class JpaFlowManagerTest extends FlowManagerContract {
         AtomicInteger committed = new AtomicInteger();
         AtomicInteger reads = new AtomicInteger();
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-        ExecutorService pool = Executors.newFixedThreadPool(3);
-        try {
-            List<Future<?>> work = new ArrayList<>();
-            work.add(pool.submit(() -> {
-                for (int v = 1; v <= 200; v++) {
-                    uncached.save(version(v));
-                    committed.set(v);
-                }
-                return null;
-            }));
-            work.add(pool.submit(() -> {
-                while (committed.get() < 200) {
-                    checkOneVersion(uncached.flow(id), problems);
-                    reads.incrementAndGet();
-                }
-                return null;
-            }));
-            work.add(pool.submit(() -> {
-                while (committed.get() < 200) {
-                    for (FlowDefinition listed : uncached.listFlows(new PageRequest(0, 10), Instant.EPOCH).items()) {
-                        checkOneVersion(listed, problems);
-                    }
-                    reads.incrementAndGet();
-                }
-                return null;
-            }));
-            for (Future<?> f : work) {
-                f.get();
+        Concurrently.run(List.of(() -> {
+            for (int v = 1; v <= 200; v++) {
+                uncached.save(version(v));
+                committed.set(v);
             }
-        } finally {
-            pool.shutdownNow();
-        }
+            return null;
+        }, () -> {
+            while (committed.get() < 200) {
+                checkOneVersion(uncached.flow(id), problems);
+                reads.incrementAndGet();
+            }
+            return null;
+        }, () -> {
+            while (committed.get() < 200) {
+                for (FlowDefinition listed : uncached.listFlows(new PageRequest(0, 10), Instant.EPOCH).items()) {
+                    checkOneVersion(listed, problems);
+                }
+                reads.incrementAndGet();
+            }
+            return null;
+        }));
         assertEquals(List.of(), new ArrayList<>(problems));
         assertTrue(reads.get() > 0, "reads ran during the saves");
         checkOneVersion(uncached.flow(id), problems);
