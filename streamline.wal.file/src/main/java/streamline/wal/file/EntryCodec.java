@@ -27,7 +27,7 @@ import streamline.api.wal.LogEntry;
 public final class EntryCodec {
 
     static final int KIND_OFFSET = 0;
-    static final int SESSION_OFFSET = 1;
+    private static final int SESSION_OFFSET = 1;
 
     private static final LogEntry.Kind[] KINDS = LogEntry.Kind.values();
 
@@ -75,8 +75,17 @@ public final class EntryCodec {
     }
 
     static UUID sessionId(ByteBuffer payload) {
-        int at = payload.position() + SESSION_OFFSET;
-        return new UUID(payload.getLong(at), payload.getLong(at + 8));
+        return new UUID(sessionHigh(payload), sessionLow(payload));
+    }
+
+    /** The session id's most significant half, without making a {@link UUID}. */
+    static long sessionHigh(ByteBuffer payload) {
+        return payload.getLong(payload.position() + SESSION_OFFSET);
+    }
+
+    /** The session id's least significant half. */
+    static long sessionLow(ByteBuffer payload) {
+        return payload.getLong(payload.position() + SESSION_OFFSET + 8);
     }
 
     /**

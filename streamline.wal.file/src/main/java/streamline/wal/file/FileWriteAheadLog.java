@@ -1189,8 +1189,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         RecordScanner.Damage damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, channel.size(),
                 (sequence, offset, payload) -> {
                     offsets.add(sequence, offset);
-                    int at = payload.position() + EntryCodec.SESSION_OFFSET;
-                    sessions.add(payload.getLong(at), payload.getLong(at + 8), sequence);
+                    sessions.add(EntryCodec.sessionHigh(payload), EntryCodec.sessionLow(payload), sequence);
                     lastSequence = Math.max(lastSequence, sequence);
                 });
         live.recovered(sessions.build());
@@ -1224,10 +1223,12 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             }
             RecordScanner.Damage damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, channel.size(),
                     (sequence, offset, payload) -> {
+                        long sessionHigh = EntryCodec.sessionHigh(payload);
+                        long sessionLow = EntryCodec.sessionLow(payload);
                         if (EntryCodec.kind(payload) == LogEntry.Kind.SESSION_FINISHED) {
-                            live.finish(EntryCodec.sessionId(payload));
+                            live.finish(sessionHigh, sessionLow);
                         } else {
-                            live.add(EntryCodec.sessionId(payload), sequence, (int) number, offset);
+                            live.add(sessionHigh, sessionLow, sequence, (int) number, offset);
                         }
                         lastSequence = Math.max(lastSequence, sequence);
                     });

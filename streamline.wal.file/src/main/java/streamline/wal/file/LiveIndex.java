@@ -1,64 +1,15 @@
 package streamline.wal.file;
 
-import java.util.Arrays;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where the records of the unfinished sessions are: per session, the sequence, segment and offset
  * of each record. The records themselves stay on disk. Segment 0 means "in the snapshot", found by
  * sequence through the snapshot's index. The sessions of the snapshot the log was opened with are
- * kept apart in primitive arrays ({@link SnapshotSessions}); a map holds the records written since.
+ * kept apart ({@link SnapshotSessions}); shards of a table hold the records written since ({@link SessionTable}).
+ * Neither holds an object per session.
  */
 final class LiveIndex {
-
-    /**
-     * The records of one session; guarded by its own monitor. The first record is held in fields
-     * (most sessions recovered from a snapshot have one), later ones in primitive arrays.
-     */
-    static final class SessionRecords {
-        private long firstSequence;
-        private long firstOffset;
-        private int firstSegment;
-        private int count;
-        private long[] sequences;
-        private int[] segments;
-        private long[] offsets;
-
-        synchronized void add(long sequence, int segment, long offset) {
-            if (count == 0) {
-                firstSequence = sequence;
-                firstSegment = segment;
-                firstOffset = offset;
-            } else {
-                int i = count - 1;
-                if (sequences == null) {
-                    sequences = new long[4];
-                    segments = new int[4];
-                    offsets = new long[4];
-                } else if (i == sequences.length) {
-                    sequences = Arrays.copyOf(sequences, i * 2);
-                    segments = Arrays.copyOf(segments, i * 2);
-                    offsets = Arrays.copyOf(offsets, i * 2);
-                }
-                sequences[i] = sequence;
-                segments[i] = segment;
-                offsets[i] = offset;
-            }
-            count++;
-        }
-
-        synchronized void forEach(long maxSequence, LocationVisitor visitor) {
-            if (count > 0 && firstSequence <= maxSequence) {
-                visitor.visit(firstSequence, firstSegment, firstOffset);
-            }
-            for (int i = 0; i < count - 1; i++) {
-                if (sequences[i] <= maxSequence) {
-                    visitor.visit(sequences[i], segments[i], offsets[i]);
-                }
-            }
-        }
-    }
 
     /** Receives a record's location. */
     interface LocationVisitor {
@@ -68,24 +19,22 @@ final class LiveIndex {
     private static final int SHARD_BITS = 6;
 
     /**
-     * The sessions written since the snapshot, in shards: a map that grows doubles its table inside
-     * the put that crosses its threshold, and that put (an append, holding the log's write lock)
-     * moves every entry: measured at 3M sessions, the worst put took 170 ms in one map and 4 ms in
-     * 64 shards.
+     * The sessions written since the snapshot, in shards: a table that grows copies itself inside the
+     * append that fills it (holding the log's write lock), and a shard is a 64th of the whole; a
+     * checkpoint visiting the index holds one shard at a time.
      */
-    @SuppressWarnings("unchecked")
-    private final ConcurrentHashMap<UUID, SessionRecords>[] shards = new ConcurrentHashMap[1 << SHARD_BITS];
+    private final SessionTable[] shards = new SessionTable[1 << SHARD_BITS];
     private volatile SnapshotSessions snapshotSessions = SnapshotSessions.EMPTY;
 
     LiveIndex() {
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new ConcurrentHashMap<>();
+            shards[i] = new SessionTable();
         }
     }
 
-    private ConcurrentHashMap<UUID, SessionRecords> shard(UUID session) {
-        // the hash's top bits: the map itself indexes by its low bits
-        return shards[(session.hashCode() * 0x9E3779B9) >>> (32 - SHARD_BITS)];
+    private SessionTable shard(long mixed) {
+        // the mixed id's top bits: the table takes its slot from the low ones
+        return shards[(int) (mixed >>> (64 - SHARD_BITS))];
     }
 
     /** Sets the sessions of the snapshot the log was opened with; before any other record is added. */
@@ -97,19 +46,29 @@ final class LiveIndex {
     }
 
     void add(UUID session, long sequence, int segment, long offset) {
-        shard(session).computeIfAbsent(session, s -> new SessionRecords()).add(sequence, segment, offset);
+        add(session.getMostSignificantBits(), session.getLeastSignificantBits(), sequence, segment, offset);
+    }
+
+    void add(long sessionHigh, long sessionLow, long sequence, int segment, long offset) {
+        long mixed = SessionTable.mix(sessionHigh, sessionLow);
+        shard(mixed).add(sessionHigh, sessionLow, mixed, sequence, segment, offset);
     }
 
     void finish(UUID session) {
-        shard(session).remove(session);
-        snapshotSessions.finish(session.getMostSignificantBits(), session.getLeastSignificantBits());
+        finish(session.getMostSignificantBits(), session.getLeastSignificantBits());
+    }
+
+    void finish(long sessionHigh, long sessionLow) {
+        long mixed = SessionTable.mix(sessionHigh, sessionLow);
+        shard(mixed).finish(sessionHigh, sessionLow, mixed);
+        snapshotSessions.finish(sessionHigh, sessionLow);
     }
 
     /** At least the number of unfinished sessions (a snapshot session with later records counts twice): for sizing. */
     int sizeHint() {
         int count = snapshotSessions.liveSessions();
-        for (ConcurrentHashMap<UUID, SessionRecords> shard : shards) {
-            count += shard.size();
+        for (SessionTable shard : shards) {
+            count += shard.sessions();
         }
         return count;
     }
@@ -117,15 +76,15 @@ final class LiveIndex {
     /** The number of unfinished sessions. */
     int sessionCount() {
         SnapshotSessions fromSnapshot = snapshotSessions;
-        int count = fromSnapshot.liveSessions();
-        for (ConcurrentHashMap<UUID, SessionRecords> shard : shards) {
-            for (UUID session : shard.keySet()) {
-                if (!fromSnapshot.isLive(session.getMostSignificantBits(), session.getLeastSignificantBits())) {
-                    count++;
+        int[] count = {fromSnapshot.liveSessions()};
+        for (SessionTable shard : shards) {
+            shard.forEachSession((sessionHigh, sessionLow) -> {
+                if (!fromSnapshot.isLive(sessionHigh, sessionLow)) {
+                    count[0]++;
                 }
-            }
+            });
         }
-        return count;
+        return count[0];
     }
 
     /**
@@ -135,10 +94,8 @@ final class LiveIndex {
      */
     void forEachRecord(long maxSequence, LocationVisitor visitor) {
         snapshotSessions.forEachRecord(maxSequence, visitor);
-        for (ConcurrentHashMap<UUID, SessionRecords> shard : shards) {
-            for (SessionRecords records : shard.values()) {
-                records.forEach(maxSequence, visitor);
-            }
+        for (SessionTable shard : shards) {
+            shard.forEachRecord(maxSequence, visitor);
         }
     }
 }

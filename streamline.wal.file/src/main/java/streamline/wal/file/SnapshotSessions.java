@@ -88,7 +88,7 @@ final class SnapshotSessions {
 
     /** The slot holding the session, or the empty slot where it would go. */
     private int slotOf(long sessionHigh, long sessionLow) {
-        int slot = (int) mix(sessionHigh, sessionLow) & mask;
+        int slot = (int) SessionTable.mix(sessionHigh, sessionLow) & mask;
         while (true) {
             int first = slots[slot] - 1;
             if (first < 0 || (high[first] == sessionHigh && low[first] == sessionLow)) {
@@ -96,13 +96,6 @@ final class SnapshotSessions {
             }
             slot = (slot + 1) & mask;
         }
-    }
-
-    private static long mix(long sessionHigh, long sessionLow) {
-        long h = sessionHigh * 0x9E3779B97F4A7C15L ^ sessionLow;
-        h ^= h >>> 32;
-        h *= 0xD6E8FEB86659FD93L;
-        return h ^ (h >>> 32);
     }
 
     private boolean isFinished(int slot) {

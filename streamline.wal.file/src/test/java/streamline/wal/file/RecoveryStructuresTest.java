@@ -167,6 +167,72 @@ class RecoveryStructuresTest {
         assertEquals(List.of(8L, 9L), visited);
     }
 
+    @Test
+    void aSessionTableAgreesWithAMapThroughGrowthRemovalsAndShrinking() {
+        // one shard without the index's spreading, against a map: sessions come in a burst of 50,000
+        // (the table grows from 16 slots), most finish (it shrinks), in random order, with 1-4 records each
+        java.util.Random random = new java.util.Random(7);
+        SessionTable table = new SessionTable();
+        Map<UUID, List<Long>> model = new java.util.HashMap<>();
+        List<UUID> open = new ArrayList<>();
+        long sequence = 0;
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 50_000; i++) {
+                // a few ids with equal halves, whose mixed hashes collide more often than random ones
+                UUID session = i % 5 == 0 ? new UUID(round, i) : UUID.randomUUID();
+                open.add(session);
+                for (int r = 0; r <= random.nextInt(4); r++) {
+                    add(table, session, ++sequence);
+                    model.computeIfAbsent(session, s -> new ArrayList<>()).add(sequence);
+                }
+            }
+            assertTableEquals(model, table);
+            java.util.Collections.shuffle(open, random);
+            int keep = round == 2 ? 0 : 1_000;
+            while (open.size() > keep) {
+                UUID session = open.remove(open.size() - 1);
+                if (random.nextBoolean()) {
+                    add(table, session, ++sequence); // a later record of a finishing session
+                }
+                table.finish(session.getMostSignificantBits(), session.getLeastSignificantBits(),
+                        SessionTable.mix(session.getMostSignificantBits(), session.getLeastSignificantBits()));
+                model.remove(session);
+                if (open.size() % 9_973 == 0) {
+                    assertTableEquals(model, table);
+                }
+            }
+            assertTableEquals(model, table);
+        }
+        assertEquals(0, table.sessions());
+        assertEquals(0, table.records());
+    }
+
+    private static void add(SessionTable table, UUID session, long sequence) {
+        long high = session.getMostSignificantBits();
+        long low = session.getLeastSignificantBits();
+        table.add(high, low, SessionTable.mix(high, low), sequence, (int) (sequence % 7), sequence * 3);
+    }
+
+    private static void assertTableEquals(Map<UUID, List<Long>> model, SessionTable table) {
+        assertEquals(model.size(), table.sessions());
+        List<UUID> sessions = new ArrayList<>();
+        table.forEachSession((high, low) -> sessions.add(new UUID(high, low)));
+        assertEquals(model.keySet(), new java.util.HashSet<>(sessions));
+        assertEquals(model.size(), sessions.size(), "each session once");
+        List<Long> expected = new ArrayList<>();
+        model.values().forEach(expected::addAll);
+        expected.sort(null);
+        List<Long> visited = new ArrayList<>();
+        table.forEachRecord(Long.MAX_VALUE, (sequence, segment, offset) -> {
+            assertEquals(sequence % 7, segment, "segment of record " + sequence);
+            assertEquals(sequence * 3, offset, "offset of record " + sequence);
+            visited.add(sequence);
+        });
+        visited.sort(null);
+        assertEquals(expected, visited);
+        assertEquals(expected.size(), table.records());
+    }
+
     private static List<Long> visitAll(LiveIndex index, long maxSequence) {
         List<Long> visited = new ArrayList<>();
         index.forEachRecord(maxSequence, (sequence, segment, offset) -> visited.add(sequence));
