@@ -67,6 +67,11 @@ public final class Main implements Callable<Integer> {
         }
         System.setProperty("streamline.home", root.toString());
         System.setProperty("felix.fileinstall.dir", root.resolve("deploy").toString());
+        // the .cfg files are the user's: FileInstall must not write them back. It rewrites a file on every
+        // configuration event of its PID, so an event handled after the user saved an edit puts the values
+        // from before the edit back, and the edit is lost without a word. The likely cause of
+        // LauncherShellIT's switch of the write-ahead log never happening, about one run in thirty.
+        setIfAbsent("felix.fileinstall.enableConfigSave", "false");
         setIfAbsent("log4j2.configurationFile", root.resolve("log4j2.xml").toString());
         setIfAbsent("streamline.logs", root.resolve("logs").toString());
         // SIGTERM and Ctrl-C stop the framework cleanly; Log4j then stops with its bundle, not before it

@@ -1,6 +1,7 @@
 package streamline.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
@@ -9,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
@@ -51,6 +54,38 @@ class LauncherShellIT {
         }
     }
 
+    /** The last lines of the engine's log, so that a failure here says what the engine did. */
+    private String engineLogEnd() {
+        try {
+            java.util.List<String> lines = Files.readAllLines(home.resolve("logs/streamline.log"), StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private String runtimeCfg() {
+        try {
+            Path cfg = home.resolve("deploy/streamline.runtime.cfg");
+            return Files.getLastModifiedTime(cfg) + "\n" + Files.readString(cfg);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    /** The engine's threads, so that a failure here shows what the engine was waiting for. */
+    private String threadDump() {
+        try {
+            Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(process.pid()), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(jstack.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jstack.waitFor();
+            return dump;
+        } catch (IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
+        }
+    }
+
     /** Types a command (again, every second, until the answer shows): commands register a moment after start. */
     private void command(String line, String expected) throws Exception {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -66,7 +101,8 @@ class LauncherShellIT {
                 Thread.sleep(20);
             }
             if (System.nanoTime() > deadline || !process.isAlive()) {
-                fail("'" + line + "' did not answer '" + expected + "'; console:\n" + output().substring(seen));
+                fail("'" + line + "' did not answer '" + expected + "'; console:\n" + output().substring(seen)
+                        + "\nengine log (the end):\n" + engineLogEnd() + "\nruntime cfg now:\n" + runtimeCfg() + "\nthreads:\n" + threadDump());
             }
         }
     }
@@ -82,8 +118,15 @@ class LauncherShellIT {
     }
 
     private void drop(Path target, String text) throws IOException {
+        drop(target, text, null);
+    }
+
+    private void drop(Path target, String text, FileTime modified) throws IOException {
         Path staged = work.resolve("staged-" + UUID.randomUUID());
         Files.writeString(staged, text);
+        if (modified != null) {
+            Files.setLastModifiedTime(staged, modified);
+        }
         Files.createDirectories(target.getParent());
         Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -130,10 +173,17 @@ class LauncherShellIT {
         // editing the engine's configuration file switches the write-ahead log while it runs
         Path runtime = home.resolve("deploy/streamline.runtime.cfg");
         // replaced whole (staged, then moved): FileInstall must not read a half-written file
-        drop(runtime, Files.readString(runtime).replace("(streamline.wal.type=file)", "(streamline.wal.type=jpa)"));
+        String before = Files.readString(runtime);
+        String edited = before.replace("wal.target=(streamline.wal.type=file)", "wal.target=(streamline.wal.type=jpa)");
+        assertNotEquals(before, edited, "the default configuration names the file log");
+        // dated in the past: a write-back by the engine would show as a newer time
+        FileTime editTime = FileTime.from(Instant.parse("2001-01-01T00:00:00Z"));
+        drop(runtime, edited, editTime);
         command("streamline:bound", "write-ahead log: jpa");
         drop(home.resolve("inbox/after-swap.txt"), "still flowing");
         awaitFile(home.resolve("outbox/after-swap.txt"));
         assertEquals("still flowing", Files.readString(home.resolve("outbox/after-swap.txt")));
+        assertEquals(edited, Files.readString(runtime), "the engine does not write the user's configuration file");
+        assertEquals(editTime, Files.getLastModifiedTime(runtime), "the engine does not write the user's configuration file");
     }
 }
