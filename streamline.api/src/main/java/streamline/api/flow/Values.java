@@ -7,6 +7,7 @@ import java.util.AbstractMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Deep, immutable copies of the JSON-like values that configuration maps and session metadata
@@ -211,6 +212,18 @@ public final class Values {
             return frozen;
         }
         return copyMap(source, what, "");
+    }
+
+    /**
+     * As {@link #immutableMap(Map, String)}, building the description only when a copy is made: a map
+     * this class made is returned as it is, and a description such as a session's id is text work an
+     * entry of the log then does not pay for.
+     */
+    public static Map<String, Object> immutableMap(Map<String, ?> source, Supplier<String> what) {
+        if (source instanceof FrozenMap frozen) {
+            return frozen;
+        }
+        return immutableMap(source, what.get());
     }
 
     private static Map<String, Object> copyMap(Map<?, ?> source, String what, String path) {

@@ -48,8 +48,8 @@ public record LogEntry(long sequence, Kind kind, UUID sessionId, UUID flowId, UU
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(sessionId, "sessionId");
         Objects.requireNonNull(flowId, "flowId");
-        if (kind != Kind.SESSION_FINISHED) {
-            Objects.requireNonNull(processorId, "processorId of a " + kind + " entry");
+        if (kind != Kind.SESSION_FINISHED && processorId == null) {
+            throw new NullPointerException("processorId of a " + kind + " entry");
         }
         if (attempt < 0) {
             throw new IllegalArgumentException("attempt must be >= 0, was " + attempt);
@@ -58,7 +58,8 @@ public record LogEntry(long sequence, Kind kind, UUID sessionId, UUID flowId, UU
         contentId = Objects.requireNonNullElse(contentId, "");
         triggerMark = Objects.requireNonNullElse(triggerMark, "");
         error = Objects.requireNonNullElse(error, "");
-        metadata = metadata == null ? Map.of() : Values.immutableMap(metadata, "metadata of session " + sessionId);
+        // every entry the log reads back comes here with a map already immutable: no description built for it
+        metadata = metadata == null ? Map.of() : Values.immutableMap(metadata, () -> "metadata of session " + sessionId);
         completedSteps = completedSteps == null ? List.of() : List.copyOf(completedSteps);
     }
 

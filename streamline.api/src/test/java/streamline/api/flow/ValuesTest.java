@@ -68,6 +68,24 @@ class ValuesTest {
     }
 
     @Test
+    void aDescriptionSupplierIsAskedOnlyWhenACopyIsMade() {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<String> what = () -> {
+            asked.incrementAndGet();
+            return "metadata of session 7";
+        };
+        Map<String, Object> frozen = Values.immutableMap(Map.of("a", 1), "test");
+        assertTrue(frozen == Values.immutableMap(frozen, what));
+        assertEquals(0, asked.get(), "an immutable map is returned without describing it");
+        Map<String, Object> copy = Values.immutableMap(new LinkedHashMap<>(Map.of("b", 2)), what);
+        assertEquals(Map.of("b", 2), copy);
+        assertEquals(1, asked.get());
+        Map<String, Object> bad = Map.of("k", new Object());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Values.immutableMap(bad, what))
+                .getMessage().startsWith("metadata of session 7: 'k' has the unsupported type"));
+    }
+
+    @Test
     void namesThePathOfABadValue() {
         Map<String, Object> source = Map.of("outer", Map.of("items", List.of("ok", new Object())));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.immutableMap(source, "config of X"));

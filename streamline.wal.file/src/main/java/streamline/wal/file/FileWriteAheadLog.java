@@ -133,6 +133,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private long writtenTotal;
     private long bytesSinceCheckpoint;
     private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(64 * 1024);
+    private final RecordChecksum writeChecksum = new RecordChecksum();
     /**
      * Policies interval and never: appended records not yet handed to the OS. They go out when it
      * fills, on the background tick, and before every roll, read, force and close.
@@ -177,6 +178,8 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private final LiveIndex live = new LiveIndex();
     private final Object checkpointMonitor = new Object();
     private final AtomicBoolean checkpointQueued = new AtomicBoolean();
+    /** Guarded by checkpointMonitor: only checkpoints copy records. */
+    private final RecordChecksum copyChecksum = new RecordChecksum();
     private final ScheduledExecutorService background;
 
     FileWriteAheadLog(WalOptions options) throws WriteAheadLogException {
@@ -416,7 +419,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         long sequence = firstSequence;
         for (PendingWrite write : batch) {
             for (byte[] payload : write.payloads) {
-                buffer.putInt(payload.length).putInt(WalFiles.recordCrc(payload.length, sequence, ByteBuffer.wrap(payload)))
+                buffer.putInt(payload.length).putInt(writeChecksum.of(sequence, payload))
                         .putLong(sequence).put(payload);
                 sequence++;
             }
@@ -928,7 +931,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         out.put(header.flip());
         ByteBuffer payload = out.slice(start + WalFiles.RECORD_HEADER_SIZE, length);
         readFully(channel, payload, at + WalFiles.RECORD_HEADER_SIZE);
-        if (WalFiles.recordCrc(length, sequence, payload.flip()) != header.getInt(4)) {
+        if (copyChecksum.of(length, sequence, payload.flip()) != header.getInt(4)) {
             out.position(start);
             throw new IOException(file + " at offset " + at + ": checksum mismatch in record " + sequence);
         }

@@ -60,7 +60,7 @@ final class ParallelDecoder implements AutoCloseable {
             sequences = Arrays.copyOf(sequences, count * 2);
             starts = Arrays.copyOf(starts, count * 2 + 1);
         }
-        payload.duplicate().get(bytes, used, length);
+        payload.get(payload.position(), bytes, used, length);
         sequences[count] = sequence;
         starts[count] = used;
         used += length;
@@ -78,7 +78,7 @@ final class ParallelDecoder implements AutoCloseable {
             Vocabulary vocabulary = vocabularies.get();
             for (int i = 0; i < n; i++) {
                 entries[i] = EntryCodec.decode(chunkSequences[i],
-                        ByteBuffer.wrap(chunk, chunkStarts[i], chunkStarts[i + 1] - chunkStarts[i]).slice(), vocabulary);
+                        ByteBuffer.wrap(chunk, chunkStarts[i], chunkStarts[i + 1] - chunkStarts[i]), vocabulary);
             }
             if (chunk.length == CHUNK_BYTES) {
                 spareChunks.offer(chunk);

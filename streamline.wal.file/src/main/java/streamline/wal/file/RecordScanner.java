@@ -10,7 +10,10 @@ import java.nio.channels.FileChannel;
  */
 final class RecordScanner {
 
-    /** Receives each good record; the payload buffer is valid only during the call. */
+    /**
+     * Receives each good record. The payload lies between the buffer's position and limit, and the
+     * buffer (the same object for every record) is valid only during the call.
+     */
     interface Visitor {
         void record(long sequence, long offset, ByteBuffer payload) throws IOException;
     }
@@ -30,6 +33,9 @@ final class RecordScanner {
     private final FileChannel channel;
     private final long end;
     private ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+    /** The view of the buffer each payload is shown through: one per buffer, not one per record. */
+    private ByteBuffer view = buffer.duplicate();
+    private final RecordChecksum checksum = new RecordChecksum();
     /** The file offset of buffer position 0. */
     private long bufferStart;
 
@@ -74,10 +80,8 @@ final class RecordScanner {
             }
             ensure(offset, total);
             at = (int) (offset - bufferStart);
-            ByteBuffer payload = buffer.duplicate();
-            payload.position(at + WalFiles.RECORD_HEADER_SIZE).limit(at + total);
-            payload = payload.slice();
-            if (WalFiles.recordCrc(length, sequence, payload) != crc) {
+            ByteBuffer payload = view.clear().position(at + WalFiles.RECORD_HEADER_SIZE).limit(at + total);
+            if (checksum.of(length, sequence, payload) != crc) {
                 return damage(offset, offset + total, "checksum mismatch in record " + sequence);
             }
             visitor.record(sequence, offset, payload);
@@ -94,6 +98,7 @@ final class RecordScanner {
         if (needed > buffer.capacity()) {
             buffer = ByteBuffer.allocate(needed);
             buffer.limit(0);
+            view = buffer.duplicate();
             bufferStart = offset;
         }
         // keep the unread bytes, then read on from where they end

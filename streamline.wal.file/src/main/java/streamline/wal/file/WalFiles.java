@@ -127,13 +127,4 @@ final class WalFiles {
             throw e;
         }
     }
-
-    /** The checksum of a record: over its length, sequence and payload. */
-    static int recordCrc(int length, long sequence, ByteBuffer payload) {
-        CRC32C crc = new CRC32C();
-        ByteBuffer prefix = ByteBuffer.allocate(12).putInt(length).putLong(sequence).flip();
-        crc.update(prefix);
-        crc.update(payload.duplicate());
-        return (int) crc.getValue();
-    }
 }
