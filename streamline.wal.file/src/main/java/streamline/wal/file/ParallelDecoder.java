@@ -14,7 +14,7 @@ import streamline.api.wal.LogEntry;
 
 /**
  * Decodes records on all cores while the scanner reads on: payloads are copied into chunks of about
- * 1 MiB, each chunk decoded by a pool that lives only as long as one bulk read (its owner shuts it
+ * 256 KiB, each chunk decoded by a pool that lives only as long as one bulk read (its owner shuts it
  * down), and the entries come back in the order they were read.
  *
  * <p>Few chunks wait: when the pool is behind, the reading thread decodes the next chunk itself
@@ -24,7 +24,8 @@ import streamline.api.wal.LogEntry;
  */
 final class ParallelDecoder implements AutoCloseable {
 
-    private static final int CHUNK_BYTES = 1 << 20;
+    /** Below half of G1's smallest region, so that a chunk is not a humongous object (see {@link RecordScanner}). */
+    private static final int CHUNK_BYTES = 256 * 1024;
 
     private final ThreadPoolExecutor pool;
     /** Chunks whose records are decoded, for reuse. */

@@ -28,7 +28,11 @@ final class RecordScanner {
         }
     }
 
-    private static final int CHUNK = 4 * 1024 * 1024;
+    /**
+     * Read size: below half of the collector's smallest region (1 MiB in G1), so that a scan's buffer is an
+     * ordinary young object and not a humongous one, each of which can start a concurrent collection cycle.
+     */
+    private static final int CHUNK = 256 * 1024;
 
     private final FileChannel channel;
     private final long end;
