@@ -38,15 +38,35 @@ public final class Values {
         FrozenMap(String[] keys, Object[] values) {
             this.keys = keys;
             this.values = values;
-            if (keys.length >= INDEX_FROM) {
-                Map<String, Integer> positions = new java.util.HashMap<>(keys.length * 2);
-                for (int i = 0; i < keys.length; i++) {
-                    positions.put(keys[i], i);
-                }
-                index = positions;
-            } else {
-                index = null;
+            this.index = keys.length >= INDEX_FROM ? indexOf(keys) : null;
+        }
+
+        /** A map with the keys (and key index) of {@code sameKeys}, which are {@code values}' keys in order. */
+        FrozenMap(FrozenMap sameKeys, Object[] values) {
+            this.keys = sameKeys.keys;
+            this.values = values;
+            this.index = sameKeys.index;
+        }
+
+        private static Map<String, Integer> indexOf(String[] keys) {
+            Map<String, Integer> positions = new java.util.HashMap<>(keys.length * 2);
+            for (int i = 0; i < keys.length; i++) {
+                positions.put(keys[i], i);
             }
+            return positions;
+        }
+
+        /** Whether this map's keys are {@code keys[0, size)}, in that order. */
+        boolean hasKeys(String[] otherKeys, int size) {
+            if (keys.length != size) {
+                return false;
+            }
+            for (int i = 0; i < size; i++) {
+                if (keys[i] != otherKeys[i] && !keys[i].equals(otherKeys[i])) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private int position(Object key) {
@@ -54,8 +74,10 @@ public final class Values {
                 Integer at = index.get(key);
                 return at == null ? -1 : at;
             }
+            int hash = key == null ? 0 : key.hashCode();
             for (int i = 0; i < keys.length; i++) {
-                if (keys[i].equals(key)) {
+                String known = keys[i];
+                if (known == key || known.hashCode() == hash && known.equals(key)) {
                     return i;
                 }
             }
@@ -165,8 +187,11 @@ public final class Values {
                 Integer at = positions.get(key);
                 return at == null ? -1 : at;
             }
+            // strings cache their hash: one int compare per key instead of comparing text, the most of a decode's map
+            int hash = key.hashCode();
             for (int i = 0; i < size; i++) {
-                if (keys[i].equals(key)) {
+                String known = keys[i];
+                if (known == key || known.hashCode() == hash && known.equals(key)) {
                     return i;
                 }
             }
@@ -174,12 +199,29 @@ public final class Values {
         }
 
         public Map<String, Object> build() {
+            return build(null);
+        }
+
+        /**
+         * Builds the map, sharing the keys of {@code sameKeys} if that is a map this class made with the
+         * same keys in the same order. Maps of one kind (the metadata a processor writes, read back
+         * entry after entry) then hold their keys once between them instead of once each.
+         *
+         * @param sameKeys a map likely to have the same keys, or null
+         */
+        public Map<String, Object> build(Map<String, Object> sameKeys) {
             if (keys == null) {
                 throw new IllegalStateException("this builder of " + what + " was used already");
             }
-            Map<String, Object> built = size == 0 ? Map.of()
-                    : new FrozenMap(size == keys.length ? keys : java.util.Arrays.copyOf(keys, size),
-                            size == values.length ? values : java.util.Arrays.copyOf(values, size));
+            Map<String, Object> built;
+            if (size == 0) {
+                built = Map.of();
+            } else {
+                Object[] exactValues = size == values.length ? values : java.util.Arrays.copyOf(values, size);
+                built = sameKeys instanceof FrozenMap frozen && frozen.hasKeys(keys, size)
+                        ? new FrozenMap(frozen, exactValues)
+                        : new FrozenMap(size == keys.length ? keys : java.util.Arrays.copyOf(keys, size), exactValues);
+            }
             keys = null;
             values = null;
             positions = null;

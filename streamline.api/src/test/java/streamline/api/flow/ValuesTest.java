@@ -68,6 +68,55 @@ class ValuesTest {
     }
 
     @Test
+    void keysWithTheSameHashStayDistinct() {
+        assertEquals("Aa".hashCode(), "BB".hashCode());
+        Map<String, Object> built = Values.mapBuilder(2, "built").put("Aa", 1).put("BB", 2).put("Aa", 3).build();
+        assertEquals(List.of("Aa", "BB"), List.copyOf(built.keySet()));
+        assertEquals(3, built.get("Aa"));
+        assertEquals(2, built.get("BB"));
+        assertEquals(null, built.get("C#"), "a third key of that hash is absent");
+    }
+
+    @Test
+    void aMapBuiltLikeAnotherHasItsOwnKeysOrderAndValues() {
+        for (int size : new int[] {3, 20}) {
+            Map<String, Object> model = build(size, 0, false);
+            Map<String, Object> same = builderOf(build(size, 100, false)).build(model);
+            assertEquals(new LinkedHashMap<>(build(size, 100, false)), same);
+            assertEquals(List.copyOf(model.keySet()), List.copyOf(same.keySet()));
+            assertEquals(100 + size - 1, same.get("k" + (size - 1)), "found through the shared keys");
+            assertEquals(0, model.get("k0"), "the model keeps its values");
+            Map<String, Object> reversed = builderOf(build(size, 0, true)).build(model);
+            assertEquals(List.copyOf(build(size, 0, true).keySet()), List.copyOf(reversed.keySet()), "its own order");
+            Map<String, Object> fewer = builderOf(build(size - 1, 0, false)).build(model);
+            assertEquals(size - 1, fewer.size());
+            assertEquals(null, fewer.get("k" + (size - 1)));
+            Map<String, Object> other = builderOf(build(size - 1, 0, false))
+                    .put("x", 1).build(model);
+            assertEquals(1, other.get("x"));
+            assertEquals(null, other.get("k" + (size - 1)));
+            assertEquals(build(size, 5, false), builderOf(build(size, 5, false))
+                    .build(new LinkedHashMap<>(model)), "a model this class did not make is only a hint");
+        }
+    }
+
+    private static Values.MapBuilder builderOf(Map<String, Object> entries) {
+        Values.MapBuilder builder = Values.mapBuilder(entries.size(), "built");
+        entries.forEach(builder::put);
+        return builder;
+    }
+
+    /** Keys k0, k1, … (reversed: from the last), each with its index plus {@code offset}. */
+    private static Map<String, Object> build(int size, int offset, boolean reversed) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < size; i++) {
+            int at = reversed ? size - 1 - i : i;
+            map.put("k" + at, at + offset);
+        }
+        return map;
+    }
+
+    @Test
     void aDescriptionSupplierIsAskedOnlyWhenACopyIsMade() {
         java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
         java.util.function.Supplier<String> what = () -> {

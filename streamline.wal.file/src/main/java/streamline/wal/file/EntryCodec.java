@@ -124,7 +124,7 @@ public final class EntryCodec {
             for (int i = 0; i < completedCount; i++) {
                 completed[i] = id(in, vocabulary);
             }
-            Map<String, Object> metadata = map(in, vocabulary);
+            Map<String, Object> metadata = metadata(in, vocabulary);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(in.remaining() + " bytes left after the entry");
             }
@@ -206,25 +206,32 @@ public final class EntryCodec {
         return bytes;
     }
 
-    private static Map<String, Object> map(ByteBuffer in, Vocabulary vocabulary) {
-        int size = varint(in);
-        if (size == 0) {
-            return Map.of();
+    /** An entry's metadata: it shares its keys with the metadata decoded before, when they are the same. */
+    private static Map<String, Object> metadata(ByteBuffer in, Vocabulary vocabulary) {
+        if (vocabulary == null) {
+            return map(in, null).build();
         }
+        Map<String, Object> metadata = map(in, vocabulary).build(vocabulary.previousMetadata);
+        vocabulary.previousMetadata = metadata;
+        return metadata;
+    }
+
+    private static Values.MapBuilder map(ByteBuffer in, Vocabulary vocabulary) {
+        int size = varint(in);
         // built immutable once: the entry's constructor then keeps it without another copy
         Values.MapBuilder map = Values.mapBuilder(Math.min(size, in.remaining()), "stored metadata");
         for (int i = 0; i < size; i++) {
             String key = name(in, vocabulary);
             map.put(key, value(in, vocabulary));
         }
-        return map.build();
+        return map;
     }
 
     private static Object value(ByteBuffer in, Vocabulary vocabulary) {
         byte tag = in.get();
         switch (tag) {
             case TAG_MAP:
-                return map(in, vocabulary);
+                return map(in, vocabulary).build();
             case TAG_LIST: {
                 int size = varint(in);
                 List<Object> list = new ArrayList<>(Math.min(size, in.remaining()));

@@ -2,6 +2,7 @@ package streamline.wal.file;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -27,8 +28,11 @@ final class Vocabulary {
     private final String[] previous = new String[32];
     private int place;
 
-    private long[] idHigh = new long[64];
-    private long[] idLow = new long[64];
+    /** Both halves of the id in slot i at 2i and 2i + 1: a probe touches one cache line, not two. */
+    /** The metadata of the entry decoded before: the next entry's shares its keys if they are the same. */
+    Map<String, Object> previousMetadata;
+
+    private long[] idBits = new long[128];
     private UUID[] ids = new UUID[64];
     private int idCount;
 
@@ -86,15 +90,15 @@ final class Vocabulary {
         int mask = ids.length - 1;
         int slot = idSlot(high, low, mask);
         while (ids[slot] != null) {
-            if (idHigh[slot] == high && idLow[slot] == low) {
+            if (idBits[2 * slot] == high && idBits[2 * slot + 1] == low) {
                 return ids[slot];
             }
             slot = (slot + 1) & mask;
         }
         UUID id = new UUID(high, low);
         if (idCount < LIMIT) {
-            idHigh[slot] = high;
-            idLow[slot] = low;
+            idBits[2 * slot] = high;
+            idBits[2 * slot + 1] = low;
             ids[slot] = id;
             if (++idCount * 2 > ids.length) {
                 growIds();
@@ -134,21 +138,19 @@ final class Vocabulary {
     }
 
     private void growIds() {
-        long[] oldHigh = idHigh;
-        long[] oldLow = idLow;
+        long[] oldBits = idBits;
         UUID[] oldIds = ids;
-        idHigh = new long[oldIds.length * 2];
-        idLow = new long[oldIds.length * 2];
+        idBits = new long[oldBits.length * 2];
         ids = new UUID[oldIds.length * 2];
         int mask = ids.length - 1;
         for (int i = 0; i < oldIds.length; i++) {
             if (oldIds[i] != null) {
-                int slot = idSlot(oldHigh[i], oldLow[i], mask);
+                int slot = idSlot(oldBits[2 * i], oldBits[2 * i + 1], mask);
                 while (ids[slot] != null) {
                     slot = (slot + 1) & mask;
                 }
-                idHigh[slot] = oldHigh[i];
-                idLow[slot] = oldLow[i];
+                idBits[2 * slot] = oldBits[2 * i];
+                idBits[2 * slot + 1] = oldBits[2 * i + 1];
                 ids[slot] = oldIds[i];
             }
         }

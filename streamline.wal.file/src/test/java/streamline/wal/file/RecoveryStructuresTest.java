@@ -133,16 +133,35 @@ class RecoveryStructuresTest {
         UUID flow = UUID.randomUUID();
         UUID processor = UUID.randomUUID();
         Vocabulary vocabulary = new Vocabulary();
-        for (int i = 0; i < 3; i++) {
+        // metadata whose keys repeat, change order, shrink, grow and nest: each decoded map has its own keys
+        List<Map<String, Object>> metadata = List.of(
+                ordered("k", "v0", "n", Map.of("deep", List.of(1, 2L, "x"))),
+                ordered("k", "v1", "n", Map.of("deep", List.of(3))),
+                ordered("n", "first", "k", "second"),
+                ordered("k", "only"),
+                ordered("k", "v2", "n", 7, "extra", true),
+                ordered("k", "v3", "n", ordered("k", "nested", "n", 1)),
+                Map.of());
+        for (int i = 0; i < metadata.size(); i++) {
             LogEntry entry = LogEntry.stepStarted(UUID.randomUUID(), flow, processor, "Tag", "c" + i,
-                    Map.of("k", "v" + i, "n", Map.of("deep", List.of(1, 2L, "x"))), "", i, List.of(processor));
+                    metadata.get(i), "", i, List.of(processor));
             ByteBuffer bytes = ByteBuffer.wrap(EntryCodec.encode(entry));
             LogEntry plain = EntryCodec.decode(i + 1, bytes.duplicate());
             LogEntry shared = EntryCodec.decode(i + 1, bytes.duplicate(), vocabulary);
             assertEquals(plain, shared);
+            assertEquals(List.copyOf(metadata.get(i).keySet()), List.copyOf(shared.metadata().keySet()), "key order");
             assertEquals(i + 1, shared.sequence());
             assertSame(shared.flowId(), EntryCodec.decode(9, bytes.duplicate(), vocabulary).flowId());
         }
+    }
+
+    /** A map of the given keys and values, in that order. */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> map = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
     }
 
     @Test
