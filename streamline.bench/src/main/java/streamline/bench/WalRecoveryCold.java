@@ -1,0 +1,83 @@
+package streamline.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Recovery as an engine's start sees it: every measurement is the one recovery of a fresh JVM (a fork of
+ * its own), of a log that another JVM filled, so nothing of the log is compiled yet and the heap is as
+ * the JVM starts it. {@link WalRecovery} measures the same work warmed up. The figure is the mean of the
+ * forks. {@code java -jar streamline.bench/target/benchmarks.jar WalRecoveryCold -p impl=file,nifi}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 0)
+@Measurement(iterations = 1)
+@Fork(value = 5, jvmArgsAppend = {"-Xmx6g"})
+public class WalRecoveryCold {
+
+    @Param({"file", "nifi"})
+    public String impl;
+
+    @Param({"1000000"})
+    public int liveEntries;
+
+    private Path directory;
+
+    @Setup(Level.Trial)
+    public void fillInAnotherJvm() throws Exception {
+        // an engine has its logging running before any log recovers: both logging APIs start here, unmeasured
+        org.apache.logging.log4j.LogManager.getLogger(WalRecoveryCold.class).debug("logging started");
+        org.slf4j.LoggerFactory.getLogger(WalRecoveryCold.class).debug("logging started");
+        directory = Benchmarks.newDirectory("walrecovery-cold");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process filler = new ProcessBuilder(List.of(java.toString(), "-Xmx6g", "-cp",
+                System.getProperty("java.class.path"), Filler.class.getName(), impl, directory.toString(),
+                Integer.toString(liveEntries))).inheritIO().start();
+        int exit = filler.waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException("filling the " + impl + " log in " + directory + " failed: exit " + exit);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void delete() throws Exception {
+        Benchmarks.deleteRecursively(directory);
+    }
+
+    @Benchmark
+    public int recover() throws Exception {
+        return WalRecovery.recover(impl, directory);
+    }
+
+    /** The JVM that fills a log: {@code impl directory liveEntries}. */
+    public static final class Filler {
+        private Filler() {
+        }
+
+        public static void main(String[] args) throws Exception {
+            Path directory = Path.of(args[1]);
+            if (!Files.isDirectory(directory)) {
+                throw new IllegalArgumentException("no directory " + directory);
+            }
+            WalRecovery.fill(args[0], directory, Integer.parseInt(args[2]));
+        }
+    }
+}
