@@ -27,7 +27,7 @@ import streamline.wal.file.FileWriteAheadLog;
  * <p>The collection before each iteration shrinks the heap to about 56 MB, so a recovery here includes
  * the JVM growing it back to the 1.5 GB a million entries take (page faults, young collections of a small
  * young generation). {@code -jvmArgsAppend "-Xms6g -Xmx6g"} (which replaces the flags below) measures
- * the logs on a heap fixed at 6 GB instead; {@link WalRecoveryCold} measures recovery in a fresh JVM.
+ * the logs on a heap fixed at 6 GB instead; {@link WalColdRecovery} measures recovery in a fresh JVM.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Recovery as an engine's start sees it: every measurement is the one recovery of a fresh JVM (a fork of
  * its own), of a log that another JVM filled, so nothing of the log is compiled yet and the heap is as
  * the JVM starts it. {@link WalRecovery} measures the same work warmed up. The figure is the mean of the
- * forks. {@code java -jar streamline.bench/target/benchmarks.jar WalRecoveryCold -p impl=file,nifi}
+ * forks. {@code java -jar streamline.bench/target/benchmarks.jar WalColdRecovery -p impl=file,nifi}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 0)
 @Measurement(iterations = 1)
 @Fork(value = 5, jvmArgsAppend = {"-Xmx6g"})
-public class WalRecoveryCold {
+public class WalColdRecovery {
 
     @Param({"file", "nifi"})
     public String impl;
@@ -44,9 +44,9 @@ public class WalRecoveryCold {
     @Setup(Level.Trial)
     public void fillInAnotherJvm() throws Exception {
         // an engine has its logging running before any log recovers: both logging APIs start here, unmeasured
-        org.apache.logging.log4j.LogManager.getLogger(WalRecoveryCold.class).debug("logging started");
-        org.slf4j.LoggerFactory.getLogger(WalRecoveryCold.class).debug("logging started");
-        directory = Benchmarks.newDirectory("walrecovery-cold");
+        org.apache.logging.log4j.LogManager.getLogger(WalColdRecovery.class).debug("logging started");
+        org.slf4j.LoggerFactory.getLogger(WalColdRecovery.class).debug("logging started");
+        directory = Benchmarks.newDirectory("walcoldrecovery");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process filler = new ProcessBuilder(List.of(java.toString(), "-Xmx6g", "-cp",
                 System.getProperty("java.class.path"), Filler.class.getName(), impl, directory.toString(),
