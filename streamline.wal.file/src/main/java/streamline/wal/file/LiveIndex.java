@@ -25,6 +25,7 @@ final class LiveIndex {
      */
     private final SessionTable[] shards = new SessionTable[1 << SHARD_BITS];
     private volatile SnapshotSessions snapshotSessions = SnapshotSessions.EMPTY;
+    private volatile boolean recovered;
 
     LiveIndex() {
         for (int i = 0; i < shards.length; i++) {
@@ -39,9 +40,10 @@ final class LiveIndex {
 
     /** Sets the sessions of the snapshot the log was opened with; before any other record is added. */
     void recovered(SnapshotSessions fromSnapshot) {
-        if (sizeHint() > 0 || snapshotSessions != SnapshotSessions.EMPTY) {
+        if (sizeHint() > 0 || recovered) {
             throw new IllegalStateException("the snapshot's sessions come first, and once");
         }
+        recovered = true;
         snapshotSessions = fromSnapshot;
     }
 
@@ -61,7 +63,15 @@ final class LiveIndex {
     void finish(long sessionHigh, long sessionLow) {
         long mixed = SessionTable.mix(sessionHigh, sessionLow);
         shard(mixed).finish(sessionHigh, sessionLow, mixed);
-        snapshotSessions.finish(sessionHigh, sessionLow);
+        if (snapshotSessions.finish(sessionHigh, sessionLow)) {
+            // the snapshot's sessions all finished: its arrays (about 40 MB for a million sessions) can go
+            snapshotSessions = SnapshotSessions.EMPTY;
+        }
+    }
+
+    /** Whether sessions of the snapshot the log opened with are still unfinished (their arrays still held). */
+    boolean holdsSnapshotSessions() {
+        return snapshotSessions != SnapshotSessions.EMPTY;
     }
 
     /** At least the number of unfinished sessions (a snapshot session with later records counts twice): for sizing. */

@@ -111,17 +111,22 @@ final class SnapshotSessions {
         return slots[slot] != 0 && !isFinished(slot);
     }
 
-    /** Marks a session finished; nothing if it is not here or finished already. */
-    void finish(long sessionHigh, long sessionLow) {
+    /**
+     * Marks a session finished; nothing if it is not here or finished already.
+     *
+     * @return whether that finished the last live session here
+     */
+    boolean finish(long sessionHigh, long sessionLow) {
+        if (count == 0) {
+            return false;
+        }
         int slot = slotOf(sessionHigh, sessionLow);
         if (slots[slot] == 0) {
-            return;
+            return false;
         }
         long bit = 1L << slot;
         long before = finished.getAndAccumulate(slot >>> 6, bit, (word, b) -> word | b);
-        if ((before & bit) == 0) {
-            liveSessions.decrementAndGet();
-        }
+        return (before & bit) == 0 && liveSessions.decrementAndGet() == 0;
     }
 
     /**

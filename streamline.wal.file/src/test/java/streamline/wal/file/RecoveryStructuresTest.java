@@ -300,6 +300,35 @@ class RecoveryStructuresTest {
         assertFalse(visitAll(index, Long.MAX_VALUE).contains(sequence - 1));
         assertFalse(visitAll(index, Long.MAX_VALUE).contains(1L), "session 0's snapshot record went with it");
         assertEquals(19_998, index.sessionCount());
+        assertTrue(index.holdsSnapshotSessions());
+    }
+
+    @Test
+    void theSnapshotSessionsAreDroppedOnceAllFinished() {
+        UUID one = UUID.randomUUID();
+        UUID two = UUID.randomUUID();
+        SnapshotSessions.Builder builder = new SnapshotSessions.Builder(2);
+        builder.add(one.getMostSignificantBits(), one.getLeastSignificantBits(), 1);
+        builder.add(two.getMostSignificantBits(), two.getLeastSignificantBits(), 2);
+        builder.add(one.getMostSignificantBits(), one.getLeastSignificantBits(), 3);
+        LiveIndex index = new LiveIndex();
+        index.recovered(builder.build());
+        index.add(two, 4, 1, 0);
+        index.finish(two);
+        index.finish(two);
+        assertTrue(index.holdsSnapshotSessions(), "session one is unfinished");
+        assertEquals(List.of(1L, 3L), visitAll(index, Long.MAX_VALUE));
+        index.finish(one);
+        assertFalse(index.holdsSnapshotSessions(), "no unfinished session left in it");
+        assertEquals(0, index.sessionCount());
+        assertEquals(List.of(), visitAll(index, Long.MAX_VALUE));
+        UUID three = UUID.randomUUID();
+        index.add(three, 5, 1, 64);
+        index.finish(one); // a late second finish of a snapshot session changes nothing
+        assertEquals(1, index.sessionCount());
+        assertEquals(List.of(5L), visitAll(index, Long.MAX_VALUE));
+        assertThrows(IllegalStateException.class, () -> index.recovered(new SnapshotSessions.Builder(1).build()),
+                "the snapshot's sessions are set once, even after they went");
     }
 
     @Test
