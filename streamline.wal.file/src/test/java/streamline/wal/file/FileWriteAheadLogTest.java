@@ -491,6 +491,31 @@ class FileWriteAheadLogTest {
         }
     }
 
+    @Test
+    void checkpointsStartByTimeOnceSomethingWasAppended() throws Exception {
+        WalOptions options = WalOptions.defaults(directory).withSync(SyncPolicy.NEVER)
+                .withCheckpoints(0, Duration.ofMillis(50));
+        UUID live = UUID.randomUUID();
+        try (FileWriteAheadLog log = open(options)) {
+            // a negative check: six timer periods pass with nothing appended, and none may write a snapshot
+            Thread.sleep(300);
+            assertEquals(List.of(), files("snapshot-"), "an idle log is not checkpointed");
+            log.append(started(live, flow, UUID.randomUUID(), 0, List.of()));
+            UUID finished = UUID.randomUUID();
+            log.append(started(finished, flow, UUID.randomUUID(), 0, List.of()));
+            log.recordSessionFinished(finished, flow, "", "");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (files("snapshot-").isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertFalse(files("snapshot-").isEmpty(), "the timer checkpointed what was appended");
+        }
+        try (FileWriteAheadLog log = open(options.withCheckpoints(0, Duration.ZERO))) {
+            assertEquals(Set.of(live), sessionsOf(log.unfinishedSteps()));
+            assertEquals(List.of(), log.recoveryEvents());
+        }
+    }
+
     private static Set<UUID> sessionsOf(List<LogEntry> entries) {
         Set<UUID> sessions = new HashSet<>();
         entries.forEach(e -> sessions.add(e.sessionId()));
