@@ -363,6 +363,34 @@ class FileWriteAheadLogTest {
     }
 
     @Test
+    void underTheIntervalPolicyAppendsReturnUnforcedAndTheTimerForcesThem() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        WalOptions hourly = new WalOptions(directory, SyncPolicy.INTERVAL, Duration.ofHours(1), 64L << 20, 0, Duration.ZERO);
+        try (FileWriteAheadLog log = new FileWriteAheadLog(hourly, disk.opener())) {
+            int before = disk.forces;
+            for (int i = 0; i < 3; i++) {
+                log.append(anyStart());
+            }
+            assertEquals(before, disk.forces, "an append does not wait for a force");
+        }
+        WalOptions often = new WalOptions(directory, SyncPolicy.INTERVAL, Duration.ofMillis(20), 64L << 20, 0, Duration.ZERO);
+        try (FileWriteAheadLog log = new FileWriteAheadLog(often, disk.opener())) {
+            int before = disk.forces;
+            log.append(anyStart());
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (disk.forces == before && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(disk.forces > before, "the timer forced the appended entry");
+            int afterForce = disk.forces;
+            // a negative check: ten timer periods with nothing appended, and none may force again
+            Thread.sleep(200);
+            assertEquals(afterForce, disk.forces, "an idle log is not forced again");
+            assertEquals(4, log.liveEntries().size());
+        }
+    }
+
+    @Test
     void aFullDiskFailsTheAppendAndLeavesTheLogConsistent() throws Exception {
         FailingChannel.Disk disk = new FailingChannel.Disk();
         List<LogEntry> acknowledged = new ArrayList<>();
