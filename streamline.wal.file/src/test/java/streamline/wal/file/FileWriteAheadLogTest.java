@@ -510,10 +510,7 @@ class FileWriteAheadLogTest {
                 log.append(started(session, flow, UUID.randomUUID(), 0, List.of()));
                 log.recordSessionFinished(session, flow, "", "");
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (files("snapshot-").isEmpty() && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            awaitSnapshot();
             assertFalse(files("snapshot-").isEmpty(), "a checkpoint ran once enough was appended");
             assertTrue(files("segment-").size() < 10, "old segments were deleted: " + files("segment-"));
         }
@@ -532,15 +529,20 @@ class FileWriteAheadLogTest {
             UUID finished = UUID.randomUUID();
             log.append(started(finished, flow, UUID.randomUUID(), 0, List.of()));
             log.recordSessionFinished(finished, flow, "", "");
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (files("snapshot-").isEmpty() && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            awaitSnapshot();
             assertFalse(files("snapshot-").isEmpty(), "the timer checkpointed what was appended");
         }
         try (FileWriteAheadLog log = open(options.withCheckpoints(0, Duration.ZERO))) {
             assertEquals(Set.of(live), sessionsOf(log.unfinishedSteps()));
             assertEquals(List.of(), log.recoveryEvents());
+        }
+    }
+
+    /** Waits up to 10 s for a background checkpoint to write a snapshot. */
+    private void awaitSnapshot() throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (files("snapshot-").isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
         }
     }
 
