@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -510,9 +511,15 @@ class FileWriteAheadLogTest {
                 log.append(started(session, flow, UUID.randomUUID(), 0, List.of()));
                 log.recordSessionFinished(session, flow, "", "");
             }
-            awaitSnapshot();
-            assertFalse(files("snapshot-").isEmpty(), "a checkpoint ran once enough was appended");
-            assertTrue(files("segment-").size() < 10, "old segments were deleted: " + files("segment-"));
+            List<Path> snapshots = awaitSnapshots();
+            assertFalse(snapshots.isEmpty(), "a checkpoint ran once enough was appended");
+            // the checkpoint renames its snapshot into place before it deletes the segments it covers: wait for both
+            long boundary = WalFiles.snapshotNumber(snapshots.get(0).getFileName().toString());
+            Predicate<Path> covered = file -> WalFiles.segmentNumber(file.getFileName().toString()) <= boundary;
+            List<Path> segments = awaitFiles("segment-", listed -> listed.stream().noneMatch(covered));
+            assertEquals(List.of(), segments.stream().filter(covered).toList(),
+                    "the segments up to the snapshot's boundary " + boundary + " were deleted");
+            assertFalse(segments.isEmpty(), "the segment being written stays");
         }
     }
 
@@ -529,8 +536,7 @@ class FileWriteAheadLogTest {
             UUID finished = UUID.randomUUID();
             log.append(started(finished, flow, UUID.randomUUID(), 0, List.of()));
             log.recordSessionFinished(finished, flow, "", "");
-            awaitSnapshot();
-            assertFalse(files("snapshot-").isEmpty(), "the timer checkpointed what was appended");
+            assertFalse(awaitSnapshots().isEmpty(), "the timer checkpointed what was appended");
         }
         try (FileWriteAheadLog log = open(options.withCheckpoints(0, Duration.ZERO))) {
             assertEquals(Set.of(live), sessionsOf(log.unfinishedSteps()));
@@ -538,12 +544,24 @@ class FileWriteAheadLogTest {
         }
     }
 
-    /** Waits up to 10 s for a background checkpoint to write a snapshot. */
-    private void awaitSnapshot() throws IOException {
+    /**
+     * Waits up to 10 s for a background checkpoint to rename a snapshot into place (its temporary file, also named
+     * {@code snapshot-...}, does not count); returns the completed snapshots.
+     */
+    private List<Path> awaitSnapshots() throws IOException {
+        Predicate<Path> completed = file -> WalFiles.snapshotNumber(file.getFileName().toString()) >= 0;
+        return awaitFiles("snapshot-", listed -> listed.stream().anyMatch(completed)).stream().filter(completed).toList();
+    }
+
+    /** Polls the directory for up to 10 s until the files named with this prefix meet the condition; the last listing. */
+    private List<Path> awaitFiles(String prefix, Predicate<List<Path>> condition) throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (files("snapshot-").isEmpty() && System.nanoTime() < deadline) {
+        List<Path> listed = files(prefix);
+        while (!condition.test(listed) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
+            listed = files(prefix);
         }
+        return listed;
     }
 
     private static Set<UUID> sessionsOf(List<LogEntry> entries) {
