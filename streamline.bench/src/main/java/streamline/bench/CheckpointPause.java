@@ -53,10 +53,10 @@ public class CheckpointPause {
         directory = Benchmarks.newDirectory("checkpointpause");
         if (impl.equals("file")) {
             file = FileWriteAheadLog.open(directory, "never");
-            BenchEntries.fill(file, liveEntries);
+            BenchEntries.fill(file, liveEntries, BenchEntries.Ids.FLOW);
         } else {
             nifi = new NiFiWal(directory.toFile());
-            BenchEntries.fill(nifi, liveEntries);
+            BenchEntries.fill(nifi, liveEntries, BenchEntries.Ids.FLOW);
         }
         checkpointer = new Thread(() -> {
             while (!stop.get()) {

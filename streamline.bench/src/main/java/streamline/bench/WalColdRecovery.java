@@ -39,6 +39,10 @@ public class WalColdRecovery {
     @Param({"1000000"})
     public int liveEntries;
 
+    /** As in {@link WalRecovery#ids}. */
+    @Param({"flow", "unique"})
+    public String ids;
+
     private Path directory;
 
     @Setup(Level.Trial)
@@ -50,7 +54,7 @@ public class WalColdRecovery {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process filler = new ProcessBuilder(List.of(java.toString(), "-Xmx6g", "-cp",
                 System.getProperty("java.class.path"), Filler.class.getName(), impl, directory.toString(),
-                Integer.toString(liveEntries))).inheritIO().start();
+                Integer.toString(liveEntries), ids)).inheritIO().start();
         int exit = filler.waitFor();
         if (exit != 0) {
             throw new IllegalStateException("filling the " + impl + " log in " + directory + " failed: exit " + exit);
@@ -67,7 +71,7 @@ public class WalColdRecovery {
         return WalRecovery.recover(impl, directory);
     }
 
-    /** The JVM that fills a log: {@code impl directory liveEntries}. */
+    /** The JVM that fills a log: {@code impl directory liveEntries ids}. */
     public static final class Filler {
         private Filler() {
         }
@@ -77,7 +81,7 @@ public class WalColdRecovery {
             if (!Files.isDirectory(directory)) {
                 throw new IllegalArgumentException("no directory " + directory);
             }
-            WalRecovery.fill(args[0], directory, Integer.parseInt(args[2]));
+            WalRecovery.fill(args[0], directory, Integer.parseInt(args[2]), BenchEntries.Ids.of(args[3]));
         }
     }
 }

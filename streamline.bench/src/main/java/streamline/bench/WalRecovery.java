@@ -43,24 +43,28 @@ public class WalRecovery {
     @Param({"1000000"})
     public int liveEntries;
 
+    /** {@code flow}: the processor ids the engine writes, the same few in every session; {@code unique}: new in every entry. */
+    @Param({"flow", "unique"})
+    public String ids;
+
     private Path directory;
 
     @Setup(Level.Trial)
     public void fill() throws Exception {
         directory = Benchmarks.newDirectory("walrecovery");
-        fill(impl, directory, liveEntries);
+        fill(impl, directory, liveEntries, BenchEntries.Ids.of(ids));
     }
 
     /** Fills the log {@code impl} in {@code directory} with {@code liveEntries} live entries, and checkpoints it. */
-    static void fill(String impl, Path directory, int liveEntries) throws Exception {
+    static void fill(String impl, Path directory, int liveEntries, BenchEntries.Ids ids) throws Exception {
         if (impl.equals("file")) {
             try (FileWriteAheadLog log = FileWriteAheadLog.open(directory, "never")) {
-                BenchEntries.fill(log, liveEntries);
+                BenchEntries.fill(log, liveEntries, ids);
                 log.checkpoint();
             }
         } else {
             NiFiWal log = new NiFiWal(directory.toFile());
-            BenchEntries.fill(log, liveEntries);
+            BenchEntries.fill(log, liveEntries, ids);
             log.checkpoint();
             log.shutdown();
         }
