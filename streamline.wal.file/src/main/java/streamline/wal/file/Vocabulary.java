@@ -28,10 +28,10 @@ final class Vocabulary {
     private final String[] previous = new String[32];
     private int place;
 
-    /** Both halves of the id in slot i at 2i and 2i + 1: a probe touches one cache line, not two. */
     /** The metadata of the entry decoded before: the next entry's shares its keys if they are the same. */
     Map<String, Object> previousMetadata;
 
+    /** Both halves of the id in slot i at 2i and 2i + 1: a probe touches one cache line, not two. */
     private long[] idBits = new long[128];
     private UUID[] ids = new UUID[64];
     private int idCount;
