@@ -3,20 +3,11 @@ package streamline.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -25,25 +16,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * the JVM starts it. {@link WalRecovery} measures the same work warmed up. The figure is the mean of the
  * forks. {@code java -jar streamline.bench/target/benchmarks.jar WalColdRecovery -p impl=file,nifi}
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 0)
 @Measurement(iterations = 1)
 @Fork(value = 5, jvmArgsAppend = {"-Xmx6g"})
-public class WalColdRecovery {
-
-    @Param({"file", "nifi"})
-    public String impl;
-
-    @Param({"1000000"})
-    public int liveEntries;
-
-    /** As in {@link WalRecovery#ids}. */
-    @Param({"flow", "unique"})
-    public String ids;
-
-    private Path directory;
+public class WalColdRecovery extends RecoveryBenchmark {
 
     @Setup(Level.Trial)
     public void fillInAnotherJvm() throws Exception {
@@ -61,16 +37,6 @@ public class WalColdRecovery {
         }
     }
 
-    @TearDown(Level.Trial)
-    public void delete() throws Exception {
-        Benchmarks.deleteRecursively(directory);
-    }
-
-    @Benchmark
-    public int recover() throws Exception {
-        return WalRecovery.recover(impl, directory);
-    }
-
     /** The JVM that fills a log: {@code impl directory liveEntries ids}. */
     public static final class Filler {
         private Filler() {
@@ -81,7 +47,7 @@ public class WalColdRecovery {
             if (!Files.isDirectory(directory)) {
                 throw new IllegalArgumentException("no directory " + directory);
             }
-            WalRecovery.fill(args[0], directory, Integer.parseInt(args[2]), BenchEntries.Ids.of(args[3]));
+            RecoveryBenchmark.fill(args[0], directory, Integer.parseInt(args[2]), BenchEntries.Ids.of(args[3]));
         }
     }
 }
