@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -380,7 +381,7 @@ class FileWriteAheadLogTest {
             log.append(anyStart());
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (disk.forces == before && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
+                pauseBeforeNextLook();
             }
             assertTrue(disk.forces > before, "the timer forced the appended entry");
             int afterForce = disk.forces;
@@ -558,10 +559,18 @@ class FileWriteAheadLogTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         List<Path> listed = files(prefix);
         while (!condition.test(listed) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+            pauseBeforeNextLook();
             listed = files(prefix);
         }
         return listed;
+    }
+
+    /**
+     * A short pause between two looks at a condition a background thread brings about: spinning instead
+     * would keep one of CI's two cores from that thread.
+     */
+    private static void pauseBeforeNextLook() {
+        LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
     }
 
     private static Set<UUID> sessionsOf(List<LogEntry> entries) {
