@@ -168,6 +168,30 @@ public abstract class WriteAheadLogContract {
         assertTrue(next > before.get(before.size() - 1).sequence(), "sequences go on increasing after a restart");
     }
 
+    /**
+     * Entries as large as real ones get are kept whole, not cut: a metadata value of a megabyte (a
+     * processor that puts a small file's text into the metadata), a trigger mark and an error far
+     * longer than usual (a message's id or body, an exception with its output), outside ASCII too.
+     */
+    @Test
+    void largeEntriesAreKeptWhole() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID running = UUID.randomUUID();
+        UUID failed = UUID.randomUUID();
+        String text = "héllo wörld, ünïcode 😀 ".repeat(40_000); // about a megabyte of UTF-8
+        String mark = "/data/inbox/" + "ä/".repeat(10_000) + "order.json";
+        LogEntry start = LogEntry.stepStarted(running, flow, UUID.randomUUID(), "ReadWholeFile", "content-" + running,
+                Map.of("file.text", text, "lines", List.of(text.substring(0, 100_000), text.substring(7, 50_007))),
+                mark, 0, List.of());
+        LogEntry end = LogEntry.sessionFinished(failed, flow, mark, "exit code 2, stderr: " + "fehler überall\n".repeat(5_000));
+        log.append(start);
+        log.append(end);
+        assertEquals(List.of(start, end), withoutSequences(log.entries()));
+        restart();
+        assertEquals(List.of(start, end), withoutSequences(log.entries()));
+        assertEquals(List.of(start), withoutSequences(log.unfinishedSteps()));
+    }
+
     @Test
     void concurrentAppendersGetDistinctSequencesAndLoseNothing() throws Exception {
         int threads = 8;

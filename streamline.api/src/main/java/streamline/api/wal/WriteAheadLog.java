@@ -23,6 +23,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * <li>The reads reflect every append that returned before the read started.</li>
  * <li>A log may discard entries of finished sessions (compaction); it keeps every entry of every
  * unfinished session.</li>
+ * <li>An entry is kept whole or refused when appended ({@link EntryRejectedException}), never
+ * acknowledged and then cut or dropped. Every log keeps entries of a few megabytes.</li>
  * </ul>
  */
 @ProviderType
@@ -35,6 +37,8 @@ public interface WriteAheadLog {
      * Appends an entry; its {@code sequence} is ignored and a new one assigned.
      *
      * @return the sequence number the entry got
+     * @throws EntryRejectedException if the log cannot store this entry (too large for it); nothing
+     *         was written, and the same entry will be refused again
      * @throws WriteAheadLogException if the entry could not be made durable (full disk, I/O error,
      *         closed log); the log stays consistent and the entry must be taken as not written
      */
@@ -44,6 +48,7 @@ public interface WriteAheadLog {
      * Appends several entries in order, as one write where the log can.
      *
      * @return the sequence number of the last entry
+     * @throws EntryRejectedException if the log cannot store one of the entries; none was written
      * @throws WriteAheadLogException if not all could be made durable; a prefix may be
      */
     long appendAll(List<LogEntry> entries) throws WriteAheadLogException;

@@ -59,8 +59,11 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
         if (targetDatabase != null) {
             properties.put("eclipselink.target-database", targetDatabase);
         }
-        // extending an existing schema makes EclipseLink try (and log the failure of) every constraint again
-        properties.put("eclipselink.ddl-generation", schemaExists(dataSource, entities) ? "none" : "create-or-extend-tables");
+        // extending an existing schema makes EclipseLink try (and log the failure of) every constraint again:
+        // only when the schema is missing, unless the caller asks (a table that lacks a new column)
+        if (!properties.containsKey("eclipselink.ddl-generation")) {
+            properties.put("eclipselink.ddl-generation", schemaExists(dataSource, entities) ? "none" : "create-or-extend-tables");
+        }
         properties.put("eclipselink.ddl-generation.output-mode", "database");
         properties.put("eclipselink.logging.level", "WARNING");
         properties.put("eclipselink.connection-pool.default.max", Integer.toString(poolSize));
@@ -86,6 +89,30 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
             return true;
         } catch (SQLException e) {
             return false; // let EclipseLink create what it can, and report what it cannot
+        }
+    }
+
+    /**
+     * Whether {@code table} exists without {@code column}: made by an earlier release, for a caller to
+     * have it extended. Names are looked up upper and lower case, as databases fold them either way.
+     */
+    public static boolean lacksColumn(DataSource dataSource, String table, String column) {
+        try (Connection connection = dataSource.getConnection()) {
+            DatabaseMetaData metadata = connection.getMetaData();
+            boolean tableFound = false;
+            for (String name : List.of(table.toUpperCase(java.util.Locale.ROOT), table.toLowerCase(java.util.Locale.ROOT))) {
+                try (ResultSet columns = metadata.getColumns(null, null, name, null)) {
+                    while (columns.next()) {
+                        tableFound = true;
+                        if (columns.getString("COLUMN_NAME").equalsIgnoreCase(column)) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            return tableFound;
+        } catch (SQLException e) {
+            return false; // as in schemaExists: EclipseLink then reports what is wrong
         }
     }
 

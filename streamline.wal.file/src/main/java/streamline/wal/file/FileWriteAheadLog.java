@@ -36,6 +36,7 @@ import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
+import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LiveSteps;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
@@ -290,16 +291,31 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         boolean checkpointDue;
         WriteAheadLogException error;
 
-        PendingWrite(List<LogEntry> entries) {
+        /**
+         * @throws EntryRejectedException if an entry is larger than a record may be: recovery would take
+         *         such a record for corruption, so it is refused here rather than written and lost later
+         */
+        PendingWrite(List<LogEntry> entries, Path directory) throws EntryRejectedException {
             super(Long.MAX_VALUE);
             this.entries = entries;
             this.payloads = new byte[entries.size()][];
-            int total = 0;
+            long total = 0;
             for (int i = 0; i < payloads.length; i++) {
-                payloads[i] = EntryCodec.encode(entries.get(i));
+                LogEntry entry = entries.get(i);
+                payloads[i] = EntryCodec.encode(entry);
+                if (payloads[i].length > WalFiles.MAX_PAYLOAD) {
+                    throw new EntryRejectedException("write-ahead log in " + directory + " refuses the " + entry.kind()
+                            + " entry of session " + entry.sessionId() + (entry.processorName().isEmpty() ? "" : ", step '"
+                            + entry.processorName() + "'") + ": " + payloads[i].length + " bytes encoded, at most "
+                            + WalFiles.MAX_PAYLOAD + " (" + (WalFiles.MAX_PAYLOAD >> 20) + " MiB) per entry; nothing of this append was written");
+                }
                 total += WalFiles.RECORD_HEADER_SIZE + payloads[i].length;
             }
-            this.bytes = total;
+            if (total > Integer.MAX_VALUE) {
+                throw new EntryRejectedException("write-ahead log in " + directory + " refuses an append of " + entries.size()
+                        + " entries totalling " + total + " bytes encoded, over 2 GiB in one write; nothing was written");
+            }
+            this.bytes = (int) total;
         }
     }
 
@@ -311,7 +327,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
      * far more than a wake-up, and 32 appenders on 2 cores would otherwise spend it on wake-ups).
      */
     private long write(List<LogEntry> entries) throws WriteAheadLogException {
-        PendingWrite mine = new PendingWrite(entries);
+        PendingWrite mine = new PendingWrite(entries, directory);
         pending.add(mine);
         if (options.sync() == SyncPolicy.ALWAYS) {
             awaitWritten(mine);

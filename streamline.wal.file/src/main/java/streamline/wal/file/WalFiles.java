@@ -32,7 +32,7 @@ final class WalFiles {
     static final int FORMAT_VERSION = 1;
     static final int FILE_HEADER_SIZE = 28;
     static final int RECORD_HEADER_SIZE = 16;
-    /** Far above any real entry; a larger length can only be corruption. */
+    /** The most an entry may take, far above any real one: appends refuse more, so a larger length read back is corruption. */
     static final int MAX_PAYLOAD = 64 * 1024 * 1024;
 
     static final int SEGMENT_MAGIC = 0x534C5753; // "SLWS"

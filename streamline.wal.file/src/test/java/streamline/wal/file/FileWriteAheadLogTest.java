@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLogException;
 
@@ -415,6 +416,36 @@ class FileWriteAheadLogTest {
         try (FileWriteAheadLog log = open(WalOptions.defaults(directory))) {
             assertEquals(acknowledged, plain(log.entries()));
             assertEquals(List.of(), log.recoveryEvents(), "the half record was truncated away");
+        }
+    }
+
+    /**
+     * Recovery takes a record longer than {@link WalFiles#MAX_PAYLOAD} for corruption, so the append refuses
+     * such an entry, with the whole batch it came in, instead of acknowledging what a restart would then
+     * quarantine. Entries of several megabytes below the limit are kept, through a checkpoint too.
+     */
+    @Test
+    void anEntryLargerThanARecordMayBeIsRefusedWholeAndLargeOnesAreKept() throws Exception {
+        LogEntry before = anyStart();
+        LogEntry tooLarge = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), "ReadWholeFile", "c",
+                java.util.Map.of("file.text", "x".repeat(WalFiles.MAX_PAYLOAD)), "", 0, List.of());
+        LogEntry large = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), "ReadWholeFile", "c",
+                java.util.Map.of("file.text", "y".repeat(5 << 20)), "", 0, List.of());
+        LogEntry after = anyStart();
+        try (FileWriteAheadLog log = open(WalOptions.defaults(directory))) {
+            log.append(before);
+            EntryRejectedException e = assertThrows(EntryRejectedException.class,
+                    () -> log.appendAll(List.of(anyStart(), tooLarge)));
+            assertTrue(e.getMessage().contains("session " + tooLarge.sessionId()) && e.getMessage().contains("'ReadWholeFile'")
+                    && e.getMessage().contains("at most " + WalFiles.MAX_PAYLOAD), e.getMessage());
+            log.append(large);
+            log.append(after);
+            assertEquals(List.of(before, large, after), plain(log.entries()), "nothing of the refused batch was written");
+            log.checkpoint();
+        }
+        try (FileWriteAheadLog log = open(WalOptions.defaults(directory))) {
+            assertEquals(List.of(before, large, after), plain(log.liveEntries()));
+            assertEquals(List.of(), log.recoveryEvents());
         }
     }
 

@@ -1,9 +1,13 @@
 package streamline.wal.jpa;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -72,9 +76,15 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     /** @param targetDatabase the EclipseLink platform, or {@code null} to detect it */
     public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root,
             String targetDatabase) {
+        Map<String, String> properties = new HashMap<>();
         // a group commit's inserts go to the database as one JDBC batch
+        properties.put("eclipselink.jdbc.batch-writing", "JDBC");
+        if (CodePersistenceUnit.lacksColumn(dataSource, "SL_WAL_ENTRY", "OVERFLOW_JSON")) {
+            // a table from before long texts had their column: EclipseLink adds it (nullable, empty)
+            properties.put("eclipselink.ddl-generation", "create-or-extend-tables");
+        }
         return CodePersistenceUnit.createFactory("streamline.wal.jpa", List.of(WalEntryEntity.class), dataSource, poolSize,
-                root, targetDatabase, java.util.Map.of("eclipselink.jdbc.batch-writing", "JDBC"));
+                root, targetDatabase, properties);
     }
 
     public JpaWriteAheadLog(EntityManagerFactory factory, Duration compactionInterval) {
@@ -259,25 +269,40 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         e.sessionId = entry.sessionId().toString();
         e.flowId = entry.flowId().toString();
         e.processorId = entry.processorId() == null ? null : entry.processorId().toString();
-        e.processorName = entry.processorName();
-        e.contentId = entry.contentId();
+        Map<String, Object> overflow = new LinkedHashMap<>();
+        e.processorName = fitted("processorName", entry.processorName(), WalEntryEntity.PROCESSOR_NAME_LENGTH, overflow);
+        e.contentId = fitted("contentId", entry.contentId(), WalEntryEntity.CONTENT_ID_LENGTH, overflow);
         e.metadataJson = TypedJson.write(entry.metadata());
-        e.triggerMark = entry.triggerMark();
+        e.triggerMark = fitted("triggerMark", entry.triggerMark(), WalEntryEntity.TRIGGER_MARK_LENGTH, overflow);
         e.attempt = entry.attempt();
         e.completedSteps = String.join(",", entry.completedSteps().stream().map(UUID::toString).toList());
-        e.error = entry.error();
+        e.error = fitted("error", entry.error(), WalEntryEntity.ERROR_LENGTH, overflow);
+        e.overflowJson = overflow.isEmpty() ? null : TypedJson.write(overflow);
         return e;
+    }
+
+    /** {@code value} if it fits a column of {@code length}; otherwise "", and the value goes to {@code overflow}. */
+    private static String fitted(String field, String value, int length, Map<String, Object> overflow) {
+        // at most three UTF-8 bytes per char: only a long value needs its bytes counted
+        if (value.length() * 3 <= length || value.getBytes(StandardCharsets.UTF_8).length <= length) {
+            return value;
+        }
+        overflow.put(field, value);
+        return "";
     }
 
     private static LogEntry toEntry(WalEntryEntity e) {
         try {
+            Map<String, Object> overflow = e.overflowJson == null ? Map.of() : TypedJson.read(e.overflowJson);
             return new LogEntry(e.sequence, LogEntry.Kind.valueOf(e.kind), UUID.fromString(e.sessionId),
                     UUID.fromString(e.flowId), e.processorId == null ? null : UUID.fromString(e.processorId),
-                    e.processorName, e.contentId, TypedJson.read(e.metadataJson), e.triggerMark, e.attempt,
+                    (String) overflow.getOrDefault("processorName", e.processorName),
+                    (String) overflow.getOrDefault("contentId", e.contentId), TypedJson.read(e.metadataJson),
+                    (String) overflow.getOrDefault("triggerMark", e.triggerMark), e.attempt,
                     e.completedSteps.isEmpty() ? List.of() : Arrays.stream(e.completedSteps.split(",")).map(UUID::fromString).toList(),
-                    e.error);
+                    (String) overflow.getOrDefault("error", e.error));
         } catch (JsonProcessingException ex) {
-            throw new IllegalStateException("entry " + e.sequence + " has metadata that is not valid JSON: " + ex.getOriginalMessage(), ex);
+            throw new IllegalStateException("entry " + e.sequence + " has metadata or overflow text that is not valid JSON: " + ex.getOriginalMessage(), ex);
         }
     }
 }

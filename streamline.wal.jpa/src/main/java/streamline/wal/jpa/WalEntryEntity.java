@@ -7,11 +7,23 @@ import jakarta.persistence.Index;
 import jakarta.persistence.Lob;
 import jakarta.persistence.Table;
 
-/** One write-ahead log entry; metadata as JSON, completed steps as ids separated by commas. */
+/**
+ * One write-ahead log entry; metadata as JSON, completed steps as ids separated by commas, text too
+ * long for its column in {@link #overflowJson}.
+ */
 @Entity
 @Table(name = "SL_WAL_ENTRY", indexes = {@Index(name = "SL_WAL_SESSION", columnList = "SESSION_ID"),
         @Index(name = "SL_WAL_KIND", columnList = "KIND")})
 public class WalEntryEntity {
+
+    /**
+     * Column lengths: a database may count them in bytes, so a value goes to the overflow once its
+     * UTF-8 form is longer.
+     */
+    static final int PROCESSOR_NAME_LENGTH = 255;
+    static final int CONTENT_ID_LENGTH = 1024;
+    static final int TRIGGER_MARK_LENGTH = 4000;
+    static final int ERROR_LENGTH = 4000;
 
     @Id
     @Column(name = "SEQ")
@@ -29,17 +41,17 @@ public class WalEntryEntity {
     @Column(name = "PROCESSOR_ID", length = 36)
     String processorId;
 
-    @Column(name = "PROCESSOR_NAME", nullable = false, length = 255)
+    @Column(name = "PROCESSOR_NAME", nullable = false, length = PROCESSOR_NAME_LENGTH)
     String processorName;
 
-    @Column(name = "CONTENT_ID", nullable = false, length = 1024)
+    @Column(name = "CONTENT_ID", nullable = false, length = CONTENT_ID_LENGTH)
     String contentId;
 
     @Lob
     @Column(name = "METADATA_JSON", nullable = false)
     String metadataJson;
 
-    @Column(name = "TRIGGER_MARK", nullable = false, length = 4000)
+    @Column(name = "TRIGGER_MARK", nullable = false, length = TRIGGER_MARK_LENGTH)
     String triggerMark;
 
     @Column(name = "ATTEMPT", nullable = false)
@@ -49,6 +61,16 @@ public class WalEntryEntity {
     @Column(name = "COMPLETED_STEPS", nullable = false)
     String completedSteps;
 
-    @Column(name = "ERROR_TEXT", nullable = false, length = 4000)
+    @Column(name = "ERROR_TEXT", nullable = false, length = ERROR_LENGTH)
     String error;
+
+    /**
+     * The text fields too long for their columns above, whole, as typed JSON by field name
+     * ({@code processorName}, {@code contentId}, {@code triggerMark}, {@code error}); their columns then
+     * hold an empty string. Null for almost every entry: a long error or trigger mark is rare, and
+     * the short columns keep the usual entry cheap to write and read.
+     */
+    @Lob
+    @Column(name = "OVERFLOW_JSON")
+    String overflowJson;
 }

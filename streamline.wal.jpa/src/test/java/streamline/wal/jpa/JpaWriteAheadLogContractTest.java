@@ -2,6 +2,8 @@ package streamline.wal.jpa;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,5 +66,42 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
         assertEquals(2, ((JpaWriteAheadLog) log).compact());
         assertEquals(List.of(live), log.entries().stream().map(e -> e.withSequence(0)).toList());
         assertEquals(1, log.unfinishedSteps().size());
+    }
+
+    /**
+     * A table made before text too long for its column had a place of its own: the log adds the
+     * column, reads the rows the table had, and keeps a long trigger mark and error from then on.
+     */
+    @Test
+    void aTableFromBeforeOverflowTextIsExtendedAndKeepsItsRows() throws Exception {
+        log.close();
+        log = null;
+        database = "memory:walv1-" + DATABASES.incrementAndGet();
+        EmbeddedDataSource dataSource = new EmbeddedDataSource();
+        dataSource.setDatabaseName(database);
+        dataSource.setCreateDatabase("create");
+        UUID session = UUID.randomUUID();
+        UUID flow = UUID.randomUUID();
+        UUID step = UUID.randomUUID();
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            sql.execute("CREATE TABLE SL_WAL_ENTRY (SEQ BIGINT PRIMARY KEY, KIND VARCHAR(20) NOT NULL,"
+                    + " SESSION_ID VARCHAR(36) NOT NULL, FLOW_ID VARCHAR(36) NOT NULL, PROCESSOR_ID VARCHAR(36),"
+                    + " PROCESSOR_NAME VARCHAR(255) NOT NULL, CONTENT_ID VARCHAR(1024) NOT NULL, METADATA_JSON CLOB NOT NULL,"
+                    + " TRIGGER_MARK VARCHAR(4000) NOT NULL, ATTEMPT INTEGER NOT NULL, COMPLETED_STEPS CLOB NOT NULL,"
+                    + " ERROR_TEXT VARCHAR(4000) NOT NULL)");
+            sql.execute("CREATE INDEX SL_WAL_SESSION ON SL_WAL_ENTRY (SESSION_ID)");
+            sql.execute("CREATE INDEX SL_WAL_KIND ON SL_WAL_ENTRY (KIND)");
+            sql.execute("INSERT INTO SL_WAL_ENTRY VALUES (7, 'STEP_STARTED', '" + session + "', '" + flow + "', '" + step
+                    + "', 'Read', 'content-1', '{\"$map\":{\"n\":1}}', 'mark-1', 0, '', '')");
+        }
+        LogEntry stored = new LogEntry(7, LogEntry.Kind.STEP_STARTED, session, flow, step, "Read", "content-1",
+                java.util.Map.of("n", 1), "mark-1", 0, List.of(), "");
+        log = open();
+        assertEquals(List.of(stored), log.entries());
+        LogEntry longTexts = LogEntry.sessionFinished(UUID.randomUUID(), flow, "/inbox/" + "ü".repeat(3_000),
+                "stderr: " + "x".repeat(9_000));
+        log.append(longTexts);
+        restart();
+        assertEquals(List.of(stored, longTexts.withSequence(8)), log.entries());
     }
 }
