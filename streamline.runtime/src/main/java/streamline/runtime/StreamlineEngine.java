@@ -26,6 +26,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import streamline.cron.support.CronSchedule;
 
@@ -56,6 +57,7 @@ import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
 import streamline.api.track.BranchTracker;
 import streamline.api.track.StepCompletion;
+import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
@@ -826,7 +828,9 @@ public final class StreamlineEngine implements Engine {
         if (completion.sessionComplete() && session.triggerId == null) {
             entries.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
         }
-        logThenContinue(session, entries, ready, completion.sessionComplete(), false);
+        logThenContinue(session, entries, ready, completion.sessionComplete(), false,
+                rejected -> failUnloggable(session, processor, input, "the output of step " + processor.name()
+                        + " (with the inputs of the steps it makes ready)", rejected, false));
     }
 
     /**
@@ -834,9 +838,11 @@ public final class StreamlineEngine implements Engine {
      * write is retried until the log takes it: the tracker already counts the step done and its
      * successors pending, and none of them may run unlogged. If the engine stops first, the log
      * still shows the step started, so it runs again after the restart (its unlogged output is swept).
+     * Entries the log refuses as they are (too large for it) would be refused forever: {@code whenRejected}
+     * (if not null) takes them instead, and fails the session.
      */
     private void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
-            boolean sessionComplete, boolean insideGate) {
+            boolean sessionComplete, boolean insideGate, Consumer<EntryRejectedException> whenRejected) {
         try {
             if (entries.isEmpty()) {
                 // nothing to log (a recovered session whose steps all completed)
@@ -846,9 +852,13 @@ public final class StreamlineEngine implements Engine {
                 wal.appendAll(entries);
             }
         } catch (WriteAheadLogException | RuntimeException e) {
+            if (e instanceof EntryRejectedException rejected && whenRejected != null) {
+                whenRejected.accept(rejected);
+                return;
+            }
             LOG.error("could not log the next steps of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
                     e.getMessage());
-            later(WAL_RETRY, () -> logThenContinue(session, entries, ready, sessionComplete, true));
+            later(WAL_RETRY, () -> logThenContinue(session, entries, ready, sessionComplete, true, whenRejected));
             return;
         } catch (InterruptedException e) {
             return;
@@ -923,6 +933,10 @@ public final class StreamlineEngine implements Engine {
                 wal.append(LogEntry.stepStarted(session.id, session.flowId, step, processor.name(), input.contentId(),
                         input.object().metadata(), session.loggedMark, next, List.copyOf(session.outputs.keySet())));
             } catch (WriteAheadLogException | RuntimeException e) {
+                if (e instanceof EntryRejectedException rejected) {
+                    failUnloggable(session, processor, input, "the retry of step " + processor.name(), rejected, false);
+                    return;
+                }
                 LOG.error("could not log the retry of step {} of session {}; trying again in {} s: {}", processor.name(),
                         session.id, WAL_RETRY.toSeconds(), e.getMessage());
                 later(WAL_RETRY, () -> dispatch(session, step, input));
@@ -936,6 +950,14 @@ public final class StreamlineEngine implements Engine {
                 + (input.attempt() + 1) + (input.attempt() == 0 ? " attempt: " : " attempts: ") + describe(failure);
         LOG.error("session {} failed: {}", session.id, error);
         failSession(session, processor, input, error, false);
+    }
+
+    /** The log refused an entry as it is: retrying cannot help, so the session fails, saying why. */
+    private void failUnloggable(SessionRun session, ProcessorDefinition processor, SessionRun.StepInput input, String what,
+            EntryRejectedException rejected, boolean insideGate) {
+        String error = what + " could not be logged: " + rejected.getMessage();
+        LOG.error("session {} failed: {}", session.id, error);
+        failSession(session, processor, input, error, insideGate);
     }
 
     private static String describe(Throwable failure) {
@@ -1100,7 +1122,11 @@ public final class StreamlineEngine implements Engine {
         if (next.isEmpty() && !complete) {
             ready.forEach((step, input) -> dispatch(session, step, input));
         } else {
-            logThenContinue(session, next, ready, complete, true);
+            // what the log may refuse here is a join's input, merged from outputs it took one by one
+            UUID joined = newlyReady.isEmpty() ? null : newlyReady.get(0);
+            logThenContinue(session, next, ready, complete, true, joined == null ? null
+                    : rejected -> failUnloggable(session, run.processors.get(joined).definition, ready.get(joined),
+                            "the input of step " + run.processors.get(joined).definition.name(), rejected, true));
         }
     }
 

@@ -29,7 +29,8 @@ import streamline.wal.file.FileWriteAheadLog;
 
 /**
  * The engine when its log refuses writes, as with a full disk: nothing unlogged runs, no session is
- * lost or failed for it, and everything carries on once the log takes writes again.
+ * lost or failed for it, and everything carries on once the log takes writes again. Only an entry
+ * the log refuses as it is (too large for it) fails its session, as no retry could help.
  */
 class WalFailureTest {
 
@@ -145,5 +146,35 @@ class WalFailureTest {
             }
         }
         assertTrue(harness.wal.unfinishedSteps().isEmpty());
+    }
+
+    /**
+     * A step whose output is larger than the log can store (the file log's 64 MiB per entry) would be
+     * refused on every retry: its session fails at once, saying why, the next step never runs, and
+     * the engine goes on with other sessions.
+     */
+    @Test
+    void aStepWhoseOutputTheLogRefusesFailsItsSessionInsteadOfRetryingForever() throws Exception {
+        harness = new EngineHarness(directory);
+        Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        harness.processor("Noop", () -> (input, step) -> {
+            runs.computeIfAbsent(step.processorName(), k -> new AtomicInteger()).incrementAndGet();
+            boolean huge = step.processorName().equals("A") && Boolean.TRUE.equals(input.metadata().get("huge"));
+            return huge ? input.with("file.text", "x".repeat(64 << 20)) : input;
+        });
+        harness.start();
+        FlowDefinition flow = harness.activate(TestFlows.flow("huge", "A->B"));
+        UUID refused = harness.submit(flow, Map.of("huge", true));
+        harness.awaitEnded(1);
+        String error = harness.ended.get(refused).error();
+        assertTrue(error.contains("the output of step A") && error.contains("could not be logged")
+                && error.contains("at most 67108864"), error);
+        assertEquals(null, runs.get("B"), "the step after the refused output never ran");
+        assertTrue(harness.wal.unfinishedSteps().isEmpty(), "the session is logged as ended, not left to recover");
+
+        UUID normal = harness.submit(flow, Map.of("huge", false));
+        harness.awaitEnded(2);
+        assertFalse(harness.ended.get(normal).failed(), harness.ended.get(normal).error());
+        assertEquals(1, runs.get("B").get());
     }
 }
