@@ -70,7 +70,7 @@ public final class JpaFlowManager implements FlowManager {
             String targetDatabase) {
         return CodePersistenceUnit.createFactory("streamline.flow.jpa", List.of(FlowEntity.class, ProcessorEntity.class,
                 TriggerEntity.class, SchemaVersionEntity.class), dataSource, poolSize, root, targetDatabase,
-                Map.of());
+                Map.of(), List.of());
     }
 
     /**

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,15 +75,10 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     /** @param targetDatabase the EclipseLink platform, or {@code null} to detect it */
     public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root,
             String targetDatabase) {
-        Map<String, String> properties = new HashMap<>();
-        // a group commit's inserts go to the database as one JDBC batch
-        properties.put("eclipselink.jdbc.batch-writing", "JDBC");
-        if (CodePersistenceUnit.lacksColumn(dataSource, "SL_WAL_ENTRY", "OVERFLOW_JSON")) {
-            // a table from before long texts had their column: EclipseLink adds it (nullable, empty)
-            properties.put("eclipselink.ddl-generation", "create-or-extend-tables");
-        }
+        // a group commit's inserts go to the database as one JDBC batch; a table from before long texts had
+        // their column gets it (nullable, empty)
         return CodePersistenceUnit.createFactory("streamline.wal.jpa", List.of(WalEntryEntity.class), dataSource, poolSize,
-                root, targetDatabase, properties);
+                root, targetDatabase, Map.of("eclipselink.jdbc.batch-writing", "JDBC"), List.of("SL_WAL_ENTRY.OVERFLOW_JSON"));
     }
 
     public JpaWriteAheadLog(EntityManagerFactory factory, Duration compactionInterval) {
