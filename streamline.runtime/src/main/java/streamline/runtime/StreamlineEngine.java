@@ -26,7 +26,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 import streamline.cron.support.CronSchedule;
 
@@ -829,8 +828,8 @@ public final class StreamlineEngine implements Engine {
             entries.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
         }
         logThenContinue(session, entries, ready, completion.sessionComplete(), false,
-                rejected -> failUnloggable(session, processor, input, "the output of step " + processor.name()
-                        + " (with the inputs of the steps it makes ready)", rejected, false));
+                (rejected, insideGate) -> failUnloggable(session, processor, input, "the output of step " + processor.name()
+                        + " (with the inputs of the steps it makes ready)", rejected, insideGate));
     }
 
     /**
@@ -842,7 +841,7 @@ public final class StreamlineEngine implements Engine {
      * (if not null) takes them instead, and fails the session.
      */
     private void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
-            boolean sessionComplete, boolean insideGate, Consumer<EntryRejectedException> whenRejected) {
+            boolean sessionComplete, boolean insideGate, WhenRejected whenRejected) {
         try {
             if (entries.isEmpty()) {
                 // nothing to log (a recovered session whose steps all completed)
@@ -853,7 +852,7 @@ public final class StreamlineEngine implements Engine {
             }
         } catch (WriteAheadLogException | RuntimeException e) {
             if (e instanceof EntryRejectedException rejected && whenRejected != null) {
-                whenRejected.accept(rejected);
+                whenRejected.fail(rejected, insideGate);
                 return;
             }
             LOG.error("could not log the next steps of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
@@ -950,6 +949,11 @@ public final class StreamlineEngine implements Engine {
                 + (input.attempt() + 1) + (input.attempt() == 0 ? " attempt: " : " attempts: ") + describe(failure);
         LOG.error("session {} failed: {}", session.id, error);
         failSession(session, processor, input, error, false);
+    }
+
+    /** How a session ends when the log refuses its entries as they are; {@code insideGate} as the refused write had it. */
+    private interface WhenRejected {
+        void fail(EntryRejectedException rejected, boolean insideGate);
     }
 
     /** The log refused an entry as it is: retrying cannot help, so the session fails, saying why. */
@@ -1125,8 +1129,8 @@ public final class StreamlineEngine implements Engine {
             // what the log may refuse here is a join's input, merged from outputs it took one by one
             UUID joined = newlyReady.isEmpty() ? null : newlyReady.get(0);
             logThenContinue(session, next, ready, complete, true, joined == null ? null
-                    : rejected -> failUnloggable(session, run.processors.get(joined).definition, ready.get(joined),
-                            "the input of step " + run.processors.get(joined).definition.name(), rejected, true));
+                    : (rejected, insideGate) -> failUnloggable(session, run.processors.get(joined).definition, ready.get(joined),
+                            "the input of step " + run.processors.get(joined).definition.name(), rejected, insideGate));
         }
     }
 
