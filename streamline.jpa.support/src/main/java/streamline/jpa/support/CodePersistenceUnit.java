@@ -97,7 +97,7 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
         } catch (ExecutionException | RuntimeException e) {
             factory.close();
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new IllegalStateException("cannot create the tables of " + name + ": " + cause.getMessage(), cause);
+            throw new IllegalStateException("cannot create or extend the tables of " + name + ": " + cause.getMessage(), cause);
         }
         return factory;
     }
