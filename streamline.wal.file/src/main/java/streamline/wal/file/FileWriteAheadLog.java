@@ -69,6 +69,10 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private static final Logger AUDIT = LogManager.getLogger("streamline.audit.wal");
     /** Reads of more live records than this decode on every core. */
     private static final int PARALLEL_DECODE_THRESHOLD = 20_000;
+    /** The most one turn of the write lock writes (unless a single append is larger): bounds the write buffer. */
+    private static final long MAX_BATCH_BYTES = 16L << 20;
+    /** Write buffers up to this size are kept for the next batches; a larger one is used once. */
+    private static final int RETAINED_WRITE_BUFFER = 4 << 20;
 
     /** A finding of recovery: what was wrong where, and what was done about it. */
     record RecoveryEvent(Path file, long offset, long bytes, String action, String reason) {
@@ -335,11 +339,15 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             // an unforced write takes a microsecond: taking the lock in turn beats waking appenders one by one
             writeLock.lock();
             try {
-                if (!mine.done) {
+                // a turn writes at most MAX_BATCH_BYTES: appends queued before this one may fill it
+                while (!mine.done && !pending.isEmpty()) {
                     writeQueued(mine);
                 }
             } finally {
                 writeLock.unlock();
+            }
+            if (!mine.done) {
+                throw new WriteAheadLogException("append to " + directory + " was taken from the queue and never written");
             }
         }
         if (mine.error != null) {
@@ -411,13 +419,24 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
     }
 
-    /** Writes the queued appends as one batch; the caller holds the write lock. */
+    /**
+     * Writes the queued appends as one batch, up to {@link #MAX_BATCH_BYTES} (at least the first); the
+     * rest stays queued for the next turn. The caller holds the write lock.
+     */
     private void writeQueued(PendingWrite holder) {
         List<PendingWrite> batch = new ArrayList<>();
-        int total = 0;
-        for (PendingWrite next; (next = pending.poll()) != null; ) {
+        long total = 0;
+        // only the lock holder takes from the queue, so the head it looked at is the one it takes
+        for (PendingWrite next; (next = pending.peek()) != null; ) {
+            if (!batch.isEmpty() && total + next.bytes > MAX_BATCH_BYTES) {
+                break;
+            }
+            pending.poll();
             batch.add(next);
             total += next.bytes;
+        }
+        if (batch.isEmpty()) {
+            return;
         }
         try {
             checkUsable();
@@ -429,7 +448,14 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             finish(batch, e, holder);
             return;
         }
-        ByteBuffer buffer = writeBuffer(total);
+        ByteBuffer buffer;
+        try {
+            buffer = writeBuffer((int) total);
+        } catch (OutOfMemoryError e) { // "Direct buffer memory": the appends fail, and no appender waits forever
+            finish(batch, new WriteAheadLogException("cannot append " + total + " bytes to " + segmentPath(segmentNumber)
+                    + ": no memory for the write buffer (" + e.getMessage() + ")", e), holder);
+            return;
+        }
         long start = segmentPosition;
         long firstSequence = lastSequence + 1;
         long sequence = firstSequence;
@@ -579,8 +605,11 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     }
 
     private ByteBuffer writeBuffer(int size) {
+        if (size > RETAINED_WRITE_BUFFER) {
+            return ByteBuffer.allocateDirect(size); // used once: kept, it would hold that memory for the log's life
+        }
         if (writeBuffer.capacity() < size) {
-            writeBuffer = ByteBuffer.allocateDirect(Math.max(size, writeBuffer.capacity() * 2));
+            writeBuffer = ByteBuffer.allocateDirect(Math.min(RETAINED_WRITE_BUFFER, Math.max(size, writeBuffer.capacity() * 2)));
         }
         return writeBuffer.clear();
     }
