@@ -86,6 +86,8 @@ public final class StreamlineEngine implements Engine {
 
     private static final Logger LOG = LogManager.getLogger(StreamlineEngine.class);
     private static final Duration WAL_RETRY = Duration.ofSeconds(1);
+    /** How much of a session's error text is logged when the log refuses the whole (an exception's message of many megabytes). */
+    private static final int ERROR_KEPT_WHEN_REFUSED = 64 * 1024;
     private static final Duration SWAP_SLACK = Duration.ofSeconds(30);
     private static final int FLOW_PAGE = 200;
 
@@ -879,7 +881,12 @@ public final class StreamlineEngine implements Engine {
      * the trigger again after the restart: triggers hear about each session at least once.
      */
     private void logEnd(SessionRun session, String error, boolean insideGate) {
-        List<LogEntry> end = List.of(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, error));
+        logEnd(session, error, error, insideGate);
+    }
+
+    /** @param loggedError {@code error}, or its start if the log refused the whole text */
+    private void logEnd(SessionRun session, String error, String loggedError, boolean insideGate) {
+        List<LogEntry> end = List.of(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, loggedError));
         try {
             if (insideGate) {
                 append(end);
@@ -887,9 +894,17 @@ public final class StreamlineEngine implements Engine {
                 wal.appendAll(end);
             }
         } catch (WriteAheadLogException | RuntimeException e) {
+            if (e instanceof EntryRejectedException && loggedError.length() > ERROR_KEPT_WHEN_REFUSED) {
+                // only the error text can make an end too large (its trigger mark was logged with the start):
+                // the log keeps the start of it; the engine's log, the listeners and the trigger get all of it
+                logEnd(session, error, loggedError.substring(0, ERROR_KEPT_WHEN_REFUSED) + " … (cut to "
+                        + ERROR_KEPT_WHEN_REFUSED + " of " + loggedError.length() + " characters: the write-ahead log refused the whole text)",
+                        insideGate);
+                return;
+            }
             LOG.error("could not log the end of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
                     e.getMessage());
-            later(WAL_RETRY, () -> logEnd(session, error, true));
+            later(WAL_RETRY, () -> logEnd(session, error, loggedError, true));
             return;
         } catch (InterruptedException e) {
             return;

@@ -177,4 +177,28 @@ class WalFailureTest {
         assertFalse(harness.ended.get(normal).failed(), harness.ended.get(normal).error());
         assertEquals(1, runs.get("B").get());
     }
+
+    /**
+     * A session whose error text is too large for the log (a processor's exception carrying 64 MiB) still
+     * ends: its end is logged with the start of the error, and the listeners get all of it.
+     */
+    @Test
+    void aSessionWhoseErrorTheLogRefusesEndsWithTheErrorCutInTheLog() throws Exception {
+        harness = new EngineHarness(directory);
+        String huge = "e".repeat(64 << 20);
+        harness.processor("Noop", () -> (input, step) -> {
+            throw new IllegalStateException(huge);
+        });
+        harness.start();
+        FlowDefinition flow = harness.activate(TestFlows.flow("noisy", "A"));
+        UUID session = harness.submit(flow, Map.of());
+        harness.awaitEnded(1);
+        String error = harness.ended.get(session).error();
+        assertTrue(error.endsWith(huge), "the listener got the whole error");
+        LogEntry end = harness.wal.entries().stream().filter(e -> e.kind() == LogEntry.Kind.SESSION_FINISHED).findFirst()
+                .orElseThrow(() -> new AssertionError("the end was logged"));
+        assertTrue(end.failed() && end.error().length() < 100_000 && end.error().contains("the write-ahead log refused the whole text")
+                && error.startsWith(end.error().substring(0, 1000)), end.error().substring(0, 200));
+        assertTrue(harness.wal.unfinishedSteps().isEmpty());
+    }
 }
