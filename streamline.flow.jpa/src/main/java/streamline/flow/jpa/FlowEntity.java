@@ -20,14 +20,18 @@ import jakarta.persistence.Table;
 @Table(name = "SL_FLOW", indexes = @Index(name = "SL_FLOW_UPDATED", columnList = "LAST_UPDATED, ID"))
 public class FlowEntity {
 
+    /** Column lengths in characters: names, types and cron expressions of every table, and a flow's description. */
+    static final int NAME_LENGTH = 255;
+    static final int DESCRIPTION_LENGTH = 4000;
+
     @Id
     @Column(name = "ID", length = 36)
     String id;
 
-    @Column(name = "NAME", nullable = false, length = 255)
+    @Column(name = "NAME", nullable = false, length = NAME_LENGTH)
     String name;
 
-    @Column(name = "DESCRIPTION", length = 4000)
+    @Column(name = "DESCRIPTION", length = DESCRIPTION_LENGTH)
     String description;
 
     @Column(name = "ACTIVE", nullable = false)

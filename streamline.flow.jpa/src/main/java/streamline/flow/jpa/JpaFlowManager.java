@@ -324,6 +324,7 @@ public final class JpaFlowManager implements FlowManager {
                 return current;
             }
             FlowGraph.of(changed);
+            checkFitsColumns(changed);
             checkIdsFree(em, changed);
             long stamp = nextStamp(em);
             if (existing != null) {
@@ -346,6 +347,31 @@ public final class JpaFlowManager implements FlowManager {
             }
             em.close();
             writeLock.unlock();
+        }
+    }
+
+    /** Text longer than its column is refused with the flow, saying where, rather than failing in the database. */
+    private static void checkFitsColumns(FlowDefinition flow) throws InvalidFlowException {
+        List<String> problems = new ArrayList<>();
+        fits(problems, "the flow's name", flow.name(), FlowEntity.NAME_LENGTH);
+        fits(problems, "the flow's description", flow.description(), FlowEntity.DESCRIPTION_LENGTH);
+        for (ProcessorDefinition p : flow.processors()) {
+            fits(problems, "the name of processor " + p.id(), p.name(), FlowEntity.NAME_LENGTH);
+            fits(problems, "the type of processor '" + p.name() + "'", p.type(), FlowEntity.NAME_LENGTH);
+        }
+        for (TriggerDefinition t : flow.triggers()) {
+            fits(problems, "the name of trigger " + t.id(), t.name(), FlowEntity.NAME_LENGTH);
+            fits(problems, "the type of trigger '" + t.name() + "'", t.type(), FlowEntity.NAME_LENGTH);
+            fits(problems, "the cron expression of trigger '" + t.name() + "'", t.cronExpression(), FlowEntity.NAME_LENGTH);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidFlowException(flow.name().length() > 80 ? flow.name().substring(0, 80) + "…" : flow.name(), problems);
+        }
+    }
+
+    private static void fits(List<String> problems, String what, String value, int length) {
+        if (value != null && value.length() > length) {
+            problems.add(what + " has " + value.length() + " characters; this store keeps at most " + length);
         }
     }
 

@@ -33,10 +33,10 @@ public class ProcessorEntity {
     @Column(name = "POSITION", nullable = false)
     int position;
 
-    @Column(name = "NAME", nullable = false, length = 255)
+    @Column(name = "NAME", nullable = false, length = FlowEntity.NAME_LENGTH)
     String name;
 
-    @Column(name = "TYPE", nullable = false, length = 255)
+    @Column(name = "TYPE", nullable = false, length = FlowEntity.NAME_LENGTH)
     String type;
 
     @Lob

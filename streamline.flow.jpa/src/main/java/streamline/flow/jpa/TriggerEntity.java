@@ -33,17 +33,17 @@ public class TriggerEntity {
     @Column(name = "POSITION", nullable = false)
     int position;
 
-    @Column(name = "NAME", nullable = false, length = 255)
+    @Column(name = "NAME", nullable = false, length = FlowEntity.NAME_LENGTH)
     String name;
 
-    @Column(name = "TYPE", nullable = false, length = 255)
+    @Column(name = "TYPE", nullable = false, length = FlowEntity.NAME_LENGTH)
     String type;
 
     @Lob
     @Column(name = "CONFIG_JSON", nullable = false)
     String configJson;
 
-    @Column(name = "CRON", nullable = false, length = 255)
+    @Column(name = "CRON", nullable = false, length = FlowEntity.NAME_LENGTH)
     String cronExpression;
 
     @Column(name = "SINGLE_NODE", nullable = false)

@@ -32,6 +32,7 @@ import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowNotFoundException;
 import streamline.api.flow.FlowStoreException;
+import streamline.api.flow.InvalidFlowException;
 import streamline.api.flow.PageRequest;
 import streamline.api.flow.TriggerDefinition;
 import streamline.jpa.support.CodePersistenceUnit;
@@ -101,6 +102,19 @@ class JpaFlowManagerTest extends FlowManagerContract {
         Concurrently.run(work);
         assertEquals(List.of(), new ArrayList<>(stale));
         assertEquals("150", store.flow(flow.id()).description());
+    }
+
+    /** Text longer than its column is refused with the flow, naming each place; the stored version stays. */
+    @Test
+    void textLongerThanItsColumnIsRefusedSayingWhere() throws Exception {
+        FlowDefinition saved = store.save(TestFlows.flow("documented", "A->B"));
+        String longName = "B".repeat(300);
+        FlowDefinition tooLong = TestFlows.flow("documented", "A->" + longName).toBuilder().description("d".repeat(4001)).build();
+        InvalidFlowException error = assertThrows(InvalidFlowException.class, () -> store.save(tooLong));
+        assertEquals(List.of("the flow's description has 4001 characters; this store keeps at most 4000",
+                "the name of processor " + TestFlows.id("documented", longName) + " has 300 characters; this store keeps at most 255"),
+                error.problems());
+        assertEquals(saved, store.flow(saved.id()));
     }
 
     @Test
