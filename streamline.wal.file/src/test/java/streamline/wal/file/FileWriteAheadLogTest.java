@@ -453,6 +453,37 @@ class FileWriteAheadLogTest {
         }
     }
 
+    /** The limit is exact: an entry of {@link WalFiles#MAX_PAYLOAD} bytes is kept, through a checkpoint, one byte more is refused. */
+    @Test
+    void anEntryOfExactlyTheLargestRecordIsKeptAndOneByteMoreIsRefused() throws Exception {
+        LogEntry atLimit = entryEncodedTo(WalFiles.MAX_PAYLOAD);
+        LogEntry overLimit = entryEncodedTo(WalFiles.MAX_PAYLOAD + 1);
+        try (FileWriteAheadLog log = open(WalOptions.defaults(directory))) {
+            assertThrows(EntryRejectedException.class, () -> log.append(overLimit));
+            log.append(atLimit);
+            log.checkpoint();
+        }
+        try (FileWriteAheadLog log = open(WalOptions.defaults(directory))) {
+            assertEquals(List.of(atLimit), plain(log.liveEntries()));
+            assertEquals(List.of(), log.recoveryEvents());
+        }
+    }
+
+    /** A started step whose encoded form is exactly {@code bytes} long. */
+    private LogEntry entryEncodedTo(int bytes) {
+        String text = "";
+        for (int attempt = 0; attempt < 3; attempt++) { // the string's length prefix grows with it: settle in a few tries
+            LogEntry entry = LogEntry.stepStarted(new UUID(1, 2), flow, new UUID(3, 4), "Big", "c",
+                    java.util.Map.of("text", text), "", 0, List.of());
+            int encoded = EntryCodec.encode(entry).length;
+            if (encoded == bytes) {
+                return entry;
+            }
+            text = "t".repeat(text.length() + bytes - encoded);
+        }
+        throw new AssertionError("no entry of exactly " + bytes + " bytes");
+    }
+
     /**
      * Concurrent appends of several megabytes each: one turn of the write lock writes at most 16 MiB, the
      * rest in later turns, and every append, under every sync policy, returns once written and is recovered.
