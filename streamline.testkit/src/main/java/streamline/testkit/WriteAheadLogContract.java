@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
@@ -190,6 +191,25 @@ public abstract class WriteAheadLogContract {
         restart();
         assertEquals(List.of(start, end), withoutSequences(log.entries()));
         assertEquals(List.of(start), withoutSequences(log.unfinishedSteps()));
+    }
+
+    /**
+     * Text that is not well-formed UTF-16 (an unpaired surrogate, as cutting a string inside an emoji leaves
+     * it) is kept exactly or refused when appended, never changed on the way.
+     */
+    @Test
+    void textWithAnUnpairedSurrogateIsKeptExactlyOrRefused() throws Exception {
+        String cut = "smile \uD83D\uDE00".substring(0, 7); // ends with the emoji's high surrogate alone
+        LogEntry entry = LogEntry.stepStarted(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), "Cut", "content",
+                Map.of("text", cut), "mark", 0, List.of());
+        try {
+            log.append(entry);
+        } catch (EntryRejectedException refused) {
+            assertEquals(List.of(), log.entries(), "nothing of a refused append is written");
+            return;
+        }
+        restart();
+        assertEquals(List.of(entry), withoutSequences(log.entries()));
     }
 
     @Test

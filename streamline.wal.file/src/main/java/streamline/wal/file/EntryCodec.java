@@ -45,7 +45,12 @@ public final class EntryCodec {
     private EntryCodec() {
     }
 
-    /** The bytes of an entry as this log stores them. */
+    /**
+     * The bytes of an entry as this log stores them.
+     *
+     * @throws IllegalArgumentException if a text holds an unpaired surrogate: UTF-8 cannot carry one, and
+     *         the entry would come back with {@code ?} in its place
+     */
     public static byte[] encode(LogEntry entry) {
         Output out = new Output(256);
         out.u8(entry.kind().ordinal());
@@ -269,6 +274,7 @@ public final class EntryCodec {
 
     /** A growable byte array writer; cheaper than DataOutputStream for small records. */
     static final class Output {
+
         private byte[] buffer;
         private int size;
 
@@ -315,9 +321,29 @@ public final class EntryCodec {
         }
 
         void string(String s) {
+            // the encoder would write '?' for an unpaired surrogate: text that has one is refused instead
+            for (int i = 0; i < s.length(); i++) {
+                if (Character.isSurrogate(s.charAt(i))) {
+                    checkSurrogatesPaired(s);
+                    break;
+                }
+            }
             byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
             varint(bytes.length);
             raw(bytes);
+        }
+
+        private static void checkSurrogatesPaired(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    throw new IllegalArgumentException("the text \"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s)
+                            + "\" holds an unpaired surrogate (U+" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)
+                            + " at index " + i + "), which UTF-8 cannot carry");
+                }
+            }
         }
 
         void map(Map<String, Object> map) {

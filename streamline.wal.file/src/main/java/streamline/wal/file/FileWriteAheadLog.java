@@ -296,8 +296,9 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         WriteAheadLogException error;
 
         /**
-         * @throws EntryRejectedException if an entry is larger than a record may be: recovery would take
-         *         such a record for corruption, so it is refused here rather than written and lost later
+         * @throws EntryRejectedException if an entry is larger than a record may be (recovery would take
+         *         such a record for corruption, so it is refused here rather than written and lost later), or
+         *         holds text UTF-8 cannot carry (it would come back changed)
          */
         PendingWrite(List<LogEntry> entries, Path directory) throws EntryRejectedException {
             super(Long.MAX_VALUE);
@@ -306,12 +307,14 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             long total = 0;
             for (int i = 0; i < payloads.length; i++) {
                 LogEntry entry = entries.get(i);
-                payloads[i] = EntryCodec.encode(entry);
+                try {
+                    payloads[i] = EntryCodec.encode(entry);
+                } catch (IllegalArgumentException e) {
+                    throw refused(directory, entry, e.getMessage());
+                }
                 if (payloads[i].length > WalFiles.MAX_PAYLOAD) {
-                    throw new EntryRejectedException("write-ahead log in " + directory + " refuses the " + entry.kind()
-                            + " entry of session " + entry.sessionId() + (entry.processorName().isEmpty() ? "" : ", step '"
-                            + entry.processorName() + "'") + ": " + payloads[i].length + " bytes encoded, at most "
-                            + WalFiles.MAX_PAYLOAD + " (" + (WalFiles.MAX_PAYLOAD >> 20) + " MiB) per entry; nothing of this append was written");
+                    throw refused(directory, entry, payloads[i].length + " bytes encoded, at most " + WalFiles.MAX_PAYLOAD
+                            + " (" + (WalFiles.MAX_PAYLOAD >> 20) + " MiB) per entry");
                 }
                 total += WalFiles.RECORD_HEADER_SIZE + payloads[i].length;
             }
@@ -320,6 +323,12 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                         + " entries totalling " + total + " bytes encoded, over 2 GiB in one write; nothing was written");
             }
             this.bytes = (int) total;
+        }
+
+        private static EntryRejectedException refused(Path directory, LogEntry entry, String why) {
+            return new EntryRejectedException("write-ahead log in " + directory + " refuses the " + entry.kind() + " entry of session "
+                    + entry.sessionId() + (entry.processorName().isEmpty() ? "" : ", step '" + entry.processorName() + "'")
+                    + ": " + why + "; nothing of this append was written");
         }
     }
 

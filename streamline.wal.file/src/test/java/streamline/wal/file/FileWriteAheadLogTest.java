@@ -71,6 +71,12 @@ class FileWriteAheadLogTest {
         assertEquals(finish.withSequence(1), EntryCodec.decode(1, encoded));
         byte[] cut = java.util.Arrays.copyOf(EntryCodec.encode(entry), 40);
         assertThrows(IllegalArgumentException.class, () -> EntryCodec.decode(1, ByteBuffer.wrap(cut)));
+        // a question mark and a whole emoji are text like any other; half an emoji cannot be written as UTF-8
+        LogEntry asked = LogEntry.sessionFinished(UUID.randomUUID(), flow, "why? \uD83D\uDE00", "");
+        assertEquals(asked.withSequence(2), EntryCodec.decode(2, ByteBuffer.wrap(EntryCodec.encode(asked))));
+        LogEntry half = LogEntry.sessionFinished(UUID.randomUUID(), flow, "why? \uD83D", "");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> EntryCodec.encode(half));
+        assertTrue(refused.getMessage().contains("unpaired surrogate (U+D83D at index 5)"), refused.getMessage());
     }
 
     @Test
