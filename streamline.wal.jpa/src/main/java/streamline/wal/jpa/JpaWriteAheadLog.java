@@ -130,7 +130,11 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         return mine.lastSequence;
     }
 
-    /** Inserts every queued append in one transaction; the caller holds the write lock. */
+    /**
+     * Inserts every queued append in one transaction; the caller holds the write lock. If that fails and
+     * the group had several appends, each is tried again alone: an entry the database refuses (a value it
+     * cannot store, a constraint) then fails only its own append, not those it happened to be grouped with.
+     */
     private void commitQueued() {
         List<PendingAppend> batch = new ArrayList<>();
         for (PendingAppend next; (next = pending.poll()) != null; ) {
@@ -140,6 +144,24 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             fail(batch, new WriteAheadLogException("the JPA write-ahead log is closed"));
             return;
         }
+        WriteAheadLogException failure = commit(batch);
+        if (failure == null) {
+            return;
+        }
+        if (batch.size() == 1) {
+            fail(batch, failure);
+            return;
+        }
+        for (PendingAppend append : batch) {
+            WriteAheadLogException alone = commit(List.of(append));
+            if (alone != null) {
+                fail(List.of(append), alone);
+            }
+        }
+    }
+
+    /** Inserts the appends in one transaction and marks them done; the error if it failed (nothing committed). */
+    private WriteAheadLogException commit(List<PendingAppend> batch) {
         long sequence = lastSequence;
         EntityManager em = writer;
         EntityTransaction tx = em.getTransaction();
@@ -154,9 +176,10 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             tx.commit();
             lastSequence = sequence;
             batch.forEach(append -> append.done = true);
+            return null;
         } catch (PersistenceException | IllegalStateException | JsonProcessingException e) {
-            fail(batch, new WriteAheadLogException("cannot commit " + batch.size() + " appends to the write-ahead log table: "
-                    + e.getMessage(), e));
+            return new WriteAheadLogException("cannot commit " + (batch.size() == 1 ? "an append" : batch.size() + " appends")
+                    + " to the write-ahead log table: " + e.getMessage(), e);
         } finally {
             if (tx.isActive()) {
                 tx.rollback();

@@ -104,4 +104,44 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
         restart();
         assertEquals(List.of(stored, longTexts.withSequence(8)), log.entries());
     }
+
+    /**
+     * An entry the database refuses (here a check constraint; on PostgreSQL, for example, a NUL character
+     * in a text column) fails only its own append, never the appends grouped with it in one transaction.
+     */
+    @Test
+    void anEntryTheDatabaseRefusesFailsOnlyItsOwnAppend() throws Exception {
+        EmbeddedDataSource dataSource = new EmbeddedDataSource();
+        dataSource.setDatabaseName(database);
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            sql.execute("ALTER TABLE SL_WAL_ENTRY ADD CONSTRAINT NO_POISON CHECK (PROCESSOR_NAME <> 'Poison')");
+        }
+        UUID flow = UUID.randomUUID();
+        java.util.concurrent.ConcurrentLinkedQueue<LogEntry> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicInteger poisonRefused = new java.util.concurrent.atomic.AtomicInteger();
+        List<java.util.concurrent.Callable<?>> appenders = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            boolean poisoner = t == 0;
+            appenders.add(() -> {
+                for (int i = 0; i < 40; i++) {
+                    LogEntry entry = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), poisoner ? "Poison" : "Fine",
+                            "content", java.util.Map.of("i", i), "mark", 0, List.of());
+                    try {
+                        log.append(entry);
+                        acknowledged.add(entry);
+                    } catch (streamline.api.wal.WriteAheadLogException e) {
+                        if (!poisoner) {
+                            throw e;
+                        }
+                        poisonRefused.incrementAndGet();
+                    }
+                }
+                return null;
+            });
+        }
+        streamline.testkit.Concurrently.run(appenders);
+        assertEquals(40, poisonRefused.get(), "every poisoned append failed");
+        assertEquals(280, acknowledged.size(), "every other append was kept");
+        assertEquals(new java.util.HashSet<>(acknowledged), new java.util.HashSet<>(log.entries().stream().map(e -> e.withSequence(0)).toList()));
+    }
 }
