@@ -24,6 +24,7 @@ import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
 import jakarta.persistence.PersistenceException;
 
+import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LiveSteps;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
@@ -178,14 +179,32 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             batch.forEach(append -> append.done = true);
             return null;
         } catch (PersistenceException | IllegalStateException | JsonProcessingException e) {
-            return new WriteAheadLogException("cannot commit " + (batch.size() == 1 ? "an append" : batch.size() + " appends")
-                    + " to the write-ahead log table: " + e.getMessage(), e);
+            String message = "cannot commit " + (batch.size() == 1 ? "an append" : batch.size() + " appends")
+                    + " to the write-ahead log table: " + e.getMessage();
+            // alone, an append the database refuses for its values is refused for good: no retry can succeed
+            return batch.size() == 1 && refusesValues(e) ? new EntryRejectedException(message) : new WriteAheadLogException(message, e);
         } finally {
             if (tx.isActive()) {
                 tx.rollback();
             }
             em.clear();
         }
+    }
+
+    /**
+     * Whether the database refused the values themselves (SQL state class 22, data exception, or 23,
+     * integrity constraint, but for a duplicate key, which a commit reported failed yet made could cause).
+     */
+    private static boolean refusesValues(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("22") || (state.startsWith("23") && !state.equals("23505"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static void fail(List<PendingAppend> batch, WriteAheadLogException error) {

@@ -107,7 +107,8 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
 
     /**
      * An entry the database refuses (here a check constraint; on PostgreSQL, for example, a NUL character
-     * in a text column) fails only its own append, never the appends grouped with it in one transaction.
+     * in a text column) fails only its own append, never the appends grouped with it in one transaction,
+     * and is refused as such ({@code EntryRejectedException}), not as a failure worth retrying.
      */
     @Test
     void anEntryTheDatabaseRefusesFailsOnlyItsOwnAppend() throws Exception {
@@ -129,11 +130,11 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
                     try {
                         log.append(entry);
                         acknowledged.add(entry);
-                    } catch (streamline.api.wal.WriteAheadLogException e) {
+                    } catch (streamline.api.wal.EntryRejectedException e) {
                         if (!poisoner) {
                             throw e;
                         }
-                        poisonRefused.incrementAndGet();
+                        poisonRefused.incrementAndGet(); // refused for good, so the engine fails that session instead of retrying
                     }
                 }
                 return null;
