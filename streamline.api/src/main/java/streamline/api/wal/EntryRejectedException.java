@@ -11,4 +11,8 @@ public class EntryRejectedException extends WriteAheadLogException {
     public EntryRejectedException(String message) {
         super(message);
     }
+
+    public EntryRejectedException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -274,7 +274,6 @@ public final class EntryCodec {
 
     /** A growable byte array writer; cheaper than DataOutputStream for small records. */
     static final class Output {
-
         private byte[] buffer;
         private int size;
 

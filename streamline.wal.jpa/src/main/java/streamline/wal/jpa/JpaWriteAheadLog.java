@@ -182,7 +182,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             String message = "cannot commit " + (batch.size() == 1 ? "an append" : batch.size() + " appends")
                     + " to the write-ahead log table: " + e.getMessage();
             // alone, an append the database refuses for its values is refused for good: no retry can succeed
-            return batch.size() == 1 && refusesValues(e) ? new EntryRejectedException(message) : new WriteAheadLogException(message, e);
+            return batch.size() == 1 && refusesValues(e) ? new EntryRejectedException(message, e) : new WriteAheadLogException(message, e);
         } finally {
             if (tx.isActive()) {
                 tx.rollback();
@@ -192,8 +192,9 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     }
 
     /**
-     * Whether the database refused the values themselves (SQL state class 22, data exception, or 23,
-     * integrity constraint, but for a duplicate key, which a commit reported failed yet made could cause).
+     * Whether the database refused the values themselves: SQL state class 22 (data exception) or 23
+     * (integrity constraint), except a duplicate key, which retrying a commit that was made but reported
+     * failed can cause.
      */
     private static boolean refusesValues(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
