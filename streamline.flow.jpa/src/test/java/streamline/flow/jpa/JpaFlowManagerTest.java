@@ -104,6 +104,17 @@ class JpaFlowManagerTest extends FlowManagerContract {
         assertEquals("150", store.flow(flow.id()).description());
     }
 
+    /** A database that cannot be reached (here: not there, and not to be created) fails the open, saying so. */
+    @Test
+    void aDatabaseThatCannotBeReachedFailsTheOpenSayingWhy() {
+        EmbeddedDataSource missing = new EmbeddedDataSource();
+        missing.setDatabaseName("memory:missing" + DATABASES.incrementAndGet());
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> JpaFlowManager.createFactory(missing, 4, CodePersistenceUnit.codeSource(FlowEntity.class)));
+        assertTrue(error.getMessage().startsWith("cannot reach the database of streamline.flow.jpa: ")
+                && error.getMessage().contains("not found"), error.getMessage());
+    }
+
     /** Text longer than its column is refused with the flow, naming each place; the stored version stays. */
     @Test
     void textLongerThanItsColumnIsRefusedSayingWhere() throws Exception {

@@ -70,8 +70,7 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
         properties.put("eclipselink.cache.shared.default", "false"); // the stores keep their own caches, if any
         // The first connection boots the database (embedded Derby: about 0.4 s, 0.8 s when it creates it)
         // while EclipseLink reads the mappings (0.3 s) without one: side by side, on a thread that ends here.
-        FutureTask<Boolean> schemaCheck = new FutureTask<>(
-                () -> schemaExists(dataSource, entities) && newColumns.stream().noneMatch(c -> lacksColumn(dataSource, c)));
+        FutureTask<Boolean> schemaCheck = new FutureTask<>(() -> schemaReady(dataSource, entities, newColumns));
         Thread checker = new Thread(schemaCheck, "streamline-jpa-schema-check " + name);
         checker.setDaemon(true);
         checker.start();
@@ -94,10 +93,12 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
             awaitQuietly(checker);
             factory.close();
             throw new IllegalStateException("interrupted while opening " + name, e);
-        } catch (ExecutionException | RuntimeException e) {
+        } catch (ExecutionException e) {
             factory.close();
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new IllegalStateException("cannot create or extend the tables of " + name + ": " + cause.getMessage(), cause);
+            throw new IllegalStateException("cannot reach the database of " + name + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (RuntimeException e) {
+            factory.close();
+            throw new IllegalStateException("cannot create or extend the tables of " + name + ": " + e.getMessage(), e);
         }
         return factory;
     }
@@ -116,50 +117,48 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
         }
     }
 
-    /** Whether every entity's table is already in the database (a schema made by an earlier start). */
-    static boolean schemaExists(DataSource dataSource, List<Class<?>> entities) {
+    /**
+     * Whether every entity's table is in the database (made by an earlier start) with each of
+     * {@code newColumns} ({@code TABLE.COLUMN}); asked over one connection, the first, which boots an
+     * embedded database. Names are looked up upper and lower case, as databases fold them either way.
+     *
+     * @throws SQLException if the database cannot be reached or read
+     */
+    static boolean schemaReady(DataSource dataSource, List<Class<?>> entities, List<String> newColumns) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             DatabaseMetaData metadata = connection.getMetaData();
             for (Class<?> entity : entities) {
                 Table table = entity.getAnnotation(Table.class);
                 String name = table == null || table.name().isEmpty() ? entity.getSimpleName() : table.name();
-                // no table type filter: databases name it differently ("TABLE", "BASE TABLE")
-                try (ResultSet found = metadata.getTables(null, null, name.toUpperCase(java.util.Locale.ROOT), null)) {
-                    if (!found.next()) {
-                        return false;
-                    }
+                if (columns(metadata, name).isEmpty()) {
+                    return false;
+                }
+            }
+            for (String tableDotColumn : newColumns) {
+                String table = tableDotColumn.substring(0, tableDotColumn.indexOf('.'));
+                String column = tableDotColumn.substring(tableDotColumn.indexOf('.') + 1).toUpperCase(java.util.Locale.ROOT);
+                if (!columns(metadata, table).contains(column)) {
+                    return false;
                 }
             }
             return true;
-        } catch (SQLException e) {
-            return false; // let EclipseLink create what it can, and report what it cannot
         }
     }
 
-    /**
-     * Whether the table of {@code tableDotColumn} exists without that column: made by an earlier release.
-     * Names are looked up upper and lower case, as databases fold them either way.
-     */
-    static boolean lacksColumn(DataSource dataSource, String tableDotColumn) {
-        String table = tableDotColumn.substring(0, tableDotColumn.indexOf('.'));
-        String column = tableDotColumn.substring(tableDotColumn.indexOf('.') + 1);
-        try (Connection connection = dataSource.getConnection()) {
-            DatabaseMetaData metadata = connection.getMetaData();
-            boolean tableFound = false;
-            for (String name : List.of(table.toUpperCase(java.util.Locale.ROOT), table.toLowerCase(java.util.Locale.ROOT))) {
-                try (ResultSet columns = metadata.getColumns(null, null, name, null)) {
-                    while (columns.next()) {
-                        tableFound = true;
-                        if (columns.getString("COLUMN_NAME").equalsIgnoreCase(column)) {
-                            return false;
-                        }
-                    }
+    /** The columns of {@code table}, upper case; none if there is no such table. */
+    private static List<String> columns(DatabaseMetaData metadata, String table) throws SQLException {
+        List<String> columns = new java.util.ArrayList<>();
+        for (String name : List.of(table.toUpperCase(java.util.Locale.ROOT), table.toLowerCase(java.util.Locale.ROOT))) {
+            try (ResultSet found = metadata.getColumns(null, null, name, null)) {
+                while (found.next()) {
+                    columns.add(found.getString("COLUMN_NAME").toUpperCase(java.util.Locale.ROOT));
                 }
             }
-            return tableFound;
-        } catch (SQLException e) {
-            return false; // as in schemaExists: EclipseLink then reports what is wrong
+            if (!columns.isEmpty()) {
+                break;
+            }
         }
+        return columns;
     }
 
     /** Where a class was loaded from: the unit's root outside OSGi. */
