@@ -67,6 +67,9 @@ public final class Main implements Callable<Integer> {
         }
         System.setProperty("streamline.home", root.toString());
         System.setProperty("felix.fileinstall.dir", root.resolve("deploy").toString());
+        // the framework's bundle cache in the home, emptied at each start: bnd's launcher otherwise makes a new
+        // folder in the temp directory each time and deletes it only on a clean stop, so every crash left 21 MB
+        setIfAbsent("org.osgi.framework.storage", root.resolve("data").resolve("framework").toString());
         // the .cfg files are the user's: FileInstall must not write them back. It rewrites a file on every
         // configuration event of its PID, so an event handled after the user saved an edit puts the values
         // from before the edit back, and the edit is lost without a word. The likely cause of
