@@ -6,8 +6,12 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.derby.jdbc.EmbeddedDataSource;
@@ -16,9 +20,11 @@ import org.junit.jupiter.api.Test;
 
 import jakarta.persistence.EntityManagerFactory;
 
+import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.jpa.support.CodePersistenceUnit;
+import streamline.testkit.Concurrently;
 import streamline.testkit.WriteAheadLogContract;
 
 class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
@@ -95,7 +101,7 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
                     + "', 'Read', 'content-1', '{\"$map\":{\"n\":1}}', 'mark-1', 0, '', '')");
         }
         LogEntry stored = new LogEntry(7, LogEntry.Kind.STEP_STARTED, session, flow, step, "Read", "content-1",
-                java.util.Map.of("n", 1), "mark-1", 0, List.of(), "");
+                Map.of("n", 1), "mark-1", 0, List.of(), "");
         log = open();
         assertEquals(List.of(stored), log.entries());
         LogEntry longTexts = LogEntry.sessionFinished(UUID.randomUUID(), flow, "/inbox/" + "ü".repeat(3_000),
@@ -118,19 +124,19 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
             sql.execute("ALTER TABLE SL_WAL_ENTRY ADD CONSTRAINT NO_POISON CHECK (PROCESSOR_NAME <> 'Poison')");
         }
         UUID flow = UUID.randomUUID();
-        java.util.concurrent.ConcurrentLinkedQueue<LogEntry> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        java.util.concurrent.atomic.AtomicInteger poisonRefused = new java.util.concurrent.atomic.AtomicInteger();
-        List<java.util.concurrent.Callable<?>> appenders = new ArrayList<>();
+        ConcurrentLinkedQueue<LogEntry> acknowledged = new ConcurrentLinkedQueue<>();
+        AtomicInteger poisonRefused = new AtomicInteger();
+        List<Callable<?>> appenders = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
             boolean poisoner = t == 0;
             appenders.add(() -> {
                 for (int i = 0; i < 40; i++) {
                     LogEntry entry = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), poisoner ? "Poison" : "Fine",
-                            "content", java.util.Map.of("i", i), "mark", 0, List.of());
+                            "content", Map.of("i", i), "mark", 0, List.of());
                     try {
                         log.append(entry);
                         acknowledged.add(entry);
-                    } catch (streamline.api.wal.EntryRejectedException e) {
+                    } catch (EntryRejectedException e) {
                         if (!poisoner) {
                             throw e;
                         }
@@ -140,9 +146,9 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
                 return null;
             });
         }
-        streamline.testkit.Concurrently.run(appenders);
+        Concurrently.run(appenders);
         assertEquals(40, poisonRefused.get(), "every poisoned append failed");
         assertEquals(280, acknowledged.size(), "every other append was kept");
-        assertEquals(new java.util.HashSet<>(acknowledged), new java.util.HashSet<>(log.entries().stream().map(e -> e.withSequence(0)).toList()));
+        assertEquals(new HashSet<>(acknowledged), new HashSet<>(log.entries().stream().map(e -> e.withSequence(0)).toList()));
     }
 }
