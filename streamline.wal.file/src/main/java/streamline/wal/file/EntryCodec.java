@@ -107,8 +107,10 @@ public final class EntryCodec {
      * {@code vocabulary} (if not null) when an earlier entry had them: stored once instead of per entry.
      */
     static LogEntry decode(long sequence, ByteBuffer payload, Vocabulary vocabulary) {
+        // read in place, the position restored after: a slice per entry was a million garbage buffers per recovery
+        ByteBuffer in = payload;
+        int start = in.position();
         try {
-            ByteBuffer in = payload.slice();
             if (vocabulary != null) {
                 vocabulary.nextEntry();
             }
@@ -129,14 +131,17 @@ public final class EntryCodec {
             for (int i = 0; i < completedCount; i++) {
                 completed[i] = id(in, vocabulary);
             }
+            List<UUID> completedSteps = vocabulary == null ? List.of(completed) : vocabulary.completedSteps(completed);
             Map<String, Object> metadata = metadata(in, vocabulary);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(in.remaining() + " bytes left after the entry");
             }
             return new LogEntry(sequence, kind, session, flow, processor, processorName, contentId, metadata,
-                    triggerMark, attempt, List.of(completed), error);
+                    triggerMark, attempt, completedSteps, error);
         } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
             throw new IllegalArgumentException("entry " + sequence + " is cut short", e);
+        } finally {
+            in.position(start);
         }
     }
 

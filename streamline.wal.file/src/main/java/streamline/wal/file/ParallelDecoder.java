@@ -77,9 +77,10 @@ final class ParallelDecoder implements AutoCloseable {
         chunks.add(pool.submit(() -> {
             LogEntry[] entries = new LogEntry[n];
             Vocabulary vocabulary = vocabularies.get();
+            ByteBuffer payload = ByteBuffer.wrap(chunk);
             for (int i = 0; i < n; i++) {
-                entries[i] = EntryCodec.decode(chunkSequences[i],
-                        ByteBuffer.wrap(chunk, chunkStarts[i], chunkStarts[i + 1] - chunkStarts[i]), vocabulary);
+                payload.limit(chunkStarts[i + 1]).position(chunkStarts[i]);
+                entries[i] = EntryCodec.decode(chunkSequences[i], payload, vocabulary);
             }
             if (chunk.length == CHUNK_BYTES) {
                 spareChunks.offer(chunk);

@@ -2,12 +2,13 @@ package streamline.wal.file;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * The names and ids that repeat from entry to entry (metadata keys, processor names, flow and
- * processor ids), so decoding a million entries keeps one object of each instead of a million, and
+ * The names, ids and id lists that repeat from entry to entry (metadata keys, processor names, flow and
+ * processor ids, completed-step lists), so decoding a million entries keeps one object of each instead of a million, and
  * finds a known name from its bytes without building a string first. Bounded: once it holds
  * {@value #LIMIT} names (or ids) it stops adding. One per decoding thread; not thread-safe.
  */
@@ -35,6 +36,17 @@ final class Vocabulary {
     private long[] idBits = new long[128];
     private UUID[] ids = new UUID[64];
     private int idCount;
+
+    /**
+     * Completed-step lists seen lately, by a hash of their ids: a step of a flow is logged with the same
+     * upstream processors in every session, so a log holds few distinct lists, each repeated many times.
+     */
+    private final List<UUID>[] completedLists = newListArray(64);
+
+    @SuppressWarnings("unchecked")
+    private static List<UUID>[] newListArray(int length) {
+        return (List<UUID>[]) new List<?>[length];
+    }
 
     /** Starts the names of the next entry. */
     void nextEntry() {
@@ -105,6 +117,40 @@ final class Vocabulary {
             }
         }
         return id;
+    }
+
+    /**
+     * The immutable list of {@code steps}: one decoded earlier if it held the same ids. Ids from this
+     * vocabulary are shared objects, so a match is checked by identity; ids it no longer adds make new lists.
+     */
+    List<UUID> completedSteps(UUID[] steps) {
+        if (steps.length == 0) {
+            return List.of();
+        }
+        int hash = 0;
+        for (UUID step : steps) {
+            hash = 31 * hash + step.hashCode();
+        }
+        int slot = (hash ^ (hash >>> 16)) & (completedLists.length - 1);
+        List<UUID> known = completedLists[slot];
+        if (known != null && sameElements(known, steps)) {
+            return known;
+        }
+        List<UUID> list = List.of(steps);
+        completedLists[slot] = list;
+        return list;
+    }
+
+    private static boolean sameElements(List<UUID> list, UUID[] steps) {
+        if (list.size() != steps.length) {
+            return false;
+        }
+        for (int i = 0; i < steps.length; i++) {
+            if (list.get(i) != steps[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int nameSlot(byte[] bytes, int from, int length, int mask) {

@@ -155,6 +155,32 @@ class RecoveryStructuresTest {
         }
     }
 
+    @Test
+    void completedStepListsAreSharedOnlyWhenTheyHoldTheSameIds() {
+        UUID flow = UUID.randomUUID();
+        UUID a = UUID.randomUUID();
+        UUID b = UUID.randomUUID();
+        UUID c = UUID.randomUUID();
+        List<List<UUID>> lists = new ArrayList<>(List.of(List.of(a, b, c), List.of(a, b, c), List.of(a, b), List.of(b, a),
+                List.of(a, b, UUID.randomUUID()), List.of(), List.of(c), List.of(a, b, c)));
+        for (int i = 0; i < 200; i++) {
+            lists.add(List.of(UUID.randomUUID(), a)); // more lists than the vocabulary keeps: slots are taken over
+        }
+        lists.add(List.of(a, b, c));
+        Vocabulary vocabulary = new Vocabulary();
+        List<LogEntry> decoded = new ArrayList<>();
+        for (int i = 0; i < lists.size(); i++) {
+            LogEntry entry = LogEntry.stepStarted(UUID.randomUUID(), flow, c, "Tag", "", Map.of(), "", 0, lists.get(i));
+            ByteBuffer bytes = ByteBuffer.wrap(EntryCodec.encode(entry));
+            decoded.add(EntryCodec.decode(i + 1, bytes, vocabulary));
+            assertEquals(0, bytes.position(), "the caller's buffer is left as it was");
+            assertEquals(lists.get(i), decoded.get(i).completedSteps());
+        }
+        assertSame(decoded.get(0).completedSteps(), decoded.get(1).completedSteps(), "the same ids: one list");
+        assertSame(decoded.get(0).completedSteps(), decoded.get(7).completedSteps());
+        assertThrows(UnsupportedOperationException.class, () -> decoded.get(0).completedSteps().add(a));
+    }
+
     /** A map of the given keys and values, in that order. */
     private static Map<String, Object> ordered(Object... keysAndValues) {
         Map<String, Object> map = new java.util.LinkedHashMap<>();
