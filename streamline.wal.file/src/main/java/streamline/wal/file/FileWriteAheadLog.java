@@ -8,6 +8,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -88,6 +89,12 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         private final Path file;
         private final SortedSequences offsets;
         private FileChannel channel;
+        /**
+         * The snapshot's entries as recovery decoded them, for the first read of the live entries (what the
+         * engine does right after opening a log): that read then needs no second pass over the file. Softly
+         * held, so that memory pressure may drop them if nobody reads; null once taken.
+         */
+        private SoftReference<List<LogEntry>> recoveredEntries;
 
         Snapshot(long boundary, Path file, FileChannel channel, SortedSequences offsets) {
             this.boundary = boundary;
@@ -106,6 +113,17 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
         SortedSequences offsets() {
             return offsets;
+        }
+
+        synchronized void keepRecoveredEntries(List<LogEntry> entries) {
+            recoveredEntries = entries == null ? null : new SoftReference<>(entries);
+        }
+
+        /** The entries recovery decoded, in file order, once; null if taken or dropped. */
+        synchronized List<LogEntry> takeRecoveredEntries() {
+            List<LogEntry> entries = recoveredEntries == null ? null : recoveredEntries.get();
+            recoveredEntries = null;
+            return entries;
         }
 
         /** The read channel, opened again if an interrupt closed it. */
@@ -856,14 +874,17 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     @Override
     public List<LogEntry> entries() throws WriteAheadLogException {
-        return read(null);
+        return read(null, false);
     }
 
     /**
      * Reads the snapshot and the segments in order, decoding the records {@code wanted} contains (all
      * of them if it is null). Sequential reads: far faster than fetching records one by one.
+     *
+     * @param takeRecovered whether to take the snapshot's entries that recovery decoded, if still held,
+     *        instead of reading the snapshot again
      */
-    private List<LogEntry> read(SortedSequences wanted) throws WriteAheadLogException {
+    private List<LogEntry> read(SortedSequences wanted, boolean takeRecovered) throws WriteAheadLogException {
         long activeSegment;
         long activeEnd;
         writeLock.lock();
@@ -896,7 +917,14 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 }
             };
             Snapshot current = snapshot;
-            if (current != null) {
+            List<LogEntry> recovered = current != null && takeRecovered ? current.takeRecoveredEntries() : null;
+            if (recovered != null) {
+                for (LogEntry entry : recovered) {
+                    if (wanted == null || wantedCursor.contains(entry.sequence())) {
+                        entries.add(entry);
+                    }
+                }
+            } else if (current != null) {
                 FileChannel channel = current.channel();
                 readAll(current.file(), channel, channel.size(), visitor);
             }
@@ -911,6 +939,9 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 decoder.drainInto(entries);
             }
         } catch (IOException | java.util.concurrent.ExecutionException e) {
+            throw new WriteAheadLogException("cannot read write-ahead log in " + directory + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // a record whose checksum matched but which is no entry of this format
             throw new WriteAheadLogException("cannot read write-ahead log in " + directory + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             interrupted = true;
@@ -939,7 +970,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         SortedSequences wanted = SortedSequences.set(this.live.sizeHint());
         this.live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> wanted.add(sequence, 0));
         // the index holds records of unfinished sessions only, and never a finish record
-        return read(wanted.seal());
+        return read(wanted.seal(), true);
     }
 
     @Override
@@ -1243,19 +1274,85 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         int expected = (int) Math.min(1 << 24, channel.size() / 256);
         SortedSequences offsets = new SortedSequences(expected);
         SnapshotSessions.Builder sessions = new SnapshotSessions.Builder(expected);
-        RecordScanner.Damage damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, channel.size(),
-                (sequence, offset, payload) -> {
-                    offsets.add(sequence, offset);
-                    sessions.add(EntryCodec.sessionHigh(payload), EntryCodec.sessionLow(payload), sequence);
-                    lastSequence = Math.max(lastSequence, sequence);
-                });
+        RecordScanner.Damage damage;
+        List<LogEntry> decoded;
+        // the snapshot's records are live entries the engine reads right after opening: decoded in this pass, on the other cores
+        try (SnapshotDecoding decoding = new SnapshotDecoding(file)) {
+            damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, channel.size(),
+                    (sequence, offset, payload) -> {
+                        offsets.add(sequence, offset);
+                        sessions.add(EntryCodec.sessionHigh(payload), EntryCodec.sessionLow(payload), sequence);
+                        lastSequence = Math.max(lastSequence, sequence);
+                        decoding.add(sequence, payload);
+                    });
+            decoded = decoding.entries();
+        }
         live.recovered(sessions.build());
         if (damage != null) {
             handleDamage(file, channel, damage, false);
         }
         channel.close();
         snapshot = new Snapshot(boundary, file, FileChannel.open(file, READ), offsets.seal());
+        snapshot.keepRecoveredEntries(decoded);
         return boundary;
+    }
+
+    /**
+     * Decodes a snapshot's records while recovery scans them. A record it cannot decode (its checksum
+     * matched, so written by another version or a bug) does not fail the opening: the decoded entries are
+     * dropped, and reading the live entries reads the snapshot again and reports it.
+     */
+    private static final class SnapshotDecoding implements AutoCloseable {
+        private final Path file;
+        private final ParallelDecoder decoder;
+        private final Vocabulary vocabulary;
+        private List<LogEntry> entries = new ArrayList<>();
+
+        SnapshotDecoding(Path file) {
+            this.file = file;
+            int cores = Runtime.getRuntime().availableProcessors();
+            this.decoder = cores > 1 ? new ParallelDecoder(cores) : null;
+            this.vocabulary = cores > 1 ? null : new Vocabulary();
+        }
+
+        void add(long sequence, ByteBuffer payload) {
+            if (decoder != null) {
+                decoder.add(sequence, payload);
+            } else if (entries != null) {
+                try {
+                    entries.add(EntryCodec.decode(sequence, payload, vocabulary));
+                } catch (IllegalArgumentException e) {
+                    dropped(e);
+                }
+            }
+        }
+
+        /** The decoded entries in file order, or null if one record could not be decoded. */
+        List<LogEntry> entries() {
+            if (decoder != null) {
+                try {
+                    decoder.drainInto(entries);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    dropped(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    entries = null;
+                }
+            }
+            return entries;
+        }
+
+        private void dropped(Throwable cause) {
+            LOG.debug("a record of {} cannot be decoded; its entries are read again when asked for", file, cause);
+            entries = null;
+        }
+
+        @Override
+        public void close() {
+            if (decoder != null) {
+                decoder.close();
+            }
+        }
     }
 
     private void recoverSegment(long number, Path file) throws IOException {

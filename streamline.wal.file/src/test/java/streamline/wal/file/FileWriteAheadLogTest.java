@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -611,6 +612,66 @@ class FileWriteAheadLogTest {
             assertEquals(open, sessionsOf(log.unfinishedSteps()));
             assertEquals(open.size(), log.liveEntries().size(), "only the live records were kept");
             assertEquals(List.of(), log.recoveryEvents());
+        }
+    }
+
+    @Test
+    void theFirstReadAfterOpeningSeesWhatChangedSinceTheRecovery() throws Exception {
+        List<LogEntry> a = List.of(anyStart(), anyStart(), anyStart(), anyStart());
+        try (FileWriteAheadLog log = open(unsynced())) {
+            for (LogEntry e : a) {
+                log.append(e);
+            }
+            log.checkpoint();
+        }
+        LogEntry later = anyStart();
+        try (FileWriteAheadLog log = open(unsynced())) {
+            // between the recovery (which decoded the snapshot) and the first read: one session ends, one starts
+            log.recordSessionFinished(a.get(1).sessionId(), flow, "", "");
+            log.append(later);
+            List<LogEntry> expected = List.of(a.get(0), a.get(2), a.get(3), later);
+            List<LogEntry> first = log.liveEntries();
+            assertEquals(expected, plain(first));
+            assertEquals(first, log.liveEntries(), "a second read, from the files, agrees");
+            for (int i = 1; i < first.size(); i++) {
+                assertTrue(first.get(i - 1).sequence() < first.get(i).sequence(), "in log order");
+            }
+        }
+        try (FileWriteAheadLog log = open(unsynced())) {
+            // a checkpoint before the first read replaces the snapshot recovery decoded
+            log.recordSessionFinished(a.get(2).sessionId(), flow, "", "");
+            log.checkpoint();
+            assertEquals(List.of(a.get(0), a.get(3), later), plain(log.liveEntries()));
+        }
+    }
+
+    @Test
+    void aSnapshotRecordThatCannotBeDecodedFailsTheReadNotTheOpening() throws Exception {
+        List<LogEntry> written = List.of(anyStart(), anyStart(), anyStart());
+        try (FileWriteAheadLog log = open(unsynced())) {
+            for (LogEntry e : written) {
+                log.append(e);
+            }
+            log.checkpoint();
+        }
+        // the second record gets an unknown entry kind and a checksum that matches it, as another version might write
+        Path snapshot = files("snapshot-").get(0);
+        byte[] bytes = Files.readAllBytes(snapshot);
+        int recordSize = WalFiles.RECORD_HEADER_SIZE + EntryCodec.encode(written.get(0)).length;
+        int second = WalFiles.FILE_HEADER_SIZE + recordSize;
+        ByteBuffer record = ByteBuffer.wrap(bytes, second, recordSize).slice();
+        long sequence = record.getLong(8);
+        byte[] payload = Arrays.copyOfRange(bytes, second + WalFiles.RECORD_HEADER_SIZE, second + recordSize);
+        payload[EntryCodec.KIND_OFFSET] = 9;
+        System.arraycopy(payload, 0, bytes, second + WalFiles.RECORD_HEADER_SIZE, payload.length);
+        record.putInt(4, new RecordChecksum().of(sequence, payload));
+        Files.write(snapshot, bytes);
+        try (FileWriteAheadLog log = open(unsynced())) {
+            assertEquals(List.of(), log.recoveryEvents(), "the record is whole: nothing to cut or quarantine");
+            WriteAheadLogException failure = assertThrows(WriteAheadLogException.class, log::liveEntries);
+            assertTrue(failure.getMessage().contains(directory.toString()) && failure.getMessage().contains("unknown entry kind 9"),
+                    failure.getMessage());
+            log.append(anyStart()); // the log itself still works
         }
     }
 
