@@ -1277,7 +1277,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         RecordScanner.Damage damage;
         List<LogEntry> decoded;
         // the snapshot's records are live entries the engine reads right after opening: decoded in this pass, on the other cores
-        try (SnapshotDecoding decoding = new SnapshotDecoding(file)) {
+        try (SnapshotDecoding decoding = new SnapshotDecoding(file, expected)) {
             damage = RecordScanner.scan(channel, WalFiles.FILE_HEADER_SIZE, channel.size(),
                     (sequence, offset, payload) -> {
                         offsets.add(sequence, offset);
@@ -1308,11 +1308,13 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         private final Vocabulary vocabulary;
         private List<LogEntry> entries = new ArrayList<>();
 
-        SnapshotDecoding(Path file) {
+        SnapshotDecoding(Path file, int expectedRecords) {
             this.file = file;
             int cores = Runtime.getRuntime().availableProcessors();
-            this.decoder = cores > 1 ? new ParallelDecoder(cores) : null;
-            this.vocabulary = cores > 1 ? null : new Vocabulary();
+            // a small snapshot is decoded on this thread, as a small read is
+            boolean parallel = cores > 1 && expectedRecords > PARALLEL_DECODE_THRESHOLD;
+            this.decoder = parallel ? new ParallelDecoder(cores) : null;
+            this.vocabulary = parallel ? null : new Vocabulary();
         }
 
         void add(long sequence, ByteBuffer payload) {

@@ -31,6 +31,8 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LogEntry;
@@ -645,20 +647,23 @@ class FileWriteAheadLogTest {
         }
     }
 
-    @Test
-    void aSnapshotRecordThatCannotBeDecodedFailsTheReadNotTheOpening() throws Exception {
-        List<LogEntry> written = List.of(anyStart(), anyStart(), anyStart());
+    /** A small snapshot is decoded on the recovering thread, a large one (here 9 MB) on all cores. */
+    @ParameterizedTest
+    @ValueSource(ints = {3, 30_000})
+    void aSnapshotRecordThatCannotBeDecodedFailsTheReadNotTheOpening(int records) throws Exception {
+        List<LogEntry> written = new ArrayList<>();
         try (FileWriteAheadLog log = open(unsynced())) {
-            for (LogEntry e : written) {
-                log.append(e);
+            for (int i = 0; i < records; i++) {
+                written.add(anyStart());
             }
+            log.appendAll(written);
             log.checkpoint();
         }
-        // the second record gets an unknown entry kind and a checksum that matches it, as another version might write
+        // a record in the middle gets an unknown entry kind and a checksum that matches it, as another version might write
         Path snapshot = files("snapshot-").get(0);
         byte[] bytes = Files.readAllBytes(snapshot);
         int recordSize = WalFiles.RECORD_HEADER_SIZE + EntryCodec.encode(written.get(0)).length;
-        int second = WalFiles.FILE_HEADER_SIZE + recordSize;
+        int second = WalFiles.FILE_HEADER_SIZE + records / 2 * recordSize;
         ByteBuffer record = ByteBuffer.wrap(bytes, second, recordSize).slice();
         long sequence = record.getLong(8);
         byte[] payload = Arrays.copyOfRange(bytes, second + WalFiles.RECORD_HEADER_SIZE, second + recordSize);
