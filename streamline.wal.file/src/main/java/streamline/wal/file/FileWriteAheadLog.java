@@ -967,10 +967,30 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
         checkOpen();
+        List<LogEntry> recovered = recoveredIfUnchanged();
+        if (recovered != null) {
+            return recovered;
+        }
         SortedSequences wanted = SortedSequences.set(this.live.sizeHint());
         this.live.forEachRecord(Long.MAX_VALUE, (sequence, segmentId, offset) -> wanted.add(sequence, 0));
         // the index holds records of unfinished sessions only, and never a finish record
         return read(wanted.seal(), true);
+    }
+
+    /**
+     * The snapshot's entries as recovery decoded them, if they are still the live entries: nothing was
+     * appended since the log opened (what the engine finds when it reads the log at its start), so no
+     * filtering by the index and no sort. Null otherwise, or if they were taken or dropped.
+     */
+    private List<LogEntry> recoveredIfUnchanged() throws WriteAheadLogException {
+        writeLock.lock();
+        try {
+            checkOpen();
+            Snapshot current = snapshot;
+            return current != null && live.onlyTheSnapshotsRecords() ? current.takeRecoveredEntries() : null;
+        } finally {
+            unlockWrite();
+        }
     }
 
     @Override

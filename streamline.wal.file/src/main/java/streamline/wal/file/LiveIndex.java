@@ -74,6 +74,23 @@ final class LiveIndex {
         return snapshotSessions != SnapshotSessions.EMPTY;
     }
 
+    /**
+     * Whether the index holds exactly the records of the snapshot the log was opened with: none of its
+     * sessions finished, and no record was added since. Called holding the log's write lock.
+     */
+    boolean onlyTheSnapshotsRecords() {
+        // EMPTY: there was no snapshot, or all its sessions finished
+        if (snapshotSessions == SnapshotSessions.EMPTY || !snapshotSessions.noneFinished()) {
+            return false;
+        }
+        for (SessionTable shard : shards) {
+            if (shard.sessions() > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** At least the number of unfinished sessions (a snapshot session with later records counts twice): for sizing. */
     int sizeHint() {
         int count = snapshotSessions.liveSessions();

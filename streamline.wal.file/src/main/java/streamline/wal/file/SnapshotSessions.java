@@ -62,6 +62,8 @@ final class SnapshotSessions {
     /** Per slot, one bit: the session finished after the snapshot. */
     private final AtomicLongArray finished;
     private final AtomicInteger liveSessions = new AtomicInteger();
+    /** The number of sessions, finished or not. */
+    private final int sessions;
 
     private SnapshotSessions(long[] high, long[] low, long[] sequences, int count) {
         this.high = high;
@@ -84,6 +86,7 @@ final class SnapshotSessions {
             recordSlot[record] = slot;
         }
         liveSessions.set(sessions);
+        this.sessions = sessions;
     }
 
     /** The slot holding the session, or the empty slot where it would go. */
@@ -104,6 +107,11 @@ final class SnapshotSessions {
 
     int liveSessions() {
         return liveSessions.get();
+    }
+
+    /** Whether no session here finished yet. */
+    boolean noneFinished() {
+        return liveSessions.get() == sessions;
     }
 
     boolean isLive(long sessionHigh, long sessionLow) {

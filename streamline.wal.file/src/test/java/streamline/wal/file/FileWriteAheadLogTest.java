@@ -626,6 +626,16 @@ class FileWriteAheadLogTest {
             }
             log.checkpoint();
         }
+        try (FileWriteAheadLog log = open(unsynced())) {
+            assertEquals(a, plain(log.liveEntries()), "nothing changed: the entries recovery decoded");
+            assertEquals(a, plain(log.liveEntries()), "read again from the files");
+        }
+        try (FileWriteAheadLog log = open(unsynced())) {
+            LogEntry b = anyStart();
+            log.append(b);
+            assertEquals(List.of(a.get(0), a.get(1), a.get(2), a.get(3), b), plain(log.liveEntries()));
+            log.recordSessionFinished(b.sessionId(), flow, "", "");
+        }
         LogEntry later = anyStart();
         try (FileWriteAheadLog log = open(unsynced())) {
             // between the recovery (which decoded the snapshot) and the first read: one session ends, one starts
@@ -644,6 +654,12 @@ class FileWriteAheadLogTest {
             log.recordSessionFinished(a.get(2).sessionId(), flow, "", "");
             log.checkpoint();
             assertEquals(List.of(a.get(0), a.get(3), later), plain(log.liveEntries()));
+        }
+        try (FileWriteAheadLog log = open(unsynced())) {
+            for (UUID session : List.of(a.get(0).sessionId(), a.get(3).sessionId(), later.sessionId())) {
+                log.recordSessionFinished(session, flow, "", "");
+            }
+            assertEquals(List.of(), log.liveEntries(), "every session finished since the opening");
         }
     }
 
