@@ -136,6 +136,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
         synchronized void close() {
             closeQuietly(channel);
+            recoveredEntries = null;
         }
     }
 
