@@ -7,10 +7,11 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The names, ids and id lists that repeat from entry to entry (metadata keys, processor names, flow and
- * processor ids, completed-step lists), so decoding a million entries keeps one object of each instead of a million, and
- * finds a known name from its bytes without building a string first. Bounded: once it holds
- * {@value #LIMIT} names (or ids) it stops adding. One per decoding thread; not thread-safe.
+ * The names, ids and id lists that repeat from entry to entry (metadata keys, processor names, flow
+ * and processor ids, completed-step lists), so decoding a million entries keeps one object of each
+ * instead of a million, and finds a known name from its bytes without building a string first.
+ * Bounded: once it holds {@value #LIMIT} names (or ids) it stops adding; it keeps at most 64 lists (the
+ * last one met in each slot). One per decoding thread; not thread-safe.
  */
 final class Vocabulary {
 
