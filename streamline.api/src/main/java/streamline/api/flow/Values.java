@@ -137,6 +137,11 @@ public final class Values {
         private int size;
         /** Key positions, once the map is too large to scan for a repeated key. */
         private Map<String, Integer> positions;
+        /**
+         * One bit per key put, chosen by its hash: a key whose bit is not set is new, so most puts skip the
+         * scan for a repeated key (keys are distinct in nearly every map built, a decoded one above all).
+         */
+        private int keyHashBits;
         private final String what;
 
         private MapBuilder(int expectedSize, String what) {
@@ -158,7 +163,7 @@ public final class Values {
                 throw new IllegalArgumentException(what + ": a key is null");
             }
             Object copy = copyValue(value, what, path);
-            int at = position(key);
+            int at = positions == null && firstOfItsHashBit(key) ? -1 : position(key);
             if (at >= 0) {
                 values[at] = copy;
                 return this;
@@ -180,6 +185,15 @@ public final class Values {
                 }
             }
             return this;
+        }
+
+        /** Whether no key put before had this key's hash bit; sets the bit. */
+        private boolean firstOfItsHashBit(String key) {
+            int hash = key.hashCode();
+            int bit = 1 << (hash ^ (hash >>> 16));
+            boolean first = (keyHashBits & bit) == 0;
+            keyHashBits |= bit;
+            return first;
         }
 
         private int position(String key) {

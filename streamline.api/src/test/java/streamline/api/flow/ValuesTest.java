@@ -68,6 +68,24 @@ class ValuesTest {
     }
 
     @Test
+    void aBuilderAgreesWithALinkedHashMapOnRandomPutsWithRepeatedKeys() {
+        java.util.Random random = new java.util.Random(42);
+        for (int round = 0; round < 2000; round++) {
+            int pool = 1 + random.nextInt(24); // up to 16 keys are scanned, more are indexed
+            Values.MapBuilder builder = Values.mapBuilder(random.nextInt(8), "built");
+            Map<String, Object> expected = new LinkedHashMap<>();
+            for (int put = random.nextInt(40); put > 0; put--) {
+                String key = "key" + random.nextInt(pool);
+                builder.put(key, put);
+                expected.put(key, put);
+            }
+            Map<String, Object> built = builder.build();
+            assertEquals(expected, built);
+            assertEquals(List.copyOf(expected.keySet()), List.copyOf(built.keySet()), "insertion order, round " + round);
+        }
+    }
+
+    @Test
     void keysWithTheSameHashStayDistinct() {
         assertEquals("Aa".hashCode(), "BB".hashCode());
         Map<String, Object> built = Values.mapBuilder(2, "built").put("Aa", 1).put("BB", 2).put("Aa", 3).build();
