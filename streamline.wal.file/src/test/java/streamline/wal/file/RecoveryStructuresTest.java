@@ -176,8 +176,8 @@ class RecoveryStructuresTest {
             assertEquals(0, bytes.position(), "the caller's buffer is left as it was");
             assertEquals(lists.get(i), decoded.get(i).completedSteps());
         }
+        // the same ids one after the other: one list (lists in between may take its slot, the ids being random)
         assertSame(decoded.get(0).completedSteps(), decoded.get(1).completedSteps(), "the same ids: one list");
-        assertSame(decoded.get(0).completedSteps(), decoded.get(7).completedSteps());
         assertThrows(UnsupportedOperationException.class, () -> decoded.get(0).completedSteps().add(a));
     }
 
