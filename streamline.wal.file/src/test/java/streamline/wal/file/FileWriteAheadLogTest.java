@@ -663,7 +663,7 @@ class FileWriteAheadLogTest {
         }
     }
 
-    /** A small snapshot is decoded on the recovering thread, a large one (here 9 MB) on all cores. */
+    /** A small snapshot is decoded on the recovering thread, a large one (30,000 records) on the other cores too. */
     @ParameterizedTest
     @ValueSource(ints = {3, 30_000})
     void aSnapshotRecordThatCannotBeDecodedFailsTheReadNotTheOpening(int records) throws Exception {
@@ -679,12 +679,12 @@ class FileWriteAheadLogTest {
         Path snapshot = files("snapshot-").get(0);
         byte[] bytes = Files.readAllBytes(snapshot);
         int recordSize = WalFiles.RECORD_HEADER_SIZE + EntryCodec.encode(written.get(0)).length;
-        int second = WalFiles.FILE_HEADER_SIZE + records / 2 * recordSize;
-        ByteBuffer record = ByteBuffer.wrap(bytes, second, recordSize).slice();
+        int middle = WalFiles.FILE_HEADER_SIZE + records / 2 * recordSize;
+        ByteBuffer record = ByteBuffer.wrap(bytes, middle, recordSize).slice();
         long sequence = record.getLong(8);
-        byte[] payload = Arrays.copyOfRange(bytes, second + WalFiles.RECORD_HEADER_SIZE, second + recordSize);
+        byte[] payload = Arrays.copyOfRange(bytes, middle + WalFiles.RECORD_HEADER_SIZE, middle + recordSize);
         payload[EntryCodec.KIND_OFFSET] = 9;
-        System.arraycopy(payload, 0, bytes, second + WalFiles.RECORD_HEADER_SIZE, payload.length);
+        System.arraycopy(payload, 0, bytes, middle + WalFiles.RECORD_HEADER_SIZE, payload.length);
         record.putInt(4, new RecordChecksum().of(sequence, payload));
         Files.write(snapshot, bytes);
         try (FileWriteAheadLog log = open(unsynced())) {
