@@ -167,6 +167,23 @@ class FileWriteAheadLogTest {
     }
 
     @Test
+    void aCheckpointEarlyInASegmentRollsToAPreallocatedOne() throws Exception {
+        long segmentBytes = 1024 * 1024;
+        WalOptions options = WalOptions.defaults(directory).withSegmentBytes(segmentBytes).withCheckpoints(0, Duration.ZERO);
+        try (FileWriteAheadLog log = open(options)) {
+            log.append(anyStart()); // a small part of the segment
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!log.spareReady() && System.nanoTime() < deadline) {
+                pauseBeforeNextLook();
+            }
+            assertTrue(log.spareReady(), "a spare is prepared as soon as a write finds none");
+            log.checkpoint(); // rolls
+            List<Path> segments = files("segment-");
+            assertEquals(segmentBytes, Files.size(segments.get(segments.size() - 1)), "the new segment is the spare: " + segments);
+        }
+    }
+
+    @Test
     void preallocatedSegmentsRecoverWithoutFindingDamage() throws Exception {
         WalOptions options = WalOptions.defaults(directory).withSegmentBytes(64 * 1024).withCheckpoints(0, Duration.ZERO);
         List<LogEntry> written = new ArrayList<>();
