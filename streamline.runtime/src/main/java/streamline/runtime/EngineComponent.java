@@ -3,6 +3,8 @@ package streamline.runtime;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -43,6 +45,11 @@ import streamline.api.wal.WriteAheadLogException;
  * swaps them while running; processors and triggers come from prototype-scoped services of any
  * bundle. A changed configuration other than the targets restarts the engine on the same log:
  * running steps finish, and sessions resume after the restart.
+ *
+ * <p>The engine records which log and store it used last. Started on others (a target changed while it
+ * was down, or a configuration change that recreated this component), it carries their sessions and
+ * flows over first; while one of them is not present it does not start, says which one it waits for,
+ * and starts as soon as that one is registered (or the {@code abandon} configuration names it).
  */
 @Component(service = Engine.class, configurationPid = "streamline.runtime", immediate = true)
 @Designate(ocd = RuntimeConfig.class)
@@ -60,8 +67,15 @@ public class EngineComponent implements Engine {
     @Reference
     private BranchTracker tracker;
 
-    private WriteAheadLog boundWal;
-    private FlowManager boundFlows;
+    private Named<WriteAheadLog> boundWal;
+    private Named<FlowManager> boundFlows;
+    /** Every log and flow store present, by name; taken (and so activated) only when the engine needs one it used before. */
+    private final Map<String, ComponentServiceObjects<WriteAheadLog>> presentWals = new ConcurrentHashMap<>();
+    private final Map<String, ComponentServiceObjects<FlowManager>> presentFlowStores = new ConcurrentHashMap<>();
+    private volatile Set<String> abandoned = Set.of();
+    /** The options of an engine that waits for the log or store it used last; null when none waits. */
+    private EngineOptions waiting;
+    private volatile String waitingFor = "";
     private volatile TriggerCoordinator coordinator;
     private volatile StreamlineEngine engine;
 
@@ -70,16 +84,26 @@ public class EngineComponent implements Engine {
         synchronized (lock) {
             bundleContext = context;
             home = context.getProperty("streamline.home");
+            abandoned = Set.of(config.abandon());
             engine = startEngine(EngineOptions.from(config, home));
         }
     }
 
+    /** @return the started engine, or null if it waits for the log or store it used last */
     private StreamlineEngine startEngine(EngineOptions options) throws IOException, WriteAheadLogException {
+        waiting = null;
+        waitingFor = "";
         StreamlineEngine started = new StreamlineEngine(options, tracker, registry);
         listeners.forEach(started::addListener);
         started.setCoordinator(coordinator);
         try {
-            started.start(boundWal, boundFlows);
+            started.start(boundWal, boundFlows, known());
+        } catch (PreviousUnavailableException e) {
+            started.stop();
+            waiting = options;
+            waitingFor = e.name();
+            LOG.warn("engine not started: {}", e.getMessage());
+            return null;
         } catch (IOException | WriteAheadLogException | RuntimeException e) {
             started.stop();
             throw e;
@@ -88,10 +112,45 @@ public class EngineComponent implements Engine {
         return started;
     }
 
+    /** A log or store was registered: if the engine waits for it, it starts now. */
+    private void startIfWaiting() {
+        synchronized (lock) {
+            if (waiting == null || engine != null || boundWal == null || boundFlows == null) {
+                return;
+            }
+            try {
+                engine = startEngine(waiting);
+            } catch (IOException | WriteAheadLogException | RuntimeException e) {
+                LOG.error("the engine could not start: {}", e.getMessage(), e);
+            }
+        }
+    }
+
+    private KnownServices known() {
+        Set<String> gone = abandoned;
+        return new KnownServices() {
+            @Override
+            public Optional<WriteAheadLog> wal(String name) {
+                return Optional.ofNullable(presentWals.get(name)).map(ComponentServiceObjects::getService);
+            }
+
+            @Override
+            public Optional<FlowManager> flowStore(String name) {
+                return Optional.ofNullable(presentFlowStores.get(name)).map(ComponentServiceObjects::getService);
+            }
+
+            @Override
+            public boolean abandoned(String name) {
+                return gone.contains(name);
+            }
+        };
+    }
+
     @Modified
     void modified(RuntimeConfig config) throws IOException, WriteAheadLogException {
         EngineOptions options = EngineOptions.from(config, home);
         synchronized (lock) {
+            abandoned = Set.of(config.abandon());
             if (engine != null && engine.options().equals(options)) {
                 return; // only targets changed: the references follow them
             }
@@ -105,6 +164,7 @@ public class EngineComponent implements Engine {
     @Deactivate
     void deactivate() {
         synchronized (lock) {
+            waiting = null;
             if (engine != null) {
                 engine.stop();
                 engine = null;
@@ -112,12 +172,26 @@ public class EngineComponent implements Engine {
         }
     }
 
+    private static <T> Named<T> named(T service, Map<String, Object> properties, String typeProperty) {
+        Object type = properties.get(typeProperty);
+        if (type instanceof String name && !name.isBlank()) {
+            return new Named<>(name.trim(), service);
+        }
+        Object component = properties.get("component.name");
+        return new Named<>(component instanceof String name ? name : "service " + properties.get(Constants.SERVICE_ID), service);
+    }
+
     // ------------------------------------------------------------ write-ahead log
 
     @Reference(name = "wal", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindWal(WriteAheadLog log) {
+    void bindWal(WriteAheadLog service, Map<String, Object> properties) {
+        Named<WriteAheadLog> log = named(service, properties, WriteAheadLog.TYPE_PROPERTY);
         synchronized (lock) {
             boundWal = log;
+            if (engine == null) {
+                startIfWaiting();
+                return;
+            }
             if (engine != null && frameworkStopping()) {
                 // a log leaving because the framework stops is not a swap: moving the sessions into another log that
                 // is about to stop too would only strand them there; they stay where they are for the next start
@@ -140,10 +214,22 @@ public class EngineComponent implements Engine {
             if (engine != null) {
                 engine.detachWal(log);
             }
-            if (boundWal == log) {
+            if (boundWal != null && boundWal.service() == log) {
                 boundWal = null;
             }
         }
+    }
+
+    /** Every log present, whichever is selected: where the engine finds the one it used last. */
+    @Reference(name = "presentWal", service = WriteAheadLog.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "removePresentWal")
+    void addPresentWal(ComponentServiceObjects<WriteAheadLog> log, Map<String, Object> properties) {
+        presentWals.put(named(log, properties, WriteAheadLog.TYPE_PROPERTY).name(), log);
+        startIfWaiting();
+    }
+
+    void removePresentWal(ComponentServiceObjects<WriteAheadLog> log, Map<String, Object> properties) {
+        presentWals.remove(named(log, properties, WriteAheadLog.TYPE_PROPERTY).name(), log);
     }
 
     private boolean frameworkStopping() {
@@ -163,21 +249,36 @@ public class EngineComponent implements Engine {
     // ------------------------------------------------------------ flow store
 
     @Reference(name = "flowManager", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindFlowManager(FlowManager flows) {
+    void bindFlowManager(FlowManager service, Map<String, Object> properties) {
+        Named<FlowManager> flows = named(service, properties, FlowManager.TYPE_PROPERTY);
         synchronized (lock) {
             boundFlows = flows;
             if (engine != null) {
                 engine.setFlowManager(flows);
+            } else {
+                startIfWaiting();
             }
         }
     }
 
     void unbindFlowManager(FlowManager flows) {
         synchronized (lock) {
-            if (boundFlows == flows) {
+            if (boundFlows != null && boundFlows.service() == flows) {
                 boundFlows = null;
             }
         }
+    }
+
+    /** Every flow store present, whichever is selected: where the engine finds the one it used last. */
+    @Reference(name = "presentFlowStore", service = FlowManager.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "removePresentFlowStore")
+    void addPresentFlowStore(ComponentServiceObjects<FlowManager> store, Map<String, Object> properties) {
+        presentFlowStores.put(named(store, properties, FlowManager.TYPE_PROPERTY).name(), store);
+        startIfWaiting();
+    }
+
+    void removePresentFlowStore(ComponentServiceObjects<FlowManager> store, Map<String, Object> properties) {
+        presentFlowStores.remove(named(store, properties, FlowManager.TYPE_PROPERTY).name(), store);
     }
 
     // ------------------------------------------------------------ processors
@@ -333,7 +434,9 @@ public class EngineComponent implements Engine {
     private StreamlineEngine running() throws EngineException {
         StreamlineEngine current = engine;
         if (current == null) {
-            throw new EngineException("the engine is not running");
+            String awaited = waitingFor;
+            throw new EngineException(awaited.isEmpty() ? "the engine is not running"
+                    : "the engine is not running: it waits for '" + awaited + "', the write-ahead log or flow store it used last");
         }
         return current;
     }

@@ -34,6 +34,8 @@ final class ExpressionEvaluator {
 
     /** The variable that holds the whole metadata map, as the Go engine named it. */
     static final String METADATA_VARIABLE = "$env";
+    /** Deepest nesting of brackets an expression may have: JEXL parses and evaluates recursively, so a deeper one would overflow the stack. */
+    static final int MAX_NESTING = 64;
 
     private final JexlEngine jexl;
     private final Map<String, List<Object>> parsed = new ConcurrentHashMap<>();
@@ -86,7 +88,10 @@ final class ExpressionEvaluator {
         try {
             segments = parsed.computeIfAbsent(text, this::parse);
         } catch (JexlException | IllegalArgumentException e) {
-            throw new ExpressionException(where + ": cannot parse '" + text + "': " + cause(e), e);
+            throw new ExpressionException(where + ": cannot parse '" + abbreviated(text) + "': " + cause(e), e);
+        } catch (StackOverflowError e) {
+            // nesting other than brackets (a long chain of unary operators) can still recurse too deep
+            throw new ExpressionException(where + ": cannot parse '" + abbreviated(text) + "': nested too deeply");
         }
         MetadataContext context = new MetadataContext(metadata);
         StringBuilder out = new StringBuilder();
@@ -103,6 +108,9 @@ final class ExpressionEvaluator {
                 throw new ExpressionException(where + ": cannot evaluate '${" + expression.getSourceText() + "}': " + cause(e), e);
             } catch (RuntimeException e) {
                 throw new ExpressionException(where + ": cannot evaluate '${" + expression.getSourceText() + "}': " + e, e);
+            } catch (StackOverflowError e) {
+                throw new ExpressionException(where + ": cannot evaluate '${" + abbreviated(expression.getSourceText())
+                        + "}': nested too deeply");
             }
             if (value == null) {
                 throw new ExpressionException(where + ": '${" + expression.getSourceText() + "}' has no value");
@@ -129,6 +137,7 @@ final class ExpressionEvaluator {
             if (source.isBlank()) {
                 throw new IllegalArgumentException("empty '${}' at column " + (open + 1));
             }
+            checkNesting(source, open + 2);
             segments.add(jexl.createExpression(source));
             from = close + 1;
         }
@@ -136,6 +145,30 @@ final class ExpressionEvaluator {
             segments.add(text.substring(from));
         }
         return List.copyOf(segments);
+    }
+
+    /** Refuses an expression nested deeper than {@link #MAX_NESTING}, before the recursive parser sees it. */
+    private static void checkNesting(String source, int offset) {
+        int depth = 0;
+        char quote = 0;
+        for (int i = 0; i < source.length(); i++) {
+            char c = source.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(' || c == '[' || c == '{') {
+                if (++depth > MAX_NESTING) {
+                    throw new IllegalArgumentException("nested deeper than " + MAX_NESTING + " levels at column " + (offset + i + 1));
+                }
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth--;
+            }
+        }
     }
 
     /** The index of the brace closing an expression that starts at {@code from}, skipping quoted text and nested braces. */
@@ -162,6 +195,11 @@ final class ExpressionEvaluator {
             }
         }
         return -1;
+    }
+
+    /** A text for an error message: a hostile expression may be megabytes long. */
+    private static String abbreviated(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "… (" + text.length() + " characters)";
     }
 
     /** A value as configuration text: strings as they are, maps and lists as JSON. */

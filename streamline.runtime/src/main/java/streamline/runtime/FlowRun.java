@@ -75,7 +75,8 @@ final class FlowRun {
         }
     }
 
-    final FlowDefinition definition;
+    /** Replaced only by the same definition saved again ({@link #resaved}). */
+    volatile FlowDefinition definition;
     final FlowGraph graph;
     final Map<UUID, ProcessorSlot> processors = new LinkedHashMap<>();
     final Map<UUID, TriggerSlot> triggers = new LinkedHashMap<>();
@@ -90,6 +91,11 @@ final class FlowRun {
     FlowRun(FlowDefinition definition, FlowGraph graph) {
         this.definition = definition;
         this.graph = graph;
+    }
+
+    /** The store holds this run's very definition under a newer save time (saved again, or carried into another store). */
+    void resaved(FlowDefinition sameDefinition) {
+        definition = sameDefinition;
     }
 
     UUID id() {

@@ -54,4 +54,9 @@ public @interface RuntimeConfig {
 
     @AttributeDefinition(description = "Filter selecting the flow store; the highest service.ranking among matches wins.")
     String flowManager_target() default "(streamline.flow.type=*)";
+
+    @AttributeDefinition(description = "Names (streamline.wal.type or streamline.flow.type) of write-ahead logs and flow stores that are gone for good."
+            + " The engine records which log and store it used last; started on others, it first carries over what they hold, and waits"
+            + " while one of them is not present, unless it is named here.")
+    String[] abandon() default {};
 }

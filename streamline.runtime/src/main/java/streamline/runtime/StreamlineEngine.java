@@ -51,6 +51,7 @@ import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.TriggerDefinition;
 import streamline.api.processor.ContentSource;
 import streamline.api.processor.FlowObject;
+import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.Processor;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
@@ -101,6 +102,7 @@ public final class StreamlineEngine implements Engine {
     private final RetryBackoff backoff;
     private final ObjectMapper json = new ObjectMapper();
     private final StepGate gate = new StepGate();
+    private final InUseRecord inUse;
 
     private final ThreadPoolExecutor workers;
     private final ScheduledThreadPoolExecutor scheduler;
@@ -110,9 +112,13 @@ public final class StreamlineEngine implements Engine {
     private final Map<UUID, FlowRun> activeFlows = new ConcurrentHashMap<>();
     private final Set<FlowRun> retiredFlows = ConcurrentHashMap.newKeySet();
     private final Map<UUID, SessionRun> sessions = new ConcurrentHashMap<>();
+    /** The live session of each (trigger, mark), by the mark as logged: at most one session per source item. */
+    private final Map<String, UUID> liveMarks = new ConcurrentHashMap<>();
     private final Map<UUID, AtomicInteger> sessionsPerFlow = new ConcurrentHashMap<>();
     /** Recovered sessions whose flow is not active (or not ready) yet, by flow. */
     private final Map<UUID, Set<SessionRun>> awaitingFlow = new ConcurrentHashMap<>();
+    /** Versions of flows refused when they were prepared, by flow, to try again when providers change. */
+    private final Map<UUID, FlowDefinition> refused = new ConcurrentHashMap<>();
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
     private final Object flowLock = new Object();
 
@@ -134,6 +140,7 @@ public final class StreamlineEngine implements Engine {
         this.content = new ContentStore(work.resolve("content"));
         this.failed = new FailedSessionStore(work.resolve("failed"), json);
         this.stateDirectory = work.resolve("state");
+        this.inUse = new InUseRecord(work, json);
         this.expressions = new ExpressionEvaluator(options.envInExpressions());
         this.backoff = new RetryBackoff(options.retryBackoff(), options.retryBackoffCap());
         this.workers = new ThreadPoolExecutor(options.workers(), options.workers(), 0, TimeUnit.MILLISECONDS,
@@ -148,8 +155,8 @@ public final class StreamlineEngine implements Engine {
             }
 
             @Override
-            public void start(FlowRun run, UUID triggerId, TriggerResult item) throws EngineException {
-                startSession(run, triggerId, item.metadata(), item.triggerMark(), item.content());
+            public List<ItemOutcome> start(FlowRun run, UUID triggerId, List<TriggerResult> items) {
+                return startSessions(run, triggerId, items);
             }
 
             @Override
@@ -190,29 +197,105 @@ public final class StreamlineEngine implements Engine {
 
     // ---------------------------------------------------------------- lifecycle
 
-    /**
-     * Starts on a log and a flow store: sweeps content no live session needs, recovers the log's
-     * unfinished sessions (each resumes once its flow is active), and starts following the store.
-     */
+    /** Starts on a log and a flow store that the engine does not record by name (tests, benchmarks). */
     public void start(WriteAheadLog log, FlowManager flows) throws WriteAheadLogException, IOException {
-        this.wal = Objects.requireNonNull(log, "log");
-        this.flowManager = Objects.requireNonNull(flows, "flows");
-        List<LogEntry> live = log.liveEntries();
-        Set<String> liveContent = new HashSet<>();
-        live.forEach(entry -> {
-            if (!entry.contentId().isEmpty()) {
-                liveContent.add(entry.contentId());
-            }
-        });
-        int swept = content.sweep(liveContent);
-        if (swept > 0) {
-            LOG.info("deleted {} content files no live session needs from {}", swept, content.directory());
+        try {
+            start(Named.unnamed(log), Named.unnamed(flows), KnownServices.NONE);
+        } catch (PreviousUnavailableException e) {
+            throw new IllegalStateException("unnamed services never wait for a previous one", e);
         }
+    }
+
+    /**
+     * Starts on a log and a flow store. If the engine last used others (recorded in its work
+     * directory), it first carries their unfinished sessions and flows over, then records the new
+     * choice; then it sweeps content no live session needs, recovers the log's unfinished sessions
+     * (each resumes once its flow is active), and starts following the store.
+     *
+     * @throws PreviousUnavailableException if the log or store used last is not among {@code known} and not
+     *         declared abandoned: nothing was changed, start again once it is present
+     */
+    public void start(Named<WriteAheadLog> log, Named<FlowManager> flows, KnownServices known)
+            throws WriteAheadLogException, IOException, PreviousUnavailableException {
+        Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(flows, "flows");
+        InUseRecord.InUse recorded = log.recorded() || flows.recorded() ? inUse.read() : InUseRecord.InUse.NONE;
+        WriteAheadLog previousLog = previous(recorded.wal(), log, known.wal(recorded.wal()), "write-ahead log", known);
+        FlowManager previousStore = previous(recorded.flowStore(), flows, known.flowStore(recorded.flowStore()), "flow store", known);
+        if (previousLog != null) {
+            List<LogEntry> old = previousLog.liveEntries();
+            LogHandover.Result result = LogHandover.carry(old, log.service());
+            LogHandover.markHandedOver(previousLog, old);
+            LOG.info("the engine last ran on write-ahead log '{}': {} unfinished sessions carried over to {}", recorded.wal(),
+                    result.sessions(), log);
+        }
+        if (previousStore != null) {
+            try {
+                int saved = FlowHandover.carry(previousStore, flows.service());
+                LOG.info("the engine last used flow store '{}': {} flows carried over to {}", recorded.flowStore(), saved, flows);
+            } catch (FlowStoreException e) {
+                throw new IOException("could not carry the flows of flow store '" + recorded.flowStore() + "' over to " + flows
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        recordInUse(new InUseRecord.InUse(log.recorded() ? log.name() : recorded.wal(),
+                flows.recorded() ? flows.name() : recorded.flowStore()));
+        this.wal = log.service();
+        this.flowManager = flows.service();
+        List<LogEntry> live = log.service().liveEntries();
+        sweepContent(live);
         int recovered = adopt(live);
         if (recovered > 0) {
             LOG.info("recovering {} unfinished sessions from the write-ahead log; each resumes once its flow is active", recovered);
         }
-        polling = scheduler.scheduleWithFixedDelay(this::pollFlows, 0, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        polling = scheduler.scheduleWithFixedDelay(this::pollFlowsSafely, 0, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The log or store used last, when the engine now starts on another one: it must be present, unless the
+     * operator declared it gone for good.
+     *
+     * @return null when there is nothing to carry over
+     */
+    private static <T> T previous(String recordedName, Named<T> current, java.util.Optional<T> found, String what,
+            KnownServices known) throws PreviousUnavailableException {
+        if (!current.recorded() || recordedName.isEmpty() || recordedName.equals(current.name())) {
+            return null;
+        }
+        if (found.isPresent()) {
+            return found.get();
+        }
+        if (known.abandoned(recordedName)) {
+            LOG.warn("the engine last used {} '{}', which the configuration declares abandoned: starting on {} without what it holds",
+                    what, recordedName, current);
+            return null;
+        }
+        throw new PreviousUnavailableException(recordedName, "the engine last used " + what + " '" + recordedName
+                + "', which is not present; it waits for it, to carry what it holds over to " + current
+                + " (if it is gone for good, name it in the engine's 'abandon' configuration)");
+    }
+
+    /** Deletes content files no unfinished session of the log in use refers to (the previous log's were carried into it). */
+    private void sweepContent(List<LogEntry> live) throws IOException {
+        Set<String> liveContent = new HashSet<>();
+        live.forEach(entry -> liveContent.add(entry.contentId()));
+        liveContent.remove("");
+        int swept = content.sweep(liveContent);
+        if (swept > 0) {
+            LOG.info("deleted {} content files no live session needs from {}", swept, content.directory());
+        }
+    }
+
+    /** Records the log and store in use; failing that, the engine goes on (a later start then carries over from an emptied one). */
+    private void recordInUse(InUseRecord.InUse now) {
+        if (now.equals(InUseRecord.InUse.NONE)) {
+            return;
+        }
+        try {
+            inUse.write(now);
+        } catch (IOException e) {
+            LOG.error("could not record the write-ahead log and flow store in use in {}: {}", inUse.file(), e.toString());
+        }
     }
 
     /**
@@ -290,9 +373,14 @@ public final class StreamlineEngine implements Engine {
      * @throws WriteAheadLogException if the new log could not take the sessions; the old one stays in use
      */
     public void swapWal(WriteAheadLog next) throws WriteAheadLogException {
+        swapWal(Named.unnamed(next));
+    }
+
+    /** As {@link #swapWal(WriteAheadLog)}, recording the new log's name. */
+    public void swapWal(Named<WriteAheadLog> next) throws WriteAheadLogException {
         Objects.requireNonNull(next, "next");
         WriteAheadLog previous = wal;
-        if (previous == next) {
+        if (previous == next.service()) {
             return;
         }
         if (previous == null) {
@@ -300,24 +388,31 @@ public final class StreamlineEngine implements Engine {
             return;
         }
         quiesce();
-        List<LogEntry> stranded;
+        LogHandover.Result result;
         try {
             List<LogEntry> live = previous.liveEntries();
-            Set<UUID> carried = new HashSet<>();
-            live.forEach(entry -> carried.add(entry.sessionId()));
-            stranded = next.liveEntries().stream().filter(entry -> !carried.contains(entry.sessionId())).toList();
-            if (!live.isEmpty()) {
-                next.appendAll(live);
-            }
-            wal = next;
-            handOver(previous, live, carried);
-            LOG.info("write-ahead log swapped: {} entries of {} unfinished sessions carried over", live.size(), carried.size());
+            result = LogHandover.carry(live, next.service());
+            wal = next.service();
+            LogHandover.markHandedOver(previous, live);
+            recordWal(next);
+            LOG.info("write-ahead log swapped to {}: {} entries of {} unfinished sessions carried over", next,
+                    result.carried().size(), result.sessions());
         } finally {
             gate.open();
         }
-        int adopted = adopt(stranded);
+        int adopted = adopt(result.alreadyThere());
         if (adopted > 0) {
             LOG.info("the new write-ahead log held {} unfinished sessions of an earlier run; recovering them", adopted);
+        }
+    }
+
+    private void recordWal(Named<WriteAheadLog> log) {
+        if (log.recorded()) {
+            try {
+                recordInUse(inUse.read().withWal(log.name()));
+            } catch (IOException e) {
+                LOG.error("could not record the write-ahead log in use in {}: {}", inUse.file(), e.toString());
+            }
         }
     }
 
@@ -347,19 +442,15 @@ public final class StreamlineEngine implements Engine {
         LOG.warn("the write-ahead log in use went away; steps wait for another ({} entries held to carry over)", carryOver.size());
     }
 
-    private void attachWal(WriteAheadLog next) throws WriteAheadLogException {
+    private void attachWal(Named<WriteAheadLog> next) throws WriteAheadLogException {
         List<LogEntry> live = carryOver;
-        Set<UUID> carried = new HashSet<>();
-        live.forEach(entry -> carried.add(entry.sessionId()));
-        List<LogEntry> stranded = next.liveEntries().stream().filter(entry -> !carried.contains(entry.sessionId())).toList();
-        if (!live.isEmpty()) {
-            next.appendAll(live);
-        }
+        LogHandover.Result result = LogHandover.carry(live, next.service());
         carryOver = List.of();
-        wal = next;
+        wal = next.service();
+        recordWal(next);
         gate.open();
-        LOG.info("write-ahead log attached: {} entries carried over", live.size());
-        adopt(stranded);
+        LOG.info("write-ahead log {} attached: {} entries carried over", next, result.carried().size());
+        adopt(result.alreadyThere());
     }
 
     private void quiesce() throws WriteAheadLogException {
@@ -376,31 +467,39 @@ public final class StreamlineEngine implements Engine {
         }
     }
 
-    private static void handOver(WriteAheadLog previous, List<LogEntry> live, Set<UUID> carried) {
-        if (carried.isEmpty()) {
-            return;
-        }
-        Map<UUID, LogEntry> firstOfSession = new LinkedHashMap<>();
-        live.forEach(entry -> firstOfSession.putIfAbsent(entry.sessionId(), entry));
-        List<LogEntry> handovers = firstOfSession.values().stream()
-                .map(entry -> LogEntry.sessionFinished(entry.sessionId(), entry.flowId(), entry.triggerMark(), ""))
-                .toList();
-        try {
-            previous.appendAll(handovers);
-        } catch (WriteAheadLogException | RuntimeException e) {
-            // the sessions are safe in the new log; the old one may recover them again if it is used later
-            LOG.warn("could not mark {} carried-over sessions as handed over in the previous write-ahead log: {}",
-                    carried.size(), e.getMessage());
-        }
-    }
-
     /** Switches to another flow store: activation re-reads every flow from it. */
     public void setFlowManager(FlowManager flows) {
-        this.flowManager = Objects.requireNonNull(flows, "flows");
+        setFlowManager(Named.unnamed(flows));
+    }
+
+    /**
+     * Switches to another flow store: first carries the flows of the store in use over (those the new
+     * one lacks or holds in an older version), so that no flow stops, then re-reads every flow from it.
+     */
+    public void setFlowManager(Named<FlowManager> flows) {
+        Objects.requireNonNull(flows, "flows");
+        FlowManager previous = flowManager;
+        if (previous != null && previous != flows.service()) {
+            try {
+                int saved = FlowHandover.carry(previous, flows.service());
+                LOG.info("flow store switched to {}: {} flows carried over", flows, saved);
+            } catch (FlowStoreException | RuntimeException e) {
+                LOG.error("flow store switched to {}, but the flows of the previous one could not all be carried over: {}", flows,
+                        e.getMessage());
+            }
+        }
+        this.flowManager = flows.service();
+        if (flows.recorded()) {
+            try {
+                recordInUse(inUse.read().withFlowStore(flows.name()));
+            } catch (IOException e) {
+                LOG.error("could not record the flow store in use in {}: {}", inUse.file(), e.toString());
+            }
+        }
         this.resyncFlows = true;
         if (!stopped) {
             try {
-                scheduler.execute(this::pollFlows);
+                scheduler.execute(this::pollFlowsSafely);
             } catch (RejectedExecutionException e) {
                 // stopping
             }
@@ -408,6 +507,15 @@ public final class StreamlineEngine implements Engine {
     }
 
     // ---------------------------------------------------------------- flows
+
+    /** The periodic task: a task that throws is never run again, so nothing may escape it. */
+    private void pollFlowsSafely() {
+        try {
+            pollFlows();
+        } catch (Throwable e) {
+            LOG.error("reading the flow store failed; trying again in {} ms", options.pollInterval().toMillis(), e);
+        }
+    }
 
     private void pollFlows() {
         FlowManager flows = flowManager;
@@ -429,7 +537,7 @@ public final class StreamlineEngine implements Engine {
                     if (flow.lastUpdated().isAfter(newest)) {
                         newest = flow.lastUpdated();
                     }
-                    reconcile(flow);
+                    reconcileSafely(flow);
                 }
             } while (flowsPage.hasNext());
             if (full) {
@@ -441,7 +549,8 @@ public final class StreamlineEngine implements Engine {
             }
             flowsSeenUntil = newest;
             lastPollError = "";
-        } catch (FlowStoreException | RuntimeException e) {
+        } catch (FlowStoreException | RuntimeException | StackOverflowError | LinkageError e) {
+            // whatever a store throws, this task runs again at the next interval: a periodic task that throws is never run again
             if (full) {
                 resyncFlows = true;
             }
@@ -453,6 +562,12 @@ public final class StreamlineEngine implements Engine {
         }
     }
 
+    /**
+     * Brings one flow of the store into effect. A new version is prepared and its processors are
+     * initialised before the running version is retired: a version refused at that point leaves the
+     * running one in place, and is tried again when processor providers change (a provider whose
+     * operator configuration changed is registered anew).
+     */
     private void reconcile(FlowDefinition flow) {
         synchronized (flowLock) {
             if (stopped) {
@@ -460,28 +575,60 @@ public final class StreamlineEngine implements Engine {
             }
             FlowRun current = activeFlows.get(flow.id());
             if (!flow.active()) {
+                refused.remove(flow.id());
                 if (current != null) {
                     deactivate(flow.id(), "it was set inactive");
                 }
                 return;
             }
-            if (current != null && current.definition.equals(flow)) {
+            if (current != null && FlowHandover.sameDefinition(current.definition, flow)) {
+                // the very same definition (saved again, or carried into another store): nothing to restart
+                current.resaved(flow);
+                refused.remove(flow.id());
                 return;
             }
             FlowRun next;
             try {
                 next = prepare(flow);
             } catch (IllegalArgumentException e) {
+                refused.put(flow.id(), flow);
                 LOG.error("flow {} ({}) not activated{}: {}", flow.name(), flow.id(),
                         current == null ? "" : "; its previous version keeps running", e.getMessage());
                 return;
             }
+            try {
+                next.provideInstances(registry);
+            } catch (RuntimeException | StackOverflowError | LinkageError e) {
+                next.releaseInstances();
+                refused.put(flow.id(), flow);
+                LOG.error("flow {} ({}) not activated{}: {}", flow.name(), flow.id(),
+                        current == null ? "" : "; its previous version keeps running", e.getMessage() == null ? e.toString() : e.getMessage());
+                return;
+            }
+            refused.remove(flow.id());
             if (current != null) {
                 retire(current);
             }
             activeFlows.put(flow.id(), next);
             LOG.info("flow {} ({}) {}", flow.name(), flow.id(), current == null ? "activated" : "re-activated with its new definition");
             provide(next);
+        }
+    }
+
+    /** Tries again the flow versions refused at their preparation, after a change that may let them start. */
+    private void reconsiderRefused() {
+        for (FlowDefinition flow : List.copyOf(refused.values())) {
+            reconcileSafely(flow);
+        }
+    }
+
+    /** Reconciles one flow; whatever goes wrong with it is logged with the flow and never stops the caller's loop. */
+    private void reconcileSafely(FlowDefinition flow) {
+        try {
+            reconcile(flow);
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+            refused.put(flow.id(), flow);
+            LOG.error("flow {} ({}) could not be brought into effect; other flows go on: {}", flow.name(), flow.id(), e.toString(), e);
         }
     }
 
@@ -587,6 +734,7 @@ public final class StreamlineEngine implements Engine {
         List<FlowRun> runs = new ArrayList<>(activeFlows.values());
         runs.addAll(retiredFlows);
         runs.forEach(this::provide);
+        reconsiderRefused();
     }
 
     /** A provider left: its instances are dropped; their flows stop taking items and their steps wait. */
@@ -615,48 +763,127 @@ public final class StreamlineEngine implements Engine {
         if (run == null || !run.ready()) {
             throw new EngineException("flow " + flowId + (run == null ? " is not active" : " waits for processor types " + run.missingTypes()));
         }
-        return startSession(run, null, item.metadata(), item.triggerMark(), source);
+        ItemOutcome outcome = startSessions(run, null, List.of(new TriggerResult(item.metadata(), item.triggerMark(), source))).get(0);
+        if (!outcome.accepted()) {
+            throw new EngineException(outcome.reason());
+        }
+        return outcome.sessionId();
     }
 
-    private UUID startSession(FlowRun run, UUID triggerId, Map<String, Object> metadata, String mark, ContentSource source)
-            throws EngineException {
-        UUID sessionId = UUID.randomUUID();
+    /** A session of a batch being started. */
+    private static final class NewSession {
+        final int index;
+        final TriggerResult item;
+        final UUID id = UUID.randomUUID();
+        /** The key it claimed in {@link #liveMarks}, or null. */
+        String claimedMark;
         String contentId = "";
-        if (source != null) {
-            try {
-                contentId = content.importFrom(source);
-            } catch (IOException | RuntimeException e) {
-                throw new EngineException("could not store the content of a new session of " + run + ": " + e.getMessage(), e);
+        SessionRun session;
+
+        NewSession(int index, TriggerResult item) {
+            this.index = index;
+            this.item = item;
+        }
+    }
+
+    /**
+     * Starts a batch of items as one unit: an item whose (trigger, mark) has a live session is a
+     * duplicate; the others' contents are stored, then the first steps of all of them go to the log
+     * in one write, then they run. If anything fails before the write is done, none of them is
+     * started and each says why.
+     *
+     * @return an outcome per item, in order
+     */
+    List<ItemOutcome> startSessions(FlowRun run, UUID triggerId, List<TriggerResult> items) {
+        ItemOutcome[] outcomes = new ItemOutcome[items.size()];
+        List<NewSession> batch = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            NewSession fresh = new NewSession(i, items.get(i));
+            String key = triggerId == null || fresh.item.triggerMark().isEmpty() ? null
+                    : TriggerMarks.encode(triggerId, fresh.item.triggerMark());
+            UUID live = key == null ? null : liveMarks.putIfAbsent(key, fresh.id);
+            if (live != null) {
+                outcomes[i] = ItemOutcome.duplicate(fresh.item, live);
+            } else {
+                fresh.claimedMark = key;
+                batch.add(fresh);
             }
         }
-        SessionRun session = new SessionRun(sessionId, run.id(), triggerId, mark, Instant.now(), run);
-        session.holdContent(contentId);
-        FlowObject input = new FlowObject(metadata, mark);
-        register(session, run);
-        List<UUID> first = tracker.startSession(sessionId, run.graph);
-        List<LogEntry> starts = new ArrayList<>(first.size());
-        for (UUID step : first) {
-            starts.add(started(session, step, input, contentId, 0));
+        String failure = null;
+        List<LogEntry> starts = new ArrayList<>();
+        Map<NewSession, List<UUID>> firstSteps = new LinkedHashMap<>();
+        try {
+            for (NewSession fresh : batch) {
+                fresh.contentId = importContent(run, fresh);
+            }
+            for (NewSession fresh : batch) {
+                SessionRun session = new SessionRun(fresh.id, run.id(), triggerId, fresh.item.triggerMark(), Instant.now(), run);
+                session.holdContent(fresh.contentId);
+                register(session, run);
+                fresh.session = session;
+                List<UUID> first = tracker.startSession(fresh.id, run.graph);
+                firstSteps.put(fresh, first);
+                FlowObject input = new FlowObject(fresh.item.metadata(), fresh.item.triggerMark());
+                for (UUID step : first) {
+                    starts.add(started(session, step, input, fresh.contentId, 0));
+                }
+            }
+            if (!starts.isEmpty()) {
+                append(starts);
+            }
+        } catch (IOException | RuntimeException | LinkageError e) {
+            failure = "could not store the content of an item for " + run + ": " + describe(e);
+        } catch (WriteAheadLogException e) {
+            failure = "could not log the start of the batch's sessions of " + run + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = "interrupted while logging the start of the batch's sessions of " + run;
+        }
+        if (failure != null) {
+            for (NewSession fresh : batch) {
+                undoStart(fresh);
+                outcomes[fresh.index] = ItemOutcome.notStarted(fresh.item, batch.size() == 1 ? failure
+                        : failure + " (none of the " + batch.size() + " new items of the batch was started)");
+            }
+            return List.of(outcomes);
+        }
+        for (NewSession fresh : batch) {
+            outcomes[fresh.index] = ItemOutcome.started(fresh.item, fresh.id);
+            FlowObject input = new FlowObject(fresh.item.metadata(), fresh.item.triggerMark());
+            for (UUID step : firstSteps.get(fresh)) {
+                dispatch(fresh.session, step, new SessionRun.StepInput(input, fresh.contentId, 0));
+            }
+        }
+        return List.of(outcomes);
+    }
+
+    private String importContent(FlowRun run, NewSession fresh) throws IOException {
+        ContentSource source = fresh.item.content();
+        if (source == null) {
+            return "";
         }
         try {
-            append(starts);
-        } catch (WriteAheadLogException | InterruptedException e) {
-            tracker.forgetSession(sessionId);
-            unregister(session);
-            content.delete(contentId);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new EngineException("could not log the start of a session of " + run + ": " + e.getMessage(), e);
+            return content.importFrom(source);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            throw new IOException("item '" + fresh.item.triggerMark() + "': " + describe(e), e);
         }
-        for (UUID step : first) {
-            dispatch(session, step, new SessionRun.StepInput(input, contentId, 0));
+    }
+
+    private void undoStart(NewSession fresh) {
+        if (fresh.session != null) {
+            tracker.forgetSession(fresh.id);
+            unregister(fresh.session);
+        } else if (fresh.claimedMark != null) {
+            liveMarks.remove(fresh.claimedMark, fresh.id);
         }
-        return sessionId;
+        content.delete(fresh.contentId);
     }
 
     private void register(SessionRun session, FlowRun run) {
         sessions.put(session.id, session);
+        if (session.triggerId != null && !session.mark.isEmpty()) {
+            liveMarks.put(session.loggedMark, session.id);
+        }
         sessionsPerFlow.computeIfAbsent(session.flowId, id -> new AtomicInteger()).incrementAndGet();
         if (run != null) {
             run.sessions.incrementAndGet();
@@ -667,6 +894,7 @@ public final class StreamlineEngine implements Engine {
         if (sessions.remove(session.id) == null) {
             return;
         }
+        liveMarks.remove(session.loggedMark, session.id);
         AtomicInteger count = sessionsPerFlow.get(session.flowId);
         if (count != null) {
             count.decrementAndGet();

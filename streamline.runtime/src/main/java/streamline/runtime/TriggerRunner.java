@@ -19,6 +19,7 @@ import org.apache.logging.log4j.ThreadContext;
 import streamline.api.engine.EngineException;
 import streamline.api.engine.TriggerCoordinator;
 import streamline.api.processor.TriggerProcessor;
+import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.TriggerResult;
 
 /**
@@ -37,8 +38,8 @@ final class TriggerRunner {
         /** Sessions of a flow in progress, for back-pressure. */
         int inProgress(UUID flowId);
 
-        /** Starts a session for a trigger's item (its start logged when this returns). */
-        void start(FlowRun run, UUID triggerId, TriggerResult item) throws EngineException;
+        /** Starts a batch of a trigger's items as one unit; an outcome per item, in order. */
+        List<ItemOutcome> start(FlowRun run, UUID triggerId, List<TriggerResult> items);
 
         /** The cluster coordinator, if one is present. */
         TriggerCoordinator coordinator();
@@ -156,13 +157,19 @@ final class TriggerRunner {
                 LOG.warn("{}: trigger {} returned {} items with capacity for {}; starting them all rather than losing any",
                         run, slot.definition.name(), results.size(), capacity);
             }
-            int started = 0;
-            for (TriggerResult result : results) {
-                sessions.start(run, slot.definition.id(), result);
-                started++;
+            if (results.isEmpty()) {
+                slot.failures = 0;
+                return 0;
+            }
+            List<ItemOutcome> outcomes = startAll(run, slot, results);
+            tellOutcomes(run, slot, instance, outcomes);
+            long notStarted = outcomes.stream().filter(outcome -> !outcome.accepted()).count();
+            if (notStarted > 0) {
+                throw new EngineException(notStarted + " of " + outcomes.size() + " items not started: "
+                        + outcomes.stream().filter(outcome -> !outcome.accepted()).findFirst().orElseThrow().reason());
             }
             slot.failures = 0;
-            return started;
+            return (int) outcomes.stream().filter(outcome -> outcome.status() == ItemOutcome.Status.STARTED).count();
         } catch (Exception | LinkageError | StackOverflowError e) {
             int failures = ++slot.failures;
             long seconds = Math.min(options.triggerBackoffMax().toSeconds(), 1L << Math.min(failures - 1, 30));
@@ -173,6 +180,25 @@ final class TriggerRunner {
         } finally {
             ThreadContext.clearMap();
             slot.busy.set(false);
+        }
+    }
+
+    /** Starts the items; whatever goes wrong, every item gets an outcome. */
+    private List<ItemOutcome> startAll(FlowRun run, FlowRun.TriggerSlot slot, List<TriggerResult> results) {
+        try {
+            return sessions.start(run, slot.definition.id(), results);
+        } catch (RuntimeException | LinkageError e) {
+            String reason = "the engine failed to start the items: " + e;
+            return results.stream().map(item -> ItemOutcome.notStarted(item, reason)).toList();
+        }
+    }
+
+    /** Tells the trigger what became of its items: always, also when its flow or its bundle is going away. */
+    private static void tellOutcomes(FlowRun run, FlowRun.TriggerSlot slot, TriggerProcessor instance, List<ItemOutcome> outcomes) {
+        try {
+            instance.itemsReceived(outcomes);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("{}: trigger {} failed to take the outcome of its items: {}", run, slot.definition.name(), e.toString());
         }
     }
 

@@ -65,6 +65,17 @@ final class EngineHarness implements AutoCloseable {
 
     /** Starts on another log (for example one wrapping {@link #wal}). */
     EngineHarness start(EngineOptions options, WriteAheadLog log) throws Exception {
+        newEngine(options).start(log, flows);
+        return this;
+    }
+
+    /** Starts on a named log and flow store, finding the ones used last among {@code known}. */
+    EngineHarness start(Named<WriteAheadLog> log, Named<streamline.api.flow.FlowManager> store, KnownServices known) throws Exception {
+        newEngine(options().build()).start(log, store, known);
+        return this;
+    }
+
+    private StreamlineEngine newEngine(EngineOptions options) throws java.io.IOException {
         engine = new StreamlineEngine(options, tracker, registry);
         engine.addListener(update -> {
             if (ended.putIfAbsent(update.sessionId(), update) == null) {
@@ -73,8 +84,7 @@ final class EngineHarness implements AutoCloseable {
                 throw new AssertionError("session " + update.sessionId() + " ended twice");
             }
         });
-        engine.start(log, flows);
-        return this;
+        return engine;
     }
 
     /** Stops the engine and closes the log, as a shutdown does. */

@@ -93,4 +93,18 @@ class ExpressionEvaluatorTest {
     void theSandboxRefusesEveryEscape(String attempt) {
         assertThrows(ExpressionException.class, () -> eval(attempt), attempt);
     }
+
+    @Test
+    void expressionsNestedTooDeeplyAreRefusedWithAClearErrorNotAStackOverflow() {
+        String brackets = "${" + "(".repeat(10_000) + "1" + ")".repeat(10_000) + "}";
+        ExpressionException nested = assertThrows(ExpressionException.class, () -> eval(brackets));
+        assertTrue(nested.getMessage().contains("nested deeper than " + ExpressionEvaluator.MAX_NESTING + " levels at column "),
+                nested.getMessage());
+        assertTrue(nested.getMessage().length() < 1_000, "the message does not repeat the whole expression");
+        assertEquals("6", eval("${" + "(".repeat(ExpressionEvaluator.MAX_NESTING) + "6" + ")".repeat(ExpressionEvaluator.MAX_NESTING) + "}"),
+                "nesting up to the limit works");
+
+        ExpressionException unary = assertThrows(ExpressionException.class, () -> eval("${" + "-".repeat(100_000) + "1}"));
+        assertTrue(unary.getMessage().contains("processor P key k"), unary.getMessage());
+    }
 }

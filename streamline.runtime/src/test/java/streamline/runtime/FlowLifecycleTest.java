@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
@@ -29,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.LogLevel;
 import streamline.api.processor.FlowObject;
+import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorContext;
+import streamline.api.processor.StepContext;
 import streamline.flow.memory.InMemoryFlowManager;
 import streamline.testkit.TestFlows;
 
@@ -78,7 +84,7 @@ class FlowLifecycleTest {
     }
 
     @Test
-    void aFlowSetInactiveStopsAndASwitchOfFlowStoreReReadsEverything() throws Exception {
+    void aFlowSetInactiveStopsAndASwitchOfFlowStoreCarriesTheFlowsOver() throws Exception {
         harness.processor("Noop", () -> (input, step) -> input);
         harness.start();
         FlowDefinition kept = harness.activate(TestFlows.flow("kept", "A"));
@@ -90,11 +96,11 @@ class FlowLifecycleTest {
         InMemoryFlowManager other = new InMemoryFlowManager();
         FlowDefinition onlyThere = other.save(TestFlows.flow("only-there", "A"));
         harness.engine.setFlowManager(other);
-        EngineHarness.await("the new store's flows active, the old store's gone", () -> {
-            List<UUID> active = harness.engine.activeFlows().keySet().stream().map(FlowDefinition::id).toList();
-            return active.equals(List.of(onlyThere.id()));
+        EngineHarness.await("the new store's flows active beside the carried one", () -> {
+            Set<UUID> active = harness.engine.activeFlows().keySet().stream().map(FlowDefinition::id).collect(Collectors.toSet());
+            return active.equals(Set.of(kept.id(), onlyThere.id()));
         }, harness.engine::activeFlows);
-        assertFalse(harness.engine.activeFlows().keySet().stream().anyMatch(f -> f.id().equals(kept.id())));
+        assertFalse(other.flow(dropped.id()).active(), "the inactive flow is carried over inactive");
     }
 
     @Test
@@ -137,5 +143,99 @@ class FlowLifecycleTest {
             capture.stop();
         }
         assertTrue(events.size() == 1);
+    }
+
+    /** A processor that accepts only the values on an operator's list, read when it is made (as a DS component's configuration). */
+    private static Processor picky(AtomicBoolean operatorAllowsTwo) {
+        boolean allowsTwo = operatorAllowsTwo.get();
+        return new Processor() {
+            private String version;
+
+            @Override
+            public void init(ProcessorContext context) {
+                version = context.config("version");
+                if (version.equals("2") && !allowsTwo) {
+                    throw new IllegalArgumentException("version 2 is not on the operator's list");
+                }
+            }
+
+            @Override
+            public FlowObject process(FlowObject input, StepContext step) {
+                return input.with("ranVersion", version);
+            }
+        };
+    }
+
+    private String versionRunning(FlowDefinition flow) {
+        return harness.engine.activeFlows().keySet().stream().filter(f -> f.id().equals(flow.id()))
+                .map(f -> String.valueOf(f.processors().get(0).config().get("version"))).findFirst().orElse("none");
+    }
+
+    @Test
+    void aNewVersionRefusedAtInitLeavesTheRunningOneAndStartsOnceTheOperatorAllowsIt() throws Exception {
+        AtomicBoolean allowsTwo = new AtomicBoolean();
+        var provider = harness.processor("Picky", () -> picky(allowsTwo));
+        harness.start();
+        FlowDefinition v1 = harness.activate(EngineTest.withProcessor(TestFlows.flow("picky", "A"), "A",
+                b -> b.type("Picky").config(Map.of("version", "1"))));
+        FlowDefinition v2 = harness.save(EngineTest.withProcessor(v1, "A", b -> b.config(Map.of("version", "2"))));
+        // the store holds version 2; the engine, having refused it, goes on running version 1 and takes new items
+        UUID during = harness.submit(v1, Map.of());
+        harness.awaitEnded(1);
+        assertEquals("", harness.ended.get(during).error());
+        assertEquals("1", versionRunning(v1));
+        assertTrue(harness.engine.activeFlows().keySet().stream().noneMatch(f -> f.equals(v2)), "version 2 was refused");
+
+        // the operator's configuration changes: the provider is registered anew, and the refused version is tried again
+        allowsTwo.set(true);
+        harness.registry.removeProcessor(provider);
+        harness.processor("Picky", () -> picky(allowsTwo));
+        EngineHarness.await("version 2 running", () -> versionRunning(v1).equals("2"), harness.engine::activeFlows);
+        UUID after = harness.submit(v2, Map.of());
+        harness.awaitEnded(2);
+        assertEquals("", harness.ended.get(after).error());
+    }
+
+    @Test
+    void aFirstVersionRefusedAtInitStartsOnceTheOperatorAllowsIt() throws Exception {
+        AtomicBoolean allowsTwo = new AtomicBoolean();
+        var provider = harness.processor("Picky", () -> picky(allowsTwo));
+        harness.start();
+        FlowDefinition flow = harness.save(EngineTest.withProcessor(TestFlows.flow("late-allowed", "A"), "A",
+                b -> b.type("Picky").config(Map.of("version", "2"))));
+        FlowDefinition control = harness.activate(EngineTest.withProcessor(TestFlows.flow("control", "A"), "A",
+                b -> b.type("Picky").config(Map.of("version", "1"))));
+        assertEquals("none", versionRunning(flow), "refused while the operator does not allow it");
+        allowsTwo.set(true);
+        harness.registry.removeProcessor(provider);
+        harness.processor("Picky", () -> picky(allowsTwo));
+        EngineHarness.await("the refused flow running", () -> versionRunning(flow).equals("2"), harness.engine::activeFlows);
+        assertEquals("1", versionRunning(control));
+    }
+
+    @Test
+    void aFlowWhoseActivationBlowsTheStackDoesNotStopTheEngineFromActivatingOthers() throws Exception {
+        harness.processor("Noop", () -> (input, step) -> input);
+        harness.processor("ReadsConfig", () -> new Processor() {
+            @Override
+            public void init(ProcessorContext context) {
+                context.config("value");
+            }
+
+            @Override
+            public FlowObject process(FlowObject input, StepContext step) {
+                return input;
+            }
+        });
+        harness.start();
+        String nested = "${" + "(".repeat(10_000) + "1" + ")".repeat(10_000) + "}";
+        String unary = "${" + "-".repeat(100_000) + "1}";
+        harness.save(EngineTest.withProcessor(TestFlows.flow("nested", "A"), "A", b -> b.type("ReadsConfig").config(Map.of("value", nested))));
+        harness.save(EngineTest.withProcessor(TestFlows.flow("unary", "A"), "A", b -> b.type("ReadsConfig").config(Map.of("value", unary))));
+        FlowDefinition after = harness.activate(TestFlows.flow("after", "A"));
+        FlowDefinition changed = harness.activate(EngineTest.withProcessor(after, "A", b -> b.config(Map.of("v", "2"))));
+        harness.flows.setActive(changed.id(), false);
+        EngineHarness.await("later changes still reach the engine", () -> harness.engine.activeFlows().isEmpty(),
+                harness.engine::activeFlows);
     }
 }

@@ -44,6 +44,8 @@ class WalFailureTest {
         private final WriteAheadLog log;
         volatile boolean full;
         final AtomicInteger refused = new AtomicInteger();
+        /** The number of entries of every write taken, in order. */
+        final List<Integer> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         FullDiskLog(WriteAheadLog log) {
             this.log = log;
@@ -59,12 +61,14 @@ class WalFailureTest {
         @Override
         public long append(LogEntry entry) throws WriteAheadLogException {
             check();
+            writes.add(1);
             return log.append(entry);
         }
 
         @Override
         public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
             check();
+            writes.add(entries.size());
             return log.appendAll(entries);
         }
 

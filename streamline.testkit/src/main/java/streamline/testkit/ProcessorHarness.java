@@ -25,6 +25,7 @@ import streamline.api.processor.Processor;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 import streamline.api.processor.TriggerContext;
+import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
 import streamline.api.state.StateManager;
@@ -118,7 +119,11 @@ public final class ProcessorHarness {
         return new Result(output, written, List.copyOf(log));
     }
 
-    /** Runs a trigger: {@link #init}, then {@link #trigger} as often as wanted, and {@link #sessionEnded}. */
+    /**
+     * Runs a trigger: {@link #init}, then {@link #trigger} as often as wanted, telling it what became of
+     * the items ({@link #started}, {@link #notStarted}, or any outcome with {@link #itemsReceived}), and
+     * {@link #sessionEnded}.
+     */
     public static final class TriggerHarness {
         private final TriggerProcessor trigger;
         private final InMemoryState state;
@@ -143,6 +148,20 @@ public final class ProcessorHarness {
 
         public List<TriggerResult> trigger(int capacity) throws Exception {
             return trigger.trigger(new TriggerCall(config, state, log, capacity));
+        }
+
+        public void itemsReceived(List<ItemOutcome> outcomes) {
+            trigger.itemsReceived(outcomes);
+        }
+
+        /** Tells the trigger that every one of these items is durably started, as the engine does. */
+        public void started(List<TriggerResult> items) {
+            itemsReceived(items.stream().map(item -> ItemOutcome.started(item, UUID.randomUUID())).toList());
+        }
+
+        /** Tells the trigger that none of these items was started, for {@code reason}. */
+        public void notStarted(List<TriggerResult> items, String reason) {
+            itemsReceived(items.stream().map(item -> ItemOutcome.notStarted(item, reason)).toList());
         }
 
         public void sessionEnded(String triggerMark, String error) {

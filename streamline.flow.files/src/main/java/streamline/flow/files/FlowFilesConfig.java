@@ -14,6 +14,10 @@ public @interface FlowFilesConfig {
     @AttributeDefinition(description = "How often the folder is checked for new, changed and removed files, in milliseconds.", min = "50")
     long poll_interval_ms() default 1000;
 
-    @AttributeDefinition(description = "Filter selecting the flow store the flows are saved into; the highest service.ranking among matches wins.")
+    @AttributeDefinition(description = "Largest flow file read, in bytes; a larger file is refused without being read.", min = "1")
+    long max_file_bytes() default 16L * 1024 * 1024;
+
+    @AttributeDefinition(description = "Filter selecting the flow store the flows are saved into; the highest service.ranking among matches wins."
+            + " When not set here, the engine's flowManager.target (PID streamline.runtime) applies, so the files feed the store the engine uses.")
     String flowManager_target() default "(streamline.flow.type=*)";
 }

@@ -27,8 +27,9 @@ import streamline.api.flow.FlowStoreException;
  * changed file is read and saved (only when its content changed, and not when the store already
  * holds the very same definition, so an unchanged file never re-activates its flow); a refused file
  * is reported once with its name, field and error, and the last good version stays; a removed file
- * makes its flow inactive; a file naming a flow another file defines is refused. A different store
- * than last time gets every file again.
+ * makes its flow inactive; a file naming a flow another file defines is refused; a file over the size
+ * limit is refused unread. One bad file never keeps the others from loading. A different store than
+ * last time gets every file again.
  */
 final class FlowFolder {
 
@@ -39,12 +40,15 @@ final class FlowFolder {
     }
 
     private final Path directory;
+    private final long maxFileBytes;
     private final FlowJson json = new FlowJson();
     private final Map<Path, Loaded> loaded = new HashMap<>();
     private final Map<Path, String> refused = new HashMap<>();
 
-    FlowFolder(Path directory) {
+    /** @param maxFileBytes a larger file is refused without being read */
+    FlowFolder(Path directory, long maxFileBytes) {
         this.directory = directory;
+        this.maxFileBytes = maxFileBytes;
     }
 
     /** Saves new and changed files into {@code store}, and makes the flows of removed files inactive. */
@@ -54,7 +58,7 @@ final class FlowFolder {
             for (Path file : files) {
                 if (Files.isRegularFile(file)) {
                     present.add(file);
-                    consider(file, store);
+                    considerSafely(file, store);
                 }
             }
         }
@@ -67,7 +71,31 @@ final class FlowFolder {
         refused.keySet().retainAll(present);
     }
 
+    /** One file: whatever goes wrong with it is reported with its name and never keeps the other files from loading. */
+    private void considerSafely(Path file, FlowManager store) {
+        try {
+            consider(file, store);
+        } catch (IOException | RuntimeException | StackOverflowError | LinkageError e) {
+            String name = directory.relativize(file).toString();
+            String report = e.toString();
+            if (!report.equals(refused.get(file))) {
+                refused.put(file, report);
+                LOG.error("flow file refused: {}: cannot be read: {}", name, report);
+            }
+        }
+    }
+
     private void consider(Path file, FlowManager store) throws IOException {
+        long size = Files.size(file);
+        if (size > maxFileBytes) {
+            String tooLarge = "size " + size + ", modified " + Files.getLastModifiedTime(file);
+            if (!tooLarge.equals(refused.get(file))) {
+                refused.put(file, tooLarge);
+                LOG.error("flow file refused: {}: {} bytes, over the limit of {} bytes (max.file.bytes); it was not read",
+                        directory.relativize(file), size, maxFileBytes);
+            }
+            return;
+        }
         byte[] bytes = Files.readAllBytes(file);
         String fingerprint = fingerprint(bytes);
         Loaded before = loaded.get(file);

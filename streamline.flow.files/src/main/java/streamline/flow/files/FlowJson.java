@@ -10,7 +10,11 @@ import java.util.Set;
 import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,7 +51,14 @@ public final class FlowJson {
             Boolean singleNode, String cronExpression, String logLevel) {
     }
 
-    private final ObjectMapper json = new ObjectMapper()
+    /** Deepest nesting of JSON a flow file may have: configuration values may be structured, but never this deep. */
+    static final int MAX_JSON_DEPTH = 100;
+
+    private final ObjectMapper json = new ObjectMapper(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
+                    // two values for one key would silently keep the last (two "executable" keys, one of them unseen)
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -77,14 +88,20 @@ public final class FlowJson {
         if (file == null) {
             throw new FlowFileException(where + ": the file is empty");
         }
-        return toDefinition(file, where);
+        try {
+            return toDefinition(file, where);
+        } catch (RuntimeException e) {
+            // a value the model refuses that no check above foresaw: still an error of this file
+            throw new FlowFileException(where + ": " + e.getMessage(), e);
+        }
     }
 
     private static FlowFileException notJson(JsonProcessingException e, String where) {
-        String message = e.getOriginalMessage();
+        String message = String.valueOf(e.getOriginalMessage());
         int detail = message.indexOf(" (for ");
-        return new FlowFileException(where + ": not valid JSON at line " + e.getLocation().getLineNr() + ", column "
-                + e.getLocation().getColumnNr() + ": " + (detail > 0 ? message.substring(0, detail) : message), e);
+        JsonLocation location = e.getLocation();
+        return new FlowFileException(where + ": not valid JSON" + (location == null ? "" : " at line " + location.getLineNr()
+                + ", column " + location.getColumnNr()) + ": " + (detail > 0 ? message.substring(0, detail) : message), e);
     }
 
     private static String path(JsonMappingException e) {
@@ -129,7 +146,7 @@ public final class FlowJson {
                     .id(ids.get(processor.name()))
                     .name(processor.name())
                     .type(required(processor.type(), where, field + ".type"))
-                    .config(processor.config() == null ? Map.of() : processor.config())
+                    .config(config(processor.config(), where, field + ".config"))
                     .maxRetries(atLeastZero(processor.maxRetries(), where, field + ".maxRetries"))
                     .backoffSeconds(atLeastZero(processor.backoffSeconds(), where, field + ".backoffSeconds"))
                     .logLevel(level(processor.logLevel(), where, field + ".logLevel"))
@@ -159,7 +176,7 @@ public final class FlowJson {
                     .id(trigger.id() == null ? TriggerDefinition.idFromName(flowId, triggerName) : uuid(trigger.id(), where, field + ".id"))
                     .name(triggerName)
                     .type(required(trigger.type(), where, field + ".type"))
-                    .config(trigger.config() == null ? Map.of() : trigger.config())
+                    .config(config(trigger.config(), where, field + ".config"))
                     .cronExpression(cron)
                     .singleNode(trigger.singleNode() != null && trigger.singleNode())
                     .enabled(trigger.enabled() == null || trigger.enabled())
@@ -201,6 +218,34 @@ public final class FlowJson {
             }
         }
         return graph.next();
+    }
+
+    /** A configuration map without nulls: a flow's values are text, numbers, booleans, lists and maps. */
+    private static Map<String, Object> config(Map<String, Object> config, String where, String field) throws FlowFileException {
+        if (config == null) {
+            return Map.of();
+        }
+        noNulls(config, where, field);
+        return config;
+    }
+
+    private static void noNulls(Object value, String where, String field) throws FlowFileException {
+        if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                String key = field + "." + entry.getKey();
+                if (entry.getValue() == null) {
+                    throw new FlowFileException(where + ": field '" + key + "': null is not a value; leave the key out instead");
+                }
+                noNulls(entry.getValue(), where, key);
+            }
+        } else if (value instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i) == null) {
+                    throw new FlowFileException(where + ": field '" + field + "[" + i + "]': null is not a value");
+                }
+                noNulls(list.get(i), where, field + "[" + i + "]");
+            }
+        }
     }
 
     private static String required(String value, String where, String field) throws FlowFileException {

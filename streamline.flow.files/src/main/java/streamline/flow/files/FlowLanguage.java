@@ -19,8 +19,8 @@ import java.util.Set;
  * </pre>
  *
  * Every tail of a node leads to every head of the next one; a name written twice is the same
- * processor. Space, tab, CR and LF are ignored between tokens. Errors name the 1-based column and
- * what was expected or found.
+ * processor. Space, tab, CR and LF are ignored between tokens. Brackets nest at most
+ * {@value #MAX_DEPTH} deep. Errors name the 1-based column and what was expected or found.
  */
 final class FlowLanguage {
 
@@ -43,8 +43,12 @@ final class FlowLanguage {
     private record Part(List<String> heads, List<String> tails) {
     }
 
+    /** Deepest nesting of brackets: the parser is recursive, and no real flow comes near this. */
+    static final int MAX_DEPTH = 64;
+
     private final String text;
     private int position;
+    private int depth;
     private final Map<String, Set<String>> next = new LinkedHashMap<>();
 
     private FlowLanguage(String text) {
@@ -121,7 +125,11 @@ final class FlowLanguage {
             if (peek("]")) {
                 throw new FlowSyntaxException(open + 1, "empty brackets; expected a flow inside '[ ]'");
             }
+            if (++depth > MAX_DEPTH) {
+                throw new FlowSyntaxException(open + 1, "brackets nested deeper than " + MAX_DEPTH + " levels");
+            }
             Part inner = flow();
+            depth--;
             skipSpace();
             if (!peek("]")) {
                 throw new FlowSyntaxException(atEnd() ? open + 1 : position + 1, atEnd()

@@ -148,4 +148,33 @@ class FlowJsonTest {
         assertTrue(error.getMessage().startsWith("broken.json: not valid JSON at line 2"), error.getMessage());
         assertFalse(error.getMessage().contains("null"), error.getMessage());
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"name\": \"A\", \"type\": \"Noop\", \"config\": {\"path\": null}} | field 'processors[0].config.path': null is not a value",
+            "{\"name\": \"A\", \"type\": \"Noop\", \"config\": {\"list\": [\"x\", null]}} | field 'processors[0].config.list[1]': null is not a value",
+            "{\"name\": \"A\", \"type\": \"Noop\", \"config\": {\"executable\": \"/bin/true\", \"executable\": \"/bin/sh\"}} | Duplicate field 'executable'",
+    })
+    void nullsAndDuplicateKeysAreRefusedByName(String processors, String expected) {
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(flowFile(processors, "A"), "bad.json"));
+        assertTrue(error.getMessage().startsWith("bad.json: "), error.getMessage());
+        assertTrue(error.getMessage().contains(expected), error.getMessage());
+    }
+
+    @Test
+    void jsonNestedPastTheLimitIsAFlowFileErrorNamingTheFile() {
+        String deep = "[".repeat(FlowJson.MAX_JSON_DEPTH + 1) + "]".repeat(FlowJson.MAX_JSON_DEPTH + 1);
+        String text = flowFile("{\"name\": \"A\", \"type\": \"Noop\", \"config\": {\"deep\": " + deep + "}}", "A");
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(text, "deep.json"));
+        assertTrue(error.getMessage().startsWith("deep.json: "), error.getMessage());
+        assertTrue(error.getMessage().contains("nesting depth"), error.getMessage());
+    }
+
+    @Test
+    void aFlowStringNestedThousandsDeepIsRefusedWithTheColumn() {
+        String flow = "[".repeat(5000) + "A" + "]".repeat(5000);
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(flowFile(named("A"), flow), "nested.json"));
+        assertTrue(error.getMessage().contains("field 'flow', column " + (FlowLanguage.MAX_DEPTH + 1)
+                + ": brackets nested deeper than " + FlowLanguage.MAX_DEPTH), error.getMessage());
+    }
 }

@@ -1,5 +1,7 @@
 package streamline.jpa.support;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -15,10 +17,12 @@ public final class EmbeddedDerby {
     private static final Logger LOG = LogManager.getLogger(EmbeddedDerby.class);
 
     private final EmbeddedConnectionPoolDataSource dataSource;
+    private final boolean create;
     private PooledDataSource pool;
 
-    private EmbeddedDerby(EmbeddedConnectionPoolDataSource dataSource) {
+    private EmbeddedDerby(EmbeddedConnectionPoolDataSource dataSource, boolean create) {
         this.dataSource = dataSource;
+        this.create = create;
     }
 
     /** Whether a JDBC URL names an embedded Derby database ({@code jdbc:derby:<path>}, not {@code jdbc:derby://host}). */
@@ -51,7 +55,7 @@ public final class EmbeddedDerby {
             dataSource.setUser(user);
             dataSource.setPassword(password);
         }
-        return new EmbeddedDerby(dataSource);
+        return new EmbeddedDerby(dataSource, "create".equals(dataSource.getCreateDatabase()));
     }
 
     /**
@@ -67,9 +71,36 @@ public final class EmbeddedDerby {
     /** The database's connections, pooled: at most {@code size} open at once. One pool per database. */
     public synchronized PooledDataSource pooledDataSource(int size) {
         if (pool == null) {
+            if (create) {
+                setAsideIncompleteCreation();
+            }
             pool = new PooledDataSource(dataSource, size);
         }
         return pool;
+    }
+
+    /**
+     * A process killed while Derby created the database leaves its folder without
+     * {@code service.properties}, which Derby then refuses to open or to create again, for good. Such
+     * a folder never held a usable database: it is moved aside (kept, not deleted) so the database is
+     * created anew.
+     */
+    private void setAsideIncompleteCreation() {
+        Path database = Path.of(dataSource.getDatabaseName());
+        if (!database.isAbsolute()) {
+            database = Path.of(System.getProperty("derby.system.home", System.getProperty("user.dir"))).resolve(database);
+        }
+        if (!Files.isDirectory(database) || Files.exists(database.resolve("service.properties"))) {
+            return;
+        }
+        Path aside = database.resolveSibling(database.getFileName() + ".incomplete-" + System.currentTimeMillis());
+        try {
+            Files.move(database, aside);
+            LOG.warn("Derby database {} was never completely created (its creation was interrupted); moved aside to {} and created anew",
+                    database, aside);
+        } catch (IOException e) {
+            LOG.error("Derby database {} was never completely created, and could not be moved aside: {}", database, e.toString());
+        }
     }
 
     /** Closes the database, releasing its files (for another framework in this JVM, or the next start). */

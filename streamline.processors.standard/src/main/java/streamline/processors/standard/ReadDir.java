@@ -9,9 +9,9 @@ import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -21,6 +21,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import streamline.api.engine.SessionUpdate;
+import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.Processor;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.ScheduleType;
@@ -37,25 +38,22 @@ import streamline.api.state.StateScope;
  * name, default {@code *}), {@code recursive} ({@code true}/{@code false}, default false),
  * {@code afterSuccess} ({@code delete}, the default, or {@code move}), {@code doneDirectory} (where
  * {@code move} puts files), {@code minAgeMillis} (a file younger than this is left for the next call,
- * so one still being written is not read half; default 500), {@code reemitAfterSeconds} (see below,
- * default 60).
+ * so one still being written is not read half; default 500).
  *
  * <p>Metadata: {@code ReadDir.Path} (absolute path), {@code ReadDir.Name} (file name),
  * {@code ReadDir.Size} (bytes). The trigger mark is the absolute path.
  *
- * <p>It remembers the files it emitted (its state, kept across restarts) and emits each once. Only
- * when the file's session finished successfully is the file deleted or moved; after a failure it
- * stays where it is, remembered as failed and never emitted again, for an operator to look at (the
- * engine keeps the failed session's input and error too). A crash can fall between
- * remembering a file and the engine logging its session; so a file remembered by an earlier run
- * that is still there {@code reemitAfterSeconds} after the start, its session not ended, is emitted
- * again (sessions recovered by the engine end well before that, and {@code WriteFile} repeats safely).
+ * <p>It follows the exactly-once pattern of {@link TriggerProcessor}: it emits every file in the
+ * folder that it has not emitted in this run (or whose emission was not started), and deletes or
+ * moves a file only when its session finished successfully. After a restart it emits the folder's
+ * files again, and the engine answers those whose sessions are still in progress as duplicates, so
+ * each file is processed once. After a failure the file stays where it is, remembered as failed (in
+ * its state, which holds only failures) and not emitted again, for an operator to look at (the
+ * engine keeps the failed session's input and error too).
  */
 @Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadDir")
 public class ReadDir implements TriggerProcessor {
 
-    private static final String EMITTED_THIS_RUN = "emitted";
-    private static final String EMITTED_EARLIER = "earlier";
     private static final String FAILED = "failed";
 
     private final Path home;
@@ -66,10 +64,10 @@ public class ReadDir implements TriggerProcessor {
     private boolean move;
     private Path done;
     private long minAgeMillis;
-    private long reemitAfterMillis;
-    private long startedAt;
-    /** Absolute path → whether it was emitted in this run or an earlier one. */
-    private final Map<String, String> emitted = new ConcurrentHashMap<>();
+    /** Files emitted in this run whose sessions have not ended (absolute paths). */
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Files whose sessions failed, kept in the state: path → {@value #FAILED}. */
+    private final Map<String, String> failed = new ConcurrentHashMap<>();
 
     @Activate
     public ReadDir(BundleContext bundleContext) {
@@ -106,17 +104,18 @@ public class ReadDir implements TriggerProcessor {
             default -> throw new IllegalArgumentException("afterSuccess must be 'delete' or 'move', was '" + after + "'");
         }
         minAgeMillis = Long.parseLong(processorContext.optionalConfig("minAgeMillis").orElse("500").trim());
-        reemitAfterMillis = 1000 * Long.parseLong(processorContext.optionalConfig("reemitAfterSeconds").orElse("60").trim());
-        startedAt = System.currentTimeMillis();
-        processorContext.state().get(StateScope.LOCAL)
-                .forEach((path, status) -> emitted.put(path, FAILED.equals(status) ? FAILED : EMITTED_EARLIER));
+        // an earlier version kept emitted files in the state as well: only failures count now
+        processorContext.state().get(StateScope.LOCAL).forEach((path, status) -> {
+            if (FAILED.equals(status)) {
+                failed.put(path, FAILED);
+            }
+        });
     }
 
     @Override
     public List<TriggerResult> trigger(TriggerContext call) throws Exception {
         List<TriggerResult> results = new ArrayList<>();
         long now = System.currentTimeMillis();
-        boolean reemit = now - startedAt >= reemitAfterMillis;
         List<Path> candidates;
         try (Stream<Path> files = recursive ? Files.walk(input) : Files.list(input)) {
             candidates = files.filter(file -> pattern.matches(file.getFileName())).sorted().toList();
@@ -126,8 +125,7 @@ public class ReadDir implements TriggerProcessor {
                 break;
             }
             String key = file.toAbsolutePath().toString();
-            String seen = emitted.get(key);
-            if (EMITTED_THIS_RUN.equals(seen) || FAILED.equals(seen) || (EMITTED_EARLIER.equals(seen) && !reemit)) {
+            if (inFlight.contains(key) || failed.containsKey(key)) {
                 continue;
             }
             BasicFileAttributes attributes;
@@ -141,12 +139,18 @@ public class ReadDir implements TriggerProcessor {
             }
             results.add(new TriggerResult(Map.of("ReadDir.Path", key, "ReadDir.Name", file.getFileName().toString(),
                     "ReadDir.Size", attributes.size()), key, () -> Files.newInputStream(file)));
-            emitted.put(key, EMITTED_THIS_RUN);
-        }
-        if (!results.isEmpty()) {
-            remember();
+            inFlight.add(key);
         }
         return results;
+    }
+
+    @Override
+    public void itemsReceived(List<ItemOutcome> outcomes) {
+        for (ItemOutcome outcome : outcomes) {
+            if (!outcome.accepted()) {
+                inFlight.remove(outcome.item().triggerMark()); // emitted again by the next call
+            }
+        }
     }
 
     @Override
@@ -154,8 +158,9 @@ public class ReadDir implements TriggerProcessor {
         String key = update.triggerMark();
         if (update.failed()) {
             context.logger().log(System.Logger.Level.WARNING, "session of " + key + " failed; the file stays: " + update.error());
-            emitted.put(key, FAILED);
-            rememberQuietly();
+            failed.put(key, FAILED);
+            rememberFailures();
+            inFlight.remove(key);
             return;
         }
         Path file = Path.of(key);
@@ -170,25 +175,19 @@ public class ReadDir implements TriggerProcessor {
         } catch (NoSuchFileException e) {
             // told again after a restart: already done
         } catch (IOException e) {
+            // stays in flight: not emitted again in this run, where it would be processed a second time
             context.logger().log(System.Logger.Level.ERROR, "cannot " + (move ? "move " : "delete ") + key + ": " + e);
             return;
         }
-        emitted.remove(key);
-        rememberQuietly();
+        inFlight.remove(key);
     }
 
-    private void rememberQuietly() {
+    /** Saves the files whose sessions failed; only failures are kept, so a successful session writes no state. */
+    private synchronized void rememberFailures() {
         try {
-            remember();
+            context.state().set(StateScope.LOCAL, Map.copyOf(failed));
         } catch (StateException e) {
-            context.logger().log(System.Logger.Level.ERROR, "cannot save what ReadDir emitted: " + e.getMessage());
+            context.logger().log(System.Logger.Level.ERROR, "cannot save which files failed: " + e.getMessage());
         }
-    }
-
-    /** Saves the remembered files: path → {@code emitted} or {@code failed}. */
-    private synchronized void remember() throws StateException {
-        Map<String, String> state = new HashMap<>();
-        emitted.forEach((key, status) -> state.put(key, FAILED.equals(status) ? FAILED : "emitted"));
-        context.state().set(StateScope.LOCAL, state);
     }
 }

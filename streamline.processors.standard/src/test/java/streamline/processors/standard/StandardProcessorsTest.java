@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import streamline.api.processor.TriggerResult;
+import streamline.api.state.StateScope;
 import streamline.testkit.ProcessorHarness;
 import streamline.testkit.ProcessorHarness.TriggerHarness;
 
@@ -55,22 +56,27 @@ class StandardProcessorsTest {
         assertTrue(Files.exists(Path.of(second.get(0).triggerMark())), "kept after a failure");
 
         // a new instance on the same state (a restart): the failed file is not emitted again
-        TriggerHarness restarted = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "pattern", "*.txt",
-                "reemitAfterSeconds", "0"), trigger.state()).init();
+        TriggerHarness restarted = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "pattern", "*.txt"),
+                trigger.state()).init();
         assertTrue(restarted.trigger(10).isEmpty());
     }
 
     @Test
-    void readDirEmitsAgainAFileRememberedByAnEarlierRunOnceItsGraceIsOver() throws Exception {
+    void readDirEmitsAFileAgainWhenItWasNotStartedAndAfterARestartAndKeepsOnlyFailuresInItsState() throws Exception {
         file("inbox/a.txt", "A");
         TriggerHarness trigger = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox")).init();
-        assertEquals(1, trigger.trigger(10).size());
-        // crash: the session was never logged; a restart with no grace emits the file again
-        TriggerHarness restarted = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "reemitAfterSeconds", "0"),
-                trigger.state()).init();
+        List<TriggerResult> emitted = trigger.trigger(10);
+        assertEquals(1, emitted.size());
+        trigger.notStarted(emitted, "the log refused the batch");
+        List<TriggerResult> again = trigger.trigger(10);
+        assertEquals(1, again.size(), "an item not started is emitted again");
+        trigger.started(again);
+        assertTrue(trigger.trigger(10).isEmpty(), "a started item is not emitted again in this run");
+        assertEquals(Map.of(), trigger.state().get(StateScope.LOCAL), "nothing is written for an item in progress");
+
+        // a restart: the file is emitted again at once, and the engine answers it as a duplicate of its live session
+        TriggerHarness restarted = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox"), trigger.state()).init();
         assertEquals(1, restarted.trigger(10).size());
-        TriggerHarness patient = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox"), trigger.state()).init();
-        assertTrue(patient.trigger(10).isEmpty(), "within the grace, recovered sessions get to end first");
     }
 
     @Test

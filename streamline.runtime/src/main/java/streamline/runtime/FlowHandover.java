@@ -1,0 +1,56 @@
+package streamline.runtime;
+
+import java.time.Instant;
+
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowManager;
+import streamline.api.flow.FlowNotFoundException;
+import streamline.api.flow.FlowStoreException;
+import streamline.api.flow.Page;
+import streamline.api.flow.PageRequest;
+
+/**
+ * Carries flows from one flow store into another when the engine moves to it, so that no flow
+ * stops because of a switch: a flow the new store lacks is saved there, and one it holds in an
+ * older, different version is replaced; the very same definition is left alone (saving it again
+ * would only re-activate it).
+ */
+final class FlowHandover {
+
+    private static final int PAGE = 200;
+
+    private FlowHandover() {
+    }
+
+    /** @return how many flows were saved into {@code to} */
+    static int carry(FlowManager from, FlowManager to) throws FlowStoreException {
+        int saved = 0;
+        int page = 0;
+        Page<FlowDefinition> flows;
+        do {
+            flows = from.listFlows(new PageRequest(page++, PAGE), Instant.EPOCH);
+            for (FlowDefinition flow : flows.items()) {
+                if (needs(to, flow)) {
+                    to.save(flow);
+                    saved++;
+                }
+            }
+        } while (flows.hasNext());
+        return saved;
+    }
+
+    private static boolean needs(FlowManager store, FlowDefinition flow) throws FlowStoreException {
+        FlowDefinition held;
+        try {
+            held = store.flow(flow.id());
+        } catch (FlowNotFoundException e) {
+            return true;
+        }
+        return !sameDefinition(held, flow) && held.lastUpdated().isBefore(flow.lastUpdated());
+    }
+
+    /** Whether two definitions differ at most in when they were saved. */
+    static boolean sameDefinition(FlowDefinition a, FlowDefinition b) {
+        return a.toBuilder().lastUpdated(b.lastUpdated()).build().equals(b);
+    }
+}
