@@ -74,11 +74,12 @@ public class BundlesIT extends StreamlineTestSupport {
             }
         }
         Map<String, String> expected = new TreeMap<>();
-        for (String pkg : List.of("flow", "processor", "state", "track")) {
+        for (String pkg : List.of("flow", "state", "track")) {
             expected.put("streamline.api." + pkg, "streamline.api 1.0.0");
         }
-        // minor versions: TriggerCoordinator, EntryRejectedException added
+        // minor versions: TriggerCoordinator, EntryRejectedException, ItemOutcome and TriggerProcessor.itemsReceived added
         expected.put("streamline.api.engine", "streamline.api 1.1.0");
+        expected.put("streamline.api.processor", "streamline.api 1.1.0");
         expected.put("streamline.api.wal", "streamline.api 1.1.0");
         assertEquals(expected, exports);
     }
