@@ -137,7 +137,6 @@ final class ExpressionEvaluator {
             if (source.isBlank()) {
                 throw new IllegalArgumentException("empty '${}' at column " + (open + 1));
             }
-            checkNesting(source, open + 2);
             segments.add(jexl.createExpression(source));
             from = close + 1;
         }
@@ -147,33 +146,13 @@ final class ExpressionEvaluator {
         return List.copyOf(segments);
     }
 
-    /** Refuses an expression nested deeper than {@link #MAX_NESTING}, before the recursive parser sees it. */
-    private static void checkNesting(String source, int offset) {
-        int depth = 0;
-        char quote = 0;
-        for (int i = 0; i < source.length(); i++) {
-            char c = source.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                if (++depth > MAX_NESTING) {
-                    throw new IllegalArgumentException("nested deeper than " + MAX_NESTING + " levels at column " + (offset + i + 1));
-                }
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-            }
-        }
-    }
-
-    /** The index of the brace closing an expression that starts at {@code from}, skipping quoted text and nested braces. */
+    /**
+     * The index of the brace closing an expression that starts at {@code from}, skipping quoted text and
+     * nested braces; refuses brackets nested deeper than {@link #MAX_NESTING} before the recursive parser sees them.
+     */
     private static int closingBrace(String text, int from) {
         int depth = 0;
+        int nesting = 0;
         char quote = 0;
         for (int i = from; i < text.length(); i++) {
             char c = text.charAt(i);
@@ -185,13 +164,16 @@ final class ExpressionEvaluator {
                 }
             } else if (c == '\'' || c == '"') {
                 quote = c;
-            } else if (c == '{') {
-                depth++;
-            } else if (c == '}') {
-                if (depth == 0) {
-                    return i;
+            } else if (c == '}' && depth == 0) {
+                return i;
+            } else if (c == '(' || c == '[' || c == '{') {
+                if (++nesting > MAX_NESTING) {
+                    throw new IllegalArgumentException("nested deeper than " + MAX_NESTING + " levels at column " + (i + 1));
                 }
-                depth--;
+                depth += c == '{' ? 1 : 0;
+            } else if (c == ')' || c == ']' || c == '}') {
+                nesting--;
+                depth -= c == '}' ? 1 : 0;
             }
         }
         return -1;

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -257,7 +258,7 @@ public final class StreamlineEngine implements Engine {
      *
      * @return null when there is nothing to carry over
      */
-    private static <T> T previous(String recordedName, Named<T> current, java.util.Optional<T> found, String what,
+    private static <T> T previous(String recordedName, Named<T> current, Optional<T> found, String what,
             KnownServices known) throws PreviousUnavailableException {
         if (!current.recorded() || recordedName.isEmpty() || recordedName.equals(current.name())) {
             return null;

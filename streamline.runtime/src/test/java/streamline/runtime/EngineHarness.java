@@ -2,6 +2,7 @@ package streamline.runtime;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.function.Supplier;
 
 import streamline.api.engine.SessionUpdate;
 import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowManager;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
 import streamline.api.processor.TriggerProcessor;
@@ -70,12 +72,12 @@ final class EngineHarness implements AutoCloseable {
     }
 
     /** Starts on a named log and flow store, finding the ones used last among {@code known}. */
-    EngineHarness start(Named<WriteAheadLog> log, Named<streamline.api.flow.FlowManager> store, KnownServices known) throws Exception {
+    EngineHarness start(Named<WriteAheadLog> log, Named<FlowManager> store, KnownServices known) throws Exception {
         newEngine(options().build()).start(log, store, known);
         return this;
     }
 
-    private StreamlineEngine newEngine(EngineOptions options) throws java.io.IOException {
+    private StreamlineEngine newEngine(EngineOptions options) throws IOException {
         engine = new StreamlineEngine(options, tracker, registry);
         engine.addListener(update -> {
             if (ended.putIfAbsent(update.sessionId(), update) == null) {

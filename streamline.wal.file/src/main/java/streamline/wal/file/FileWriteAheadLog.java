@@ -247,13 +247,13 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         });
         long tick = options.syncInterval().toMillis();
         if (options.sync() == SyncPolicy.INTERVAL) {
-            background.scheduleWithFixedDelay(this::forceInBackground, tick, tick, TimeUnit.MILLISECONDS);
+            background.scheduleWithFixedDelay(() -> repeatedly("interval force", this::forceInBackground), tick, tick, TimeUnit.MILLISECONDS);
         } else if (options.sync() == SyncPolicy.NEVER) {
-            background.scheduleWithFixedDelay(this::flushInBackground, tick, tick, TimeUnit.MILLISECONDS);
+            background.scheduleWithFixedDelay(() -> repeatedly("interval flush", this::flushInBackground), tick, tick, TimeUnit.MILLISECONDS);
         }
         if (!options.checkpointInterval().isZero()) {
             long ms = options.checkpointInterval().toMillis();
-            background.scheduleWithFixedDelay(this::checkpointInBackground, ms, ms, TimeUnit.MILLISECONDS);
+            background.scheduleWithFixedDelay(() -> repeatedly("checkpoint", this::checkpointInBackground), ms, ms, TimeUnit.MILLISECONDS);
         }
         LOG.info("write-ahead log open in {}: sync {}, {} live sessions, last sequence {}", directory,
                 options.sync(), live.sessionCount(), lastSequence);
@@ -624,6 +624,15 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Runs one turn of a periodic task: a task that throws is never run again, so whatever a turn throws is only logged. */
+    private void repeatedly(String what, Runnable turn) {
+        try {
+            turn.run();
+        } catch (Throwable e) {
+            LOG.error("{} of the write-ahead log in {} failed; it runs again at its next interval", what, directory, e);
         }
     }
 

@@ -271,7 +271,8 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         try {
             int deleted = compact();
             LOG.debug("compaction deleted {} entries of finished sessions", deleted);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // a periodic task that throws is never run again
             LOG.warn("compaction of the JPA write-ahead log failed; it is tried again later", e);
         }
     }
