@@ -1,5 +1,6 @@
 package streamline.bench;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -9,6 +10,7 @@ import java.util.UUID;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.wal.LogEntry;
+import streamline.wal.file.FileWriteAheadLog;
 
 /**
  * The entries every WAL benchmark writes: about 500 bytes, 8 metadata keys, 3 completed steps, each the
@@ -68,8 +70,8 @@ final class BenchEntries {
     }
 
     /** Fills a log with {@code count} live entries (one started step per session), quickly: in batches. */
-    static void fill(streamline.wal.file.FileWriteAheadLog log, int count, Ids ids) throws Exception {
-        java.util.List<LogEntry> batch = new java.util.ArrayList<>(1000);
+    static void fill(FileWriteAheadLog log, int count, Ids ids) throws Exception {
+        List<LogEntry> batch = new ArrayList<>(1000);
         for (int i = 0; i < count; i++) {
             batch.add(started(UUID.randomUUID(), ids));
             if (batch.size() == 1000 || i == count - 1) {

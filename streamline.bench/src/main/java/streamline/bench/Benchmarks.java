@@ -3,6 +3,8 @@ package streamline.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -36,9 +38,9 @@ final class Benchmarks {
         org.apache.derby.jdbc.EmbeddedDataSource shutdown = new org.apache.derby.jdbc.EmbeddedDataSource();
         shutdown.setDatabaseName(database.getDatabaseName());
         shutdown.setShutdownDatabase("shutdown");
-        try (java.sql.Connection ignored = shutdown.getConnection()) {
+        try (Connection ignored = shutdown.getConnection()) {
             // Derby reports a shutdown with an exception
-        } catch (java.sql.SQLException expected) {
+        } catch (SQLException expected) {
             // 08006: shut down
         }
     }

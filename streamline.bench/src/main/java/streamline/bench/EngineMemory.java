@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -123,7 +124,7 @@ public class EngineMemory {
         heap.heapUsedMB = used >> 20;
     }
 
-    private record Provider(String type, java.util.function.Supplier<Processor> factory) implements ProcessorRegistry.Provider<Processor> {
+    private record Provider(String type, Supplier<Processor> factory) implements ProcessorRegistry.Provider<Processor> {
         @Override
         public int ranking() {
             return 0;

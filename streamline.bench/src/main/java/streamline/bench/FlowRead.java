@@ -40,6 +40,8 @@ import streamline.api.flow.ProcessorDefinition;
 import streamline.flow.jpa.JpaFlowManager;
 import streamline.flow.memory.InMemoryFlowManager;
 import streamline.jpa.support.CodePersistenceUnit;
+import streamline.jpa.support.EmbeddedDerby;
+import streamline.testkit.TestFlows;
 
 /**
  * Reads of a flow by id: the JPA store with its cache ({@code impl=jpa}) against the in-memory
@@ -61,7 +63,7 @@ public class FlowRead {
     private Path directory;
     private org.apache.derby.jdbc.EmbeddedDataSource derby;
     private EntityManagerFactory factory;
-    private streamline.jpa.support.EmbeddedDerby database;
+    private EmbeddedDerby database;
     private FlowManager store;
     private JdbcFlows jdbc;
     private UUID[] ids;
@@ -70,7 +72,7 @@ public class FlowRead {
     public void fill() throws Exception {
         List<FlowDefinition> flows = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
-            flows.add(streamline.testkit.TestFlows.flow("flow" + i, "Read->Tag->Transform->Store", "Tag->Audit"));
+            flows.add(TestFlows.flow("flow" + i, "Read->Tag->Transform->Store", "Tag->Audit"));
         }
         ids = flows.stream().map(FlowDefinition::id).toArray(UUID[]::new);
         if (impl.equals("memory")) {
@@ -78,7 +80,7 @@ public class FlowRead {
         } else {
             directory = Benchmarks.newDirectory("flowread");
             derby = Benchmarks.derby(directory);
-            database = streamline.jpa.support.EmbeddedDerby.fromUrl("jdbc:derby:" + directory.resolve("db") + ";create=true",
+            database = EmbeddedDerby.fromUrl("jdbc:derby:" + directory.resolve("db") + ";create=true",
                     "", "", "bench");
             factory = JpaFlowManager.createFactory(database.pooledDataSource(8), 8, CodePersistenceUnit.codeSource(JpaFlowManager.class));
             // the component's defaults: 10,000 flows, no expiry

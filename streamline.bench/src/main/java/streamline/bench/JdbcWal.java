@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -92,7 +93,7 @@ final class JdbcWal {
                 insert.setInt(10, e.attempt());
                 insert.setString(11, String.join(",", e.completedSteps().stream().map(UUID::toString).toList()));
                 insert.setString(12, e.error());
-                insert.setNull(13, java.sql.Types.CLOB); // the benchmark's texts all fit their columns
+                insert.setNull(13, Types.CLOB); // the benchmark's texts all fit their columns
                 insert.addBatch();
             }
             insert.executeBatch();

@@ -2,6 +2,7 @@ package streamline.bench;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -72,7 +73,7 @@ final class NiFiWal {
             int length;
             try {
                 length = in.readInt();
-            } catch (java.io.EOFException e) {
+            } catch (EOFException e) {
                 return null;
             }
             byte[] bytes = new byte[length];

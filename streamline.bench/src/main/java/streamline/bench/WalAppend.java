@@ -1,6 +1,7 @@
 package streamline.bench;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -19,7 +20,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import streamline.api.wal.LogEntry;
+import streamline.jpa.support.CodePersistenceUnit;
+import streamline.jpa.support.EmbeddedDerby;
 import streamline.wal.file.FileWriteAheadLog;
+import streamline.wal.jpa.JpaWriteAheadLog;
 
 /**
  * Appends per second, ours ({@code impl=file}) against Apache NiFi's ({@code impl=nifi}), with the
@@ -49,11 +53,11 @@ public class WalAppend {
     private Path directory;
     private FileWriteAheadLog file;
     private NiFiWal nifi;
-    private streamline.wal.jpa.JpaWriteAheadLog jpa;
+    private JpaWriteAheadLog jpa;
     private jakarta.persistence.EntityManagerFactory jpaFactory;
     private JdbcWal jdbc;
     private org.apache.derby.jdbc.EmbeddedDataSource derby;
-    private streamline.jpa.support.EmbeddedDerby jpaDatabase;
+    private EmbeddedDerby jpaDatabase;
 
     /** Each thread's entries, made before measuring: the benchmark measures the logs, not entry building. */
     @State(Scope.Thread)
@@ -86,11 +90,11 @@ public class WalAppend {
             case "nifi" -> nifi = new NiFiWal(directory.toFile());
             case "jpa" -> {
                 // as the component does: Derby's pooled connections under a bounded pool
-                jpaDatabase = streamline.jpa.support.EmbeddedDerby.fromUrl(
+                jpaDatabase = EmbeddedDerby.fromUrl(
                         "jdbc:derby:" + directory.resolve("db") + ";create=true", "", "", "benchmark");
-                jpaFactory = streamline.wal.jpa.JpaWriteAheadLog.createFactory(jpaDatabase.pooledDataSource(8), 8,
-                        streamline.jpa.support.CodePersistenceUnit.codeSource(streamline.wal.jpa.JpaWriteAheadLog.class));
-                jpa = new streamline.wal.jpa.JpaWriteAheadLog(jpaFactory, java.time.Duration.ofSeconds(30));
+                jpaFactory = JpaWriteAheadLog.createFactory(jpaDatabase.pooledDataSource(8), 8,
+                        CodePersistenceUnit.codeSource(JpaWriteAheadLog.class));
+                jpa = new JpaWriteAheadLog(jpaFactory, Duration.ofSeconds(30));
             }
             case "jdbc" -> {
                 derby = Benchmarks.derby(directory);

@@ -27,6 +27,7 @@ import org.osgi.service.metatype.AttributeDefinition;
 import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.service.metatype.ObjectClassDefinition;
 
+import streamline.api.engine.Engine;
 import streamline.api.flow.FlowManager;
 import streamline.api.track.BranchTracker;
 import streamline.api.wal.WriteAheadLog;
@@ -77,10 +78,10 @@ public class BundlesIT extends StreamlineTestSupport {
         for (String pkg : List.of("flow", "state", "track")) {
             expected.put("streamline.api." + pkg, "streamline.api 1.0.0");
         }
-        // minor versions: TriggerCoordinator, EntryRejectedException, ItemOutcome and TriggerProcessor.itemsReceived added
+        // minor versions: TriggerCoordinator, ItemOutcome and TriggerProcessor.itemsReceived added; major: WriteAheadLog.close() removed
         expected.put("streamline.api.engine", "streamline.api 1.1.0");
         expected.put("streamline.api.processor", "streamline.api 1.1.0");
-        expected.put("streamline.api.wal", "streamline.api 1.1.0");
+        expected.put("streamline.api.wal", "streamline.api 2.0.0");
         assertEquals(expected, exports);
     }
 
@@ -93,7 +94,7 @@ public class BundlesIT extends StreamlineTestSupport {
         awaitService(WriteAheadLog.class, null);
         awaitService(FlowManager.class, "(streamline.flow.type=jpa)");
         awaitService(WriteAheadLog.class, "(streamline.wal.type=jpa)");
-        awaitService(streamline.api.engine.Engine.class, null);
+        awaitService(Engine.class, null);
         for (String name : List.of("streamline.tracker", "streamline.flow.memory", "streamline.wal.file", "streamline.flow.jpa",
                 "streamline.wal.jpa", "streamline.runtime")) {
             for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(bundle(name))) {

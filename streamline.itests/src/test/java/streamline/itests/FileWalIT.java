@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.File;
+import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
@@ -74,7 +76,7 @@ public class FileWalIT extends StreamlineTestSupport {
         properties.put("sync", "sometimes");
         configuration.update(properties);
         ServiceComponentRuntime scr = awaitService(ServiceComponentRuntime.class, null);
-        Bundle bundle = java.util.Arrays.stream(context.getBundles())
+        Bundle bundle = Arrays.stream(context.getBundles())
                 .filter(b -> b.getSymbolicName().equals("streamline.wal.file")).findFirst().orElseThrow();
         ComponentDescriptionDTO description = scr.getComponentDescriptionDTOs(bundle).iterator().next();
         await("the component to fail on the wrong sync policy", () -> scr.getComponentConfigurationDTOs(description).stream()
@@ -82,7 +84,7 @@ public class FileWalIT extends StreamlineTestSupport {
                         && c.failure != null && c.failure.contains("sync policy 'sometimes' is not one of always, interval, never")),
                 () -> scr.getComponentConfigurationDTOs(description).stream().map(c -> c.state + " " + c.failure).toList());
         // SCR may keep the registration while activation fails, but nobody gets a log from it
-        org.osgi.framework.ServiceReference<WriteAheadLog> reference = context.getServiceReference(WriteAheadLog.class);
+        ServiceReference<WriteAheadLog> reference = context.getServiceReference(WriteAheadLog.class);
         assertTrue(reference == null || context.getService(reference) == null);
         configuration.delete();
         awaitService(WriteAheadLog.class, "(&(streamline.wal.type=file)(sync=always))");

@@ -20,6 +20,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import streamline.api.engine.Engine;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
+import streamline.api.processor.FlowObject;
 import streamline.api.wal.WriteAheadLog;
 
 /**
@@ -65,7 +66,7 @@ public class HotSwapIT extends RuntimeTestSupport {
         Thread submitter = new Thread(() -> {
             try {
                 for (int i = 1; i < count; i++) {
-                    engine.submit(id, new streamline.api.processor.FlowObject(Map.of(), "s-" + i), null);
+                    engine.submit(id, new FlowObject(Map.of(), "s-" + i), null);
                     if (i % 50 == 0) {
                         // keep the sessions in flight bounded, so the switches happen while sessions run
                         await("fewer than 200 sessions in flight", () -> engine.sessionsInProgress().size() < 200,

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -62,7 +63,7 @@ public class RuntimeIT extends RuntimeTestSupport {
             submitWhenActive(engine, id, "s-" + i);
         }
         await(count + " sessions ended", () -> sessions.ended.size() == count, sessions.ended::size);
-        assertEquals("failures", java.util.List.of(), sessions.failures());
+        assertEquals("failures", List.of(), sessions.failures());
         // the join merges B's and C's outputs in definition order: C's "path" is the last
         assertEveryResult(results, count, "AC");
         await("no session of the flow in progress", () -> inProgress(engine, id) == 0, () -> inProgress(engine, id));
@@ -95,12 +96,12 @@ public class RuntimeIT extends RuntimeTestSupport {
             sleep(500);
             assertEquals("nothing runs without a provider", doneWhileStopped, filesIn(results));
             assertTrue("sessions wait for the provider", inProgress(engine, id) > 0);
-            assertEquals("no session failed for want of a provider", java.util.List.of(), sessions.failures());
+            assertEquals("no session failed for want of a provider", List.of(), sessions.failures());
         } finally {
             processors.start();
         }
         await(count + " sessions ended", () -> sessions.ended.size() == count, sessions.ended::size);
-        assertEquals("failures", java.util.List.of(), sessions.failures());
+        assertEquals("failures", List.of(), sessions.failures());
         assertEveryResult(results, count, "A");
     }
 }

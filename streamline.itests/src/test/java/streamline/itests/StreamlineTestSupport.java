@@ -1,7 +1,6 @@
 package streamline.itests;
 
 import static org.junit.Assert.assertNotNull;
-import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.composite;
@@ -15,7 +14,6 @@ import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 import java.io.File;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -28,6 +26,8 @@ import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.util.tracker.ServiceTracker;
+
+import streamline.testkit.Eventually;
 
 /**
  * What every integration test shares: the platform (SCR, Config Admin, Metatype, Log4j 2), the
@@ -158,13 +158,6 @@ public abstract class StreamlineTestSupport {
 
     /** Waits until {@code condition} holds, polling; fails with {@code what} and the last observed state. */
     protected static void await(String what, BooleanSupplier condition, Supplier<Object> observed) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + TIMEOUT + " waiting for " + what + "; last seen: " + observed.get());
-            }
-            // a short pause between polls of a condition that no event reports to us
-            LockSupport.parkNanos(10_000_000L);
-        }
+        Eventually.await(what, TIMEOUT, condition, observed);
     }
 }

@@ -2,8 +2,10 @@ package streamline.launcher;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -48,6 +50,25 @@ public final class Main implements Callable<Integer> {
                 .invoke(null, (Object) main.rest.toArray(String[]::new));
     }
 
+    /**
+     * Writes a default file whole (through a temporary file, so a crash never leaves half of one), unless
+     * the user's own file appeared meanwhile: that one is kept.
+     */
+    private static void layOutDefault(String file, Path target) throws IOException {
+        Path temp = target.resolveSibling("." + target.getFileName() + ".default-tmp");
+        try (InputStream in = Main.class.getResourceAsStream("home/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("default " + file + " is missing from the launcher jar");
+            }
+            Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try {
+            Files.move(temp, target);
+        } catch (FileAlreadyExistsException e) {
+            Files.delete(temp);
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         Path root = home.toAbsolutePath().normalize();
@@ -57,12 +78,7 @@ public final class Main implements Callable<Integer> {
         for (String file : DEFAULTS) {
             Path target = root.resolve(file);
             if (!Files.exists(target)) {
-                try (InputStream in = Main.class.getResourceAsStream("home/" + file)) {
-                    if (in == null) {
-                        throw new IllegalStateException("default " + file + " is missing from the launcher jar");
-                    }
-                    Files.copy(in, target);
-                }
+                layOutDefault(file, target);
             }
         }
         System.setProperty("streamline.home", root.toString());

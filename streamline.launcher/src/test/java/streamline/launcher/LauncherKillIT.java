@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class LauncherKillIT {
     private long walOpenings() {
         try (Stream<String> lines = Files.lines(home.resolve("logs/streamline.log"), StandardCharsets.UTF_8)) {
             return lines.filter(line -> line.contains("write-ahead log open in")).count();
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return 0;
         }
     }

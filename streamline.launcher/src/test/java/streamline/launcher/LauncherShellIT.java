@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
@@ -57,7 +58,7 @@ class LauncherShellIT {
     /** The last lines of the engine's log, so that a failure here says what the engine did. */
     private String engineLogEnd() {
         try {
-            java.util.List<String> lines = Files.readAllLines(home.resolve("logs/streamline.log"), StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(home.resolve("logs/streamline.log"), StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
         } catch (IOException e) {
             return "(no log: " + e + ")";

@@ -7,9 +7,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
@@ -59,7 +61,7 @@ public class EngineComponent implements Engine {
 
     private final ProcessorRegistry registry = new ProcessorRegistry();
     private final Map<Long, ProcessorRegistry.Provider<?>> providers = new ConcurrentHashMap<>();
-    private final List<SessionListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private String home;
     private BundleContext bundleContext;
@@ -238,9 +240,9 @@ public class EngineComponent implements Engine {
             return false;
         }
         try {
-            org.osgi.framework.Bundle system = current.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
-            return system == null || system.getState() == org.osgi.framework.Bundle.STOPPING
-                    || current.getBundle().getState() == org.osgi.framework.Bundle.STOPPING;
+            Bundle system = current.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+            return system == null || system.getState() == Bundle.STOPPING
+                    || current.getBundle().getState() == Bundle.STOPPING;
         } catch (IllegalStateException e) {
             return true; // our context is no longer valid
         }

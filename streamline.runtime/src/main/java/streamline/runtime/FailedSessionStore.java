@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,8 +50,8 @@ final class FailedSessionStore {
         }
         Path temp = folder.resolve(DESCRIPTION + ".tmp");
         json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), failed);
-        Files.move(temp, folder.resolve(DESCRIPTION), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, folder.resolve(DESCRIPTION), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** The failed sessions kept, newest first. */

@@ -1,12 +1,14 @@
 package streamline.runtime;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -40,7 +42,7 @@ final class FileStateManager implements StateManager {
     }
 
     private Path file(StateScope scope) {
-        return directory.resolve(owner + "." + scope.name().toLowerCase(java.util.Locale.ROOT) + ".json");
+        return directory.resolve(owner + "." + scope.name().toLowerCase(Locale.ROOT) + ".json");
     }
 
     @Override
@@ -63,7 +65,7 @@ final class FileStateManager implements StateManager {
             Files.createDirectories(directory);
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                channel.write(java.nio.ByteBuffer.wrap(json.writeValueAsBytes(new TreeMap<>(state))));
+                channel.write(ByteBuffer.wrap(json.writeValueAsBytes(new TreeMap<>(state))));
                 channel.force(false);
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -93,6 +93,14 @@ final class FlowRun {
         this.graph = graph;
     }
 
+    /** Runs the steps that waited for a provider (one is back). */
+    void releaseParked() {
+        Runnable waiting;
+        while ((waiting = parked.poll()) != null) {
+            waiting.run();
+        }
+    }
+
     /** The store holds this run's very definition under a newer save time (saved again, or carried into another store). */
     void resaved(FlowDefinition sameDefinition) {
         definition = sameDefinition;

@@ -69,6 +69,17 @@ final class SessionRun {
         return ended.get();
     }
 
+    /**
+     * A step of this session starts (first attempt or a later one): records it as waiting to run and
+     * gives the entry that logs it, with the steps completed so far.
+     */
+    LogEntry started(UUID step, FlowObject input, String contentId, int attempt) {
+        String name = run.processors.get(step).definition.name();
+        steps.put(step, new StepState(name, attempt, null, false));
+        return LogEntry.stepStarted(id, flowId, step, name, contentId, input.metadata(), loggedMark, attempt,
+                List.copyOf(outputs.keySet()));
+    }
+
     void holdContent(String contentId) {
         if (!contentId.isEmpty()) {
             contentIds.add(contentId);

@@ -1,7 +1,5 @@
 package streamline.runtime;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +20,7 @@ import streamline.api.processor.Processor;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.wal.WriteAheadLog;
 import streamline.flow.memory.InMemoryFlowManager;
+import streamline.testkit.Eventually;
 import streamline.tracker.InMemoryBranchTracker;
 import streamline.wal.file.FileWriteAheadLog;
 
@@ -140,18 +139,7 @@ final class EngineHarness implements AutoCloseable {
     }
 
     static void await(String what, BooleanSupplier condition, Supplier<Object> observed) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what + "; observed: " + observed.get());
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted waiting for " + what);
-            }
-        }
+        Eventually.await(what, TIMEOUT, condition, observed);
     }
 
     static List<UUID> liveSessions(WriteAheadLog log) throws Exception {

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +20,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,9 +37,11 @@ import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 import streamline.api.wal.LogEntry;
 import streamline.testkit.TestFlows;
+import streamline.wal.file.FileWriteAheadLog;
 
 class EngineTest {
 
@@ -65,7 +71,7 @@ class EngineTest {
         private String name;
 
         @Override
-        public void init(streamline.api.processor.ProcessorContext context) {
+        public void init(ProcessorContext context) {
             name = context.processorName();
         }
 
@@ -135,7 +141,7 @@ class EngineTest {
         harness.start();
         Map<UUID, List<Integer>> attempts = new ConcurrentHashMap<>();
         harness.processor("Flaky", () -> (input, step) -> {
-            attempts.computeIfAbsent(step.sessionId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(step.attempt());
+            attempts.computeIfAbsent(step.sessionId(), k -> new CopyOnWriteArrayList<>()).add(step.attempt());
             if (step.attempt() < 2) {
                 throw new IllegalStateException("not yet");
             }
@@ -294,7 +300,7 @@ class EngineTest {
         EngineHarness.await("blocked branches", () -> entered.get() >= 4, entered::get);
         harness.stop(); // like a shutdown in the middle: C is running (interrupted), D not reached
 
-        try (var peek = streamline.wal.file.FileWriteAheadLog.open(directory.resolve("wal"), "never")) {
+        try (var peek = FileWriteAheadLog.open(directory.resolve("wal"), "never")) {
             assertEquals(Set.copyOf(sessions), Set.copyOf(EngineHarness.liveSessions(peek)), "every session unfinished in the log");
         }
 
@@ -319,7 +325,7 @@ class EngineTest {
     void theWriteAheadLogIsSwappedUnderLoadWithoutLosingOrRepeatingASession() throws Exception {
         harness.start();
         FlowDefinition flow = harness.activate(TestFlows.flow("swap", "A->B", "A->C", "B->D", "C->D"));
-        var other = streamline.wal.file.FileWriteAheadLog.open(directory.resolve("wal-2"), "always");
+        var other = FileWriteAheadLog.open(directory.resolve("wal-2"), "always");
         var first = harness.wal;
         int total = 600;
         Thread submitter = new Thread(() -> {
@@ -352,14 +358,14 @@ class EngineTest {
     private List<Path> contentFiles() {
         try (var files = Files.list(directory.resolve("work/content"))) {
             return files.toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     /** A flow with one processor changed. */
     static FlowDefinition withProcessor(FlowDefinition flow, String name,
-            java.util.function.UnaryOperator<ProcessorDefinition.Builder> change) {
+            UnaryOperator<ProcessorDefinition.Builder> change) {
         List<ProcessorDefinition> processors = flow.processors().stream()
                 .map(p -> p.name().equals(name) ? change.apply(p.toBuilder()).build() : p).toList();
         return flow.toBuilder().processors(processors).build();

@@ -12,12 +12,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import streamline.api.processor.ExpressionException;
+import streamline.api.processor.FlowObject;
 
 class ExpressionEvaluatorTest {
 
     private final ExpressionEvaluator evaluator = new ExpressionEvaluator(true);
     // as sessions carry it: the API's deeply immutable maps and lists
-    private final Map<String, Object> metadata = streamline.api.processor.FlowObject.of(Map.of(
+    private final Map<String, Object> metadata = FlowObject.of(Map.of(
             "name", "report", "count", 3, "WriteFile.OutputPath", "/out/a.txt",
             "order", Map.of("id", 7), "tags", List.of("x", "y"))).metadata();
 

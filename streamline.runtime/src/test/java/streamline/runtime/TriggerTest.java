@@ -27,7 +27,9 @@ import streamline.api.processor.ScheduleType;
 import streamline.api.processor.TriggerContext;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
+import streamline.api.wal.LogEntry;
 import streamline.testkit.TestFlows;
+import streamline.wal.file.FileWriteAheadLog;
 
 class TriggerTest {
 
@@ -124,9 +126,9 @@ class TriggerTest {
         UUID trigger = TriggerDefinition.idFromName(flow.id(), "T");
         UUID step = TestFlows.id("told-again", "A");
         String logged = TriggerMarks.encode(trigger, "item-7");
-        harness.wal = streamline.wal.file.FileWriteAheadLog.open(directory.resolve("wal"), "always");
-        harness.wal.append(streamline.api.wal.LogEntry.stepStarted(session, flow.id(), step, "A", "", Map.of(), logged, 0, List.of()));
-        harness.wal.append(streamline.api.wal.LogEntry.stepCompleted(session, flow.id(), step, "A", "", Map.of(), logged, 0));
+        harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        harness.wal.append(LogEntry.stepStarted(session, flow.id(), step, "A", "", Map.of(), logged, 0, List.of()));
+        harness.wal.append(LogEntry.stepCompleted(session, flow.id(), step, "A", "", Map.of(), logged, 0));
         Items items = new Items(0);
         harness.trigger("Items", () -> items);
         harness.start();

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,12 +41,12 @@ class WalFailureTest {
     private EngineHarness harness;
 
     /** The real file log, refusing every write while {@code full} is set. */
-    static final class FullDiskLog implements WriteAheadLog {
+    static final class FullDiskLog implements WriteAheadLog, AutoCloseable {
         private final WriteAheadLog log;
         volatile boolean full;
         final AtomicInteger refused = new AtomicInteger();
         /** The number of entries of every write taken, in order. */
-        final List<Integer> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Integer> writes = new CopyOnWriteArrayList<>();
 
         FullDiskLog(WriteAheadLog log) {
             this.log = log;
@@ -88,8 +89,10 @@ class WalFailureTest {
         }
 
         @Override
-        public void close() throws WriteAheadLogException {
-            log.close();
+        public void close() throws Exception {
+            if (log instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
         }
     }
 

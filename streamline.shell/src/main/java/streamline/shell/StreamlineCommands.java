@@ -1,5 +1,6 @@
 package streamline.shell;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.stream.Collectors;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -28,6 +30,7 @@ import streamline.api.flow.FlowStoreException;
 import streamline.api.flow.Page;
 import streamline.api.flow.PageRequest;
 import streamline.api.flow.ProcessorDefinition;
+import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
 
@@ -89,7 +92,7 @@ public class StreamlineCommands {
         int page = 0;
         Page<FlowDefinition> flows;
         do {
-            flows = store.listFlows(new PageRequest(page++, 500), java.time.Instant.EPOCH);
+            flows = store.listFlows(new PageRequest(page++, 500), Instant.EPOCH);
             for (FlowDefinition flow : flows.items()) {
                 lines.add(String.format("%s  %-8s  %s (%d processors, %d triggers)", flow.id(), flow.active() ? "active" : "inactive",
                         flow.name(), flow.processors().size(), flow.triggers().size()));
@@ -159,7 +162,7 @@ public class StreamlineCommands {
             return "the write-ahead log went away";
         }
         try {
-            List<streamline.api.wal.LogEntry> liveEntries = log.liveEntries();
+            List<LogEntry> liveEntries = log.liveEntries();
             int live = liveEntries.size();
             long sessions = liveEntries.stream().map(e -> e.sessionId()).distinct().count();
             return "write-ahead log " + describe(bound) + ": " + live + " live entries of " + sessions + " unfinished sessions, "
@@ -207,7 +210,7 @@ public class StreamlineCommands {
                             ServiceReference<?>[] found = context.getServiceReferences((String) null,
                                     "(" + Constants.SERVICE_ID + "=" + reference.boundServices[0].id + ")");
                             return found == null ? null : found[0];
-                        } catch (org.osgi.framework.InvalidSyntaxException e) {
+                        } catch (InvalidSyntaxException e) {
                             throw new IllegalStateException(e);
                         }
                     }

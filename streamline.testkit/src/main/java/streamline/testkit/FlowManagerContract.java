@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -313,7 +314,7 @@ public abstract class FlowManagerContract {
             String name = "writer" + w;
             work.add(() -> {
                 for (int v = 0; v < versions; v++) {
-                    String[] chain = new String[] {String.join("->", java.util.stream.IntStream.rangeClosed(0, v)
+                    String[] chain = new String[] {String.join("->", IntStream.rangeClosed(0, v)
                             .mapToObj(i -> "P" + i).toList())};
                     store.save(TestFlows.flow(name, chain).toBuilder().description(Integer.toString(v)).build());
                 }

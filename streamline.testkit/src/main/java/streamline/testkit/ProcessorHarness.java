@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.text.MessageFormat;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -360,7 +361,7 @@ public final class ProcessorHarness {
 
         @Override
         public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-            lines.add(level + " " + (params == null || params.length == 0 ? format : java.text.MessageFormat.format(format, params)));
+            lines.add(level + " " + (params == null || params.length == 0 ? format : MessageFormat.format(format, params)));
         }
 
         @Override

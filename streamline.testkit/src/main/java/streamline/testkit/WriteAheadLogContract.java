@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -48,14 +50,25 @@ public abstract class WriteAheadLogContract {
     @AfterEach
     void closeLog() throws Exception {
         if (log != null) {
-            log.close();
+            close(log);
         }
     }
 
     protected final WriteAheadLog restart() throws Exception {
-        log.close();
+        close(log);
         log = reopen();
         return log;
+    }
+
+    /**
+     * Closes a log as its owner does (the service interface has no {@code close}: consumers never close
+     * a shared log); an implementation under this contract is {@link AutoCloseable}.
+     */
+    protected static void close(WriteAheadLog log) throws Exception {
+        if (!(log instanceof AutoCloseable closeable)) {
+            throw new AssertionError(log.getClass().getName() + " must be AutoCloseable for its owner to close it");
+        }
+        closeable.close();
     }
 
     /** A step entry with metadata of every supported kind. */
@@ -246,7 +259,7 @@ public abstract class WriteAheadLogContract {
 
     @Test
     void aClosedLogRefusesAppends() throws Exception {
-        log.close();
+        close(log);
         WriteAheadLog closed = log;
         log = null;
         assertThrows(WriteAheadLogException.class,
@@ -262,9 +275,9 @@ public abstract class WriteAheadLogContract {
     @Test
     void interruptedAppendersLeaveTheLogWorking() throws Exception {
         UUID flow = UUID.randomUUID();
-        java.util.concurrent.ConcurrentLinkedQueue<UUID> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        java.util.concurrent.ConcurrentLinkedQueue<Throwable> unexpected = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        List<java.util.concurrent.Callable<?>> appenders = new java.util.ArrayList<>();
+        ConcurrentLinkedQueue<UUID> acknowledged = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+        List<Callable<?>> appenders = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
             appenders.add(() -> {
                 for (int i = 0; i < 20; i++) {
@@ -275,7 +288,7 @@ public abstract class WriteAheadLogContract {
                     try {
                         log.append(started(session, flow, UUID.randomUUID(), 0, List.of()));
                         acknowledged.add(session);
-                    } catch (streamline.api.wal.WriteAheadLogException e) {
+                    } catch (WriteAheadLogException e) {
                         // allowed: an interrupted append may fail, saying so
                     } catch (RuntimeException | Error e) {
                         unexpected.add(e);
@@ -288,13 +301,13 @@ public abstract class WriteAheadLogContract {
         Concurrently.run(appenders);
         assertEquals(List.of(), List.copyOf(unexpected));
         // after the interrupts, appends from every thread work again
-        List<UUID> after = new java.util.ArrayList<>();
+        List<UUID> after = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             UUID session = UUID.randomUUID();
             log.append(started(session, flow, UUID.randomUUID(), 0, List.of()));
             after.add(session);
         }
-        java.util.Set<UUID> live = new java.util.HashSet<>();
+        Set<UUID> live = new HashSet<>();
         for (LogEntry entry : restart().liveEntries()) {
             live.add(entry.sessionId());
         }

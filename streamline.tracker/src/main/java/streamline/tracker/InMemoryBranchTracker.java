@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import org.osgi.service.component.annotations.Component;
 
@@ -92,7 +93,7 @@ public class InMemoryBranchTracker implements BranchTracker {
         return stepsOf(sessionId, SessionSteps::pendingIds);
     }
 
-    private Set<UUID> stepsOf(UUID sessionId, java.util.function.Function<SessionSteps, Set<UUID>> which) {
+    private Set<UUID> stepsOf(UUID sessionId, Function<SessionSteps, Set<UUID>> which) {
         SessionSteps steps = sessions.get(sessionId);
         if (steps == null) {
             return Set.of();

@@ -2,6 +2,7 @@ package streamline.api.flow;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.Deque;
@@ -187,7 +188,7 @@ public final class FlowGraph {
                 }
             }
         }
-        return java.util.Arrays.copyOf(order, count);
+        return Arrays.copyOf(order, count);
     }
 
     /** Walks from a node left out of the topological order until a node repeats: that is a cycle. */
@@ -300,7 +301,7 @@ public final class FlowGraph {
 
     private List<UUID> idsOf(int[] indexes) {
         int[] sorted = indexes.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         List<UUID> result = new ArrayList<>(sorted.length);
         for (int i : sorted) {
             result.add(ids.get(i));

@@ -4,8 +4,13 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.AbstractList;
 import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -49,7 +54,7 @@ public final class Values {
         }
 
         private static Map<String, Integer> indexOf(String[] keys) {
-            Map<String, Integer> positions = new java.util.HashMap<>(keys.length * 2);
+            Map<String, Integer> positions = new HashMap<>(keys.length * 2);
             for (int i = 0; i < keys.length; i++) {
                 positions.put(keys[i], i);
             }
@@ -90,10 +95,10 @@ public final class Values {
 
         @Override
         public Set<Entry<String, Object>> entrySet() {
-            return new java.util.AbstractSet<>() {
+            return new AbstractSet<>() {
                 @Override
-                public java.util.Iterator<Entry<String, Object>> iterator() {
-                    return new java.util.Iterator<>() {
+                public Iterator<Entry<String, Object>> iterator() {
+                    return new Iterator<>() {
                         private int next;
 
                         @Override public boolean hasNext() { return next < keys.length; }
@@ -101,7 +106,7 @@ public final class Values {
                         @Override
                         public Entry<String, Object> next() {
                             if (next >= keys.length) {
-                                throw new java.util.NoSuchElementException();
+                                throw new NoSuchElementException();
                             }
                             int at = next++;
                             return new SimpleImmutableEntry<>(keys[at], values[at]);
@@ -169,8 +174,8 @@ public final class Values {
                 return this;
             }
             if (size == keys.length) {
-                keys = java.util.Arrays.copyOf(keys, size * 2);
-                values = java.util.Arrays.copyOf(values, size * 2);
+                keys = Arrays.copyOf(keys, size * 2);
+                values = Arrays.copyOf(values, size * 2);
             }
             keys[size] = key;
             values[size] = copy;
@@ -179,7 +184,7 @@ public final class Values {
             }
             size++;
             if (positions == null && size == FrozenMap.INDEX_FROM) {
-                positions = new java.util.HashMap<>(size * 4);
+                positions = new HashMap<>(size * 4);
                 for (int i = 0; i < size; i++) {
                     positions.put(keys[i], i);
                 }
@@ -231,10 +236,10 @@ public final class Values {
             if (size == 0) {
                 built = Map.of();
             } else {
-                Object[] exactValues = size == values.length ? values : java.util.Arrays.copyOf(values, size);
+                Object[] exactValues = size == values.length ? values : Arrays.copyOf(values, size);
                 built = sameKeys instanceof FrozenMap frozen && frozen.hasKeys(keys, size)
                         ? new FrozenMap(frozen, exactValues)
-                        : new FrozenMap(size == keys.length ? keys : java.util.Arrays.copyOf(keys, size), exactValues);
+                        : new FrozenMap(size == keys.length ? keys : Arrays.copyOf(keys, size), exactValues);
             }
             keys = null;
             values = null;

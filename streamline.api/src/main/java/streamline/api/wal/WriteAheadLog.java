@@ -72,11 +72,7 @@ public interface WriteAheadLog {
      * The latest {@code STEP_STARTED} entry of every unfinished step of every unfinished session,
      * in sequence order. Never a step of a finished session, never a completed step.
      */
-    List<LogEntry> unfinishedSteps() throws WriteAheadLogException;
-
-    /**
-     * Closes the log: later calls throw. Only the log's owner calls this (a DS component closes
-     * itself on deactivation); a consumer of the service never does.
-     */
-    void close() throws WriteAheadLogException;
+    default List<LogEntry> unfinishedSteps() throws WriteAheadLogException {
+        return LiveSteps.unfinishedSteps(liveEntries());
+    }
 }

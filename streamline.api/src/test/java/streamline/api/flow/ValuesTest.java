@@ -10,6 +10,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
@@ -69,7 +72,7 @@ class ValuesTest {
 
     @Test
     void aBuilderAgreesWithALinkedHashMapOnRandomPutsWithRepeatedKeys() {
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         for (int round = 0; round < 2000; round++) {
             int pool = 1 + random.nextInt(24); // up to 16 keys are scanned, more are indexed
             Values.MapBuilder builder = Values.mapBuilder(random.nextInt(8), "built");
@@ -136,8 +139,8 @@ class ValuesTest {
 
     @Test
     void aDescriptionSupplierIsAskedOnlyWhenACopyIsMade() {
-        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.function.Supplier<String> what = () -> {
+        AtomicInteger asked = new AtomicInteger();
+        Supplier<String> what = () -> {
             asked.incrementAndGet();
             return "metadata of session 7";
         };

@@ -137,7 +137,7 @@ public final class FlowJson {
             ids.put(processorName, processor.id() == null ? ProcessorDefinition.idFromName(flowId, processorName)
                     : uuid(processor.id(), where, field + ".id"));
         }
-        Map<String, java.util.Set<String>> edges = edges(file.flow(), ids.keySet(), where);
+        Map<String, Set<String>> edges = edges(file.flow(), ids.keySet(), where);
         List<ProcessorDefinition> definitions = new ArrayList<>();
         for (int i = 0; i < processors.size(); i++) {
             ProcessorFile processor = processors.get(i);
@@ -195,7 +195,7 @@ public final class FlowJson {
         return flow;
     }
 
-    private static Map<String, java.util.Set<String>> edges(String text, java.util.Set<String> names, String where)
+    private static Map<String, Set<String>> edges(String text, Set<String> names, String where)
             throws FlowFileException {
         if (text == null) {
             throw new FlowFileException(where + ": field 'flow': missing; it orders the processors, for example \"A->[B, C]\"");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +35,7 @@ class FlowJsonTest {
     }
 
     private static String named(String... names) {
-        return java.util.Arrays.stream(names).map(n -> "{\"name\": \"" + n + "\", \"type\": \"Noop\"}")
+        return Arrays.stream(names).map(n -> "{\"name\": \"" + n + "\", \"type\": \"Noop\"}")
                 .collect(Collectors.joining(", "));
     }
 

@@ -1,10 +1,12 @@
 package streamline.flow.jpa;
 
+import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+
+import javax.sql.DataSource;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -61,12 +65,12 @@ public final class JpaFlowManager implements FlowManager {
     private final ReentrantLock writeLock = new ReentrantLock();
 
     /** The store's EntityManagerFactory on a data source; {@code root} is the persistence unit's root. */
-    public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root) {
+    public static EntityManagerFactory createFactory(DataSource dataSource, int poolSize, URL root) {
         return createFactory(dataSource, poolSize, root, CodePersistenceUnit.DERBY);
     }
 
     /** @param targetDatabase the EclipseLink platform, or {@code null} to detect it */
-    public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root,
+    public static EntityManagerFactory createFactory(DataSource dataSource, int poolSize, URL root,
             String targetDatabase) {
         return CodePersistenceUnit.createFactory("streamline.flow.jpa", List.of(FlowEntity.class, ProcessorEntity.class,
                 TriggerEntity.class, SchemaVersionEntity.class), dataSource, poolSize, root, targetDatabase,
@@ -240,7 +244,7 @@ public final class JpaFlowManager implements FlowManager {
     /** The rows a named query finds for the flows, by flow id, in the query's order; none if {@code any} is false. */
     private static <T> Map<String, List<T>> byFlow(EntityManager em, String query, Class<T> type, List<FlowEntity> flows,
             boolean any, Function<T, String> flowOf) {
-        Map<String, List<T>> byFlow = new java.util.HashMap<>();
+        Map<String, List<T>> byFlow = new HashMap<>();
         if (any) {
             for (T row : em.createNamedQuery(query, type)
                     .setParameter("flows", flows.stream().map(f -> f.id).toList()).getResultList()) {

@@ -1,5 +1,6 @@
 package streamline.flow.jpa;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +37,7 @@ class JpaFlowManagerOnH2Test extends FlowManagerContract {
         EntityManagerFactory factory = JpaFlowManager.createFactory(new PooledDataSource(h2, 4), 4,
                 CodePersistenceUnit.codeSource(FlowEntity.class), null);
         factories.add(factory);
-        return new JpaFlowManager(factory, 1000, java.time.Duration.ofMinutes(10));
+        return new JpaFlowManager(factory, 1000, Duration.ofMinutes(10));
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -160,7 +161,7 @@ class JpaFlowManagerTest extends FlowManagerContract {
     }
 
     /** A read of a flow under concurrent saves returns one saved version whole, never rows of two. */
-    private static void checkOneVersion(FlowDefinition read, java.util.Collection<String> problems) {
+    private static void checkOneVersion(FlowDefinition read, Collection<String> problems) {
         int v = Integer.parseInt(read.description());
         FlowDefinition expected = version(v);
         if (!expected.processors().equals(read.processors()) || !expected.triggers().equals(read.triggers())) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -25,7 +26,7 @@ class InMemoryFlowManagerTest extends FlowManagerContract {
         AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
         Clock clock = new Clock() {
             @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
-            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+            @Override public Clock withZone(ZoneId zone) { return this; }
             @Override public Instant instant() { return now.get(); }
         };
         InMemoryFlowManager manager = new InMemoryFlowManager(clock);

@@ -5,10 +5,13 @@ import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
@@ -61,7 +64,7 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
         properties.put("eclipselink.weaving", "false");
         // EclipseLink shares one deployed session among factories of the same unit name and root:
         // a second factory on another database would silently use the first one's
-        properties.put("eclipselink.session-name", name + "-" + java.util.UUID.randomUUID());
+        properties.put("eclipselink.session-name", name + "-" + UUID.randomUUID());
         if (targetDatabase != null) {
             properties.put("eclipselink.target-database", targetDatabase);
         }
@@ -136,7 +139,7 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
             }
             for (String tableDotColumn : newColumns) {
                 String table = tableDotColumn.substring(0, tableDotColumn.indexOf('.'));
-                String column = tableDotColumn.substring(tableDotColumn.indexOf('.') + 1).toUpperCase(java.util.Locale.ROOT);
+                String column = tableDotColumn.substring(tableDotColumn.indexOf('.') + 1).toUpperCase(Locale.ROOT);
                 if (!columns(metadata, table).contains(column)) {
                     return false;
                 }
@@ -147,11 +150,11 @@ public final class CodePersistenceUnit implements PersistenceUnitInfo {
 
     /** The columns of {@code table}, upper case; none if there is no such table. */
     private static List<String> columns(DatabaseMetaData metadata, String table) throws SQLException {
-        List<String> columns = new java.util.ArrayList<>();
-        for (String name : List.of(table.toUpperCase(java.util.Locale.ROOT), table.toLowerCase(java.util.Locale.ROOT))) {
+        List<String> columns = new ArrayList<>();
+        for (String name : List.of(table.toUpperCase(Locale.ROOT), table.toLowerCase(Locale.ROOT))) {
             try (ResultSet found = metadata.getColumns(null, null, name, null)) {
                 while (found.next()) {
-                    columns.add(found.getString("COLUMN_NAME").toUpperCase(java.util.Locale.ROOT));
+                    columns.add(found.getString("COLUMN_NAME").toUpperCase(Locale.ROOT));
                 }
             }
             if (!columns.isEmpty()) {

@@ -1,5 +1,6 @@
 package streamline.processors.standard;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -121,7 +122,7 @@ public class RunExecutable implements Processor {
                 }
                 builder.redirectInput(stdin.toFile());
             } else {
-                builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             }
             Process process = builder.start();
             boolean exited;

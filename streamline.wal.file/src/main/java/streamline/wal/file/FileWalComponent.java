@@ -68,15 +68,4 @@ public class FileWalComponent implements WriteAheadLog {
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
         return log.liveEntries();
     }
-
-    @Override
-    public List<LogEntry> unfinishedSteps() throws WriteAheadLogException {
-        return log.unfinishedSteps();
-    }
-
-    /** Refused: the component owns the log and closes it on deactivation; other users share it. */
-    @Override
-    public void close() throws WriteAheadLogException {
-        throw new WriteAheadLogException("the file write-ahead log service is closed by its component, not by a consumer");
-    }
 }

@@ -6,6 +6,7 @@ import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.nio.file.StandardOpenOption.WRITE;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ref.SoftReference;
@@ -24,11 +25,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -38,7 +42,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import streamline.api.wal.EntryRejectedException;
-import streamline.api.wal.LiveSteps;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
@@ -167,9 +170,9 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private long flushedPosition;
 
     // group commit: whoever wins `forcing` forces for everyone; the others park until woken
-    private final java.util.concurrent.atomic.AtomicLong forcedTotal = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong forcedTotal = new AtomicLong();
     private final AtomicBoolean forcing = new AtomicBoolean();
-    private final java.util.concurrent.ConcurrentLinkedQueue<ForceWaiter> forceWaiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ForceWaiter> forceWaiters = new ConcurrentLinkedQueue<>();
 
     /** A thread waiting until the log is forced up to {@code target}. */
     private static class ForceWaiter {
@@ -303,7 +306,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     }
 
     /** Entries waiting to be written, in the order their appenders queued them. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<PendingWrite> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<PendingWrite> pending = new ConcurrentLinkedQueue<>();
 
     /**
      * One append's encoded entries and, once written, its outcome: fields set under the write lock,
@@ -954,7 +957,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             if (decoder != null) {
                 decoder.drainInto(entries);
             }
-        } catch (IOException | java.util.concurrent.ExecutionException e) {
+        } catch (IOException | ExecutionException e) {
             throw new WriteAheadLogException("cannot read write-ahead log in " + directory + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             // a record whose checksum matched but which is no entry of this format
@@ -1009,10 +1012,6 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
     }
 
-    @Override
-    public List<LogEntry> unfinishedSteps() throws WriteAheadLogException {
-        return LiveSteps.unfinishedSteps(liveEntries());
-    }
 
     /**
      * Copies a whole record (header and payload), checked against its checksum, to {@code out} at its
@@ -1373,7 +1372,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             if (decoder != null) {
                 try {
                     decoder.drainInto(entries);
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     dropped(e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -1543,7 +1542,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         return directory.resolve(WalFiles.segmentName(number));
     }
 
-    private static void closeQuietly(java.io.Closeable closeable) {
+    private static void closeQuietly(Closeable closeable) {
         if (closeable == null) {
             return;
         }

@@ -19,15 +19,18 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLogException;
+import streamline.testkit.Eventually;
 
 class FileWriteAheadLogTest {
 
@@ -72,7 +76,7 @@ class FileWriteAheadLogTest {
         assertEquals(LogEntry.Kind.SESSION_FINISHED, EntryCodec.kind(encoded));
         assertEquals(finish.sessionId(), EntryCodec.sessionId(encoded));
         assertEquals(finish.withSequence(1), EntryCodec.decode(1, encoded));
-        byte[] cut = java.util.Arrays.copyOf(EntryCodec.encode(entry), 40);
+        byte[] cut = Arrays.copyOf(EntryCodec.encode(entry), 40);
         assertThrows(IllegalArgumentException.class, () -> EntryCodec.decode(1, ByteBuffer.wrap(cut)));
         // a question mark and a whole emoji are text like any other; half an emoji cannot be written as UTF-8
         LogEntry asked = LogEntry.sessionFinished(UUID.randomUUID(), flow, "why? \uD83D\uDE00", "");
@@ -97,7 +101,7 @@ class FileWriteAheadLogTest {
         // a well-formed header of a future format version: refuse to start, touch nothing
         ByteBuffer future = ByteBuffer.allocate(WalFiles.FILE_HEADER_SIZE).putInt(WalFiles.SEGMENT_MAGIC).putInt(99)
                 .putLong(1).putLong(0);
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(future.array(), 0, WalFiles.FILE_HEADER_SIZE - 4);
         future.putInt((int) crc.getValue());
         byte[] changed = original.clone();
@@ -136,7 +140,7 @@ class FileWriteAheadLogTest {
         int lastRecord = WalFiles.RECORD_HEADER_SIZE + EntryCodec.encode(written.get(4)).length;
         int lastStart = full.length - lastRecord;
         for (int cut = lastStart + 1; cut < full.length; cut++) {
-            Files.write(segment, java.util.Arrays.copyOf(full, cut));
+            Files.write(segment, Arrays.copyOf(full, cut));
             try (FileWriteAheadLog log = open(unsynced())) {
                 assertEquals(written.subList(0, 4), plain(log.entries()), "cut at " + cut);
                 List<FileWriteAheadLog.RecoveryEvent> events = log.recoveryEvents();
@@ -172,11 +176,7 @@ class FileWriteAheadLogTest {
         WalOptions options = WalOptions.defaults(directory).withSegmentBytes(segmentBytes).withCheckpoints(0, Duration.ZERO);
         try (FileWriteAheadLog log = open(options)) {
             log.append(anyStart()); // a small part of the segment
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!log.spareReady() && System.nanoTime() < deadline) {
-                pauseBeforeNextLook();
-            }
-            assertTrue(log.spareReady(), "a spare is prepared as soon as a write finds none");
+            Eventually.await("a spare prepared as soon as a write finds none", Duration.ofSeconds(10), log::spareReady);
             log.checkpoint(); // rolls
             List<Path> segments = files("segment-");
             assertEquals(segmentBytes, Files.size(segments.get(segments.size() - 1)), "the new segment is the spare: " + segments);
@@ -219,8 +219,8 @@ class FileWriteAheadLogTest {
         byte[] bytes = Files.readAllBytes(segment);
         int lastRecord = WalFiles.RECORD_HEADER_SIZE + EntryCodec.encode(written.get(2)).length;
         // what a crash leaves in a preallocated file: the start of the last record, zeros instead of the rest
-        java.util.Arrays.fill(bytes, bytes.length - lastRecord / 2, bytes.length, (byte) 0);
-        byte[] padded = java.util.Arrays.copyOf(bytes, bytes.length + 8192);
+        Arrays.fill(bytes, bytes.length - lastRecord / 2, bytes.length, (byte) 0);
+        byte[] padded = Arrays.copyOf(bytes, bytes.length + 8192);
         Files.write(segment, padded);
         try (FileWriteAheadLog log = open(unsynced())) {
             assertEquals(written.subList(0, 2), plain(log.entries()));
@@ -322,7 +322,7 @@ class FileWriteAheadLogTest {
                     }));
                 }
                 for (Future<Boolean> f : work) {
-                    assertTrue(f.get(60, java.util.concurrent.TimeUnit.SECONDS), "the interrupt flag survived the append");
+                    assertTrue(f.get(60, TimeUnit.SECONDS), "the interrupt flag survived the append");
                 }
             } finally {
                 pool.shutdownNow();
@@ -369,10 +369,10 @@ class FileWriteAheadLogTest {
                     }));
                 }
                 for (Future<?> f : work) {
-                    f.get(120, java.util.concurrent.TimeUnit.SECONDS); // a lost wake-up would hang here
+                    f.get(120, TimeUnit.SECONDS); // a lost wake-up would hang here
                 }
                 appending.set(false);
-                assertTrue(lockHolder.get(60, java.util.concurrent.TimeUnit.SECONDS) > 0);
+                assertTrue(lockHolder.get(60, TimeUnit.SECONDS) > 0);
             } finally {
                 appending.set(false);
                 pool.shutdownNow();
@@ -406,11 +406,7 @@ class FileWriteAheadLogTest {
         try (FileWriteAheadLog log = new FileWriteAheadLog(often, disk.opener())) {
             int before = disk.forces;
             log.append(anyStart());
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (disk.forces == before && System.nanoTime() < deadline) {
-                pauseBeforeNextLook();
-            }
-            assertTrue(disk.forces > before, "the timer forced the appended entry");
+            Eventually.await("the timer forcing the appended entry", Duration.ofSeconds(10), () -> disk.forces > before);
             int afterForce = disk.forces;
             // a negative check: ten timer periods with nothing appended, and none may force again
             Thread.sleep(200);
@@ -454,9 +450,9 @@ class FileWriteAheadLogTest {
     @Test
     void anEntryLargerThanARecordMayBeIsRefusedWholeAndLargeOnesAreKept() throws Exception {
         LogEntry tooLarge = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), "ReadWholeFile", "c",
-                java.util.Map.of("file.text", "x".repeat(WalFiles.MAX_PAYLOAD)), "", 0, List.of());
+                Map.of("file.text", "x".repeat(WalFiles.MAX_PAYLOAD)), "", 0, List.of());
         LogEntry large = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), "ReadWholeFile", "c",
-                java.util.Map.of("file.text", "y".repeat(5 << 20)), "", 0, List.of());
+                Map.of("file.text", "y".repeat(5 << 20)), "", 0, List.of());
         for (SyncPolicy sync : SyncPolicy.values()) {
             WalOptions options = WalOptions.defaults(directory.resolve(sync.name())).withSync(sync);
             LogEntry before = anyStart();
@@ -500,7 +496,7 @@ class FileWriteAheadLogTest {
         String text = "";
         for (int attempt = 0; attempt < 3; attempt++) { // the string's length prefix grows with it: settle in a few tries
             LogEntry entry = LogEntry.stepStarted(new UUID(1, 2), flow, new UUID(3, 4), "Big", "c",
-                    java.util.Map.of("text", text), "", 0, List.of());
+                    Map.of("text", text), "", 0, List.of());
             int encoded = EntryCodec.encode(entry).length;
             if (encoded == bytes) {
                 return entry;
@@ -528,7 +524,7 @@ class FileWriteAheadLogTest {
                         work.add(pool.submit(() -> {
                             for (int i = 0; i < 3; i++) {
                                 LogEntry entry = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), "Big", "c",
-                                        java.util.Map.of("text", text, "n", i), "", 0, List.of());
+                                        Map.of("text", text, "n", i), "", 0, List.of());
                                 log.append(entry);
                                 acknowledged.add(entry);
                             }

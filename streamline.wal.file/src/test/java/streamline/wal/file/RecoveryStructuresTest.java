@@ -10,8 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -64,12 +69,12 @@ class RecoveryStructuresTest {
 
     @Test
     void sealingSortsManyShuffledPairsKeepingEachValueWithItsSequence() {
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         List<Long> shuffled = new ArrayList<>();
         for (long i = 1; i <= 20_000; i++) {
             shuffled.add(i * 7 + random.nextInt(7));
         }
-        java.util.Collections.shuffle(shuffled, random);
+        Collections.shuffle(shuffled, random);
         SortedSequences pairs = new SortedSequences(10);
         for (long sequence : shuffled) {
             pairs.add(sequence, sequence * 2 + 1);
@@ -183,7 +188,7 @@ class RecoveryStructuresTest {
 
     /** A map of the given keys and values, in that order. */
     private static Map<String, Object> ordered(Object... keysAndValues) {
-        Map<String, Object> map = new java.util.LinkedHashMap<>();
+        Map<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             map.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
@@ -216,9 +221,9 @@ class RecoveryStructuresTest {
     void aSessionTableAgreesWithAMapThroughGrowthRemovalsAndShrinking() {
         // one shard without the index's spreading, against a map: sessions come in a burst of 50,000
         // (the table grows from 16 slots), most finish (it shrinks), in random order, with 1-4 records each
-        java.util.Random random = new java.util.Random(7);
+        Random random = new Random(7);
         SessionTable table = new SessionTable();
-        Map<UUID, List<Long>> model = new java.util.HashMap<>();
+        Map<UUID, List<Long>> model = new HashMap<>();
         List<UUID> open = new ArrayList<>();
         long sequence = 0;
         for (int round = 0; round < 3; round++) {
@@ -232,7 +237,7 @@ class RecoveryStructuresTest {
                 }
             }
             assertTableEquals(model, table);
-            java.util.Collections.shuffle(open, random);
+            Collections.shuffle(open, random);
             int keep = round == 2 ? 0 : 1_000;
             while (open.size() > keep) {
                 UUID session = open.remove(open.size() - 1);
@@ -262,7 +267,7 @@ class RecoveryStructuresTest {
         assertEquals(model.size(), table.sessions());
         List<UUID> sessions = new ArrayList<>();
         table.forEachSession((high, low) -> sessions.add(new UUID(high, low)));
-        assertEquals(model.keySet(), new java.util.HashSet<>(sessions));
+        assertEquals(model.keySet(), new HashSet<>(sessions));
         assertEquals(model.size(), sessions.size(), "each session once");
         List<Long> expected = new ArrayList<>();
         model.values().forEach(expected::addAll);

@@ -76,11 +76,4 @@ public class JpaWalComponent implements WriteAheadLog {
     @Override public long appendAll(List<LogEntry> entries) throws WriteAheadLogException { return log.appendAll(entries); }
     @Override public List<LogEntry> entries() throws WriteAheadLogException { return log.entries(); }
     @Override public List<LogEntry> liveEntries() throws WriteAheadLogException { return log.liveEntries(); }
-    @Override public List<LogEntry> unfinishedSteps() throws WriteAheadLogException { return log.unfinishedSteps(); }
-
-    /** Refused: the component owns the log and closes it on deactivation; other users share it. */
-    @Override
-    public void close() throws WriteAheadLogException {
-        throw new WriteAheadLogException("the JPA write-ahead log service is closed by its component, not by a consumer");
-    }
 }

@@ -1,6 +1,8 @@
 package streamline.wal.jpa;
 
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +16,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import javax.sql.DataSource;
+
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -25,7 +29,6 @@ import jakarta.persistence.EntityTransaction;
 import jakarta.persistence.PersistenceException;
 
 import streamline.api.wal.EntryRejectedException;
-import streamline.api.wal.LiveSteps;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
@@ -69,12 +72,12 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     }
 
     /** The log's EntityManagerFactory on a data source; {@code root} is the persistence unit's root. */
-    public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root) {
+    public static EntityManagerFactory createFactory(DataSource dataSource, int poolSize, URL root) {
         return createFactory(dataSource, poolSize, root, CodePersistenceUnit.DERBY);
     }
 
     /** @param targetDatabase the EclipseLink platform, or {@code null} to detect it */
-    public static EntityManagerFactory createFactory(javax.sql.DataSource dataSource, int poolSize, java.net.URL root,
+    public static EntityManagerFactory createFactory(DataSource dataSource, int poolSize, URL root,
             String targetDatabase) {
         // a group commit's inserts go to the database as one JDBC batch; a table from before long texts had
         // their column gets it (nullable, empty)
@@ -91,7 +94,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         } finally {
             em.close();
         }
-        writer = factory.createEntityManager(java.util.Map.of("eclipselink.jdbc.exclusive-connection.mode", "Always"));
+        writer = factory.createEntityManager(Map.of("eclipselink.jdbc.exclusive-connection.mode", "Always"));
         compactor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "streamline-wal-jpa-compaction");
             t.setDaemon(true);
@@ -198,7 +201,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
      */
     private static boolean refusesValues(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
                 if (state.startsWith("22") || (state.startsWith("23") && !state.equals("23505"))) {
                     return true;
@@ -226,10 +229,6 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 + " where f.kind = 'SESSION_FINISHED') order by e.sequence");
     }
 
-    @Override
-    public List<LogEntry> unfinishedSteps() throws WriteAheadLogException {
-        return LiveSteps.unfinishedSteps(liveEntries());
-    }
 
     private List<LogEntry> query(String jpql) throws WriteAheadLogException {
         if (closed) {

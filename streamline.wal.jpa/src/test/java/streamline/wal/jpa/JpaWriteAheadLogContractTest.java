@@ -80,7 +80,7 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
      */
     @Test
     void aTableFromBeforeOverflowTextIsExtendedAndKeepsItsRows() throws Exception {
-        log.close();
+        close(log);
         log = null;
         database = "memory:walv1-" + DATABASES.incrementAndGet();
         EmbeddedDataSource dataSource = new EmbeddedDataSource();

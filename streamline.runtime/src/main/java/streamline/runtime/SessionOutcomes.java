@@ -1,0 +1,198 @@
+package streamline.runtime;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import streamline.api.engine.SessionListener;
+import streamline.api.engine.SessionUpdate;
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.processor.TriggerProcessor;
+import streamline.api.track.BranchTracker;
+import streamline.api.wal.EntryRejectedException;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * How sessions end: a failed step is retried after its backoff (its next attempt logged first) or
+ * fails its session, whose input is kept for inspection; an entry the log refuses as it is fails its
+ * session at once. A session's trigger is told of its end before the end is logged (so after a crash
+ * in between it is told again), then the listeners.
+ */
+final class SessionOutcomes {
+
+    private static final Logger LOG = LogManager.getLogger(SessionOutcomes.class);
+    private static final Duration WAL_RETRY = Duration.ofSeconds(1);
+    /** How much of a session's error text is logged when the log refuses the whole (an exception's message of many megabytes). */
+    private static final int ERROR_KEPT_WHEN_REFUSED = 64 * 1024;
+
+    private final LiveSessions live;
+    private final FlowActivation flows;
+    private final StepJournal journal;
+    private final BranchTracker tracker;
+    private final ContentStore content;
+    private final FailedSessionStore failedSessions;
+    private final RetryBackoff backoff;
+    private final List<SessionListener> listeners;
+    private final StepRunner runner;
+
+    SessionOutcomes(LiveSessions live, FlowActivation flows, StepJournal journal, BranchTracker tracker, ContentStore content,
+            FailedSessionStore failedSessions, RetryBackoff backoff, List<SessionListener> listeners, StepRunner runner) {
+        this.live = live;
+        this.flows = flows;
+        this.journal = journal;
+        this.tracker = tracker;
+        this.content = content;
+        this.failedSessions = failedSessions;
+        this.backoff = backoff;
+        this.listeners = listeners;
+        this.runner = runner;
+    }
+
+    /**
+     * Logs a session's end, retrying until the log takes it, then cleans up. A session started by a
+     * trigger is logged as finished only after its trigger was told, so a crash in between tells
+     * the trigger again after the restart: triggers hear about each session at least once.
+     */
+    void logEnd(SessionRun session, String error, boolean enterGate) {
+        logEnd(session, error, error, enterGate);
+    }
+
+    /** @param loggedError {@code error}, or its start if the log refused the whole text */
+    private void logEnd(SessionRun session, String error, String loggedError, boolean enterGate) {
+        List<LogEntry> end = List.of(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, loggedError));
+        try {
+            if (enterGate) {
+                journal.append(end);
+            } else {
+                journal.appendInside(end);
+            }
+        } catch (WriteAheadLogException | RuntimeException e) {
+            if (e instanceof EntryRejectedException && loggedError.length() > ERROR_KEPT_WHEN_REFUSED) {
+                // only the error text can make an end too large (its trigger mark was logged with the start):
+                // the log keeps the start of it; the engine's log, the listeners and the trigger get all of it
+                logEnd(session, error, loggedError.substring(0, ERROR_KEPT_WHEN_REFUSED) + " … (cut to "
+                        + ERROR_KEPT_WHEN_REFUSED + " of " + loggedError.length() + " characters: the write-ahead log refused the whole text)",
+                        enterGate);
+                return;
+            }
+            LOG.error("could not log the end of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
+                    e.getMessage());
+            runner.later(WAL_RETRY, () -> logEnd(session, error, loggedError, true));
+            return;
+        } catch (InterruptedException e) {
+            return;
+        }
+        ended(session, error);
+    }
+
+    /** A step failed, inside the gate: retried after its backoff (the next attempt logged first), or its session fails. */
+    void failed(SessionRun session, FlowRun.ProcessorSlot slot, SessionRun.StepInput input, Throwable failure) {
+        ProcessorDefinition processor = slot.definition;
+        UUID step = processor.id();
+        if (input.attempt() < processor.maxRetries()) {
+            int next = input.attempt() + 1;
+            Duration delay = backoff.delay(processor, input.attempt());
+            LOG.warn("step {} failed (attempt {} of {}), retrying in {} s: {}", processor.name(), input.attempt() + 1,
+                    processor.maxRetries() + 1, delay.toSeconds(), failure.toString());
+            try {
+                journal.appendInside(List.of(LogEntry.stepStarted(session.id, session.flowId, step, processor.name(), input.contentId(),
+                        input.object().metadata(), session.loggedMark, next, List.copyOf(session.outputs.keySet()))));
+            } catch (WriteAheadLogException | RuntimeException e) {
+                if (e instanceof EntryRejectedException rejected) {
+                    failUnloggable(session, processor, input, "the retry of step " + processor.name(), rejected, false);
+                    return;
+                }
+                LOG.error("could not log the retry of step {} of session {}; trying again in {} s: {}", processor.name(),
+                        session.id, WAL_RETRY.toSeconds(), e.getMessage());
+                runner.later(WAL_RETRY, () -> runner.dispatch(session, step, input));
+                return;
+            }
+            session.steps.put(step, new SessionRun.StepState(processor.name(), next, Instant.now().plus(delay), false));
+            runner.later(delay, () -> runner.dispatch(session, step, input.withAttempt(next)));
+            return;
+        }
+        String error = "processor " + processor.name() + " (type " + processor.type() + ") failed after "
+                + (input.attempt() + 1) + (input.attempt() == 0 ? " attempt: " : " attempts: ") + describe(failure);
+        LOG.error("session {} failed: {}", session.id, error);
+        failSession(session, processor, input, error, false);
+    }
+
+    /** The log refused an entry as it is: retrying cannot help, so the session fails, saying why. */
+    void failUnloggable(SessionRun session, ProcessorDefinition processor, SessionRun.StepInput input, String what,
+            EntryRejectedException rejected, boolean enterGate) {
+        String error = what + " could not be logged: " + rejected.getMessage();
+        LOG.error("session {} failed: {}", session.id, error);
+        failSession(session, processor, input, error, enterGate);
+    }
+
+    static String describe(Throwable failure) {
+        String message = failure.getMessage();
+        return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    void failSession(SessionRun session, ProcessorDefinition processor, SessionRun.StepInput input, String error,
+            boolean enterGate) {
+        if (session.ended()) {
+            return;
+        }
+        try {
+            failedSessions.keep(new FailedSessionStore.FailedSession(session.id, session.flowId, session.run.name(), processor.id(),
+                    processor.name(), input.attempt(), error, input.object().metadata(), session.mark,
+                    session.startedAt.toString(), Instant.now().toString(), !input.contentId().isEmpty()), content, input.contentId());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("could not keep the input of failed session {} for inspection: {}", session.id, e.getMessage());
+        }
+        tracker.forgetSession(session.id);
+        tellTrigger(session, error);
+        logEnd(session, error, enterGate);
+    }
+
+    /** Tells the trigger that started a session that it ended (before the end is logged). */
+    void tellTrigger(SessionRun session, String error) {
+        FlowRun.TriggerSlot trigger = session.triggerId == null ? null : triggerOf(session.run, session.triggerId);
+        TriggerProcessor instance = trigger == null ? null : trigger.instance;
+        if (instance == null) {
+            return;
+        }
+        try {
+            instance.sessionEnded(new SessionUpdate(session.id, session.flowId, true, error, session.mark));
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("trigger {} failed to take the end of session {}: {}", trigger.definition.name(), session.id, e.toString());
+        }
+    }
+
+    /** Cleans up after a session whose end is logged, and tells the session listeners. */
+    void ended(SessionRun session, String error) {
+        if (!session.end()) {
+            return;
+        }
+        session.contentIds.forEach(content::delete);
+        live.remove(session);
+        SessionUpdate update = new SessionUpdate(session.id, session.flowId, true, error, session.mark);
+        for (SessionListener listener : listeners) {
+            try {
+                listener.sessionUpdated(update);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("session listener {} failed: {}", listener, e.toString());
+            }
+        }
+    }
+
+    /** The trigger that started a session: in its own run, or (after a restart) in the flow's active run. */
+    private FlowRun.TriggerSlot triggerOf(FlowRun run, UUID triggerId) {
+        FlowRun.TriggerSlot slot = run == null ? null : run.triggers.get(triggerId);
+        if (slot == null || slot.instance == null) {
+            FlowRun active = run == null ? null : flows.active(run.id());
+            if (active != null) {
+                slot = active.triggers.get(triggerId);
+            }
+        }
+        return slot;
+    }
+}

@@ -1,0 +1,153 @@
+package streamline.runtime;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import streamline.api.processor.ContentSource;
+import streamline.api.processor.FlowObject;
+import streamline.api.processor.ItemOutcome;
+import streamline.api.processor.TriggerResult;
+import streamline.api.track.BranchTracker;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * Starts sessions: the items of one trigger call (or one submitted item) as one unit. An item whose
+ * (trigger, mark) has a live session is a duplicate; the others' contents are stored, then the first
+ * steps of all of them go to the log in one write, then they run.
+ */
+final class SessionStarts {
+
+    private static final Logger LOG = LogManager.getLogger(SessionStarts.class);
+
+    private final LiveSessions live;
+    private final ContentStore content;
+    private final BranchTracker tracker;
+    private final StepJournal journal;
+    private final StepRunner runner;
+
+    SessionStarts(LiveSessions live, ContentStore content, BranchTracker tracker, StepJournal journal, StepRunner runner) {
+        this.live = live;
+        this.content = content;
+        this.tracker = tracker;
+        this.journal = journal;
+        this.runner = runner;
+    }
+
+    /** A session of a batch being started. */
+    private static final class NewSession {
+        final int index;
+        final TriggerResult item;
+        final UUID id = UUID.randomUUID();
+        /** The (trigger, mark) it claimed, or null. */
+        String claimedMark;
+        String contentId = "";
+        SessionRun session;
+
+        NewSession(int index, TriggerResult item) {
+            this.index = index;
+            this.item = item;
+        }
+    }
+
+    /**
+     * Starts a batch of items as one unit: an item whose (trigger, mark) has a live session is a
+     * duplicate; the others' contents are stored, then the first steps of all of them go to the log
+     * in one write, then they run. If anything fails before the write is done, none of them is
+     * started and each says why.
+     *
+     * @return an outcome per item, in order
+     */
+    List<ItemOutcome> start(FlowRun run, UUID triggerId, List<TriggerResult> items) {
+        ItemOutcome[] outcomes = new ItemOutcome[items.size()];
+        List<NewSession> batch = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            NewSession fresh = new NewSession(i, items.get(i));
+            String key = triggerId == null || fresh.item.triggerMark().isEmpty() ? null
+                    : TriggerMarks.encode(triggerId, fresh.item.triggerMark());
+            UUID holder = key == null ? null : live.claim(key, fresh.id);
+            if (holder != null) {
+                outcomes[i] = ItemOutcome.duplicate(fresh.item, holder);
+            } else {
+                fresh.claimedMark = key;
+                batch.add(fresh);
+            }
+        }
+        String failure = null;
+        List<LogEntry> starts = new ArrayList<>();
+        Map<NewSession, List<UUID>> firstSteps = new LinkedHashMap<>();
+        try {
+            for (NewSession fresh : batch) {
+                fresh.contentId = importContent(run, fresh);
+            }
+            for (NewSession fresh : batch) {
+                SessionRun session = new SessionRun(fresh.id, run.id(), triggerId, fresh.item.triggerMark(), Instant.now(), run);
+                session.holdContent(fresh.contentId);
+                live.add(session, run);
+                fresh.session = session;
+                List<UUID> first = tracker.startSession(fresh.id, run.graph);
+                firstSteps.put(fresh, first);
+                FlowObject input = new FlowObject(fresh.item.metadata(), fresh.item.triggerMark());
+                for (UUID step : first) {
+                    starts.add(session.started(step, input, fresh.contentId, 0));
+                }
+            }
+            if (!starts.isEmpty()) {
+                journal.append(starts);
+            }
+        } catch (IOException | RuntimeException | LinkageError e) {
+            failure = "could not store the content of an item for " + run + ": " + SessionOutcomes.describe(e);
+        } catch (WriteAheadLogException e) {
+            failure = "could not log the start of the batch's sessions of " + run + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = "interrupted while logging the start of the batch's sessions of " + run;
+        }
+        if (failure != null) {
+            for (NewSession fresh : batch) {
+                undoStart(fresh);
+                outcomes[fresh.index] = ItemOutcome.notStarted(fresh.item, batch.size() == 1 ? failure
+                        : failure + " (none of the " + batch.size() + " new items of the batch was started)");
+            }
+            return List.of(outcomes);
+        }
+        for (NewSession fresh : batch) {
+            outcomes[fresh.index] = ItemOutcome.started(fresh.item, fresh.id);
+            FlowObject input = new FlowObject(fresh.item.metadata(), fresh.item.triggerMark());
+            for (UUID step : firstSteps.get(fresh)) {
+                runner.dispatch(fresh.session, step, new SessionRun.StepInput(input, fresh.contentId, 0));
+            }
+        }
+        return List.of(outcomes);
+    }
+
+    private String importContent(FlowRun run, NewSession fresh) throws IOException {
+        ContentSource source = fresh.item.content();
+        if (source == null) {
+            return "";
+        }
+        try {
+            return content.importFrom(source);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            throw new IOException("item '" + fresh.item.triggerMark() + "': " + SessionOutcomes.describe(e), e);
+        }
+    }
+
+    private void undoStart(NewSession fresh) {
+        if (fresh.session != null) {
+            tracker.forgetSession(fresh.id);
+            live.remove(fresh.session);
+        } else if (fresh.claimedMark != null) {
+            live.release(fresh.claimedMark, fresh.id);
+        }
+        content.delete(fresh.contentId);
+    }
+}

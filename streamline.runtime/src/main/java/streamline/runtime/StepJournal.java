@@ -1,0 +1,95 @@
+package streamline.runtime;
+
+import java.time.Duration;
+import java.util.List;
+
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * The only writer to the write-ahead log, and the gate every write passes. A step runs inside the
+ * gate from its start to its last write; anything else that writes enters the gate for the write. A
+ * switch of logs closes the gate (no step starts, running ones finish and are logged), so no write
+ * goes to a log that is being left.
+ */
+final class StepJournal {
+
+    private final StepGate gate = new StepGate();
+    private final Duration quiesceLimit;
+    private volatile WriteAheadLog log;
+
+    /** @param quiesceLimit how long a switch waits for running steps */
+    StepJournal(Duration quiesceLimit) {
+        this.quiesceLimit = quiesceLimit;
+    }
+
+    /** The log in use; null while none is (one went away and no other came yet). */
+    WriteAheadLog log() {
+        return log;
+    }
+
+    void use(WriteAheadLog next) {
+        log = next;
+    }
+
+    /** Writes from a thread outside the gate: waits while it is closed (a switch), then writes inside it. */
+    void append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
+        gate.enter();
+        try {
+            log.appendAll(entries);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Writes from a thread already inside the gate: a running step. */
+    void appendInside(List<LogEntry> entries) throws WriteAheadLogException {
+        log.appendAll(entries);
+    }
+
+    /** A step starts: inside the gate until {@link #stepDone}. */
+    void stepStarts() throws InterruptedException {
+        gate.enter();
+    }
+
+    void stepDone() {
+        gate.exit();
+    }
+
+    /**
+     * Closes the gate and waits for the running steps; the caller reopens it with {@link #reopen}.
+     *
+     * @throws WriteAheadLogException if they did not finish in time (the gate is open again)
+     */
+    void quiesce() throws WriteAheadLogException {
+        try {
+            if (!gate.close(quiesceLimit)) {
+                gate.open();
+                throw new WriteAheadLogException("steps did not finish within " + quiesceLimit + "; the write-ahead log was not swapped");
+            }
+        } catch (InterruptedException e) {
+            gate.open();
+            Thread.currentThread().interrupt();
+            throw new WriteAheadLogException("interrupted while waiting for running steps; the write-ahead log was not swapped", e);
+        }
+    }
+
+    /** Closes the gate at once, running steps or not (the log in use went away). */
+    void forceClose() {
+        gate.forceClose();
+    }
+
+    void reopen() {
+        gate.open();
+    }
+
+    /**
+     * Closes the gate for good (the engine stops), giving running steps {@code grace} to finish.
+     *
+     * @return whether they finished in time
+     */
+    boolean close(Duration grace) throws InterruptedException {
+        return gate.close(grace);
+    }
+}

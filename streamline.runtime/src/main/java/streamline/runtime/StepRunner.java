@@ -1,0 +1,279 @@
+package streamline.runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.ThreadContext;
+
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.processor.FlowObject;
+import streamline.api.processor.Processor;
+import streamline.api.track.BranchTracker;
+import streamline.api.track.StepCompletion;
+import streamline.api.wal.EntryRejectedException;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * Runs steps: hands a logged step to a worker, runs its processor inside the journal's gate with a
+ * watchdog for the step timeout, parks it while its processor has no provider, and on completion logs
+ * the completion with the starts of the steps it made ready (and the session's end when it was the
+ * last) in one write before running them. A failure goes to {@link SessionOutcomes}.
+ */
+final class StepRunner {
+
+    private static final Logger LOG = LogManager.getLogger(StepRunner.class);
+    private static final Duration WAL_RETRY = Duration.ofSeconds(1);
+
+    /** How a session ends when the log refuses its entries as they are; {@code enterGate} as the refused write had it. */
+    interface WhenRejected {
+        void fail(EntryRejectedException rejected, boolean enterGate);
+    }
+
+    private final EngineOptions options;
+    private final StepJournal journal;
+    private final BranchTracker tracker;
+    private final ContentStore content;
+    private final ThreadPoolExecutor workers;
+    private final ScheduledExecutorService scheduler;
+    private SessionOutcomes outcomes;
+    private volatile boolean stopped;
+
+    StepRunner(EngineOptions options, StepJournal journal, BranchTracker tracker, ContentStore content, ThreadPoolExecutor workers,
+            ScheduledExecutorService scheduler) {
+        this.options = options;
+        this.journal = journal;
+        this.tracker = tracker;
+        this.content = content;
+        this.workers = workers;
+        this.scheduler = scheduler;
+    }
+
+    /** Where failed and finished sessions go; set once, before the first step. */
+    void outcomes(SessionOutcomes sessionOutcomes) {
+        this.outcomes = sessionOutcomes;
+    }
+
+    /** The engine stops: no step is handed out any more, and a step interrupted now is not a failure. */
+    void stopping() {
+        stopped = true;
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** Hands a logged step to a worker. */
+    void dispatch(SessionRun session, UUID step, SessionRun.StepInput input) {
+        if (stopped || session.ended()) {
+            return;
+        }
+        try {
+            workers.execute(() -> runStep(session, step, input));
+        } catch (RejectedExecutionException e) {
+            // stopping: the step is in the log and runs again after the next start
+        }
+    }
+
+    /** Runs a task after a delay on the engine's scheduler. */
+    void later(Duration delay, Runnable task) {
+        try {
+            scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping: what the task would do is in the log and runs again after the next start
+        }
+    }
+
+    private void runStep(SessionRun session, UUID step, SessionRun.StepInput input) {
+        if (session.ended() || stopped) {
+            return;
+        }
+        FlowRun run = session.run;
+        FlowRun.ProcessorSlot slot = run.processors.get(step);
+        ProcessorDefinition processor = slot.definition;
+        Processor instance = slot.instance;
+        int generation = slot.generation.get();
+        if (processor.enabled() && instance == null) {
+            park(session, step, input);
+            return;
+        }
+        try {
+            journal.stepStarts();
+        } catch (InterruptedException e) {
+            return;
+        }
+        ThreadContext.put("flow", run.name());
+        ThreadContext.put("session", session.id.toString());
+        ThreadContext.put("processor", processor.name());
+        try {
+            session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), null, true));
+            EngineContexts.Step context = new EngineContexts.Step(slot.context, session.id, input, content);
+            Throwable failure = null;
+            FlowObject output = input.object();
+            if (processor.enabled()) {
+                try {
+                    output = execute(instance, input, context);
+                } catch (Throwable e) {
+                    failure = e;
+                }
+            }
+            if (failure != null && stopped) {
+                // interrupted by the stop: not a failure; the step is unfinished in the log and runs after the next start
+                context.discardOutput();
+                return;
+            }
+            if (failure != null && slot.generation.get() != generation) {
+                // the provider went away under the step: not the processor's failure, no retry spent
+                context.discardOutput();
+                park(session, step, input);
+                return;
+            }
+            if (failure != null) {
+                context.discardOutput();
+                outcomes.failed(session, slot, input, failure);
+                return;
+            }
+            completed(session, step, input, new FlowObject(output.metadata(), session.mark),
+                    context.output().orElse(input.contentId()));
+        } finally {
+            ThreadContext.clearMap();
+            journal.stepDone();
+        }
+    }
+
+    private FlowObject execute(Processor instance, SessionRun.StepInput input, EngineContexts.Step context) throws Exception {
+        Thread worker = Thread.currentThread();
+        ScheduledFuture<?> watchdog = scheduler.schedule(() -> context.timeOut(worker), options.stepTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+        FlowObject output;
+        try {
+            output = instance.process(input.object(), context);
+        } finally {
+            boolean timedOut = context.finish();
+            watchdog.cancel(false);
+            Thread.interrupted();
+            if (timedOut) {
+                throw new TimeoutException("step exceeded the step timeout of " + options.stepTimeout().toSeconds() + " s");
+            }
+        }
+        if (output == null) {
+            throw new IllegalStateException("processor returned no flow object (null)");
+        }
+        return output;
+    }
+
+    private void park(SessionRun session, UUID step, SessionRun.StepInput input) {
+        FlowRun run = session.run;
+        FlowRun.ProcessorSlot slot = run.processors.get(step);
+        session.steps.put(step, new SessionRun.StepState(slot.definition.name(), input.attempt(), null, false));
+        run.parked.add(() -> dispatch(session, step, input));
+        if (slot.available()) {
+            run.releaseParked(); // the provider came back while parking
+        }
+    }
+
+    /**
+     * A step ran: its completion, the starts of the steps it made ready and, when it was the last, the
+     * session's end go to the log in one write (one force under {@code always}), then the ready steps run.
+     */
+    private void completed(SessionRun session, UUID step, SessionRun.StepInput input, FlowObject output,
+            String outputContent) {
+        FlowRun run = session.run;
+        ProcessorDefinition processor = run.processors.get(step).definition;
+        List<LogEntry> entries = new ArrayList<>();
+        entries.add(LogEntry.stepCompleted(session.id, session.flowId, step, processor.name(), outputContent,
+                output.metadata(), session.loggedMark, input.attempt()));
+        session.holdContent(outputContent);
+        session.outputs.put(step, new SessionRun.StepData(output, outputContent));
+        session.steps.remove(step);
+        StepCompletion completion = tracker.completeStep(session.id, step, run.graph.next(step));
+        Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
+        for (UUID readyStep : completion.readySteps()) {
+            SessionRun.StepData data = inputOf(session, readyStep);
+            ready.put(readyStep, new SessionRun.StepInput(data.object(), data.contentId(), 0));
+            entries.add(session.started(readyStep, data.object(), data.contentId(), 0));
+        }
+        if (completion.sessionComplete() && session.triggerId == null) {
+            entries.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
+        }
+        logThenContinue(session, entries, ready, completion.sessionComplete(), false,
+                (rejected, enterGate) -> outcomes.failUnloggable(session, processor, input, "the output of step " + processor.name()
+                        + " (with the inputs of the steps it makes ready)", rejected, enterGate));
+    }
+
+    /**
+     * Logs a step's completion and the next starts (and the session's end), then runs them. A failed
+     * write is retried until the log takes it: the tracker already counts the step done and its
+     * successors pending, and none of them may run unlogged. If the engine stops first, the log
+     * still shows the step started, so it runs again after the restart (its unlogged output is swept).
+     * Entries the log refuses as they are (too large for it) would be refused forever: {@code whenRejected}
+     * (if not null) takes them instead, and fails the session.
+     */
+    void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
+            boolean sessionComplete, boolean enterGate, WhenRejected whenRejected) {
+        try {
+            if (entries.isEmpty()) {
+                // nothing to log (a recovered session whose steps all completed)
+            } else if (enterGate) {
+                journal.append(entries);
+            } else {
+                journal.appendInside(entries);
+            }
+        } catch (WriteAheadLogException | RuntimeException e) {
+            if (e instanceof EntryRejectedException rejected && whenRejected != null) {
+                whenRejected.fail(rejected, enterGate);
+                return;
+            }
+            LOG.error("could not log the next steps of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
+                    e.getMessage());
+            later(WAL_RETRY, () -> logThenContinue(session, entries, ready, sessionComplete, true, whenRejected));
+            return;
+        } catch (InterruptedException e) {
+            return;
+        }
+        ready.forEach((step, input) -> dispatch(session, step, input));
+        if (sessionComplete) {
+            if (session.triggerId == null) {
+                outcomes.ended(session, "");
+            } else {
+                outcomes.tellTrigger(session, "");
+                outcomes.logEnd(session, "", enterGate);
+            }
+        }
+    }
+
+    /** A join merges its predecessors' outputs; any other step takes its predecessor's. */
+    SessionRun.StepData inputOf(SessionRun session, UUID step) {
+        List<SessionRun.StepData> inputs = new ArrayList<>();
+        for (UUID predecessor : session.run.graph.previous(step)) {
+            SessionRun.StepData output = session.outputs.get(predecessor);
+            if (output != null) {
+                inputs.add(output);
+            }
+        }
+        if (inputs.size() == 1) {
+            return inputs.get(0);
+        }
+        Map<String, Object> merged = new LinkedHashMap<>();
+        String contentId = "";
+        for (SessionRun.StepData input : inputs) {
+            merged.putAll(input.object().metadata());
+            if (contentId.isEmpty()) {
+                contentId = input.contentId();
+            }
+        }
+        return new SessionRun.StepData(new FlowObject(merged, session.mark), contentId);
+    }
+}
