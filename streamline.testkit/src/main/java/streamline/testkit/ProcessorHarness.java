@@ -64,6 +64,7 @@ public final class ProcessorHarness {
     private String triggerMark = "";
     private byte[] content;
     private int attempt;
+    private UUID sessionId = UUID.randomUUID();
     private final InMemoryState state = new InMemoryState();
     private final List<String> log = new CopyOnWriteArrayList<>();
     private boolean initialized;
@@ -100,6 +101,12 @@ public final class ProcessorHarness {
         return this;
     }
 
+    /** The id of the session the step runs in (random unless given: a repeated step of one session has the same). */
+    public ProcessorHarness sessionId(UUID id) {
+        this.sessionId = id;
+        return this;
+    }
+
     public ProcessorHarness attempt(int number) {
         this.attempt = number;
         return this;
@@ -111,7 +118,7 @@ public final class ProcessorHarness {
             processor.init(new Context(config, Map.of(), state, log));
             initialized = true;
         }
-        Step step = new Step(config, metadata, state, log, content, attempt);
+        Step step = new Step(config, metadata, state, log, content, attempt, sessionId);
         FlowObject output = processor.process(new FlowObject(metadata, triggerMark), step);
         if (output == null) {
             throw new IllegalStateException("the processor returned null");
@@ -283,14 +290,15 @@ public final class ProcessorHarness {
     }
 
     private static final class Step extends Context implements StepContext {
-        private final UUID sessionId = UUID.randomUUID();
+        private final UUID sessionId;
         private final byte[] input;
         private final int attempt;
         private ByteArrayOutputStream written;
 
         Step(Map<String, Object> config, Map<String, Object> metadata, StateManager state, List<String> log, byte[] input,
-                int attempt) {
+                int attempt, UUID sessionId) {
             super(config, metadata, state, log);
+            this.sessionId = sessionId;
             this.input = input;
             this.attempt = attempt;
         }

@@ -3,12 +3,14 @@ package streamline.processors.standard;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,7 +51,8 @@ import streamline.api.state.StateScope;
  * files again, and the engine answers those whose sessions are still in progress as duplicates, so
  * each file is processed once. After a failure the file stays where it is, remembered as failed (in
  * its state, which holds only failures) and not emitted again, for an operator to look at (the
- * engine keeps the failed session's input and error too).
+ * engine keeps the failed session's input and error too). Links and anything else but regular files
+ * in the folder are skipped with a warning naming them: a link is never followed.
  */
 @Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadDir")
 public class ReadDir implements TriggerProcessor {
@@ -66,6 +69,8 @@ public class ReadDir implements TriggerProcessor {
     private long minAgeMillis;
     /** Files emitted in this run whose sessions have not ended (absolute paths). */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Links and other non-regular files already reported, while they are there. */
+    private final Set<String> skipped = ConcurrentHashMap.newKeySet();
     /** Files whose sessions failed, kept in the state: path → {@value #FAILED}. */
     private final Map<String, String> failed = new ConcurrentHashMap<>();
 
@@ -120,27 +125,39 @@ public class ReadDir implements TriggerProcessor {
         try (Stream<Path> files = recursive ? Files.walk(input) : Files.list(input)) {
             candidates = files.filter(file -> pattern.matches(file.getFileName())).sorted().toList();
         }
+        Set<String> listed = new HashSet<>();
         for (Path file : candidates) {
             if (results.size() >= call.capacity()) {
                 break;
             }
             String key = file.toAbsolutePath().toString();
+            listed.add(key);
             if (inFlight.contains(key) || failed.containsKey(key)) {
                 continue;
             }
             BasicFileAttributes attributes;
             try {
-                attributes = Files.readAttributes(file, BasicFileAttributes.class);
+                attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException e) {
                 continue;
             }
-            if (!attributes.isRegularFile() || now - attributes.lastModifiedTime().toMillis() < minAgeMillis) {
+            if (!attributes.isRegularFile()) {
+                // whoever drops files here is not trusted: a link would hand the flow any file the engine can read
+                if (!attributes.isDirectory() && skipped.add(key)) {
+                    context.logger().log(System.Logger.Level.WARNING, "skipping " + key + ": "
+                            + (attributes.isSymbolicLink() ? "a symbolic link (links in an input folder are never followed)"
+                                    : "not a regular file"));
+                }
+                continue;
+            }
+            if (now - attributes.lastModifiedTime().toMillis() < minAgeMillis) {
                 continue;
             }
             results.add(new TriggerResult(Map.of("ReadDir.Path", key, "ReadDir.Name", file.getFileName().toString(),
-                    "ReadDir.Size", attributes.size()), key, () -> Files.newInputStream(file)));
+                    "ReadDir.Size", attributes.size()), key, () -> Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)));
             inFlight.add(key);
         }
+        skipped.retainAll(listed);
         return results;
     }
 

@@ -6,6 +6,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -51,11 +52,14 @@ public class WriteFile implements Processor {
         boolean overwrite = Boolean.parseBoolean(step.optionalConfig("overwrite").orElse("false").trim());
         Path folder = target.getParent();
         Files.createDirectories(folder);
-        // one temporary name per target: a step repeated after a crash replaces what the crash left
-        Path temp = folder.resolve("." + target.getFileName() + ".streamline-tmp");
+        // one temporary file per session and target: two sessions writing the same target never share one, and
+        // the same step repeated after a crash replaces what the crash left. It is created exclusively and never
+        // through a link: whatever stands at its name (a link planted there) is removed, not followed.
+        Path temp = folder.resolve("." + target.getFileName() + "." + step.sessionId() + ".streamline-tmp");
+        Files.deleteIfExists(temp);
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE);
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
                     InputStream content = step.readContent()) {
                 content.transferTo(Channels.newOutputStream(channel));
                 channel.force(true);

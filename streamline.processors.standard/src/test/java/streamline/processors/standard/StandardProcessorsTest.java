@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,9 +95,10 @@ class StandardProcessorsTest {
 
     @Test
     void writeFileWritesAtomicallyRepeatsSafelyAndNeverOverwritesUnlessTold() throws Exception {
-        file("outbox/.x.txt.streamline-tmp", "half written before a crash");
+        UUID session = UUID.randomUUID();
+        file("outbox/.x.txt." + session + ".streamline-tmp", "half written before a crash");
         ProcessorHarness.Result result = ProcessorHarness.of(new WriteFile(home)).config(Map.of("path", "outbox/${name}"))
-                .metadata(Map.of("name", "x.txt")).content("one").run();
+                .metadata(Map.of("name", "x.txt")).content("one").sessionId(session).run();
         Path written = home.resolve("outbox/x.txt");
         assertEquals("one", Files.readString(written));
         assertEquals(written.toString(), result.output().metadata().get("WriteFile.OutputPath"));
@@ -143,5 +146,42 @@ class StandardProcessorsTest {
                 () -> ProcessorHarness.of(new RunExecutable(home, List.of(sh.toString()), 1000))
                         .config(Map.of("executable", sh.toString(), "arguments", List.of("-c", "echo broken >&2; exit 3"))).run());
         assertTrue(failed.getMessage().contains("exited with 3: broken"), failed.getMessage());
+    }
+
+    @Test
+    void readDirSkipsLinksAndNamesThemAndNeverReadsThroughOne() throws Exception {
+        Path secret = file("secret/credentials.cfg", "password=hunter2");
+        file("inbox/real.txt", "R");
+        Files.createSymbolicLink(home.resolve("inbox/x"), secret);
+        Files.createSymbolicLink(home.resolve("inbox/dir"), home.resolve("secret"));
+        TriggerHarness trigger = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "recursive", "true")).init();
+        List<TriggerResult> emitted = trigger.trigger(10);
+        assertEquals(List.of(home.resolve("inbox/real.txt").toString()), emitted.stream().map(TriggerResult::triggerMark).toList(),
+                "only the regular file; neither link, nor what the directory link leads to");
+        assertTrue(trigger.log().stream().anyMatch(line -> line.contains(home.resolve("inbox/x").toString())
+                && line.contains("symbolic link")), trigger.log().toString());
+        trigger.trigger(10);
+        assertEquals(1, trigger.log().stream().filter(line -> line.contains("inbox/x")).count(), "reported once while it is there");
+
+        // a file replaced by a link between the listing and the read is not read through the link either
+        Path swapped = file("inbox/swapped.txt", "S");
+        TriggerResult item = trigger.trigger(10).get(0);
+        Files.delete(swapped);
+        Files.createSymbolicLink(swapped, secret);
+        assertThrows(IOException.class, () -> item.content().open().close());
+    }
+
+    @Test
+    void writeFileNeverWritesThroughALinkPlantedAtItsTemporaryName() throws Exception {
+        Path victim = file("data/victim.txt", "precious");
+        UUID session = UUID.randomUUID();
+        Files.createDirectories(home.resolve("outbox"));
+        Files.createSymbolicLink(home.resolve("outbox/.report.txt." + session + ".streamline-tmp"), victim);
+        ProcessorHarness.of(new WriteFile(home)).config(Map.of("path", "outbox/report.txt")).content("report").sessionId(session).run();
+        assertEquals("precious", Files.readString(victim), "the link's target is untouched");
+        assertEquals("report", Files.readString(home.resolve("outbox/report.txt")));
+        try (var files = Files.list(home.resolve("outbox"))) {
+            assertEquals(List.of(home.resolve("outbox/report.txt")), files.toList(), "the planted link is gone, no temporary file left");
+        }
     }
 }
