@@ -41,7 +41,7 @@ class LauncherQueueIT {
     /** Outputs per item number (an output is named {@code <number>.<tag of its session>}). */
     private Map<Integer, List<String>> outputs() {
         Map<Integer, List<String>> byNumber = new TreeMap<>();
-        for (String name : launcher.list("numbers-out")) {
+        for (String name : launcher.list("files/numbers-out")) {
             int dot = name.indexOf('.');
             byNumber.computeIfAbsent(Integer.parseInt(name.substring(0, dot)), n -> new ArrayList<>()).add(name);
         }
@@ -67,7 +67,7 @@ class LauncherQueueIT {
                 {"name": "numbers",
                  "processors": [
                    {"name": "Tag", "type": "UpdateMetadata", "config": {"tag": "${uuid()}"}},
-                   {"name": "Store", "type": "WriteFile", "config": {"path": "numbers-out/${Queue.Number}.${tag}"}}],
+                   {"name": "Store", "type": "WriteFile", "config": {"path": "files/numbers-out/${Queue.Number}.${tag}"}}],
                  "triggerProcessors": [
                    {"name": "Queue", "type": "NumberedQueue", "config": {"count": "%d", "ackDirectory": "queue-acks"}}],
                  "flow": "Tag->Store"}

@@ -69,7 +69,7 @@ class LauncherSwitchIT {
         for (int i = 0; i < BATCH; i++) {
             String name = "b" + batches + "-" + i + ".txt";
             Files.writeString(staging.resolve(name), "batch " + batches + " file " + i + "\n", StandardCharsets.UTF_8);
-            Files.move(staging.resolve(name), launcher.home.resolve("slow-in").resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(staging.resolve(name), launcher.home.resolve("files/slow-in").resolve(name), StandardCopyOption.ATOMIC_MOVE);
             names.add(name);
         }
         launcher.await("every file of batch " + batches + " inside the sleeping step", () -> sleepingSteps() >= BATCH, this::sleepingSteps);
@@ -77,15 +77,15 @@ class LauncherSwitchIT {
     }
 
     private long outputsOf(String name) {
-        return launcher.list("slow-out").stream().filter(out -> out.startsWith(name + ".")).count();
+        return launcher.list("files/slow-out").stream().filter(out -> out.startsWith(name + ".")).count();
     }
 
     /** Each file came out once: one output per file, named with the tag its session got in its first step. */
     private void awaitEachOnce(List<String> names) throws Exception {
         launcher.await("the files " + names + " out", () -> names.stream().allMatch(name -> outputsOf(name) >= 1),
-                () -> launcher.list("slow-out"));
+                () -> launcher.list("files/slow-out"));
         for (String name : names) {
-            assertEquals(1, outputsOf(name), name + " came out exactly once: " + launcher.list("slow-out"));
+            assertEquals(1, outputsOf(name), name + " came out exactly once: " + launcher.list("files/slow-out"));
         }
     }
 
@@ -95,7 +95,7 @@ class LauncherSwitchIT {
         launcher.start();
         Path home = launcher.home;
         launcher.await("the home laid out", () -> Files.isDirectory(home.resolve("flows")), () -> "");
-        Files.createDirectories(home.resolve("slow-in"));
+        Files.createDirectories(home.resolve("files/slow-in"));
         Files.writeString(home.resolve("deploy/streamline.processors.runexecutable.cfg"), "allowed=/bin/sleep\n");
         select("file", "jpa");
         Files.writeString(home.resolve("flows/slow.json"), """
@@ -103,9 +103,9 @@ class LauncherSwitchIT {
                  "processors": [
                    {"name": "Tag", "type": "UpdateMetadata", "config": {"tag": "${uuid()}"}},
                    {"name": "Sleep", "type": "RunExecutable", "config": {"executable": "/bin/sleep", "arguments": ["3"]}},
-                   {"name": "Store", "type": "WriteFile", "config": {"path": "slow-out/${ReadDir.Name}.${tag}"}}],
+                   {"name": "Store", "type": "WriteFile", "config": {"path": "files/slow-out/${ReadDir.Name}.${tag}"}}],
                  "triggerProcessors": [
-                   {"name": "In", "type": "ReadDir", "config": {"input": "slow-in", "minAgeMillis": "0"}}],
+                   {"name": "In", "type": "ReadDir", "config": {"input": "files/slow-in", "minAgeMillis": "0"}}],
                  "flow": "Tag->Sleep->Store"}
                 """);
 
@@ -149,10 +149,10 @@ class LauncherSwitchIT {
         assertFalse(launcher.log().substring(logBefore).contains("deactivated"), "no flow stopped on a switch of flow store");
 
         launcher.stop();
-        assertEquals(List.of(), launcher.list("slow-in"), "every file's session finished");
+        assertEquals(List.of(), launcher.list("files/slow-in"), "every file's session finished");
         for (List<String> batch : List.of(first, second, third, fourth)) {
             for (String name : batch) {
-                assertEquals(1, outputsOf(name), name + " came out exactly once in the end: " + launcher.list("slow-out"));
+                assertEquals(1, outputsOf(name), name + " came out exactly once in the end: " + launcher.list("files/slow-out"));
             }
         }
         assertEquals(List.of(), launcher.list("data/runtime/failed"), "no session failed");

@@ -54,12 +54,13 @@ import streamline.api.state.StateScope;
  * engine keeps the failed session's input and error too). Links and anything else but regular files
  * in the folder are skipped with a warning naming them: a link is never followed.
  */
-@Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadDir")
+@Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadDir",
+        configurationPid = "streamline.processors.files")
 public class ReadDir implements TriggerProcessor {
 
     private static final String FAILED = "failed";
 
-    private final Path home;
+    private final FileRoots roots;
     private ProcessorContext context;
     private Path input;
     private PathMatcher pattern;
@@ -75,13 +76,17 @@ public class ReadDir implements TriggerProcessor {
     private final Map<String, String> failed = new ConcurrentHashMap<>();
 
     @Activate
-    public ReadDir(BundleContext bundleContext) {
-        this.home = Paths.home(bundleContext);
+    public ReadDir(BundleContext bundleContext, FilesConfig config) {
+        this(new FileRoots(Paths.home(bundleContext), List.of(config.roots())));
     }
 
-    /** Outside a framework (tests), relative paths resolve against {@code home}. */
+    /** Outside a framework (tests): relative paths resolve against {@code home}, the default roots apply. */
     public ReadDir(Path home) {
-        this.home = home;
+        this(FileRoots.defaults(home));
+    }
+
+    ReadDir(FileRoots roots) {
+        this.roots = roots;
     }
 
     @Override
@@ -92,8 +97,9 @@ public class ReadDir implements TriggerProcessor {
     @Override
     public void init(ProcessorContext processorContext) throws Exception {
         this.context = processorContext;
-        input = Paths.resolve(home, processorContext.config("input"));
+        input = roots.forWriting(processorContext.config("input"));
         Files.createDirectories(input);
+        input = roots.forReading(input.toString());
         String glob = processorContext.optionalConfig("pattern").orElse("*");
         pattern = FileSystems.getDefault().getPathMatcher("glob:" + glob);
         recursive = Boolean.parseBoolean(processorContext.optionalConfig("recursive").orElse("false"));
@@ -102,8 +108,12 @@ public class ReadDir implements TriggerProcessor {
             case "delete" -> move = false;
             case "move" -> {
                 move = true;
-                done = Paths.resolve(home, processorContext.optionalConfig("doneDirectory").orElseThrow(
+                done = roots.forWriting(processorContext.optionalConfig("doneDirectory").orElseThrow(
                         () -> new IllegalArgumentException("afterSuccess=move needs doneDirectory")));
+                if (recursive && done.startsWith(input)) {
+                    // its files would be listed again and processed forever
+                    throw new IllegalArgumentException("doneDirectory " + done + " is inside the recursive input " + input);
+                }
                 Files.createDirectories(done);
             }
             default -> throw new IllegalArgumentException("afterSuccess must be 'delete' or 'move', was '" + after + "'");

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -18,32 +19,41 @@ import streamline.api.processor.StepContext;
 /**
  * Processor {@code ReadFile}: makes a file the session's content.
  *
- * <p>Configuration: {@code path} (expression; relative to the home).
+ * <p>Configuration: {@code path} (expression; relative to the home; inside the roots of {@link FileRoots}).
  * Metadata it sets: {@code ReadFile.Path} (absolute path), {@code ReadFile.Size} (bytes).
  * Fails when the file is missing or unreadable; the file is not changed.
  */
-@Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadFile")
+@Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadFile",
+        configurationPid = "streamline.processors.files")
 public class ReadFile implements Processor {
 
-    private final Path home;
+    private final FileRoots roots;
 
     @Activate
-    public ReadFile(BundleContext context) {
-        this.home = Paths.home(context);
+    public ReadFile(BundleContext context, FilesConfig config) {
+        this(new FileRoots(Paths.home(context), List.of(config.roots())));
     }
 
+    /** Outside a framework (tests): relative paths resolve against {@code home}, the default roots apply. */
     public ReadFile(Path home) {
-        this.home = home;
+        this(FileRoots.defaults(home));
+    }
+
+    ReadFile(FileRoots roots) {
+        this.roots = roots;
     }
 
     @Override
     public FlowObject process(FlowObject input, StepContext step) throws Exception {
-        Path file = Paths.resolve(home, step.config("path"));
+        Path file;
+        try {
+            file = roots.forReading(step.config("path"));
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(e.getFile(), null, "ReadFile: no such file");
+        }
         long size;
         try (InputStream in = Files.newInputStream(file); OutputStream out = step.writeContent()) {
             size = in.transferTo(out);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file.toString(), null, "ReadFile: no such file");
         }
         return input.with("ReadFile.Path", file.toString()).with("ReadFile.Size", size);
     }

@@ -10,11 +10,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
+import org.osgi.service.metatype.annotations.Designate;
 
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
@@ -32,23 +34,30 @@ import streamline.api.processor.StepContext;
  * replaced only with {@code overwrite=true}; otherwise the step fails, unless the file already holds
  * exactly this content (the same step ran before a crash or a retry), which counts as done.
  */
-@Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=WriteFile")
+@Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=WriteFile",
+        configurationPid = "streamline.processors.files")
+@Designate(ocd = FilesConfig.class)
 public class WriteFile implements Processor {
 
-    private final Path home;
+    private final FileRoots roots;
 
     @Activate
-    public WriteFile(BundleContext context) {
-        this.home = Paths.home(context);
+    public WriteFile(BundleContext context, FilesConfig config) {
+        this(new FileRoots(Paths.home(context), List.of(config.roots())));
     }
 
+    /** Outside a framework (tests): relative paths resolve against {@code home}, the default roots apply. */
     public WriteFile(Path home) {
-        this.home = home;
+        this(FileRoots.defaults(home));
+    }
+
+    WriteFile(FileRoots roots) {
+        this.roots = roots;
     }
 
     @Override
     public FlowObject process(FlowObject input, StepContext step) throws Exception {
-        Path target = Paths.resolve(home, step.config("path"));
+        Path target = roots.forWriting(step.config("path"));
         boolean overwrite = Boolean.parseBoolean(step.optionalConfig("overwrite").orElse("false").trim());
         Path folder = target.getParent();
         Files.createDirectories(folder);

@@ -17,6 +17,8 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 import streamline.api.processor.TriggerResult;
 import streamline.api.state.StateScope;
@@ -86,11 +88,11 @@ class StandardProcessorsTest {
         Path old = file("inbox/sub/old.txt", "old");
         Files.writeString(home.resolve("inbox/young.txt"), "young");
         TriggerHarness trigger = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "recursive", "true",
-                "afterSuccess", "move", "doneDirectory", "done", "minAgeMillis", "5000")).init();
+                "afterSuccess", "move", "doneDirectory", "files/done", "minAgeMillis", "5000")).init();
         List<TriggerResult> results = trigger.trigger(10);
         assertEquals(List.of(old.toString()), results.stream().map(TriggerResult::triggerMark).toList());
         trigger.sessionEnded(old.toString(), "");
-        assertEquals("old", Files.readString(home.resolve("done/sub/old.txt")));
+        assertEquals("old", Files.readString(home.resolve("files/done/sub/old.txt")));
     }
 
     @Test
@@ -115,8 +117,8 @@ class StandardProcessorsTest {
 
     @Test
     void readFileAndUpdateMetadata() throws Exception {
-        file("data/in.txt", "payload");
-        ProcessorHarness.Result read = ProcessorHarness.of(new ReadFile(home)).config(Map.of("path", "data/${file}"))
+        file("files/in.txt", "payload");
+        ProcessorHarness.Result read = ProcessorHarness.of(new ReadFile(home)).config(Map.of("path", "files/${file}"))
                 .metadata(Map.of("file", "in.txt")).run();
         assertEquals("payload", read.contentAsString());
         assertEquals(7L, read.output().metadata().get("ReadFile.Size"));
@@ -183,5 +185,46 @@ class StandardProcessorsTest {
         try (var files = Files.list(home.resolve("outbox"))) {
             assertEquals(List.of(home.resolve("outbox/report.txt")), files.toList(), "the planted link is gone, no temporary file left");
         }
+    }
+
+    /** What a flow may not reach, however its path is written: the step fails, naming the path and why. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "deploy/evil.jar | inside",
+            "outbox/../deploy/streamline.processors.runexecutable.cfg | inside",
+            "../elsewhere/x.txt | outside the folders they may use",
+            "/proc/self/environ | outside the folders they may use",
+            "outbox/${name} | inside",
+            "outbox/escape/x.txt | outside the folders they may use",
+    })
+    void fileProcessorsStayInsideTheirRoots(String path, String why) throws Exception {
+        Files.createDirectories(home.resolve("outbox"));
+        Path elsewhere = Files.createDirectories(home.resolve("elsewhere"));
+        Files.createSymbolicLink(home.resolve("outbox/escape"), elsewhere); // a link out of a root
+        Map<String, Object> metadata = Map.of("name", "../deploy/evil.jar"); // metadata from an earlier step
+        IOException write = assertThrows(IOException.class, () -> ProcessorHarness.of(new WriteFile(home))
+                .config(Map.of("path", path)).metadata(metadata).content("x").run());
+        assertTrue(write.getMessage().startsWith("file processors may not use ") && write.getMessage().contains(why), write.getMessage());
+        try (var files = Files.walk(home)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().contains("evil") || f.toString().endsWith("x.txt")).toList(),
+                    "nothing was written");
+        }
+        file("logs/streamline.log", "the engine's log");
+        Files.createSymbolicLink(home.resolve("outbox/log"), home.resolve("logs/streamline.log"));
+        for (String secret : List.of("/proc/self/environ", "outbox/../logs/streamline.log", "outbox/log")) {
+            IOException read = assertThrows(IOException.class, () -> ProcessorHarness.of(new ReadFile(home))
+                    .config(Map.of("path", secret)).run());
+            assertTrue(read.getMessage().startsWith("file processors may not use "), read.toString());
+        }
+    }
+
+    @Test
+    void readDirRefusesAnInputOutsideItsRootsAndADoneFolderInsideARecursiveInput() throws Exception {
+        Exception outside = assertThrows(IOException.class,
+                () -> new TriggerHarness(new ReadDir(home), Map.of("input", "data")).init());
+        assertTrue(outside.getMessage().contains("which they never may"), outside.getMessage());
+        Exception loop = assertThrows(IllegalArgumentException.class, () -> new TriggerHarness(new ReadDir(home), Map.of("input", "inbox",
+                "recursive", "true", "afterSuccess", "move", "doneDirectory", "inbox/done")).init());
+        assertTrue(loop.getMessage().contains("inside the recursive input"), loop.getMessage());
     }
 }
