@@ -1,6 +1,7 @@
 package streamline.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,8 +97,17 @@ class LauncherQueueIT {
                 () -> done() + " out, " + launcher.list("queue-acks").size() + " acknowledged");
         launcher.stop();
         Map<Integer, List<String>> outputs = outputs();
-        outputs.forEach((number, names) -> assertEquals(1, names.size(), "item " + number + " came out more than once: " + names
-                + "; " + context));
+        for (Map.Entry<Integer, List<String>> output : outputs.entrySet()) {
+            if (output.getValue().size() != 1) {
+                String mark = "|" + output.getKey();
+                List<String> entries;
+                try (FileWriteAheadLog wal = FileWriteAheadLog.open(home.resolve("data/wal"), "never")) {
+                    entries = wal.entries().stream().filter(entry -> entry.triggerMark().endsWith(mark)).map(Object::toString).toList();
+                }
+                fail("item " + output.getKey() + " came out more than once: " + output.getValue() + "; " + context + "; logs kept in "
+                        + launcher.keepLogs() + "; its entries still in the log: " + entries);
+            }
+        }
         assertEquals(ITEMS, outputs.size(), context);
         assertEquals(List.of(), launcher.list("data/runtime/failed"), "no session failed; " + context);
         try (FileWriteAheadLog wal = FileWriteAheadLog.open(home.resolve("data/wal"), "never")) {

@@ -156,13 +156,13 @@ class LauncherShellIT {
         drop(home.resolve("flows/check.json"), """
                 {"name": "check", "processors": [
                    {"name": "Sum", "type": "Checksum"},
-                   {"name": "Store", "type": "WriteFile", "config": {"path": "sums/${ReadDir.Name}"}}],
+                   {"name": "Store", "type": "WriteFile", "config": {"path": "files/sums/${ReadDir.Name}"}}],
                  "triggerProcessors": [{"name": "In", "type": "ReadDir", "config": {"input": "to-sum"}}],
                  "flow": "Sum->Store"}
                 """);
         drop(home.resolve("to-sum/a.txt"), "hello");
-        awaitFile(home.resolve("sums/a.txt"));
-        assertEquals("hello", Files.readString(home.resolve("sums/a.txt")));
+        awaitFile(home.resolve("files/sums/a.txt"));
+        assertEquals("hello", Files.readString(home.resolve("files/sums/a.txt")));
 
         // a bad flow file is refused with where and what
         drop(work.resolve("bad.json"), "{\"name\": \"bad\", \"processors\": [{\"name\": \"A\", \"type\": \"Noop\"}], \"flow\": \"A->B\"}");

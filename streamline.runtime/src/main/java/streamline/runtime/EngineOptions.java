@@ -2,6 +2,8 @@ package streamline.runtime;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -11,7 +13,7 @@ import java.util.Objects;
  */
 public record EngineOptions(Path workDirectory, int workers, Duration pollInterval, int maxSessionsPerFlow,
         Duration stepTimeout, Duration triggerTimeout, Duration triggerBackoffMax, Duration eventIdle,
-        RetryBackoff.Strategy retryBackoff, Duration retryBackoffCap, boolean envInExpressions, Duration stopGrace) {
+        RetryBackoff.Strategy retryBackoff, Duration retryBackoffCap, List<String> envInExpressions, Duration stopGrace) {
 
     public EngineOptions {
         Objects.requireNonNull(workDirectory, "workDirectory");
@@ -25,6 +27,7 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
         Objects.requireNonNull(retryBackoff, "retryBackoff");
         require(!retryBackoffCap.isNegative(), "retry backoff cap must be >= 0");
         require(!stopGrace.isNegative(), "stop grace must be >= 0, was " + stopGrace);
+        envInExpressions = List.copyOf(envInExpressions);
     }
 
     private static void require(boolean condition, String message) {
@@ -63,7 +66,7 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
         private Duration eventIdle = Duration.ofMillis(200);
         private RetryBackoff.Strategy retryBackoff = RetryBackoff.Strategy.FIXED;
         private Duration retryBackoffCap = Duration.ofMinutes(5);
-        private boolean envInExpressions = true;
+        private List<String> envInExpressions = List.of();
         private Duration stopGrace = Duration.ofSeconds(10);
 
         private Builder(Path workDirectory) {
@@ -79,7 +82,8 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
         public Builder eventIdle(Duration pause) { this.eventIdle = pause; return this; }
         public Builder retryBackoff(RetryBackoff.Strategy strategy) { this.retryBackoff = strategy; return this; }
         public Builder retryBackoffCap(Duration cap) { this.retryBackoffCap = cap; return this; }
-        public Builder envInExpressions(boolean allowed) { this.envInExpressions = allowed; return this; }
+        /** The environment variables expressions may read: names, or prefixes ending in {@code *}; none by default. */
+        public Builder envInExpressions(List<String> allowed) { this.envInExpressions = allowed; return this; }
         public Builder stopGrace(Duration grace) { this.stopGrace = grace; return this; }
 
         public EngineOptions build() {
@@ -102,10 +106,23 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
                     .eventIdle(Duration.ofMillis(config.event_idle_ms()))
                     .retryBackoff(RetryBackoff.Strategy.parse(config.retry_backoff(), "retry.backoff"))
                     .retryBackoffCap(Duration.ofSeconds(config.retry_backoff_cap_seconds()))
-                    .envInExpressions(config.expressions_env()).stopGrace(Duration.ofSeconds(config.stop_grace_seconds())).build();
+                    .envInExpressions(names(config.expressions_env())).stopGrace(Duration.ofSeconds(config.stop_grace_seconds())).build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid configuration of streamline.runtime: " + e.getMessage(), e);
         }
+    }
+
+    /** Configured names, each entry possibly listing several, comma-separated (a .cfg file gives one string). */
+    static List<String> names(String[] configured) {
+        List<String> names = new ArrayList<>();
+        for (String entry : configured) {
+            for (String name : entry.split(",")) {
+                if (!name.isBlank()) {
+                    names.add(name.trim());
+                }
+            }
+        }
+        return names;
     }
 
     static String lower(String text) {

@@ -41,7 +41,8 @@ final class ExpressionEvaluator {
     private final Map<String, List<Object>> parsed = new ConcurrentHashMap<>();
     private final ObjectMapper json;
 
-    ExpressionEvaluator(boolean envAllowed) {
+    /** @param envAllowed the environment variables {@code env(name)} may read: names, or prefixes ending in {@code *} */
+    ExpressionEvaluator(List<String> envAllowed) {
         this.json = new ObjectMapper();
         // nothing is allowed but the helpers, and reading (not calling methods of) maps and lists
         JexlSandbox sandbox = new JexlSandbox(false, true);

@@ -1,6 +1,7 @@
 package streamline.runtime;
 
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -10,10 +11,11 @@ import java.util.UUID;
 public final class ExpressionFunctions {
 
     private final SecureRandom random = new SecureRandom();
-    private final boolean envAllowed;
+    /** The environment variables expressions may read: names, or prefixes ending in {@code *}. */
+    private final List<String> envAllowed;
 
-    ExpressionFunctions(boolean envAllowed) {
-        this.envAllowed = envAllowed;
+    ExpressionFunctions(List<String> envAllowed) {
+        this.envAllowed = List.copyOf(envAllowed);
     }
 
     /** A random UUID as text. */
@@ -30,14 +32,26 @@ public final class ExpressionFunctions {
         return random.nextLong(limit);
     }
 
-    /** An environment variable, or the empty string when it is not set. */
+    /**
+     * An environment variable the operator allows expressions to read, or the empty string when it is not
+     * set. A value read lands in metadata, the log and failed-session files: secrets stay out by default.
+     */
     public String env(String name) {
-        if (!envAllowed) {
-            throw new SecurityException("env(" + name + ") refused: environment access in expressions is turned off "
-                    + "(streamline.runtime expressions.env=false)");
+        if (!allowed(name)) {
+            throw new SecurityException("env(" + name + ") refused: not among the environment variables expressions may read "
+                    + envAllowed + " (streamline.runtime expressions.env: names, or prefixes ending in *)");
         }
         String value = System.getenv(name);
         return value == null ? "" : value;
+    }
+
+    private boolean allowed(String name) {
+        for (String entry : envAllowed) {
+            if (entry.endsWith("*") ? name.startsWith(entry.substring(0, entry.length() - 1)) : entry.equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The Go project's name for {@link #env}. */

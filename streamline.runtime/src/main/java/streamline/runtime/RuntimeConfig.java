@@ -42,8 +42,9 @@ public @interface RuntimeConfig {
     @AttributeDefinition(description = "Cap of the exponential retry backoff, in seconds.", min = "1")
     long retry_backoff_cap_seconds() default 300;
 
-    @AttributeDefinition(description = "Whether expressions may read environment variables with env(name).")
-    boolean expressions_env() default true;
+    @AttributeDefinition(description = "The environment variables expressions may read with env(name): names, or prefixes ending in *"
+            + " (STREAMLINE_*). None by default: what an expression reads lands in metadata, the log and failed-session files.")
+    String[] expressions_env() default {};
 
     @AttributeDefinition(description = "When the engine stops, running steps get this long to finish, in seconds; "
             + "then they are interrupted and run again after the next start (an interrupted step is not a failure).", min = "0")

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +17,7 @@ import streamline.api.processor.FlowObject;
 
 class ExpressionEvaluatorTest {
 
-    private final ExpressionEvaluator evaluator = new ExpressionEvaluator(true);
+    private final ExpressionEvaluator evaluator = new ExpressionEvaluator(List.of("PATH", "HOM*"));
     // as sessions carry it: the API's deeply immutable maps and lists
     private final Map<String, Object> metadata = FlowObject.of(Map.of(
             "name", "report", "count", 3, "WriteFile.OutputPath", "/out/a.txt",
@@ -56,6 +57,7 @@ class ExpressionEvaluatorTest {
         assertTrue(value >= 0 && value < 10, "random(10) gave " + value);
         assertEquals(System.getenv().getOrDefault("PATH", ""), eval("${env('PATH')}"));
         assertEquals(System.getenv().getOrDefault("PATH", ""), eval("${getEnv('PATH')}"));
+        assertEquals(System.getenv().getOrDefault("HOME", ""), eval("${env('HOME')}"), "a prefix allows what starts with it");
     }
 
     @Test
@@ -66,11 +68,15 @@ class ExpressionEvaluatorTest {
     }
 
     @Test
-    void environmentAccessCanBeTurnedOff() {
-        ExpressionEvaluator closed = new ExpressionEvaluator(false);
-        ExpressionException error = assertThrows(ExpressionException.class,
-                () -> closed.evaluate("${env('PATH')}", metadata, "P"));
-        assertTrue(error.getMessage().contains("turned off"), error.getMessage());
+    void environmentVariablesAreReadOnlyWhenTheOperatorListsThem() {
+        ExpressionEvaluator byDefault = new ExpressionEvaluator(EngineOptions.defaults(Path.of("work")).envInExpressions());
+        ExpressionException none = assertThrows(ExpressionException.class,
+                () -> byDefault.evaluate("${env('PATH')}", metadata, "P"));
+        assertTrue(none.getMessage().contains("env(PATH) refused"), none.getMessage());
+        ExpressionException unlisted = assertThrows(ExpressionException.class,
+                () -> evaluator.evaluate("${env('AWS_SECRET_ACCESS_KEY')}", metadata, "P"));
+        assertTrue(unlisted.getMessage().contains("not among the environment variables expressions may read [PATH, HOM*]"),
+                unlisted.getMessage());
     }
 
     @ParameterizedTest

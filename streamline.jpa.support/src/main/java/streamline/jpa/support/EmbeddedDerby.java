@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.derby.jdbc.EmbeddedConnectionPoolDataSource;
 import org.apache.derby.jdbc.EmbeddedDataSource;
@@ -44,12 +46,18 @@ public final class EmbeddedDerby {
         String[] parts = trimmed.substring("jdbc:derby:".length()).split(";");
         EmbeddedConnectionPoolDataSource dataSource = new EmbeddedConnectionPoolDataSource();
         dataSource.setDatabaseName(parts[0]);
+        // every attribute is kept: set one at a time, only the last would survive (dataEncryption=true without
+        // its bootPassword silently made an unencrypted database)
+        List<String> attributes = new ArrayList<>();
         for (int i = 1; i < parts.length; i++) {
             if (parts[i].equalsIgnoreCase("create=true")) {
                 dataSource.setCreateDatabase("create");
             } else if (!parts[i].isBlank()) {
-                dataSource.setConnectionAttributes(parts[i]);
+                attributes.add(parts[i].trim());
             }
+        }
+        if (!attributes.isEmpty()) {
+            dataSource.setConnectionAttributes(String.join(";", attributes));
         }
         if (!user.isEmpty()) {
             dataSource.setUser(user);
