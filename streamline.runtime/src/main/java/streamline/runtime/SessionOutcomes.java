@@ -149,16 +149,40 @@ final class SessionOutcomes {
             LOG.error("could not keep the input of failed session {} for inspection: {}", session.id, e.getMessage());
         }
         tracker.forgetSession(session.id);
-        tellTrigger(session, error);
+        if (session.triggerId == null) {
+            logEnd(session, error, enterGate);
+        } else {
+            endTriggered(session, error, enterGate);
+        }
+    }
+
+    /**
+     * Ends a session that a trigger started: tells the trigger, then logs the end (so a crash in between
+     * tells it again after the restart). While the trigger's instance is gone (its bundle stopped), the
+     * end waits for it, unlogged: logged without the trigger hearing of it, the end would never reach it,
+     * and a source that redelivers what it has not seen end would deliver the item again.
+     */
+    void endTriggered(SessionRun session, String error, boolean enterGate) {
+        FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
+        if (trigger != null && trigger.definition.enabled() && trigger.instance == null) {
+            FlowRun run = session.run;
+            run.parked.add(() -> endTriggered(session, error, true));
+            LOG.info("session {} ended; the end is logged once trigger {} (type {}) is back to hear of it", session.id,
+                    trigger.definition.name(), trigger.definition.type());
+            if (trigger.available()) {
+                run.releaseParked(); // the provider came back meanwhile
+            }
+            return;
+        }
+        tellTrigger(trigger, session, error);
         logEnd(session, error, enterGate);
     }
 
-    /** Tells the trigger that started a session that it ended (before the end is logged). */
-    void tellTrigger(SessionRun session, String error) {
-        FlowRun.TriggerSlot trigger = session.triggerId == null ? null : triggerOf(session.run, session.triggerId);
+    /** Tells the trigger that started a session that it ended, if it has an instance. */
+    private static void tellTrigger(FlowRun.TriggerSlot trigger, SessionRun session, String error) {
         TriggerProcessor instance = trigger == null ? null : trigger.instance;
         if (instance == null) {
-            return;
+            return; // a trigger no longer in the flow's definition, or disabled: no one to tell
         }
         try {
             instance.sessionEnded(new SessionUpdate(session.id, session.flowId, true, error, session.mark));

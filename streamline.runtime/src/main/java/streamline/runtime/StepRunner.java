@@ -248,8 +248,7 @@ final class StepRunner {
             if (session.triggerId == null) {
                 outcomes.ended(session, "");
             } else {
-                outcomes.tellTrigger(session, "");
-                outcomes.logEnd(session, "", enterGate);
+                outcomes.endTriggered(session, "", enterGate);
             }
         }
     }

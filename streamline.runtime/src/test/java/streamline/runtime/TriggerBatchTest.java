@@ -219,4 +219,32 @@ class TriggerBatchTest {
         EngineHarness.await("every item through once the content can be read", unacknowledged::isEmpty, unacknowledged::toString);
         harness.awaitEnded(5);
     }
+
+    @Test
+    void aSessionEndingWhileItsTriggerIsGoneWaitsToTellItSoTheItemIsNotDeliveredAgain() throws Exception {
+        unacknowledged.add("only");
+        Semaphore permits = new Semaphore(0);
+        harness.processor("Gate", () -> (input, step) -> {
+            permits.acquire();
+            return input;
+        });
+        var provider = harness.trigger("Redelivering", Redelivering::new);
+        harness.start(options());
+        harness.activate(flow("Gate"));
+        EngineHarness.await("the item started", () -> outcomes(ItemOutcome.Status.STARTED) == 1, outcomes::size);
+
+        harness.registry.removeTrigger(provider); // the trigger's bundle stops while the session runs
+        permits.release();
+        EngineHarness.await("the session's steps done", () -> harness.engine.sessionsInProgress().size() == 1
+                && harness.engine.sessionsInProgress().get(0).steps().isEmpty(), harness.engine::sessionsInProgress);
+        Thread.sleep(300); // a negative check: the end must not be logged while no trigger can hear of it
+        assertTrue(harness.ended.isEmpty(), "the session's end waits for its trigger");
+        assertEquals(Set.of("only"), unacknowledged, "the source still holds the item");
+
+        harness.trigger("Redelivering", Redelivering::new); // the bundle is back
+        harness.awaitEnded(1);
+        EngineHarness.await("the trigger told, the item acknowledged", unacknowledged::isEmpty, unacknowledged::toString);
+        assertEquals(1, outcomes(ItemOutcome.Status.STARTED), "the item was not delivered a second time");
+        assertEquals(1, sessionsByMark().get("only").size());
+    }
 }
