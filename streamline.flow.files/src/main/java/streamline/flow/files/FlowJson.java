@@ -252,7 +252,19 @@ public final class FlowJson {
         if (value == null || value.isBlank()) {
             throw new FlowFileException(where + ": field '" + field + "': missing or empty");
         }
+        for (int i = 0; i < value.length(); i++) {
+            if (forgesText(value.charAt(i))) {
+                // a name is printed in log lines and the shell: a line break or a direction override would forge them
+                throw new FlowFileException(where + ": field '" + field + "': control or bidirectional-override character U+"
+                        + String.format("%04X", (int) value.charAt(i)) + " at position " + (i + 1));
+            }
+        }
         return value.trim();
+    }
+
+    private static boolean forgesText(char c) {
+        return Character.isISOControl(c) || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069')
+                || c == '\u200E' || c == '\u200F' || c == '\u061C';
     }
 
     private static UUID uuid(String value, String where, String field) throws FlowFileException {

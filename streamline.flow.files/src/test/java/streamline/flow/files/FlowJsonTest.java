@@ -178,4 +178,14 @@ class FlowJsonTest {
         assertTrue(error.getMessage().contains("field 'flow', column " + (FlowLanguage.MAX_DEPTH + 1)
                 + ": brackets nested deeper than " + FlowLanguage.MAX_DEPTH), error.getMessage());
     }
+
+    @Test
+    void namesWithControlOrDirectionOverrideCharactersAreRefused() {
+        for (String name : List.of("A\\nINFO forged line", "A\\u202Egnp.exe", "A\\u0007")) {
+            String text = flowFile("{\"name\": \"" + name + "\", \"type\": \"Noop\"}", "A");
+            FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(text, "names.json"));
+            assertTrue(error.getMessage().contains("field 'processors[0].name': control or bidirectional-override character"),
+                    error.getMessage());
+        }
+    }
 }
