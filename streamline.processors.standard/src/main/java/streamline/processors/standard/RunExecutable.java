@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -48,18 +49,33 @@ public class RunExecutable implements Processor {
     private static final Pattern ARGUMENT_KEY = Pattern.compile("arg(\\d+)");
 
     private final Set<Path> allowed = new TreeSet<>();
+    /** The engine's environment variables a program gets: PATH, and what the operator lists. */
+    private final Set<String> passedEnvironment = new TreeSet<>(Set.of("PATH"));
     private final int outputLimit;
     private final Path home;
     private Path executable;
 
     @Activate
     public RunExecutable(BundleContext context, RunExecutableConfig config) {
-        this(Paths.home(context), List.of(config.allowed()), config.output_limit_bytes());
+        this(Paths.home(context), List.of(config.allowed()), config.output_limit_bytes(), List.of(config.environment()));
     }
 
+    /** A program gets {@code PATH} only from the engine's environment. */
     public RunExecutable(Path home, List<String> allowedExecutables, int outputLimit) {
+        this(home, allowedExecutables, outputLimit, List.of());
+    }
+
+    /** @param environment names of the engine's environment variables a program gets besides {@code PATH} */
+    public RunExecutable(Path home, List<String> allowedExecutables, int outputLimit, List<String> environment) {
         this.home = home;
         this.outputLimit = outputLimit;
+        for (String entry : environment) {
+            for (String name : entry.split(",")) {
+                if (!name.isBlank()) {
+                    passedEnvironment.add(name.trim());
+                }
+            }
+        }
         for (String entry : allowedExecutables) {
             for (String path : entry.split(",")) {
                 if (!path.isBlank()) {
@@ -115,6 +131,9 @@ public class RunExecutable implements Processor {
         try {
             ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile())
                     .redirectOutput(work.resolve("out").toFile()).redirectError(work.resolve("err").toFile());
+            // the engine's environment may hold secrets: a program gets only what the operator passes on
+            Map<String, String> environment = builder.environment();
+            environment.keySet().retainAll(passedEnvironment);
             if (step.hasContent()) {
                 Path stdin = work.resolve("in");
                 try (InputStream content = step.readContent()) {

@@ -11,6 +11,9 @@ public @interface RunExecutableConfig {
     @AttributeDefinition(description = "Absolute paths of the executables flows may run (compared after resolving links).")
     String[] allowed() default {};
 
+    @AttributeDefinition(description = "Names of the engine's environment variables a program gets, besides PATH; no other reaches it.")
+    String[] environment() default {};
+
     @AttributeDefinition(description = "At most this many bytes of standard output and of standard error are kept in metadata.", min = "0")
     int output_limit_bytes() default 65536;
 }

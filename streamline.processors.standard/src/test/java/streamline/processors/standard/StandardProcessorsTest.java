@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,6 +149,22 @@ class StandardProcessorsTest {
                 () -> ProcessorHarness.of(new RunExecutable(home, List.of(sh.toString()), 1000))
                         .config(Map.of("executable", sh.toString(), "arguments", List.of("-c", "echo broken >&2; exit 3"))).run());
         assertTrue(failed.getMessage().contains("exited with 3: broken"), failed.getMessage());
+    }
+
+    @Test
+    void runExecutableGivesAProgramOnlyPathAndTheVariablesTheOperatorPassesOn() throws Exception {
+        Path env = Path.of("/usr/bin/env").toRealPath();
+        // a variable of the engine's environment other than PATH, whatever this machine has
+        String other = System.getenv().entrySet().stream()
+                .filter(e -> !e.getKey().equals("PATH") && !e.getValue().contains("\n") && !e.getKey().contains("="))
+                .map(Map.Entry::getKey).sorted().findFirst().orElseThrow(() -> new AssertionError("the test needs a variable besides PATH"));
+        String plain = (String) ProcessorHarness.of(new RunExecutable(home, List.of(env.toString()), 100_000))
+                .config(Map.of("executable", env.toString())).run().output().metadata().get("RunExecutable.Output");
+        assertEquals(List.of("PATH"), plain.lines().map(line -> line.substring(0, line.indexOf('='))).toList(), plain);
+        String passed = (String) ProcessorHarness.of(new RunExecutable(home, List.of(env.toString()), 100_000, List.of(other)))
+                .config(Map.of("executable", env.toString())).run().output().metadata().get("RunExecutable.Output");
+        assertEquals(Stream.of(other, "PATH").sorted().toList(),
+                passed.lines().map(line -> line.substring(0, line.indexOf('='))).sorted().toList(), passed);
     }
 
     @Test
