@@ -6,6 +6,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -30,6 +32,8 @@ public final class Main implements Callable<Integer> {
             "flows/example.json",
             "log4j2.xml");
     private static final List<String> FOLDERS = List.of("deploy", "flows", "data", "logs", "inbox", "outbox");
+    /** The log, session content, processor state, failed sessions, databases and the engine's log: nobody else's to read. */
+    private static final List<String> PRIVATE_FOLDERS = List.of("data", "logs");
 
     @Option(names = "--home", description = "The home folder: deploy/, flows/, data/, logs/ (default: ${DEFAULT-VALUE}).",
             defaultValue = "streamline-home")
@@ -48,6 +52,13 @@ public final class Main implements Callable<Integer> {
         // bnd's launcher (in this jar) starts the framework with the bundles embedded next to it
         Class.forName("aQute.launcher.pre.EmbeddedLauncher").getMethod("main", String[].class)
                 .invoke(null, (Object) main.rest.toArray(String[]::new));
+    }
+
+    /** Makes a folder readable by its owner only, where the file system has POSIX permissions. */
+    private static void ownerOnly(Path folder) throws IOException {
+        if (Files.getFileStore(folder).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+        }
     }
 
     /**
@@ -74,6 +85,9 @@ public final class Main implements Callable<Integer> {
         Path root = home.toAbsolutePath().normalize();
         for (String folder : FOLDERS) {
             Files.createDirectories(root.resolve(folder));
+        }
+        for (String folder : PRIVATE_FOLDERS) {
+            ownerOnly(root.resolve(folder));
         }
         for (String file : DEFAULTS) {
             Path target = root.resolve(file);

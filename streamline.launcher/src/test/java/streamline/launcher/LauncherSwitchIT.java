@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,6 +51,14 @@ class LauncherSwitchIT {
     private void select(String wal, String flowStore) throws IOException {
         launcher.write("deploy/streamline.runtime.cfg", "wal.target=(streamline.wal.type=" + wal + ")\nflowManager.target=(streamline.flow.type="
                 + flowStore + ")\nworkers=" + BATCH + "\npoll.interval.ms=200\n");
+    }
+
+    private static String permissions(Path folder) {
+        try {
+            return PosixFilePermissions.toString(Files.getPosixFilePermissions(folder));
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     /** The engine's record of the log and flow store it uses. */
@@ -95,6 +104,10 @@ class LauncherSwitchIT {
         launcher.start();
         Path home = launcher.home;
         launcher.await("the home laid out", () -> Files.isDirectory(home.resolve("flows")), () -> "");
+        for (String folder : List.of("data", "logs")) {
+            launcher.await(folder + "/ readable by its owner only", () -> permissions(home.resolve(folder)).equals("rwx------"),
+                    () -> permissions(home.resolve(folder)));
+        }
         Files.createDirectories(home.resolve("files/slow-in"));
         Files.writeString(home.resolve("deploy/streamline.processors.runexecutable.cfg"), "allowed=/bin/sleep\n");
         select("file", "jpa");

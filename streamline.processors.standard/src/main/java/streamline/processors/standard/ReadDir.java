@@ -49,7 +49,8 @@ import streamline.api.state.StateScope;
  * folder that it has not emitted in this run (or whose emission was not started), and deletes or
  * moves a file only when its session finished successfully. After a restart it emits the folder's
  * files again, and the engine answers those whose sessions are still in progress as duplicates, so
- * each file is processed once. After a failure the file stays where it is, remembered as failed (in
+ * each file is processed once. After a failure the file stays where it is, remembered as failed (by
+ * its name, size and modification time: another file put there under that name is processed; in
  * its state, which holds only failures) and not emitted again, for an operator to look at (the
  * engine keeps the failed session's input and error too). Links and anything else but regular files
  * in the folder are skipped with a warning naming them: a link is never followed.
@@ -72,7 +73,7 @@ public class ReadDir implements TriggerProcessor {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     /** Links and other non-regular files already reported, while they are there. */
     private final Set<String> skipped = ConcurrentHashMap.newKeySet();
-    /** Files whose sessions failed, kept in the state: path → {@value #FAILED}. */
+    /** Files whose sessions failed, kept in the state: path → {@value #FAILED} and the file's size and modification time. */
     private final Map<String, String> failed = new ConcurrentHashMap<>();
 
     @Activate
@@ -121,8 +122,8 @@ public class ReadDir implements TriggerProcessor {
         minAgeMillis = Long.parseLong(processorContext.optionalConfig("minAgeMillis").orElse("500").trim());
         // an earlier version kept emitted files in the state as well: only failures count now
         processorContext.state().get(StateScope.LOCAL).forEach((path, status) -> {
-            if (FAILED.equals(status)) {
-                failed.put(path, FAILED);
+            if (status.startsWith(FAILED)) {
+                failed.put(path, status);
             }
         });
     }
@@ -142,7 +143,7 @@ public class ReadDir implements TriggerProcessor {
             }
             String key = file.toAbsolutePath().toString();
             listed.add(key);
-            if (inFlight.contains(key) || failed.containsKey(key)) {
+            if (inFlight.contains(key)) {
                 continue;
             }
             BasicFileAttributes attributes;
@@ -159,6 +160,14 @@ public class ReadDir implements TriggerProcessor {
                                     : "not a regular file"));
                 }
                 continue;
+            }
+            String failure = failed.get(key);
+            if (failure != null) {
+                if (failure.equals(FAILED) || failure.equals(identity(attributes))) {
+                    continue; // the file that failed, left for an operator
+                }
+                failed.remove(key); // another file under that name now: it gets its own session
+                rememberFailures();
             }
             if (now - attributes.lastModifiedTime().toMillis() < minAgeMillis) {
                 continue;
@@ -185,7 +194,7 @@ public class ReadDir implements TriggerProcessor {
         String key = update.triggerMark();
         if (update.failed()) {
             context.logger().log(System.Logger.Level.WARNING, "session of " + key + " failed; the file stays: " + update.error());
-            failed.put(key, FAILED);
+            failed.put(key, failureOf(Path.of(key)));
             rememberFailures();
             inFlight.remove(key);
             return;
@@ -207,6 +216,19 @@ public class ReadDir implements TriggerProcessor {
             return;
         }
         inFlight.remove(key);
+    }
+
+    /** What identifies the file that failed under its name: a file put there later has another size or time. */
+    private static String identity(BasicFileAttributes attributes) {
+        return FAILED + ":" + attributes.size() + ":" + attributes.lastModifiedTime().toMillis();
+    }
+
+    private static String failureOf(Path file) {
+        try {
+            return identity(Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException e) {
+            return FAILED;
+        }
     }
 
     /** Saves the files whose sessions failed; only failures are kept, so a successful session writes no state. */

@@ -64,6 +64,12 @@ class StandardProcessorsTest {
         TriggerHarness restarted = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "pattern", "*.txt"),
                 trigger.state()).init();
         assertTrue(restarted.trigger(10).isEmpty());
+
+        // a new file under the failed one's name is not the file that failed: it is emitted
+        Path failedFile = Path.of(second.get(0).triggerMark());
+        Files.writeString(failedFile, "a new file, longer than the one that failed");
+        Files.setLastModifiedTime(failedFile, FileTime.from(Instant.now().minusSeconds(5)));
+        assertEquals(List.of(failedFile.toString()), restarted.trigger(10).stream().map(TriggerResult::triggerMark).toList());
     }
 
     @Test
