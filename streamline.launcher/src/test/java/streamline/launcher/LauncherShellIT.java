@@ -157,10 +157,10 @@ class LauncherShellIT {
                 {"name": "check", "processors": [
                    {"name": "Sum", "type": "Checksum"},
                    {"name": "Store", "type": "WriteFile", "config": {"path": "files/sums/${ReadDir.Name}"}}],
-                 "triggerProcessors": [{"name": "In", "type": "ReadDir", "config": {"input": "to-sum"}}],
+                 "triggerProcessors": [{"name": "In", "type": "ReadDir", "config": {"input": "files/to-sum"}}],
                  "flow": "Sum->Store"}
                 """);
-        drop(home.resolve("to-sum/a.txt"), "hello");
+        drop(home.resolve("files/to-sum/a.txt"), "hello");
         awaitFile(home.resolve("files/sums/a.txt"));
         assertEquals("hello", Files.readString(home.resolve("files/sums/a.txt")));
 

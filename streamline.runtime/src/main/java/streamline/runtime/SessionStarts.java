@@ -8,9 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import streamline.api.processor.ContentSource;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.ItemOutcome;
@@ -25,8 +22,6 @@ import streamline.api.wal.WriteAheadLogException;
  * steps of all of them go to the log in one write, then they run.
  */
 final class SessionStarts {
-
-    private static final Logger LOG = LogManager.getLogger(SessionStarts.class);
 
     private final LiveSessions live;
     private final ContentStore content;
