@@ -1,6 +1,9 @@
 package streamline.runtime;
 
+import java.lang.reflect.Array;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +37,10 @@ final class ExpressionEvaluator {
 
     /** The variable that holds the whole metadata map, as the Go engine named it. */
     static final String METADATA_VARIABLE = "$env";
+    /** Most elements a value may have, counting nested maps and collections: one is turned into text whole. */
+    static final int MAX_ELEMENTS = 10_000;
+    /** Longest text a configuration value may evaluate to. */
+    static final int MAX_TEXT = 1 << 20;
     /** Deepest nesting of brackets an expression may have: JEXL parses and evaluates recursively, so a deeper one would overflow the stack. */
     static final int MAX_NESTING = 64;
 
@@ -67,6 +74,8 @@ final class ExpressionEvaluator {
                 .silent(false)
                 .safe(false)
                 .cache(256)
+                // an interrupt (the step timeout's watchdog) stops an evaluation in progress
+                .cancellable(true)
                 .create();
     }
 
@@ -116,7 +125,14 @@ final class ExpressionEvaluator {
             if (value == null) {
                 throw new ExpressionException(where + ": '${" + expression.getSourceText() + "}' has no value");
             }
+            if (elements(value, MAX_ELEMENTS) > MAX_ELEMENTS) {
+                throw new ExpressionException(where + ": '${" + abbreviated(expression.getSourceText()) + "}' builds more than "
+                        + MAX_ELEMENTS + " elements");
+            }
             out.append(text(value));
+            if (out.length() > MAX_TEXT) {
+                throw new ExpressionException(where + ": the value is longer than " + MAX_TEXT + " characters");
+            }
         }
         return out.toString();
     }
@@ -180,17 +196,49 @@ final class ExpressionEvaluator {
         return -1;
     }
 
+    /**
+     * How many elements a value holds, nested ones included, counted only up to {@code budget}: a range
+     * such as {@code 1..2147483647} is never walked, its size is read.
+     */
+    private static long elements(Object value, long budget) {
+        long count = 0;
+        if (value instanceof Map<?, ?> map) {
+            count = map.size();
+            for (Object nested : map.values()) {
+                if (count > budget) {
+                    break;
+                }
+                count += elements(nested, budget - count);
+            }
+        } else if (value != null && value.getClass().isArray() && !value.getClass().getComponentType().isPrimitive()) {
+            return elements(Arrays.asList((Object[]) value), budget);
+        } else if (value != null && value.getClass().isArray()) {
+            count = Array.getLength(value);
+        } else if (value instanceof Collection<?> collection) {
+            count = collection.size();
+            if (count <= budget) {
+                for (Object nested : collection) {
+                    count += elements(nested, budget - count);
+                    if (count > budget) {
+                        break;
+                    }
+                }
+            }
+        }
+        return count;
+    }
+
     /** A text for an error message: a hostile expression may be megabytes long. */
     private static String abbreviated(String text) {
         return text.length() <= 200 ? text : text.substring(0, 200) + "… (" + text.length() + " characters)";
     }
 
-    /** A value as configuration text: strings as they are, maps and lists as JSON. */
+    /** A value as configuration text: strings as they are, maps, lists and arrays as JSON. */
     String text(Object value) {
         if (value instanceof String s) {
             return s;
         }
-        if (value instanceof Map<?, ?> || value instanceof List<?>) {
+        if (value instanceof Map<?, ?> || value instanceof List<?> || value.getClass().isArray()) {
             try {
                 return json.writeValueAsString(value);
             } catch (JsonProcessingException e) {

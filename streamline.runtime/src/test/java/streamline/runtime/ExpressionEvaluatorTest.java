@@ -114,4 +114,15 @@ class ExpressionEvaluatorTest {
         ExpressionException unary = assertThrows(ExpressionException.class, () -> eval("${" + "-".repeat(100_000) + "1}"));
         assertTrue(unary.getMessage().contains("processor P key k"), unary.getMessage());
     }
+
+    @Test
+    void anExpressionCannotBuildMoreThanItsLimit() {
+        long before = System.nanoTime();
+        ExpressionException range = assertThrows(ExpressionException.class, () -> eval("${{\"a\": 1..2147483647}}"));
+        assertTrue(range.getMessage().contains("builds more than " + ExpressionEvaluator.MAX_ELEMENTS + " elements"), range.getMessage());
+        ExpressionException list = assertThrows(ExpressionException.class, () -> eval("${[1..6000, 1..6000]}"));
+        assertTrue(list.getMessage().contains("builds more than"), list.getMessage());
+        assertTrue(System.nanoTime() - before < 5_000_000_000L, "refused without walking the ranges");
+        assertEquals("[1,2,3]", eval("${[1, 2, 3]}"), "small structures are fine");
+    }
 }
