@@ -3,8 +3,6 @@ package streamline.runtime;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -71,10 +69,7 @@ public class EngineComponent implements Engine {
 
     private Named<WriteAheadLog> boundWal;
     private Named<FlowManager> boundFlows;
-    /** Every log and flow store present, by name; taken (and so activated) only when the engine needs one it used before. */
-    private final Map<String, ComponentServiceObjects<WriteAheadLog>> presentWals = new ConcurrentHashMap<>();
-    private final Map<String, ComponentServiceObjects<FlowManager>> presentFlowStores = new ConcurrentHashMap<>();
-    private volatile Set<String> abandoned = Set.of();
+    private final PresentServices present = new PresentServices();
     /** The options of an engine that waits for the log or store it used last; null when none waits. */
     private EngineOptions waiting;
     private volatile String waitingFor = "";
@@ -86,7 +81,7 @@ public class EngineComponent implements Engine {
         synchronized (lock) {
             bundleContext = context;
             home = context.getProperty("streamline.home");
-            abandoned = Set.of(config.abandon());
+            present.abandon(config.abandon());
             engine = startEngine(EngineOptions.from(config, home));
         }
     }
@@ -99,7 +94,7 @@ public class EngineComponent implements Engine {
         listeners.forEach(started::addListener);
         started.setCoordinator(coordinator);
         try {
-            started.start(boundWal, boundFlows, known());
+            started.start(boundWal, boundFlows, present.known());
         } catch (PreviousUnavailableException e) {
             started.stop();
             waiting = options;
@@ -128,31 +123,11 @@ public class EngineComponent implements Engine {
         }
     }
 
-    private KnownServices known() {
-        Set<String> gone = abandoned;
-        return new KnownServices() {
-            @Override
-            public Optional<WriteAheadLog> wal(String name) {
-                return Optional.ofNullable(presentWals.get(name)).map(ComponentServiceObjects::getService);
-            }
-
-            @Override
-            public Optional<FlowManager> flowStore(String name) {
-                return Optional.ofNullable(presentFlowStores.get(name)).map(ComponentServiceObjects::getService);
-            }
-
-            @Override
-            public boolean abandoned(String name) {
-                return gone.contains(name);
-            }
-        };
-    }
-
     @Modified
     void modified(RuntimeConfig config) throws IOException, WriteAheadLogException {
         EngineOptions options = EngineOptions.from(config, home);
         synchronized (lock) {
-            abandoned = Set.of(config.abandon());
+            present.abandon(config.abandon());
             if (engine != null && engine.options().equals(options)) {
                 return; // only targets changed: the references follow them
             }
@@ -174,20 +149,11 @@ public class EngineComponent implements Engine {
         }
     }
 
-    private static <T> Named<T> named(T service, Map<String, Object> properties, String typeProperty) {
-        Object type = properties.get(typeProperty);
-        if (type instanceof String name && !name.isBlank()) {
-            return new Named<>(name.trim(), service);
-        }
-        Object component = properties.get("component.name");
-        return new Named<>(component instanceof String name ? name : "service " + properties.get(Constants.SERVICE_ID), service);
-    }
-
     // ------------------------------------------------------------ write-ahead log
 
     @Reference(name = "wal", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindWal(WriteAheadLog service, Map<String, Object> properties) {
-        Named<WriteAheadLog> log = named(service, properties, WriteAheadLog.TYPE_PROPERTY);
+        Named<WriteAheadLog> log = PresentServices.named(service, properties, WriteAheadLog.TYPE_PROPERTY);
         synchronized (lock) {
             boundWal = log;
             if (engine == null) {
@@ -226,12 +192,12 @@ public class EngineComponent implements Engine {
     @Reference(name = "presentWal", service = WriteAheadLog.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, unbind = "removePresentWal")
     void addPresentWal(ComponentServiceObjects<WriteAheadLog> log, Map<String, Object> properties) {
-        presentWals.put(named(log, properties, WriteAheadLog.TYPE_PROPERTY).name(), log);
+        present.addWal(log, properties);
         startIfWaiting();
     }
 
     void removePresentWal(ComponentServiceObjects<WriteAheadLog> log, Map<String, Object> properties) {
-        presentWals.remove(named(log, properties, WriteAheadLog.TYPE_PROPERTY).name(), log);
+        present.removeWal(log, properties);
     }
 
     private boolean frameworkStopping() {
@@ -252,7 +218,7 @@ public class EngineComponent implements Engine {
 
     @Reference(name = "flowManager", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindFlowManager(FlowManager service, Map<String, Object> properties) {
-        Named<FlowManager> flows = named(service, properties, FlowManager.TYPE_PROPERTY);
+        Named<FlowManager> flows = PresentServices.named(service, properties, FlowManager.TYPE_PROPERTY);
         synchronized (lock) {
             boundFlows = flows;
             if (engine != null) {
@@ -275,12 +241,12 @@ public class EngineComponent implements Engine {
     @Reference(name = "presentFlowStore", service = FlowManager.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, unbind = "removePresentFlowStore")
     void addPresentFlowStore(ComponentServiceObjects<FlowManager> store, Map<String, Object> properties) {
-        presentFlowStores.put(named(store, properties, FlowManager.TYPE_PROPERTY).name(), store);
+        present.addFlowStore(store, properties);
         startIfWaiting();
     }
 
     void removePresentFlowStore(ComponentServiceObjects<FlowManager> store, Map<String, Object> properties) {
-        presentFlowStores.remove(named(store, properties, FlowManager.TYPE_PROPERTY).name(), store);
+        present.removeFlowStore(store, properties);
     }
 
     // ------------------------------------------------------------ processors
@@ -351,40 +317,6 @@ public class EngineComponent implements Engine {
                 reference.getProperty(Constants.SERVICE_ID), reference.getProperty(Processor.TYPE_PROPERTY),
                 reference.getBundle() == null ? "?" : reference.getBundle().getSymbolicName(),
                 reference.getProperty(Constants.SERVICE_SCOPE));
-    }
-
-    /** A processor service as a provider: one instance per {@link #create}. */
-    private record ServiceProvider<T>(String type, int ranking, long order, ComponentServiceObjects<T> objects)
-            implements ProcessorRegistry.Provider<T> {
-
-        static <T> ServiceProvider<T> of(ComponentServiceObjects<T> objects, Map<String, Object> properties) {
-            Object type = properties.get(Processor.TYPE_PROPERTY);
-            if (!(type instanceof String name) || name.isBlank()) {
-                LOG.warn("ignoring processor service {}: it has no {} property", properties.get(Constants.SERVICE_ID),
-                        Processor.TYPE_PROPERTY);
-                return null;
-            }
-            Object ranking = properties.get(Constants.SERVICE_RANKING);
-            return new ServiceProvider<>(name.trim(), ranking instanceof Integer value ? value : 0, serviceId(properties), objects);
-        }
-
-        static long serviceId(Map<String, Object> properties) {
-            return ((Number) properties.get(Constants.SERVICE_ID)).longValue();
-        }
-
-        long serviceId() {
-            return order;
-        }
-
-        @Override
-        public T create() {
-            return objects.getService();
-        }
-
-        @Override
-        public void release(T instance) {
-            objects.ungetService(instance);
-        }
     }
 
     // ------------------------------------------------------------ listeners and coordinator

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -52,6 +53,10 @@ final class FlowRun {
         }
     }
 
+    /** A session's end, to be told to its trigger. */
+    record EndToTell(SessionRun session, String error) {
+    }
+
     /** The instance and call state of one trigger of the flow. */
     static final class TriggerSlot {
         final TriggerDefinition definition;
@@ -60,6 +65,10 @@ final class FlowRun {
         volatile TriggerProcessor instance;
         volatile ProcessorRegistry.Provider<TriggerProcessor> provider;
         final AtomicBoolean busy = new AtomicBoolean();
+        /** Held through a call (its items started, their outcomes told): the ends of sessions are told between calls. */
+        final ReentrantLock calling = new ReentrantLock();
+        /** Ends of sessions waiting to be told while a call is in progress. */
+        final Queue<EndToTell> endsToTell = new ConcurrentLinkedQueue<>();
         volatile int failures;
         volatile long backoffUntilNanos;
         volatile Future<?> scheduled;

@@ -3,6 +3,7 @@ package streamline.runtime;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -160,7 +161,9 @@ final class SessionOutcomes {
      * Ends a session that a trigger started: tells the trigger, then logs the end (so a crash in between
      * tells it again after the restart). While the trigger's instance is gone (its bundle stopped), the
      * end waits for it, unlogged: logged without the trigger hearing of it, the end would never reach it,
-     * and a source that redelivers what it has not seen end would deliver the item again.
+     * and a source that redelivers what it has not seen end would deliver the item again. While a call of
+     * the trigger is in progress, the end is told after it: a call that decided to emit the item before
+     * hearing of its end is answered with the live session, not a second one.
      */
     void endTriggered(SessionRun session, String error, boolean enterGate) {
         FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
@@ -174,8 +177,41 @@ final class SessionOutcomes {
             }
             return;
         }
-        tellTrigger(trigger, session, error);
-        logEnd(session, error, enterGate);
+        FlowRun.TriggerSlot called = calledSlot(session, trigger);
+        if (called == null) {
+            tellTrigger(trigger, session, error);
+            logEnd(session, error, enterGate);
+            return;
+        }
+        called.endsToTell.add(new FlowRun.EndToTell(session, error));
+        tellWhenFree(called, enterGate);
+    }
+
+    /**
+     * Tells the queued ends to their trigger while none of its calls is in progress, then logs them. Never
+     * waits: if a call is in progress, the thread making it tells them when it is done.
+     */
+    void tellWhenFree(FlowRun.TriggerSlot called, boolean enterGate) {
+        while (!called.endsToTell.isEmpty() && called.calling.tryLock()) {
+            List<FlowRun.EndToTell> told = new ArrayList<>();
+            try {
+                FlowRun.EndToTell end;
+                while ((end = called.endsToTell.poll()) != null) {
+                    tellTrigger(triggerOf(end.session().run, end.session().triggerId), end.session(), end.error());
+                    told.add(end);
+                }
+            } finally {
+                called.calling.unlock();
+            }
+            told.forEach(end -> logEnd(end.session(), end.error(), enterGate));
+        }
+    }
+
+    /** The trigger slot whose calls emit the session's source items now: the active run's, else the one told. */
+    private FlowRun.TriggerSlot calledSlot(SessionRun session, FlowRun.TriggerSlot told) {
+        FlowRun active = session.run == null ? null : flows.active(session.run.id());
+        FlowRun.TriggerSlot slot = active == null ? null : active.triggers.get(session.triggerId);
+        return slot != null ? slot : told;
     }
 
     /** Tells the trigger that started a session that it ended, if it has an instance. */

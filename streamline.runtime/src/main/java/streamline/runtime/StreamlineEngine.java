@@ -131,6 +131,11 @@ public final class StreamlineEngine implements Engine {
             }
 
             @Override
+            public void callDone(FlowRun.TriggerSlot slot) {
+                outcomes.tellWhenFree(slot, true);
+            }
+
+            @Override
             public TriggerCoordinator coordinator() {
                 return coordinator;
             }

@@ -41,6 +41,9 @@ final class TriggerRunner {
         /** Starts a batch of a trigger's items as one unit; an outcome per item, in order. */
         List<ItemOutcome> start(FlowRun run, UUID triggerId, List<TriggerResult> items);
 
+        /** A call of the trigger ended (or was skipped): the ends of sessions queued meanwhile are told now. */
+        void callDone(FlowRun.TriggerSlot slot);
+
         /** The cluster coordinator, if one is present. */
         TriggerCoordinator coordinator();
 
@@ -149,20 +152,28 @@ final class TriggerRunner {
             }
             ThreadContext.put("flow", run.name());
             ThreadContext.put("processor", slot.definition.name());
-            List<TriggerResult> results = callWithTimeout(instance, new EngineContexts.Trigger(slot.context, capacity));
-            if (results == null) {
-                results = List.of();
+            List<ItemOutcome> outcomes;
+            // no session's end is told to the trigger from its call until its items' outcomes are: an item the call
+            // emits because it has not heard of its session's end yet meets that session still live, a duplicate
+            slot.calling.lock();
+            try {
+                List<TriggerResult> results = callWithTimeout(instance, new EngineContexts.Trigger(slot.context, capacity));
+                if (results == null) {
+                    results = List.of();
+                }
+                if (results.size() > capacity) {
+                    LOG.warn("{}: trigger {} returned {} items with capacity for {}; starting them all rather than losing any",
+                            run, slot.definition.name(), results.size(), capacity);
+                }
+                if (results.isEmpty()) {
+                    slot.failures = 0;
+                    return 0;
+                }
+                outcomes = startAll(run, slot, results);
+                tellOutcomes(run, slot, instance, outcomes);
+            } finally {
+                slot.calling.unlock();
             }
-            if (results.size() > capacity) {
-                LOG.warn("{}: trigger {} returned {} items with capacity for {}; starting them all rather than losing any",
-                        run, slot.definition.name(), results.size(), capacity);
-            }
-            if (results.isEmpty()) {
-                slot.failures = 0;
-                return 0;
-            }
-            List<ItemOutcome> outcomes = startAll(run, slot, results);
-            tellOutcomes(run, slot, instance, outcomes);
             long notStarted = outcomes.stream().filter(outcome -> !outcome.accepted()).count();
             if (notStarted > 0) {
                 throw new EngineException(notStarted + " of " + outcomes.size() + " items not started: "
@@ -180,6 +191,7 @@ final class TriggerRunner {
         } finally {
             ThreadContext.clearMap();
             slot.busy.set(false);
+            sessions.callDone(slot);
         }
     }
 

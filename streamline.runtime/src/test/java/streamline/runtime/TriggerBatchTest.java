@@ -15,7 +15,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -66,7 +69,7 @@ class TriggerBatchTest {
      * A trigger that, ignoring everything it was told, emits every unacknowledged item on every call (a
      * source that redelivers until acknowledged), with content; it acknowledges an item when its session ends.
      */
-    final class Redelivering implements TriggerProcessor {
+    class Redelivering implements TriggerProcessor {
         volatile ContentSource brokenContentFor;
         volatile String brokenMark = "";
 
@@ -246,5 +249,51 @@ class TriggerBatchTest {
         EngineHarness.await("the trigger told, the item acknowledged", unacknowledged::isEmpty, unacknowledged::toString);
         assertEquals(1, outcomes(ItemOutcome.Status.STARTED), "the item was not delivered a second time");
         assertEquals(1, sessionsByMark().get("only").size());
+    }
+
+    @Test
+    void anItemEmittedBeforeTheTriggerHeardItsSessionEndMeetsThatSessionNotASecondOne() throws Exception {
+        unacknowledged.add("x");
+        Semaphore permits = new Semaphore(0);
+        harness.processor("Gate", () -> (input, step) -> {
+            permits.acquire();
+            return input;
+        });
+        CountDownLatch secondCallInside = new CountDownLatch(1);
+        CountDownLatch secondCallMayReturn = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        harness.trigger("Redelivering", () -> new Redelivering() {
+            @Override
+            public List<TriggerResult> trigger(TriggerContext context) {
+                List<TriggerResult> items = super.trigger(context); // what the source holds unacknowledged now
+                if (calls.incrementAndGet() == 2) {
+                    secondCallInside.countDown();
+                    try {
+                        secondCallMayReturn.await(); // meanwhile the item's session ends
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return calls.get() <= 2 ? items : List.of();
+            }
+        });
+        harness.start(options());
+        harness.activate(flow("Gate"));
+        assertTrue(secondCallInside.await(30, TimeUnit.SECONDS));
+        permits.release(); // the session of "x" completes while the call that emits "x" again is in progress
+        EngineHarness.await("the session's steps done", () -> harness.engine.sessionsInProgress().size() == 1
+                && harness.engine.sessionsInProgress().get(0).steps().isEmpty(), harness.engine::sessionsInProgress);
+        Thread.sleep(300); // a negative check: the end is not told (nor logged) while the call is in progress
+        assertTrue(harness.ended.isEmpty(), "the session's end waits for the call");
+        assertEquals(Set.of("x"), unacknowledged);
+        secondCallMayReturn.countDown();
+        EngineHarness.await("the item acknowledged", unacknowledged::isEmpty, unacknowledged::toString);
+        harness.awaitEnded(1);
+        EngineHarness.await("both calls' outcomes told", () -> outcomes.size() == 2, outcomes::toString);
+        assertEquals(List.of(ItemOutcome.Status.STARTED, ItemOutcome.Status.DUPLICATE),
+                outcomes.stream().map(ItemOutcome::status).toList());
+        Thread.sleep(200); // a negative check: no second session starts for the item
+        assertEquals(1, harness.ended.size());
+        assertEquals(1, sessionsByMark().get("x").size());
     }
 }

@@ -24,9 +24,11 @@ import streamline.api.engine.SessionUpdate;
  * engine or other flows.</li>
  * <li>{@link #sessionEnded} tells the trigger when each session it started has ended (finished or
  * failed), so it acknowledges its source only after the work is done. It may be called from any
- * thread, concurrently with {@link #trigger}. It is called at least once per session: before the
- * session's end is logged, so after a crash it may be called again for the same session (keep it
- * idempotent), and it is never missed.</li>
+ * thread, but never while a call of {@link #trigger} is in progress: an end that comes meanwhile is
+ * told after the call and its {@link #itemsReceived}. It is called at least once per session: before
+ * the session's end is logged, so after a crash it may be called again for the same session (keep it
+ * idempotent), and it is never missed, also when the trigger's bundle is stopped at the end (the end
+ * then waits for a provider of the trigger to come back).</li>
  * <li>{@link #itemsReceived} tells the trigger, after each call that returned items, what became of
  * every one of them: durably started, a duplicate of a live session, or not started (with the
  * reason). It is called on the thread that called {@link #trigger}, before the next call, for every
