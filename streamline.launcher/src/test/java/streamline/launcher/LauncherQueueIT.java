@@ -77,13 +77,16 @@ class LauncherQueueIT {
 
         launcher.await("the first kill's moment; " + context, () -> done() >= killAt.get(0), this::done);
         launcher.kill();
+        int doneBeforeRestart = done();
         launcher.start();
-        // the trigger's bundle stopped mid-run and started again (FileInstall uninstalls a jar taken out of deploy/)
-        launcher.await("more items through", () -> done() >= killAt.get(0) + 5, this::done);
+        // the trigger's bundle stopped mid-run and started again (FileInstall uninstalls a jar taken out of deploy/);
+        // items come out again only once it is installed: a recovered session resumes only when every type is there
+        launcher.await("more items through", () -> done() >= doneBeforeRestart + 5, this::done);
+        int logBefore = launcher.log().length();
         Path outside = work.resolve("queue.jar");
         Files.move(jar, outside, StandardCopyOption.ATOMIC_MOVE);
-        launcher.await("the flow waiting for its trigger's type", () -> launcher.log().contains("waits for processor types")
-                || launcher.log().contains("the provider of trigger type NumberedQueue went away"), this::done);
+        launcher.await("the trigger's provider gone", () -> launcher.log().substring(logBefore)
+                .contains("the provider of trigger type NumberedQueue went away"), this::done);
         Files.move(outside, jar, StandardCopyOption.ATOMIC_MOVE);
 
         launcher.await("the second kill's moment; " + context, () -> done() >= killAt.get(1), this::done);
@@ -111,7 +114,9 @@ class LauncherQueueIT {
         assertEquals(ITEMS, outputs.size(), context);
         assertEquals(List.of(), launcher.list("data/runtime/failed"), "no session failed; " + context);
         try (FileWriteAheadLog wal = FileWriteAheadLog.open(home.resolve("data/wal"), "never")) {
-            assertEquals(List.of(), wal.liveEntries(), "no session unfinished; " + context);
+            // a session whose trigger heard of its end as the framework stopped may wait for its end to be logged at the
+            // next start (the trigger then hears of it again); no step may be left unfinished
+            assertEquals(List.of(), wal.unfinishedSteps(), "no step unfinished; " + context);
         }
     }
 }

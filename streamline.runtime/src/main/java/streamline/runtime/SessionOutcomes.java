@@ -197,7 +197,15 @@ final class SessionOutcomes {
             try {
                 FlowRun.EndToTell end;
                 while ((end = called.endsToTell.poll()) != null) {
-                    tellTrigger(triggerOf(end.session().run, end.session().triggerId), end.session(), end.error());
+                    SessionRun session = end.session();
+                    FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
+                    if (trigger != null && trigger.definition.enabled() && trigger.instance == null) {
+                        // its provider went away while the end waited for a call: it waits for the provider instead
+                        String error = end.error();
+                        session.run.parked.add(() -> endTriggered(session, error, true));
+                        continue;
+                    }
+                    tellTrigger(trigger, session, end.error());
                     told.add(end);
                 }
             } finally {

@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -132,7 +133,13 @@ public final class StreamlineEngine implements Engine {
 
             @Override
             public void callDone(FlowRun.TriggerSlot slot) {
-                outcomes.tellWhenFree(slot, true);
+                // not on the trigger's thread: it is interrupted when its flow stops taking items, which must not
+                // interrupt the log writes of the ends it would tell
+                try {
+                    scheduler.execute(() -> outcomes.tellWhenFree(slot, true));
+                } catch (RejectedExecutionException e) {
+                    // stopping: the ends are told again after the next start
+                }
             }
 
             @Override
