@@ -803,6 +803,9 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
      * @return whether the bytes up to the captured position are now forced
      */
     private boolean forceClosedSegment(long number) {
+        // the interrupt that closed the channel is still pending: forcing again with it would close the new one too,
+        // and fail the log for good over an interrupt
+        boolean interrupted = Thread.interrupted();
         writeLock.lock();
         try {
             if (closed || number != segmentNumber) {
@@ -816,6 +819,9 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             return false;
         } finally {
             unlockWrite();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

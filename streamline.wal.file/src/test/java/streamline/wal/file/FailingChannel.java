@@ -3,6 +3,7 @@ package streamline.wal.file;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
@@ -20,6 +21,8 @@ final class FailingChannel extends FileChannel {
         volatile long bytesLeft = Long.MAX_VALUE;
         volatile boolean failTruncate;
         volatile boolean failForce;
+        /** How many of the next forces meet an interrupt, as a thread interrupted during fsync does. */
+        volatile int interruptedForces;
         volatile int forces;
 
         FileOpener opener() {
@@ -72,6 +75,13 @@ final class FailingChannel extends FileChannel {
     public void force(boolean metaData) throws IOException {
         if (disk.failForce) {
             throw new IOException("Input/output error (fsync)");
+        }
+        if (disk.interruptedForces > 0) {
+            // what the JDK does: the channel is closed, the thread keeps its interrupt, the call throws
+            disk.interruptedForces--;
+            close();
+            Thread.currentThread().interrupt();
+            throw new ClosedByInterruptException();
         }
         disk.forces++;
         delegate.force(metaData);

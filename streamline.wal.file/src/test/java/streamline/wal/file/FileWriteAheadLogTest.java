@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -784,5 +785,31 @@ class FileWriteAheadLogTest {
         Set<UUID> sessions = new HashSet<>();
         entries.forEach(e -> sessions.add(e.sessionId()));
         return sessions;
+    }
+
+    @Test
+    void anInterruptDuringAForceIsSurvivedAndTheAppenderKeepsItsInterrupt() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            log.append(anyStart());
+            disk.interruptedForces = 1;
+            AtomicBoolean keptInterrupt = new AtomicBoolean();
+            Thread appender = new Thread(() -> {
+                try {
+                    log.append(anyStart());
+                } catch (WriteAheadLogException e) {
+                    throw new AssertionError("the append failed over an interrupt", e);
+                }
+                keptInterrupt.set(Thread.currentThread().isInterrupted());
+            });
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            appender.setUncaughtExceptionHandler((thread, error) -> failures.add(error));
+            appender.start();
+            appender.join(30_000);
+            assertEquals(List.of(), failures);
+            assertTrue(keptInterrupt.get(), "the interrupt is the appender's to see");
+            log.append(anyStart());
+            assertEquals(3, log.liveEntries().size(), "the log takes appends after the interrupt");
+        }
     }
 }
