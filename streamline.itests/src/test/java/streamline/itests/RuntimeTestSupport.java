@@ -1,7 +1,6 @@
 package streamline.itests;
 
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
 import java.io.File;
 import java.io.IOException;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.osgi.framework.ServiceRegistration;
@@ -94,19 +94,21 @@ public abstract class RuntimeTestSupport extends StreamlineTestSupport {
 
     /** Submits a session, waiting (within the timeout) for the flow to be active. */
     protected UUID submitWhenActive(Engine engine, UUID flowId, String mark) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
+        AtomicReference<UUID> session = new AtomicReference<>();
+        AtomicReference<String> refusal = new AtomicReference<>("");
+        await("flow " + flowId + " active", () -> {
             try {
-                return engine.submit(flowId, new FlowObject(Map.of(), mark), null);
+                session.set(engine.submit(flowId, new FlowObject(Map.of(), mark), null));
+                return true;
             } catch (EngineException e) {
-                if (System.nanoTime() > deadline) {
-                    fail("flow " + flowId + " did not become active: " + e.getMessage());
-                }
-                sleep(20);
+                refusal.set(e.getMessage());
+                return false;
             }
-        }
+        }, refusal::get);
+        return session.get();
     }
 
+    /** A pause for a negative check only: that nothing happens during it (waiting for something uses {@link #await}). */
     protected static void sleep(long millis) {
         try {
             Thread.sleep(millis);

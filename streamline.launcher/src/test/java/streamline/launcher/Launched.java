@@ -1,7 +1,6 @@
 package streamline.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
@@ -15,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+
+import streamline.testkit.Eventually;
 
 /**
  * The launcher as a user runs it ({@code java -jar streamline.jar --home DIR}), started, killed and
@@ -68,18 +69,14 @@ final class Launched implements AutoCloseable {
         }
     }
 
-    void await(String what, BooleanSupplier condition, Supplier<Object> observed) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
+    void await(String what, BooleanSupplier condition, Supplier<Object> observed) {
+        Eventually.await(what, TIMEOUT, () -> {
             if (!process.isAlive()) {
-                fail("the process ended (exit " + process.exitValue() + ") while waiting for " + what + "; observed " + observed.get()
-                        + "; logs kept in " + keepLogs());
+                throw new AssertionError("the process ended (exit " + process.exitValue() + ") while waiting for " + what
+                        + "; observed " + observed.get() + "; logs kept in " + keepLogs());
             }
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what + "; observed " + observed.get() + "; logs kept in " + keepLogs());
-            }
-            Thread.sleep(20);
-        }
+            return condition.getAsBoolean();
+        }, () -> observed.get() + "; logs kept in " + keepLogs());
     }
 
     /** The names in a folder of the home, without hidden (temporary) files, sorted. */

@@ -2,7 +2,6 @@ package streamline.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
@@ -21,6 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import streamline.testkit.Eventually;
 import streamline.wal.file.FileWriteAheadLog;
 
 /**
@@ -65,18 +65,13 @@ class LauncherKillIT {
         }
     }
 
-    private void await(String what, Process process, BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
+    private void await(String what, Process process, BooleanSupplier condition) {
+        Eventually.await(what, TIMEOUT, () -> {
             if (!process.isAlive()) {
-                fail("the process ended (exit " + process.exitValue() + ") while waiting for " + what + "; see " + work);
+                throw new AssertionError("the process ended (exit " + process.exitValue() + ") while waiting for " + what + "; see " + work);
             }
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what + ": outbox " + count("outbox") + ", inbox " + count("inbox")
-                        + "; logs in " + home.resolve("logs"));
-            }
-            Thread.sleep(20);
-        }
+            return condition.getAsBoolean();
+        }, () -> "outbox " + count("outbox") + ", inbox " + count("inbox") + "; logs in " + home.resolve("logs"));
     }
 
     private static void kill(Process process) throws InterruptedException {

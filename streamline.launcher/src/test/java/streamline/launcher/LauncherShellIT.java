@@ -2,10 +2,10 @@ package streamline.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import streamline.api.flow.FlowDefinition;
+import streamline.testkit.Eventually;
 
 /**
  * The product driven as a user drives it: the launcher as a child process, commands typed into its
@@ -88,34 +89,36 @@ class LauncherShellIT {
     }
 
     /** Types a command (again, every second, until the answer shows): commands register a moment after start. */
-    private void command(String line, String expected) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    private void command(String line, String expected) {
         int seen = output().length();
-        while (true) {
+        long[] typedAt = { 0 };
+        Eventually.await("'" + line + "' answering '" + expected + "'", TIMEOUT, () -> {
+            if (output().indexOf(expected, seen) >= 0) {
+                return true;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("the process ended while '" + line + "' waited for its answer");
+            }
+            if (System.nanoTime() - typedAt[0] > 1_000_000_000L) {
+                type(line);
+                typedAt[0] = System.nanoTime();
+            }
+            return false;
+        }, () -> "console:\n" + output().substring(seen) + "\nengine log (the end):\n" + engineLogEnd() + "\nruntime cfg now:\n"
+                + runtimeCfg() + "\nthreads:\n" + threadDump());
+    }
+
+    private void type(String line) {
+        try {
             shell.write((line + "\n").getBytes(StandardCharsets.UTF_8));
             shell.flush();
-            long retry = System.nanoTime() + 1_000_000_000L;
-            while (System.nanoTime() < retry) {
-                if (output().indexOf(expected, seen) >= 0) {
-                    return;
-                }
-                Thread.sleep(20);
-            }
-            if (System.nanoTime() > deadline || !process.isAlive()) {
-                fail("'" + line + "' did not answer '" + expected + "'; console:\n" + output().substring(seen)
-                        + "\nengine log (the end):\n" + engineLogEnd() + "\nruntime cfg now:\n" + runtimeCfg() + "\nthreads:\n" + threadDump());
-            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot type into the shell", e);
         }
     }
 
-    private void awaitFile(Path file) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!Files.isRegularFile(file)) {
-            if (System.nanoTime() > deadline) {
-                fail(file + " did not appear; console:\n" + output());
-            }
-            Thread.sleep(20);
-        }
+    private void awaitFile(Path file) {
+        Eventually.await(file + " appearing", TIMEOUT, () -> Files.isRegularFile(file), () -> "console:\n" + output());
     }
 
     private void drop(Path target, String text) throws IOException {

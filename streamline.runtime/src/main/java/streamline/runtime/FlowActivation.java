@@ -227,18 +227,14 @@ final class FlowActivation {
             try {
                 next = prepare(flow);
             } catch (IllegalArgumentException e) {
-                refused.put(flow.id(), flow);
-                LOG.error("flow {} ({}) not activated{}: {}", flow.name(), flow.id(),
-                        current == null ? "" : "; its previous version keeps running", e.getMessage());
+                refuse(flow, current, e);
                 return;
             }
             try {
                 next.provideInstances(registry);
             } catch (RuntimeException | StackOverflowError | LinkageError e) {
                 next.releaseInstances();
-                refused.put(flow.id(), flow);
-                LOG.error("flow {} ({}) not activated{}: {}", flow.name(), flow.id(),
-                        current == null ? "" : "; its previous version keeps running", e.getMessage() == null ? e.toString() : e.getMessage());
+                refuse(flow, current, e);
                 return;
             }
             refused.remove(flow.id());
@@ -249,6 +245,13 @@ final class FlowActivation {
             LOG.info("flow {} ({}) {}", flow.name(), flow.id(), current == null ? "activated" : "re-activated with its new definition");
             provide(next);
         }
+    }
+
+    /** Remembers a version refused at its preparation, to try it again when providers change, and says why. */
+    private void refuse(FlowDefinition flow, FlowRun current, Throwable why) {
+        refused.put(flow.id(), flow);
+        LOG.error("flow {} ({}) not activated{}: {}", flow.name(), flow.id(),
+                current == null ? "" : "; its previous version keeps running", why.getMessage() == null ? why.toString() : why.getMessage());
     }
 
     /** Tries again the flow versions refused at their preparation, after a change that may let them start. */

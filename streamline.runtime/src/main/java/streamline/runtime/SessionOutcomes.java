@@ -167,14 +167,7 @@ final class SessionOutcomes {
      */
     void endTriggered(SessionRun session, String error, boolean enterGate) {
         FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
-        if (trigger != null && trigger.definition.enabled() && trigger.instance == null) {
-            FlowRun run = session.run;
-            run.parked.add(() -> endTriggered(session, error, true));
-            LOG.info("session {} ended; the end is logged once trigger {} (type {}) is back to hear of it", session.id,
-                    trigger.definition.name(), trigger.definition.type());
-            if (trigger.available()) {
-                run.releaseParked(); // the provider came back meanwhile
-            }
+        if (waitsForTrigger(session, error, trigger)) {
             return;
         }
         FlowRun.TriggerSlot called = calledSlot(session, trigger);
@@ -199,11 +192,8 @@ final class SessionOutcomes {
                 while ((end = called.endsToTell.poll()) != null) {
                     SessionRun session = end.session();
                     FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
-                    if (trigger != null && trigger.definition.enabled() && trigger.instance == null) {
-                        // its provider went away while the end waited for a call: it waits for the provider instead
-                        String error = end.error();
-                        session.run.parked.add(() -> endTriggered(session, error, true));
-                        continue;
+                    if (waitsForTrigger(session, end.error(), trigger)) {
+                        continue; // its provider went away while the end waited for a call
                     }
                     tellTrigger(trigger, session, end.error());
                     told.add(end);
@@ -213,6 +203,26 @@ final class SessionOutcomes {
             }
             told.forEach(end -> logEnd(end.session(), end.error(), enterGate));
         }
+    }
+
+    /**
+     * Parks the session's end on its run while its trigger has no instance (the trigger's bundle stopped): the
+     * end is taken up again when a provider is back.
+     *
+     * @return whether the end waits
+     */
+    private boolean waitsForTrigger(SessionRun session, String error, FlowRun.TriggerSlot trigger) {
+        if (trigger == null || !trigger.definition.enabled() || trigger.instance != null) {
+            return false;
+        }
+        FlowRun run = session.run;
+        run.parked.add(() -> endTriggered(session, error, true));
+        LOG.info("session {} ended; the end is logged once trigger {} (type {}) is back to hear of it", session.id,
+                trigger.definition.name(), trigger.definition.type());
+        if (trigger.available()) {
+            run.releaseParked(); // the provider came back meanwhile
+        }
+        return true;
     }
 
     /** The trigger slot whose calls emit the session's source items now: the active run's, else the one told. */

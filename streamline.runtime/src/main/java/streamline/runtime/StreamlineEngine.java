@@ -135,6 +135,9 @@ public final class StreamlineEngine implements Engine {
             public void callDone(FlowRun.TriggerSlot slot) {
                 // not on the trigger's thread: it is interrupted when its flow stops taking items, which must not
                 // interrupt the log writes of the ends it would tell
+                if (slot.endsToTell.isEmpty()) {
+                    return; // the usual case: an event trigger's loop calls many times for each end
+                }
                 try {
                     scheduler.execute(() -> outcomes.tellWhenFree(slot, true));
                 } catch (RejectedExecutionException e) {

@@ -67,7 +67,11 @@ final class Switches {
                         + ": " + e.getMessage(), e);
             }
         }
-        record(new InUseRecord.InUse(log.recorded() ? log.name() : recorded.wal(), store.recorded() ? store.name() : recorded.flowStore()));
+        InUseRecord.InUse now = new InUseRecord.InUse(log.recorded() ? log.name() : recorded.wal(),
+                store.recorded() ? store.name() : recorded.flowStore());
+        if (!now.equals(recorded)) {
+            record(now); // a start on the same log and store writes nothing
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import static streamline.testkit.WriteAheadLogContract.completed;
 import static streamline.testkit.WriteAheadLogContract.started;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -28,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -762,23 +762,19 @@ class FileWriteAheadLogTest {
         return awaitFiles("snapshot-", listed -> listed.stream().anyMatch(completed)).stream().filter(completed).toList();
     }
 
-    /** Polls the directory for up to 10 s until the files named with this prefix meet the condition; the last listing. */
+    /** Waits up to 10 s until the files named with this prefix meet the condition; their listing then. */
     private List<Path> awaitFiles(String prefix, Predicate<List<Path>> condition) throws IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        List<Path> listed = files(prefix);
-        while (!condition.test(listed) && System.nanoTime() < deadline) {
-            pauseBeforeNextLook();
-            listed = files(prefix);
-        }
-        return listed;
+        Eventually.await("files " + prefix + "* as expected", Duration.ofSeconds(10), () -> condition.test(listing(prefix)),
+                () -> listing(prefix));
+        return files(prefix);
     }
 
-    /**
-     * A short pause between two looks at a condition a background thread brings about: spinning instead
-     * would keep one of CI's two cores from that thread.
-     */
-    private static void pauseBeforeNextLook() {
-        LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
+    private List<Path> listing(String prefix) {
+        try {
+            return files(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Set<UUID> sessionsOf(List<LogEntry> entries) {
