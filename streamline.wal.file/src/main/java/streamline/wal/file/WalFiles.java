@@ -1,5 +1,6 @@
 package streamline.wal.file;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,6 +10,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Names and headers of the log's files.
@@ -28,6 +32,8 @@ import java.util.zip.CRC32C;
  * </pre>
  */
 final class WalFiles {
+
+    private static final Logger LOG = LogManager.getLogger(WalFiles.class);
 
     static final int FORMAT_VERSION = 1;
     static final int FILE_HEADER_SIZE = 28;
@@ -125,6 +131,27 @@ final class WalFiles {
                 return;
             }
             throw e;
+        }
+    }
+
+    /** Closes what a failure or a close leaves behind; a failure to close changes nothing for the log. */
+    static void closeQuietly(Closeable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (IOException e) {
+            LOG.debug("closing {}", closeable, e);
+        }
+    }
+
+    /** Deletes a file the log can do without (a temporary or spare one); recovery deletes it later if this fails. */
+    static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.debug("deleting {}", file, e);
         }
     }
 }

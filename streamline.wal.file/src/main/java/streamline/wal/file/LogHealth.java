@@ -1,0 +1,52 @@
+package streamline.wal.file;
+
+import java.nio.file.Path;
+
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * Whether the log is closed, or failed for good: after a failed force or a lost buffered write the
+ * state of the files is unknown, so the log refuses every later append until it is reopened (and
+ * recovered). Every part checks it before it touches the files.
+ */
+final class LogHealth {
+    private final Path directory;
+    private volatile WriteAheadLogException failure;
+    private volatile boolean closed;
+
+    LogHealth(Path directory) {
+        this.directory = directory;
+    }
+
+    void checkOpen() throws WriteAheadLogException {
+        if (closed) {
+            throw new WriteAheadLogException("write-ahead log in " + directory + " is closed");
+        }
+    }
+
+    /** Throws unless the log is open and has not failed. */
+    void checkUsable() throws WriteAheadLogException {
+        checkOpen();
+        WriteAheadLogException failed = failure;
+        if (failed != null) {
+            throw new WriteAheadLogException("write-ahead log in " + directory + " failed earlier and takes no"
+                    + " more appends until it is reopened: " + failed.getMessage(), failed);
+        }
+    }
+
+    void fail(WriteAheadLogException cause) {
+        failure = cause;
+    }
+
+    void markClosed() {
+        closed = true;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    boolean failed() {
+        return failure != null;
+    }
+}

@@ -1,0 +1,453 @@
+package streamline.wal.file;
+
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * Writes appends into the current segment and rolls to the next; its state is guarded by the write
+ * lock of its {@link AppendQueue}, which nothing else takes. A failed write truncates the partial record away, or,
+ * if that fails too, rolls before the next write, so no half record is ever followed by good ones.
+ */
+final class SegmentWriter implements GroupCommit.Segments {
+
+    private static final Logger LOG = LogManager.getLogger(SegmentWriter.class);
+    /** The most one turn of the write lock writes (unless a single append is larger): bounds the write buffer. */
+    private static final long MAX_BATCH_BYTES = 16L << 20;
+    /** Write buffers up to this size are kept for the next batches; a larger one is used once. */
+    private static final int RETAINED_WRITE_BUFFER = 4 << 20;
+
+    /** The segment being written and where its written bytes end, for a read of everything written. */
+    record WrittenEnd(long segmentNumber, long position) {
+    }
+
+    /** What a checkpoint covers: every segment up to {@code segmentNumber}, every record up to {@code lastSequence}. */
+    record Boundary(long segmentNumber, long lastSequence) {
+    }
+
+    private final WalOptions options;
+    private final boolean always;
+    private final Path directory;
+    private final FileOpener opener;
+    private final LogFiles files;
+    private final LiveIndex live;
+    private final LogHealth health;
+    private final SpareSegment spare;
+    private final Executor background;
+    private final GroupCommit groupCommit;
+    private final AppendQueue queue;
+
+    // guarded by the queue's write lock
+    private FileChannel segment;
+    private long segmentNumber;
+    private long segmentPosition;
+    private boolean rollBeforeNextWrite;
+    private long lastSequence;
+    private long writtenTotal;
+    private long bytesSinceCheckpoint;
+    private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(64 * 1024);
+    private final RecordChecksum writeChecksum = new RecordChecksum();
+    /**
+     * Policies interval and never: appended records not yet handed to the OS. They go out when it
+     * fills, on the background tick, and before every roll, read, force and close.
+     */
+    private final ByteBuffer unflushed;
+    /** Where {@link #unflushed} starts in the current segment. */
+    private long flushedPosition;
+
+    /** Opens the segment after the last one recovery found, numbering records after {@code lastSequence}. */
+    SegmentWriter(WalOptions options, FileOpener opener, LogFiles files, LiveIndex live, LogHealth health, SpareSegment spare,
+            Executor background, long lastSequence) throws IOException {
+        this.options = options;
+        this.always = options.sync() == SyncPolicy.ALWAYS;
+        this.directory = options.directory().toAbsolutePath();
+        this.opener = opener;
+        this.files = files;
+        this.live = live;
+        this.health = health;
+        this.spare = spare;
+        this.background = background;
+        this.lastSequence = lastSequence;
+        this.unflushed = always ? null : ByteBuffer.allocateDirect(256 * 1024);
+        this.groupCommit = new GroupCommit(directory, health, this);
+        this.queue = new AppendQueue(directory, always, groupCommit);
+        openSegment(files.lastNumber() + 1);
+    }
+
+    GroupCommit groupCommit() {
+        return groupCommit;
+    }
+
+    /** Writes the entries and returns once they are written and, under {@code always}, forced. */
+    PendingWrite write(List<LogEntry> entries) throws WriteAheadLogException {
+        PendingWrite mine = new PendingWrite(entries, directory);
+        queue.submit(mine, this::writeQueued);
+        if (mine.error != null) {
+            throw mine.error;
+        }
+        if (always) {
+            groupCommit.await(mine, true);
+        }
+        return mine;
+    }
+
+    /**
+     * Writes the queued appends as one batch, up to {@link #MAX_BATCH_BYTES} (at least the first); the
+     * rest stays queued for the next turn. The caller holds the write lock.
+     */
+    private void writeQueued(PendingWrite holder) {
+        List<PendingWrite> batch = queue.takeBatch(MAX_BATCH_BYTES);
+        long total = batch.stream().mapToLong(write -> write.bytes).sum();
+        if (batch.isEmpty()) {
+            return;
+        }
+        ByteBuffer buffer;
+        try {
+            health.checkUsable();
+            reopenSegmentIfClosed();
+            if (rollBeforeNextWrite || segmentPosition >= options.segmentBytes()) {
+                roll();
+            }
+            buffer = encode(batch, (int) total);
+        } catch (WriteAheadLogException e) {
+            queue.fail(batch, e, holder);
+            return;
+        }
+        long start = segmentPosition;
+        boolean interrupted = Thread.interrupted();
+        try {
+            health.checkUsable();
+            long at = start;
+            while (buffer.hasRemaining()) {
+                at += segment.write(buffer, at);
+            }
+            if (unflushed == null || unflushed.position() == 0) {
+                flushedPosition = at;
+            }
+        } catch (WriteAheadLogException e) {
+            queue.fail(batch, e, holder);
+            return;
+        } catch (IOException e) {
+            lastSequence += batch.stream().mapToInt(write -> write.payloads.length).sum(); // never reuse a number that may be on disk
+            discardPartialWrite(start);
+            queue.fail(batch, new WriteAheadLogException("cannot append to " + files.segmentPath(segmentNumber) + " at offset "
+                    + start + ": " + e, e), holder);
+            return;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        written(batch, start, total);
+        boolean checkpointDue = options.checkpointBytes() > 0 && bytesSinceCheckpoint >= options.checkpointBytes();
+        for (PendingWrite write : batch) {
+            write.checkpointDue = checkpointDue;
+        }
+        queue.complete(batch, holder);
+        // a spare ready at every roll: a checkpoint rolls whenever it starts, and a segment opened without one
+        // pays the dearer forces of a growing file all its life
+        if (options.sync() != SyncPolicy.NEVER) {
+            spare.requestIfMissing(background);
+        }
+    }
+
+    /**
+     * The batch's records, numbered from the next sequence, in a buffer to write; under the buffering
+     * policies they go into {@link #unflushed} instead when it has room, and the buffer returned is empty.
+     */
+    private ByteBuffer encode(List<PendingWrite> batch, int total) throws WriteAheadLogException {
+        ByteBuffer buffer;
+        try {
+            buffer = writeBuffer(total);
+        } catch (OutOfMemoryError e) { // "Direct buffer memory": the appends fail, and no appender waits forever
+            throw new WriteAheadLogException("cannot append " + total + " bytes to " + files.segmentPath(segmentNumber)
+                    + ": no memory for the write buffer (" + e.getMessage() + ")", e);
+        }
+        long sequence = lastSequence + 1;
+        for (PendingWrite write : batch) {
+            for (byte[] payload : write.payloads) {
+                buffer.putInt(payload.length).putInt(writeChecksum.of(sequence, payload)).putLong(sequence).put(payload);
+                sequence++;
+            }
+        }
+        buffer.flip();
+        if (unflushed != null) {
+            if (unflushed.remaining() < total) {
+                flushUnflushed();
+            }
+            if (!health.failed() && unflushed.remaining() >= total) {
+                unflushed.put(buffer);
+                buffer.clear().limit(0);
+            }
+        }
+        return buffer;
+    }
+
+    /** Records where the batch's entries are, and each append's last sequence and force target. */
+    private void written(List<PendingWrite> batch, long start, long total) {
+        long offset = start;
+        long sequence = lastSequence + 1;
+        for (PendingWrite write : batch) {
+            for (int i = 0; i < write.payloads.length; i++) {
+                LogEntry entry = write.entries.get(i);
+                if (entry.kind() == LogEntry.Kind.SESSION_FINISHED) {
+                    live.finish(entry.sessionId());
+                } else {
+                    live.add(entry.sessionId(), sequence, (int) segmentNumber, offset);
+                }
+                offset += WalFiles.RECORD_HEADER_SIZE + write.payloads[i].length;
+                sequence++;
+            }
+            write.lastSequence = sequence - 1;
+            write.target = writtenTotal + (offset - start);
+        }
+        lastSequence = sequence - 1;
+        segmentPosition += total;
+        writtenTotal += total;
+        bytesSinceCheckpoint += total;
+    }
+
+    private ByteBuffer writeBuffer(int size) {
+        if (size > RETAINED_WRITE_BUFFER) {
+            return ByteBuffer.allocateDirect(size); // used once: kept, it would hold that memory for the log's life
+        }
+        if (writeBuffer.capacity() < size) {
+            writeBuffer = ByteBuffer.allocateDirect(Math.min(RETAINED_WRITE_BUFFER, Math.max(size, writeBuffer.capacity() * 2)));
+        }
+        return writeBuffer.clear();
+    }
+
+    /**
+     * Hands the buffered records to the OS; the caller holds the write lock. A failure here loses
+     * records whose appends already returned (what policies interval and never allow), so the log
+     * refuses every later append.
+     */
+    private void flushUnflushed() {
+        if (unflushed == null || unflushed.position() == 0) {
+            return;
+        }
+        unflushed.flip();
+        boolean interrupted = Thread.interrupted();
+        try {
+            reopenSegmentIfClosed();
+            long at = flushedPosition;
+            while (unflushed.hasRemaining()) {
+                at += segment.write(unflushed, at);
+            }
+            flushedPosition = at;
+        } catch (IOException | WriteAheadLogException e) {
+            health.fail(new WriteAheadLogException("cannot write buffered appends to " + files.segmentPath(segmentNumber)
+                    + " at offset " + flushedPosition + "; appends since the last flush are lost: " + e, e));
+            LOG.error("write-ahead log in {} lost buffered appends and refuses appends from now on", directory, e);
+        } finally {
+            unflushed.clear();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Policy {@code never}: hands what is buffered to the OS on the background tick. */
+    void flushInBackground() {
+        queue.lock();
+        try {
+            if (!health.closed()) {
+                flushUnflushed();
+            }
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /**
+     * An interrupt during channel I/O closes the channel (a JDK rule); the file is fine, so open it
+     * again. The caller holds the write lock.
+     */
+    private void reopenSegmentIfClosed() throws WriteAheadLogException {
+        if (!segment.isOpen()) {
+            try {
+                segment = opener.open(files.segmentPath(segmentNumber), READ, WRITE);
+            } catch (IOException e) {
+                throw new WriteAheadLogException("cannot reopen " + files.segmentPath(segmentNumber) + ": " + e, e);
+            }
+        }
+    }
+
+    /** Removes the bytes of a failed write; if that fails too, the next write starts a new segment. */
+    private void discardPartialWrite(long start) {
+        try {
+            reopenSegmentIfClosed();
+            segment.truncate(start);
+        } catch (IOException | WriteAheadLogException e) {
+            LOG.warn("cannot truncate {} back to {} after a failed write; the next append starts a new segment",
+                    files.segmentPath(segmentNumber), start, e);
+            rollBeforeNextWrite = true;
+        }
+    }
+
+    /** Starts the next segment, forcing the old one first unless the policy never forces; the caller holds the write lock. */
+    private void roll() throws WriteAheadLogException {
+        flushUnflushed();
+        health.checkUsable();
+        FileChannel old = segment;
+        try {
+            if (options.sync() != SyncPolicy.NEVER) {
+                old.force(false);
+                groupCommit.markForced(writtenTotal);
+                groupCommit.wakeWaiters();
+            }
+            openSegment(segmentNumber + 1);
+        } catch (IOException e) {
+            throw new WriteAheadLogException("cannot start segment " + (segmentNumber + 1) + " in " + directory + ": " + e, e);
+        }
+        rollBeforeNextWrite = false;
+        WalFiles.closeQuietly(old);
+    }
+
+    private void openSegment(long number) throws IOException {
+        segment = files.createSegment(number, spare, options.sync() != SyncPolicy.NEVER);
+        segmentNumber = number;
+        segmentPosition = WalFiles.FILE_HEADER_SIZE;
+        flushedPosition = WalFiles.FILE_HEADER_SIZE;
+    }
+
+    @Override
+    public GroupCommit.ForcePoint forcePoint() {
+        return locked(() -> {
+            flushUnflushed();
+            return new GroupCommit.ForcePoint(writtenTotal, segment, segmentNumber, files.segmentPath(segmentNumber));
+        });
+    }
+
+    @Override
+    public boolean forceReopened(long number) {
+        // the interrupt that closed the channel is still pending: forcing again with it would close the new one too,
+        // and fail the log for good over an interrupt
+        boolean interrupted = Thread.interrupted();
+        queue.lock();
+        try {
+            if (health.closed() || number != segmentNumber) {
+                return false; // close or roll counted the bytes already, or will fail the waiters
+            }
+            reopenSegmentIfClosed();
+            segment.force(false);
+            return true;
+        } catch (IOException | WriteAheadLogException e) {
+            health.fail(new WriteAheadLogException("cannot force " + files.segmentPath(number) + " to disk: " + e, e));
+            return false;
+        } finally {
+            queue.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public long writtenTotal() {
+        return locked(() -> writtenTotal);
+    }
+
+    long bytesSinceCheckpoint() {
+        return locked(() -> bytesSinceCheckpoint);
+    }
+
+    long lastSequence() {
+        return locked(() -> lastSequence);
+    }
+
+    /** Hands buffered records to the OS and tells how far a read may go; throws if the log is closed. */
+    WrittenEnd flushForRead() throws WriteAheadLogException {
+        return whileNoAppend(() -> {
+            health.checkOpen();
+            flushUnflushed();
+            return new WrittenEnd(segmentNumber, segmentPosition);
+        });
+    }
+
+    /** Rolls to a new segment for a checkpoint and tells what the checkpoint covers. */
+    Boundary rollForCheckpoint() throws WriteAheadLogException {
+        return whileNoAppend(() -> {
+            health.checkUsable();
+            roll();
+            bytesSinceCheckpoint = 0;
+            return new Boundary(segmentNumber - 1, lastSequence);
+        });
+    }
+
+    /**
+     * Marks the log closed so that no append is written from now on.
+     *
+     * @return false if it was closed already
+     */
+    boolean markClosed() {
+        return locked(() -> {
+            boolean wasOpen = !health.closed();
+            health.markClosed();
+            return wasOpen;
+        });
+    }
+
+    /** An action under the write lock. */
+    interface WriteLocked<T> {
+        T run() throws WriteAheadLogException;
+    }
+
+    /** Runs {@code action} holding the write lock: no append is written meanwhile. */
+    <T> T whileNoAppend(WriteLocked<T> action) throws WriteAheadLogException {
+        queue.lock();
+        try {
+            return action.run();
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    private <T> T locked(Supplier<T> action) {
+        queue.lock();
+        try {
+            return action.get();
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /**
+     * Writes out what is buffered, forces it unless the policy never forces or the log failed, and
+     * closes the segment; wakes every force waiter.
+     *
+     * @return the error that kept the last appends from being forced, or null
+     */
+    WriteAheadLogException closeSegment() {
+        WriteAheadLogException error = null;
+        queue.lock();
+        try {
+            flushUnflushed();
+            if (!health.failed() && options.sync() != SyncPolicy.NEVER) {
+                reopenSegmentIfClosed();
+                segment.force(false);
+                groupCommit.markForced(writtenTotal);
+            }
+        } catch (IOException | WriteAheadLogException e) {
+            error = new WriteAheadLogException("cannot force " + files.segmentPath(segmentNumber) + " on close: " + e, e);
+        } finally {
+            WalFiles.closeQuietly(segment);
+            queue.unlock();
+        }
+        groupCommit.wakeWaiters();
+        return error;
+    }
+}

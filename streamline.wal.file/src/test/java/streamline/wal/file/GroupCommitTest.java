@@ -1,0 +1,166 @@
+package streamline.wal.file;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+
+import streamline.api.wal.WriteAheadLogException;
+import streamline.testkit.Eventually;
+
+/** Forces: shared by concurrent appenders, survived interrupts, failures that stop the log. */
+class GroupCommitTest extends LogTestSupport {
+
+    @Test
+    void concurrentDurableAppendersShareForces() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        int threads = 16;
+        int perThread = 100;
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            int forcesBefore = disk.forces;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> work = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    work.add(pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            log.append(anyStart());
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : work) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            int forces = disk.forces - forcesBefore;
+            assertTrue(forces > 0, "durable appends were forced");
+            assertTrue(forces < threads * perThread / 2, forces + " forces for " + threads * perThread + " appends: no group commit");
+        }
+    }
+
+    @Test
+    void interruptedAppendersStillWriteDurablyAndKeepTheirInterrupt() throws Exception {
+        int threads = 8;
+        int perThread = 50;
+        List<Long> acknowledged = Collections.synchronizedList(new ArrayList<>());
+        try (FileWriteAheadLog log = FileWriteAheadLog.open(directory, "always")) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<Boolean>> work = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    work.add(pool.submit(() -> {
+                        boolean keptInterrupt = true;
+                        for (int i = 0; i < perThread; i++) {
+                            Thread.currentThread().interrupt(); // as the engine's stop does to a running step
+                            acknowledged.add(log.append(anyStart()));
+                            keptInterrupt &= Thread.interrupted();
+                        }
+                        return keptInterrupt;
+                    }));
+                }
+                for (Future<Boolean> f : work) {
+                    assertTrue(f.get(60, TimeUnit.SECONDS), "the interrupt flag survived the append");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        try (FileWriteAheadLog reopened = FileWriteAheadLog.open(directory, "always")) {
+            Set<Long> recovered = new HashSet<>();
+            reopened.liveEntries().forEach(e -> recovered.add(e.sequence()));
+            assertEquals(threads * perThread, acknowledged.size());
+            assertTrue(recovered.containsAll(acknowledged), "every acknowledged append was recovered");
+        }
+    }
+
+    @Test
+    void aSingleDurableAppendIsForcedOnce() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            int before = disk.forces;
+            log.append(anyStart());
+            assertEquals(1, disk.forces - before);
+        }
+    }
+
+    @Test
+    void underTheIntervalPolicyAppendsReturnUnforcedAndTheTimerForcesThem() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        WalOptions hourly = new WalOptions(directory, SyncPolicy.INTERVAL, Duration.ofHours(1), 64L << 20, 0, Duration.ZERO);
+        try (FileWriteAheadLog log = new FileWriteAheadLog(hourly, disk.opener())) {
+            int before = disk.forces;
+            for (int i = 0; i < 3; i++) {
+                log.append(anyStart());
+            }
+            assertEquals(before, disk.forces, "an append does not wait for a force");
+        }
+        WalOptions often = new WalOptions(directory, SyncPolicy.INTERVAL, Duration.ofMillis(20), 64L << 20, 0, Duration.ZERO);
+        try (FileWriteAheadLog log = new FileWriteAheadLog(often, disk.opener())) {
+            int before = disk.forces;
+            log.append(anyStart());
+            Eventually.await("the timer forcing the appended entry", Duration.ofSeconds(10), () -> disk.forces > before);
+            int afterForce = disk.forces;
+            // a negative check: ten timer periods with nothing appended, and none may force again
+            Thread.sleep(200);
+            assertEquals(afterForce, disk.forces, "an idle log is not forced again");
+            assertEquals(4, log.liveEntries().size());
+        }
+    }
+
+    @Test
+    void aFailedForceStopsTheLogFromAcknowledgingAnything() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            log.append(anyStart());
+            disk.failForce = true;
+            WriteAheadLogException e = assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
+            assertTrue(e.getMessage().contains("fsync"), e.getMessage());
+            disk.failForce = false;
+            WriteAheadLogException later = assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
+            assertTrue(later.getMessage().contains("failed earlier"), later.getMessage());
+        }
+    }
+
+    @Test
+    void anInterruptDuringAForceIsSurvivedAndTheAppenderKeepsItsInterrupt() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
+            log.append(anyStart());
+            disk.interruptedForces = 1;
+            AtomicBoolean keptInterrupt = new AtomicBoolean();
+            Thread appender = new Thread(() -> {
+                try {
+                    log.append(anyStart());
+                } catch (WriteAheadLogException e) {
+                    throw new AssertionError("the append failed over an interrupt", e);
+                }
+                keptInterrupt.set(Thread.currentThread().isInterrupted());
+            });
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            appender.setUncaughtExceptionHandler((thread, error) -> failures.add(error));
+            appender.start();
+            appender.join(30_000);
+            assertEquals(List.of(), failures);
+            assertTrue(keptInterrupt.get(), "the interrupt is the appender's to see");
+            log.append(anyStart());
+            assertEquals(3, log.liveEntries().size(), "the log takes appends after the interrupt");
+        }
+    }
+}
