@@ -19,8 +19,6 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.jdbc.DataSourceFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
-import jakarta.persistence.EntityManagerFactory;
-
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowStoreException;
@@ -29,6 +27,7 @@ import streamline.api.flow.PageRequest;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.TriggerDefinition;
 import streamline.jpa.support.Database;
+import streamline.jpa.support.OpenedStore;
 
 /**
  * The JPA flow store as a service: it owns the EntityManagerFactory, created on activation (which
@@ -40,8 +39,7 @@ public class JpaFlowStoreComponent implements FlowManager {
 
     private static final Logger LOG = LogManager.getLogger(JpaFlowStoreComponent.class);
 
-    private final Database database;
-    private final EntityManagerFactory factory;
+    private final OpenedStore<JpaFlowManager> opened;
     private final JpaFlowManager store;
 
     /**
@@ -56,29 +54,20 @@ public class JpaFlowStoreComponent implements FlowManager {
             throw new IllegalArgumentException("invalid configuration of streamline.flow.jpa: cache.size and"
                     + " cache.expiry.seconds must be >= 0, were " + config.cache_size() + " and " + config.cache_expiry_seconds());
         }
-        this.database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
+        Database database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
                 "streamline.flow.jpa", context.getProperty("streamline.home"));
-        try {
-            this.factory = JpaFlowManager.createFactory(database.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
-                    database.targetDatabase());
-        } catch (RuntimeException e) {
-            database.close();
-            throw new IllegalStateException("cannot open the flow store at " + config.jdbc_url() + ": " + e.getMessage(), e);
-        }
-        try {
-            this.store = new JpaFlowManager(factory, config.cache_size(), Duration.ofSeconds(config.cache_expiry_seconds()));
-        } catch (RuntimeException e) {
-            factory.close();
-            database.close();
-            throw new IllegalStateException("cannot open the flow store at " + config.jdbc_url() + ": " + e.getMessage(), e);
-        }
-        LOG.info("JPA flow store open at {}", config.jdbc_url());
+        this.opened = OpenedStore.open(database,
+                db -> JpaFlowManager.createFactory(db.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
+                        db.targetDatabase()),
+                factory -> new JpaFlowManager(factory, config.cache_size(), Duration.ofSeconds(config.cache_expiry_seconds())),
+                "the flow store");
+        this.store = opened.store();
+        LOG.info("JPA flow store open at {}", database.displayUrl());
     }
 
     @Deactivate
     void deactivate() {
-        factory.close();
-        database.close();
+        opened.close();
     }
 
     @Override public List<ProcessorDefinition> firstProcessors(UUID flowId) throws FlowStoreException { return store.firstProcessors(flowId); }

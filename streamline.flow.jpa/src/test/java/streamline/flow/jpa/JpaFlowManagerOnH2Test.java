@@ -1,13 +1,10 @@
 package streamline.flow.jpa;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.h2.jdbcx.JdbcDataSource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import jakarta.persistence.EntityManagerFactory;
 import streamline.api.flow.FlowDefinition;
@@ -15,6 +12,7 @@ import streamline.api.flow.FlowManager;
 import streamline.jpa.support.CodePersistenceUnit;
 import streamline.jpa.support.PooledDataSource;
 import streamline.testkit.FlowManagerContract;
+import streamline.testkit.TestDatabases;
 import streamline.testkit.TestFlows;
 
 /**
@@ -24,19 +22,19 @@ import streamline.testkit.TestFlows;
  */
 class JpaFlowManagerOnH2Test extends FlowManagerContract {
 
-    private static final AtomicInteger DATABASES = new AtomicInteger();
-    private final List<EntityManagerFactory> factories = new ArrayList<>();
+    @RegisterExtension
+    final TestDatabases databases = new TestDatabases();
 
-    private static JdbcDataSource newDatabase() {
+    private JdbcDataSource newDatabase() {
         JdbcDataSource h2 = new JdbcDataSource();
-        h2.setURL("jdbc:h2:mem:flows" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1");
+        h2.setURL(databases.newName("jdbc:h2:mem:flows") + ";DB_CLOSE_DELAY=-1");
         return h2;
     }
 
     private JpaFlowManager open(JdbcDataSource h2) {
         EntityManagerFactory factory = JpaFlowManager.createFactory(new PooledDataSource(h2, 4), 4,
                 CodePersistenceUnit.codeSource(FlowEntity.class), null);
-        factories.add(factory);
+        databases.opened(factory);
         return new JpaFlowManager(factory, 1000, Duration.ofMinutes(10));
     }
 
@@ -51,13 +49,9 @@ class JpaFlowManagerOnH2Test extends FlowManagerContract {
         JpaFlowManager first = open(h2);
         FlowDefinition rich = first.save(richFlow("rich"));
         FlowDefinition plain = first.save(TestFlows.flow("plain", "A->B->C"));
-        factories.remove(factories.size() - 1).close();
+        databases.closeLatest();
         JpaFlowManagerTest.downgradeToVersion1(h2);
         JpaFlowManagerTest.checkMigrated(h2, open(h2), rich, plain);
     }
 
-    @AfterEach
-    void closeFactories() {
-        factories.forEach(EntityManagerFactory::close);
-    }
 }

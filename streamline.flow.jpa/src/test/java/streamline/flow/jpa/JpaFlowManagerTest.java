@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 import org.apache.derby.jdbc.EmbeddedDataSource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import jakarta.persistence.EntityManagerFactory;
@@ -39,13 +39,13 @@ import streamline.api.flow.TriggerDefinition;
 import streamline.jpa.support.CodePersistenceUnit;
 import streamline.testkit.Concurrently;
 import streamline.testkit.FlowManagerContract;
+import streamline.testkit.TestDatabases;
 import streamline.testkit.TestFlows;
 
 class JpaFlowManagerTest extends FlowManagerContract {
 
-    private static final AtomicInteger DATABASES = new AtomicInteger();
-
-    private final List<EntityManagerFactory> factories = new ArrayList<>();
+    @RegisterExtension
+    final TestDatabases databases = new TestDatabases();
 
     @TempDir
     Path directory;
@@ -60,19 +60,15 @@ class JpaFlowManagerTest extends FlowManagerContract {
         dataSource.setCreateDatabase("create");
         EntityManagerFactory factory = JpaFlowManager.createFactory(dataSource, 4,
                 CodePersistenceUnit.codeSource(FlowEntity.class));
-        factories.add(factory);
+        databases.opened(factory);
         return new JpaFlowManager(factory, cacheSize, Duration.ofMinutes(10));
     }
 
     @Override
     protected FlowManager createEmptyStore() {
-        return open("memory:flows" + DATABASES.incrementAndGet());
+        return open(databases.newName("memory:flows"));
     }
 
-    @AfterEach
-    void closeFactories() {
-        factories.forEach(EntityManagerFactory::close);
-    }
 
     @Test
     void theCacheNeverServesAFlowOlderThanACommittedSave() throws Exception {
@@ -109,7 +105,7 @@ class JpaFlowManagerTest extends FlowManagerContract {
     @Test
     void aDatabaseThatCannotBeReachedFailsTheOpenSayingWhy() {
         EmbeddedDataSource missing = new EmbeddedDataSource();
-        missing.setDatabaseName("memory:missing" + DATABASES.incrementAndGet());
+        missing.setDatabaseName(databases.newName("memory:missing"));
         IllegalStateException error = assertThrows(IllegalStateException.class,
                 () -> JpaFlowManager.createFactory(missing, 4, CodePersistenceUnit.codeSource(FlowEntity.class)));
         assertTrue(error.getMessage().startsWith("cannot reach the database of streamline.flow.jpa: ")
@@ -134,14 +130,14 @@ class JpaFlowManagerTest extends FlowManagerContract {
         String database = directory.resolve("flows-db").toString();
         JpaFlowManager first = open(database);
         FlowDefinition saved = first.save(richFlow("durable"));
-        factories.remove(factories.size() - 1).close();
+        databases.closeLatest();
         JpaFlowManager second = open(database);
         assertEquals(saved, second.flow(saved.id()));
         assertTrue(second.setActive(saved.id(), false).lastUpdated().isAfter(saved.lastUpdated()));
-        EntityManagerFactory factory = factories.get(factories.size() - 1);
+        EntityManagerFactory factory = databases.latest();
         var em = factory.createEntityManager();
         try {
-            assertEquals(JpaFlowManager.SCHEMA_VERSION,
+            assertEquals(FlowSchema.SCHEMA_VERSION,
                     em.find(SchemaVersionEntity.class, "streamline.flow.jpa").version, "the schema carries its version");
         } finally {
             em.close();
@@ -172,7 +168,7 @@ class JpaFlowManagerTest extends FlowManagerContract {
 
     @Test
     void uncachedReadsDuringSavesSeeOneVersionWhole() throws Exception {
-        JpaFlowManager uncached = open("memory:versions" + DATABASES.incrementAndGet(), 0);
+        JpaFlowManager uncached = open(databases.newName("memory:versions"), 0);
         uncached.save(version(0));
         UUID id = version(0).id();
         AtomicInteger committed = new AtomicInteger();
@@ -238,7 +234,7 @@ class JpaFlowManagerTest extends FlowManagerContract {
             try (ResultSet row = connection.createStatement()
                     .executeQuery("SELECT VERSION FROM SL_SCHEMA WHERE COMPONENT = 'streamline.flow.jpa'")) {
                 assertTrue(row.next());
-                assertEquals(JpaFlowManager.SCHEMA_VERSION, row.getInt(1));
+                assertEquals(FlowSchema.SCHEMA_VERSION, row.getInt(1));
             }
             for (String table : List.of("SL_PROCESSOR", "SL_TRIGGER")) {
                 List<String> columns = new ArrayList<>();
@@ -260,7 +256,7 @@ class JpaFlowManagerTest extends FlowManagerContract {
         JpaFlowManager first = open(database);
         FlowDefinition rich = first.save(richFlow("rich"));
         FlowDefinition plain = first.save(TestFlows.flow("plain", "A->B->C"));
-        factories.remove(factories.size() - 1).close();
+        databases.closeLatest();
         downgradeToVersion1(derby(database));
         checkMigrated(derby(database), open(database, 0), rich, plain);
     }
@@ -279,7 +275,7 @@ class JpaFlowManagerTest extends FlowManagerContract {
     @Test
     void twoStoresOnTwoDatabasesKeepTheirFlowsApart() throws Exception {
         // EclipseLink once gave the second factory of the same unit the first one's session (database)
-        JpaFlowManager other = open("memory:other" + DATABASES.incrementAndGet());
+        JpaFlowManager other = open(databases.newName("memory:other"));
         FlowDefinition here = store.save(TestFlows.flow("here", "A"));
         FlowDefinition there = other.save(TestFlows.flow("there", "B"));
         assertThrows(FlowNotFoundException.class, () -> other.flow(here.id()));

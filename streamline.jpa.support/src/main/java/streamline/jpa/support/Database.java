@@ -2,6 +2,7 @@ package streamline.jpa.support;
 
 import java.sql.SQLException;
 import java.util.Properties;
+import java.util.regex.Pattern;
 
 import javax.sql.ConnectionPoolDataSource;
 import javax.sql.DataSource;
@@ -15,6 +16,9 @@ import org.osgi.service.jdbc.DataSourceFactory;
  * factory, never through DriverManager. Either way its connections are pooled.
  */
 public final class Database implements AutoCloseable {
+
+    private static final Pattern SECRET_ATTRIBUTE =
+            Pattern.compile("(?i)([;?&:][^;?&=:/]*(?:password|secret|key)[^;?&=]*=)[^;&]*");
 
     private final String url;
     private final EmbeddedDerby derby;
@@ -43,7 +47,7 @@ public final class Database implements AutoCloseable {
             return new Database(trimmed, derby, derby.pooledDataSource(poolSize), CodePersistenceUnit.DERBY);
         }
         if (driver == null) {
-            throw new IllegalArgumentException("invalid configuration of " + pid + ": jdbc.url '" + trimmed
+            throw new IllegalArgumentException("invalid configuration of " + pid + ": jdbc.url '" + redacted(trimmed)
                     + "' is not an embedded Derby database, and no JDBC driver is available for it: install a driver bundle"
                     + " that registers an org.osgi.service.jdbc.DataSourceFactory (H2, PostgreSQL, …) and, when several are"
                     + " installed, choose one with dataSourceFactory.target=(osgi.jdbc.driver.class=<its driver class>)");
@@ -58,7 +62,7 @@ public final class Database implements AutoCloseable {
         try {
             connections = driver.createConnectionPoolDataSource(properties);
         } catch (SQLException | RuntimeException e) {
-            throw new IllegalArgumentException("invalid configuration of " + pid + ": the JDBC driver cannot reach '" + trimmed
+            throw new IllegalArgumentException("invalid configuration of " + pid + ": the JDBC driver cannot reach '" + redacted(trimmed)
                     + "': " + e.getMessage(), e);
         }
         // EclipseLink finds the database's platform from the connection's metadata
@@ -76,6 +80,20 @@ public final class Database implements AutoCloseable {
 
     public String url() {
         return url;
+    }
+
+    /** The URL as it may be logged or shown: {@link #redacted(String)}. */
+    public String displayUrl() {
+        return redacted(url);
+    }
+
+    /**
+     * A JDBC URL with the values of its secret attributes replaced by {@code ***}: any attribute or
+     * query parameter whose name mentions a password, secret or key (Derby's {@code bootPassword},
+     * PostgreSQL's {@code password}, ...), so that logs and error messages never carry them.
+     */
+    public static String redacted(String url) {
+        return SECRET_ATTRIBUTE.matcher(url).replaceAll("$1***");
     }
 
     /** Closes the pool; an embedded Derby database is shut down too, releasing its files. */

@@ -40,7 +40,7 @@ public final class EmbeddedDerby {
     public static EmbeddedDerby fromUrl(String url, String user, String password, String pid) {
         String trimmed = url.trim();
         if (!isEmbeddedUrl(trimmed)) {
-            throw new IllegalArgumentException("invalid configuration of " + pid + ": jdbc.url '" + trimmed
+            throw new IllegalArgumentException("invalid configuration of " + pid + ": jdbc.url '" + Database.redacted(trimmed)
                     + "' is not an embedded Derby URL (jdbc:derby:<path>[;create=true])");
         }
         String[] parts = trimmed.substring("jdbc:derby:".length()).split(";");

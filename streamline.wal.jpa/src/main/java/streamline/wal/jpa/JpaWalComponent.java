@@ -15,12 +15,11 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.jdbc.DataSourceFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
-import jakarta.persistence.EntityManagerFactory;
-
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
 import streamline.jpa.support.Database;
+import streamline.jpa.support.OpenedStore;
 
 /**
  * The JPA write-ahead log as a service: owns the EntityManagerFactory and the log (opened on
@@ -34,8 +33,7 @@ public class JpaWalComponent implements WriteAheadLog {
 
     private static final Logger LOG = LogManager.getLogger(JpaWalComponent.class);
 
-    private final Database database;
-    private final EntityManagerFactory factory;
+    private final OpenedStore<JpaWriteAheadLog> opened;
     private final JpaWriteAheadLog log;
 
     /**
@@ -46,30 +44,20 @@ public class JpaWalComponent implements WriteAheadLog {
     public JpaWalComponent(JpaWalConfig config, BundleContext context,
             @Reference(name = "dataSourceFactory", cardinality = ReferenceCardinality.OPTIONAL,
                     policyOption = ReferencePolicyOption.GREEDY) DataSourceFactory driver) {
-        this.database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
+        Database database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
                 "streamline.wal.jpa", context.getProperty("streamline.home"));
-        try {
-            this.factory = JpaWriteAheadLog.createFactory(database.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
-                    database.targetDatabase());
-        } catch (RuntimeException e) {
-            database.close();
-            throw new IllegalStateException("cannot open the write-ahead log at " + config.jdbc_url() + ": " + e.getMessage(), e);
-        }
-        try {
-            this.log = new JpaWriteAheadLog(factory, Duration.ofSeconds(config.compaction_interval_seconds()));
-        } catch (RuntimeException e) {
-            factory.close();
-            database.close();
-            throw new IllegalStateException("cannot open the write-ahead log at " + config.jdbc_url() + ": " + e.getMessage(), e);
-        }
-        LOG.info("JPA write-ahead log open at {}", config.jdbc_url());
+        this.opened = OpenedStore.open(database,
+                db -> JpaWriteAheadLog.createFactory(db.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
+                        db.targetDatabase()),
+                factory -> new JpaWriteAheadLog(factory, Duration.ofSeconds(config.compaction_interval_seconds())),
+                "the write-ahead log");
+        this.log = opened.store();
+        LOG.info("JPA write-ahead log open at {}", database.displayUrl());
     }
 
     @Deactivate
     void deactivate() {
-        log.close();
-        factory.close();
-        database.close();
+        opened.close();
     }
 
     @Override public long append(LogEntry entry) throws WriteAheadLogException { return log.append(entry); }

@@ -1,5 +1,17 @@
 package streamline.wal.jpa;
 
+import static streamline.jpa.support.DatabaseConfigTexts.ANY_DRIVER;
+import static streamline.jpa.support.DatabaseConfigTexts.DRIVER;
+import static streamline.jpa.support.DatabaseConfigTexts.DRIVER_NAME;
+import static streamline.jpa.support.DatabaseConfigTexts.JDBC_URL;
+import static streamline.jpa.support.DatabaseConfigTexts.JDBC_URL_NAME;
+import static streamline.jpa.support.DatabaseConfigTexts.PASSWORD;
+import static streamline.jpa.support.DatabaseConfigTexts.PASSWORD_NAME;
+import static streamline.jpa.support.DatabaseConfigTexts.POOL_SIZE;
+import static streamline.jpa.support.DatabaseConfigTexts.POOL_SIZE_NAME;
+import static streamline.jpa.support.DatabaseConfigTexts.USER;
+import static streamline.jpa.support.DatabaseConfigTexts.USER_NAME;
+
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -8,24 +20,19 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "A write-ahead log in a database table through JPA (EclipseLink); embedded Derby by default.")
 @interface JpaWalConfig {
 
-    @AttributeDefinition(name = "JDBC URL",
-            description = "The database. jdbc:derby:<path> is an embedded Derby database; a relative path lies under"
-                    + " <streamline.home>/data/derby (Derby's system home). Append ;create=true to create it."
-                    + " Any other URL (jdbc:h2:..., jdbc:postgresql://...) needs its driver bundle, which registers an OSGi"
-                    + " DataSourceFactory.")
+    @AttributeDefinition(name = JDBC_URL_NAME, description = JDBC_URL)
     String jdbc_url() default "jdbc:derby:wal;create=true";
 
-    @AttributeDefinition(name = "JDBC driver", description = "Chooses the JDBC driver when several driver bundles are"
-            + " installed, e.g. (osgi.jdbc.driver.class=org.postgresql.Driver); unused for embedded Derby.")
-    String dataSourceFactory_target() default "(osgi.jdbc.driver.class=*)";
+    @AttributeDefinition(name = DRIVER_NAME, description = DRIVER)
+    String dataSourceFactory_target() default ANY_DRIVER;
 
-    @AttributeDefinition(name = "User", description = "Database user; empty for none.")
+    @AttributeDefinition(name = USER_NAME, description = USER)
     String user() default "";
 
-    @AttributeDefinition(name = "Password", description = "Database password; empty for none.", type = AttributeType.PASSWORD)
+    @AttributeDefinition(name = PASSWORD_NAME, description = PASSWORD, type = AttributeType.PASSWORD)
     String password() default "";
 
-    @AttributeDefinition(name = "Pool size", description = "The most database connections kept open.", min = "1")
+    @AttributeDefinition(name = POOL_SIZE_NAME, description = POOL_SIZE, min = "1")
     int pool_size() default 8;
 
     @AttributeDefinition(name = "Compaction interval (s)",

@@ -25,7 +25,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.EntityTransaction;
 import jakarta.persistence.PersistenceException;
 
 import streamline.api.wal.EntryRejectedException;
@@ -33,6 +32,7 @@ import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
 import streamline.jpa.support.CodePersistenceUnit;
+import streamline.jpa.support.Transactions;
 
 /**
  * A write-ahead log in a database table.
@@ -47,7 +47,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     private static final Logger LOG = LogManager.getLogger(JpaWriteAheadLog.class);
 
-    private final EntityManagerFactory factory;
+    private final Transactions transactions;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<PendingAppend> pending = new ConcurrentLinkedQueue<>();
     private final ScheduledExecutorService compactor;
@@ -86,14 +86,10 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     }
 
     public JpaWriteAheadLog(EntityManagerFactory factory, Duration compactionInterval) {
-        this.factory = factory;
-        EntityManager em = factory.createEntityManager();
-        try {
-            Long max = em.createQuery("select max(e.sequence) from WalEntryEntity e", Long.class).getSingleResult();
-            lastSequence = max == null ? 0 : max;
-        } finally {
-            em.close();
-        }
+        this.transactions = new Transactions(factory);
+        Long max = transactions.statements(em -> em.createQuery("select max(e.sequence) from WalEntryEntity e", Long.class)
+                .getSingleResult());
+        lastSequence = max == null ? 0 : max;
         writer = factory.createEntityManager(Map.of("eclipselink.jdbc.exclusive-connection.mode", "Always"));
         compactor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "streamline-wal-jpa-compaction");
@@ -166,18 +162,17 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     /** Inserts the appends in one transaction and marks them done; the error if it failed (nothing committed). */
     private WriteAheadLogException commit(List<PendingAppend> batch) {
-        long sequence = lastSequence;
-        EntityManager em = writer;
-        EntityTransaction tx = em.getTransaction();
         try {
-            tx.begin();
-            for (PendingAppend append : batch) {
-                for (LogEntry entry : append.entries) {
-                    em.persist(toEntity(entry, ++sequence));
+            long sequence = Transactions.inTransaction(writer, em -> {
+                long next = lastSequence;
+                for (PendingAppend append : batch) {
+                    for (LogEntry entry : append.entries) {
+                        em.persist(toEntity(entry, ++next));
+                    }
+                    append.lastSequence = next;
                 }
-                append.lastSequence = sequence;
-            }
-            tx.commit();
+                return next;
+            });
             lastSequence = sequence;
             batch.forEach(append -> append.done = true);
             return null;
@@ -187,10 +182,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             // alone, an append the database refuses for its values is refused for good: no retry can succeed
             return batch.size() == 1 && refusesValues(e) ? new EntryRejectedException(message, e) : new WriteAheadLogException(message, e);
         } finally {
-            if (tx.isActive()) {
-                tx.rollback();
-            }
-            em.clear();
+            writer.clear();
         }
     }
 
@@ -229,41 +221,27 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
                 + " where f.kind = 'SESSION_FINISHED') order by e.sequence");
     }
 
-
     private List<LogEntry> query(String jpql) throws WriteAheadLogException {
         if (closed) {
             throw new WriteAheadLogException("the JPA write-ahead log is closed");
         }
-        EntityManager em = factory.createEntityManager();
         try {
-            List<LogEntry> entries = new ArrayList<>();
-            for (WalEntryEntity e : em.createQuery(jpql, WalEntryEntity.class).getResultList()) {
-                entries.add(toEntry(e));
-            }
-            return entries;
+            return transactions.statements(em -> {
+                List<LogEntry> entries = new ArrayList<>();
+                for (WalEntryEntity e : em.createQuery(jpql, WalEntryEntity.class).getResultList()) {
+                    entries.add(toEntry(e));
+                }
+                return entries;
+            });
         } catch (PersistenceException | IllegalStateException e) {
             throw new WriteAheadLogException("cannot read the write-ahead log table: " + e.getMessage(), e);
-        } finally {
-            em.close();
         }
     }
 
     /** Deletes the entries of finished sessions; returns how many. */
     int compact() {
-        EntityManager em = factory.createEntityManager();
-        EntityTransaction tx = em.getTransaction();
-        try {
-            tx.begin();
-            int deleted = em.createQuery("delete from WalEntryEntity e where e.sessionId in (select f.sessionId from"
-                    + " WalEntryEntity f where f.kind = 'SESSION_FINISHED')").executeUpdate();
-            tx.commit();
-            return deleted;
-        } finally {
-            if (tx.isActive()) {
-                tx.rollback();
-            }
-            em.close();
-        }
+        return transactions.required(em -> em.createQuery("delete from WalEntryEntity e where e.sessionId in (select"
+                + " f.sessionId from WalEntryEntity f where f.kind = 'SESSION_FINISHED')").executeUpdate());
     }
 
     private void compactQuietly() {

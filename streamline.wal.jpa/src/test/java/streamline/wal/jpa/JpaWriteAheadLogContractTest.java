@@ -15,8 +15,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.derby.jdbc.EmbeddedDataSource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import jakarta.persistence.EntityManagerFactory;
 
@@ -25,12 +25,13 @@ import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.jpa.support.CodePersistenceUnit;
 import streamline.testkit.Concurrently;
+import streamline.testkit.TestDatabases;
 import streamline.testkit.WriteAheadLogContract;
 
 class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
 
-    private static final AtomicInteger DATABASES = new AtomicInteger();
-    private final List<EntityManagerFactory> factories = new ArrayList<>();
+    @RegisterExtension
+    final TestDatabases databases = new TestDatabases();
     private String database;
 
     private JpaWriteAheadLog open() {
@@ -39,13 +40,13 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
         dataSource.setCreateDatabase("create");
         EntityManagerFactory factory = JpaWriteAheadLog.createFactory(dataSource, 4,
                 CodePersistenceUnit.codeSource(WalEntryEntity.class));
-        factories.add(factory);
+        databases.opened(factory);
         return new JpaWriteAheadLog(factory, Duration.ofHours(1));
     }
 
     @Override
     protected WriteAheadLog openOnNewStorage() {
-        database = "memory:wal" + DATABASES.incrementAndGet();
+        database = databases.newName("memory:wal");
         return open();
     }
 
@@ -54,10 +55,6 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
         return open();
     }
 
-    @AfterEach
-    void closeFactories() {
-        factories.forEach(EntityManagerFactory::close);
-    }
 
     @Test
     void compactionRemovesFinishedSessionsAndKeepsLiveOnes() throws Exception {
@@ -82,7 +79,7 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
     void aTableFromBeforeOverflowTextIsExtendedAndKeepsItsRows() throws Exception {
         close(log);
         log = null;
-        database = "memory:walv1-" + DATABASES.incrementAndGet();
+        database = databases.newName("memory:walv1-");
         EmbeddedDataSource dataSource = new EmbeddedDataSource();
         dataSource.setDatabaseName(database);
         dataSource.setCreateDatabase("create");

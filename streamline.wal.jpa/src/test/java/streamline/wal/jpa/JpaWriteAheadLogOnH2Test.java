@@ -1,24 +1,22 @@
 package streamline.wal.jpa;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.h2.jdbcx.JdbcDataSource;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import jakarta.persistence.EntityManagerFactory;
 import streamline.api.wal.WriteAheadLog;
 import streamline.jpa.support.CodePersistenceUnit;
 import streamline.jpa.support.PooledDataSource;
+import streamline.testkit.TestDatabases;
 import streamline.testkit.WriteAheadLogContract;
 
 /** The write-ahead log contract on H2, reached as any non-Derby database is (EclipseLink finds the platform). */
 class JpaWriteAheadLogOnH2Test extends WriteAheadLogContract {
 
-    private static final AtomicInteger DATABASES = new AtomicInteger();
-    private final List<EntityManagerFactory> factories = new ArrayList<>();
+    @RegisterExtension
+    final TestDatabases databases = new TestDatabases();
     private String url;
 
     private JpaWriteAheadLog open() {
@@ -26,13 +24,13 @@ class JpaWriteAheadLogOnH2Test extends WriteAheadLogContract {
         h2.setURL(url);
         EntityManagerFactory factory = JpaWriteAheadLog.createFactory(new PooledDataSource(h2, 4), 4,
                 CodePersistenceUnit.codeSource(WalEntryEntity.class), null);
-        factories.add(factory);
+        databases.opened(factory);
         return new JpaWriteAheadLog(factory, Duration.ofHours(1));
     }
 
     @Override
     protected WriteAheadLog openOnNewStorage() {
-        url = "jdbc:h2:mem:wal" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+        url = databases.newName("jdbc:h2:mem:wal") + ";DB_CLOSE_DELAY=-1";
         return open();
     }
 
@@ -41,8 +39,4 @@ class JpaWriteAheadLogOnH2Test extends WriteAheadLogContract {
         return open();
     }
 
-    @AfterEach
-    void closeFactories() {
-        factories.forEach(EntityManagerFactory::close);
-    }
 }
