@@ -217,7 +217,7 @@ final class FlowActivation {
                 }
                 return;
             }
-            if (current != null && FlowHandover.sameDefinition(current.definition, flow)) {
+            if (current != null && current.definition.equalsIgnoringLastUpdated(flow)) {
                 // the very same definition (saved again, or carried into another store): nothing to restart
                 current.resaved(flow);
                 refused.remove(flow.id());

@@ -46,11 +46,6 @@ final class FlowHandover {
         } catch (FlowNotFoundException e) {
             return true;
         }
-        return !sameDefinition(held, flow) && held.lastUpdated().isBefore(flow.lastUpdated());
-    }
-
-    /** Whether two definitions differ at most in when they were saved. */
-    static boolean sameDefinition(FlowDefinition a, FlowDefinition b) {
-        return a.toBuilder().lastUpdated(b.lastUpdated()).build().equals(b);
+        return !held.equalsIgnoringLastUpdated(flow) && held.lastUpdated().isBefore(flow.lastUpdated());
     }
 }

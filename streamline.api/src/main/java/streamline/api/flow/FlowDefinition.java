@@ -50,7 +50,17 @@ public record FlowDefinition(UUID id, String name, String description, boolean a
         return Optional.empty();
     }
 
-    /** The processor with this name, if the flow has one. */
+    /**
+     * Whether {@code other} is this definition saved at another time: equal in everything but
+     * {@link #lastUpdated()}. A store that holds such a definition need not save it again.
+     *
+     * @since 1.1
+     */
+    public boolean equalsIgnoringLastUpdated(FlowDefinition other) {
+        return other != null && toBuilder().lastUpdated(other.lastUpdated()).build().equals(other);
+    }
+
+    /** The processor with this name, if the flow has one (names are unique within a flow). */
     public Optional<ProcessorDefinition> processorNamed(String processorName) {
         for (ProcessorDefinition p : processors) {
             if (p.name().equals(processorName)) {

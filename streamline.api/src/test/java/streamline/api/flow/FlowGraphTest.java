@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -57,6 +58,18 @@ class FlowGraphTest {
         assertFalse(graph.reaches(graph.indexOf(id("D")), graph.indexOf(id("D"))));
         assertEquals(-1, graph.indexOf(UUID.randomUUID()));
         assertThrows(IllegalArgumentException.class, () -> graph.next(UUID.randomUUID()));
+    }
+
+    @Test
+    void aDefinitionFindsItsProcessorsAndKnowsItselfSavedAtAnotherTime() {
+        FlowDefinition flow = flow("A->B", "C").toBuilder().lastUpdated(Instant.ofEpochSecond(10)).build();
+        assertEquals(id("B"), flow.processorNamed("B").orElseThrow().id());
+        assertTrue(flow.processorNamed("Z").isEmpty());
+        FlowDefinition later = flow.toBuilder().lastUpdated(Instant.ofEpochSecond(20)).build();
+        assertTrue(flow.equalsIgnoringLastUpdated(later));
+        assertTrue(later.equalsIgnoringLastUpdated(flow));
+        assertFalse(flow.equalsIgnoringLastUpdated(later.toBuilder().description("changed").build()));
+        assertFalse(flow.equalsIgnoringLastUpdated(null));
     }
 
     @Test

@@ -139,8 +139,7 @@ final class FlowFolder {
     /** Whether the store already holds this very definition (after a restart), so saving it again would only re-activate it. */
     private static boolean sameAsStored(FlowDefinition flow, FlowManager store) throws FlowStoreException {
         try {
-            FlowDefinition stored = store.flow(flow.id());
-            return stored.toBuilder().lastUpdated(flow.lastUpdated()).build().equals(flow);
+            return store.flow(flow.id()).equalsIgnoringLastUpdated(flow);
         } catch (FlowNotFoundException e) {
             return false;
         }
