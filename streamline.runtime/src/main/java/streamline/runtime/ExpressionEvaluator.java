@@ -71,6 +71,8 @@ final class ExpressionEvaluator {
                 .namespaces(namespaces)
                 .features(features)
                 .strict(true)
+                // regular-expression matches give up past a budget of work, or on an interrupt
+                .arithmetic(new BoundedArithmetic(true))
                 .silent(false)
                 .safe(false)
                 .cache(256)

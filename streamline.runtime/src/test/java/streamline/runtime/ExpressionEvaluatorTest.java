@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -113,6 +114,42 @@ class ExpressionEvaluatorTest {
 
         ExpressionException unary = assertThrows(ExpressionException.class, () -> eval("${" + "-".repeat(100_000) + "1}"));
         assertTrue(unary.getMessage().contains("processor P key k"), unary.getMessage());
+    }
+
+    @Test
+    void regularExpressionsMatchAndARunawayOneGivesUpInsteadOfRunningForMinutes() {
+        assertEquals("true", eval("${name =~ 'rep.*'}"));
+        assertEquals("false", eval("${name =~ 'x.*'}"));
+        assertEquals("true", eval("${name !~ 'x.*'}"));
+        assertEquals("true", eval("${'b' =~ ['a', 'b']}"), "=~ on a list is still membership");
+        Map<String, Object> hostile = FlowObject.of(Map.of("text", "a".repeat(500))).metadata();
+        long before = System.nanoTime();
+        ExpressionException runaway = assertThrows(ExpressionException.class,
+                () -> evaluator.evaluate("${text =~ '.*a.*a.*a.*b'}", hostile, "processor P key k"));
+        assertTrue(runaway.getMessage().contains("gave up after " + BoundedArithmetic.MAX_REGEX_READS + " character reads"),
+                runaway.getMessage());
+        assertTrue(runaway.getMessage().startsWith("processor P key k"), runaway.getMessage());
+        // unbounded, this match makes about 2.6 billion reads: minutes, not the budget's fraction of a second
+        assertTrue(System.nanoTime() - before < 30_000_000_000L, "gave up within the budget");
+    }
+
+    @Test
+    void aRunawayRegularExpressionStopsOnAnInterrupt() throws Exception {
+        Map<String, Object> hostile = FlowObject.of(Map.of("text", "a".repeat(500))).metadata();
+        Thread.currentThread().interrupt();
+        try {
+            ExpressionException stopped = assertThrows(ExpressionException.class,
+                    () -> evaluator.evaluate("${text =~ '.*a.*a.*a.*b'}", hostile, "processor P key k"));
+            assertTrue(stopped.getMessage().contains("interrupt") || stopped.getMessage().contains("cancel"), stopped.getMessage());
+            // the match itself sees the interrupt, not only JEXL between its steps
+            Thread.currentThread().interrupt();
+            Pattern pattern = Pattern.compile(".*a.*a.*a.*b");
+            IllegalStateException inMatch = assertThrows(IllegalStateException.class,
+                    () -> pattern.matcher(new BoundedArithmetic.BoundedText("a".repeat(500), pattern.pattern())).matches());
+            assertTrue(inMatch.getMessage().contains("was interrupted"), inMatch.getMessage());
+        } finally {
+            Thread.interrupted();
+        }
     }
 
     @Test
