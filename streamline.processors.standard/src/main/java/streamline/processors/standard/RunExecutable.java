@@ -1,18 +1,16 @@
 package streamline.processors.standard;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,9 +35,10 @@ import streamline.api.processor.StepContext;
  *
  * <p>The session's content, if any, is the program's standard input. Metadata it sets:
  * {@code RunExecutable.ExitCode}, {@code RunExecutable.Output} and {@code RunExecutable.Error}
- * (standard output and error as text, cut at the configured limit). Fails when the executable is
- * not allowed, exits with a code other than 0 (the message carries the start of its standard
- * error), or runs longer than its timeout (it is then killed).
+ * (standard output and error as text, cut at the configured limit; the rest is read and dropped,
+ * never stored). Fails when the executable is not allowed, exits with a code other than 0 (the
+ * message carries the start of its standard error), or runs longer than its timeout (it is then
+ * killed with every process it started). The executable runs under the name it is allowed as.
  */
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=RunExecutable",
         configurationPid = "streamline.processors.runexecutable")
@@ -48,12 +47,14 @@ public class RunExecutable implements Processor {
 
     private static final Pattern ARGUMENT_KEY = Pattern.compile("arg(\\d+)");
 
-    private final Set<Path> allowed = new TreeSet<>();
+    /** The allowed executables as the operator wrote them (normalised), each with the file it resolved to then. */
+    private final Map<Path, Path> allowed = new TreeMap<>();
     /** The engine's environment variables a program gets: PATH, and what the operator lists. */
     private final Set<String> passedEnvironment = new TreeSet<>(Set.of("PATH"));
     private final int outputLimit;
     private final Path home;
     private Path executable;
+    private System.Logger logger;
 
     @Activate
     public RunExecutable(BundleContext context, RunExecutableConfig config) {
@@ -79,9 +80,31 @@ public class RunExecutable implements Processor {
         for (String entry : allowedExecutables) {
             for (String path : entry.split(",")) {
                 if (!path.isBlank()) {
-                    allowed.add(real(Path.of(path.trim())));
+                    Path named = Path.of(path.trim()).toAbsolutePath().normalize();
+                    allowed.put(named, real(named));
                 }
             }
+        }
+    }
+
+    /**
+     * A multi-call binary (BusyBox, toybox) picks what it does by the name it is run as: allowed as
+     * {@code ls}, it is also {@code sh}. Flows may run it only by the names listed, never by another link to
+     * it; the operator is warned, because its arguments can still ask it for another program.
+     */
+    private static void warnIfSharedByOtherNames(Path named, Path file, System.Logger logger) {
+        boolean otherName = !named.getFileName().equals(file.getFileName());
+        boolean hardLinked = false;
+        try {
+            hardLinked = ((Number) Files.getAttribute(file, "unix:nlink")).intValue() > 1;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            // no link count on this file system: the name check alone
+        }
+        if (otherName || hardLinked) {
+            logger.log(System.Logger.Level.WARNING, "allowed executable " + named + " is " + file + ", a file "
+                    + (otherName ? "of another name" : "with several names (hard links)") + ": if it is a multi-call binary"
+                    + " (BusyBox, toybox), its arguments may make it another program, a shell included; allow a dedicated"
+                    + " executable instead");
         }
     }
 
@@ -99,11 +122,21 @@ public class RunExecutable implements Processor {
         if (!configured.isAbsolute()) {
             throw new IllegalArgumentException("executable must be an absolute path, was '" + configured + "'");
         }
-        executable = real(configured);
-        if (!allowed.contains(executable)) {
-            throw new IllegalArgumentException("executable " + executable + " is not allowed: the operator lists allowed "
-                    + "executables in the configuration streamline.processors.runexecutable, key 'allowed' (now: " + allowed + ")");
+        // the name as written must be listed (a multi-call binary acts on its name), and still be the file it was then
+        Path named = configured.normalize();
+        Path listedAs = allowed.get(named);
+        if (listedAs == null) {
+            throw new IllegalArgumentException("executable " + named + " is not allowed: the operator lists allowed "
+                    + "executables in the configuration streamline.processors.runexecutable, key 'allowed' (now: "
+                    + allowed.keySet() + ")");
         }
+        if (!real(named).equals(listedAs)) {
+            throw new IllegalArgumentException("executable " + named + " is allowed as " + listedAs + " but now resolves to "
+                    + real(named) + ": a link was changed since the allow-list was read; the operator must allow it again");
+        }
+        executable = named;
+        warnIfSharedByOtherNames(named, listedAs, context.logger());
+        this.logger = context.logger();
     }
 
     @Override
@@ -127,60 +160,32 @@ public class RunExecutable implements Processor {
             command.add(step.config(key));
         }
         long timeoutSeconds = Long.parseLong(step.optionalConfig("timeoutSeconds").orElse("60").trim());
-        Path work = Files.createTempDirectory("streamline-run-");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile());
+        // the engine's environment may hold secrets: a program gets only what the operator passes on
+        Map<String, String> environment = builder.environment();
+        environment.keySet().retainAll(passedEnvironment);
+        ProcessRun.Result run;
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile())
-                    .redirectOutput(work.resolve("out").toFile()).redirectError(work.resolve("err").toFile());
-            // the engine's environment may hold secrets: a program gets only what the operator passes on
-            Map<String, String> environment = builder.environment();
-            environment.keySet().retainAll(passedEnvironment);
-            if (step.hasContent()) {
-                Path stdin = work.resolve("in");
-                try (InputStream content = step.readContent()) {
-                    Files.copy(content, stdin);
-                }
-                builder.redirectInput(stdin.toFile());
-            } else {
-                builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            }
-            Process process = builder.start();
-            boolean exited;
-            try {
-                exited = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                throw e;
-            }
-            if (!exited) {
-                process.destroyForcibly();
-                throw new IllegalStateException(executable + " ran longer than " + timeoutSeconds + " s and was killed");
-            }
-            String output = read(work.resolve("out"));
-            String error = read(work.resolve("err"));
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException(executable + " exited with " + process.exitValue()
-                        + (error.isBlank() ? "" : ": " + error.strip().lines().limit(5).reduce((a, b) -> a + " | " + b).orElse("")));
-            }
-            return input.with("RunExecutable.ExitCode", process.exitValue()).with("RunExecutable.Output", output)
-                    .with("RunExecutable.Error", error);
-        } finally {
-            try (var files = Files.list(work)) {
-                for (Path file : files.toList()) {
-                    Files.deleteIfExists(file);
-                }
-            }
-            Files.deleteIfExists(work);
+            run = ProcessRun.run(builder, step.hasContent() ? step.readContent() : null, outputLimit,
+                    Duration.ofSeconds(timeoutSeconds), executable.toString());
+        } catch (ProcessRun.TimedOut e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
+        if (run.exitCode() != 0) {
+            String error = run.error();
+            throw new IllegalStateException(executable + " exited with " + run.exitCode()
+                    + (error.isBlank() ? "" : ": " + error.strip().lines().limit(5).reduce((a, b) -> a + " | " + b).orElse("")));
+        }
+        if (run.outputCut() || run.errorCut()) {
+            logger.log(System.Logger.Level.WARNING, executable + " wrote more than " + outputLimit + " bytes to its "
+                    + (run.outputCut() ? "standard output" : "standard error") + "; the rest was dropped");
+        }
+        return input.with("RunExecutable.ExitCode", run.exitCode()).with("RunExecutable.Output", run.output())
+                .with("RunExecutable.Error", run.error());
     }
 
     private static int number(String key) {
         Matcher matcher = ARGUMENT_KEY.matcher(key);
         return matcher.matches() ? Integer.parseInt(matcher.group(1)) : Integer.MAX_VALUE;
-    }
-
-    private String read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readNBytes(outputLimit), StandardCharsets.UTF_8);
-        }
     }
 }
