@@ -8,7 +8,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "Which executables flows may run. Nothing is allowed until the operator lists it here.")
 public @interface RunExecutableConfig {
 
-    @AttributeDefinition(description = "Absolute paths of the executables flows may run (compared after resolving links).")
+    @AttributeDefinition(description = "Absolute paths of the executables flows may run. A flow names one exactly as listed here (another link to the same file is refused, as multi-call binaries act on the name they run as), and it must still resolve to the file it did when read.")
     String[] allowed() default {};
 
     @AttributeDefinition(description = "Names of the engine's environment variables a program gets, besides PATH; no other reaches it.")
