@@ -29,6 +29,7 @@ import streamline.api.engine.Engine;
 import streamline.api.engine.EngineException;
 import streamline.api.engine.SessionInfo;
 import streamline.api.engine.SessionListener;
+import streamline.api.engine.StreamlineHome;
 import streamline.api.engine.TriggerCoordinator;
 import streamline.api.flow.FlowManager;
 import streamline.api.processor.ContentSource;
@@ -80,7 +81,7 @@ public class EngineComponent implements Engine {
     void activate(BundleContext context, RuntimeConfig config) throws IOException, WriteAheadLogException {
         synchronized (lock) {
             bundleContext = context;
-            home = context.getProperty("streamline.home");
+            home = StreamlineHome.of(context::getProperty);
             present.abandon(config.abandon());
             engine = startEngine(EngineOptions.from(config, home));
         }

@@ -25,6 +25,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.Designate;
 
 import streamline.api.engine.Engine;
+import streamline.api.engine.StreamlineHome;
 import streamline.api.flow.FlowManager;
 
 /**
@@ -57,7 +58,7 @@ public class FlowFolderComponent {
     void activate(BundleContext context, FlowFilesConfig config, Map<String, Object> properties) throws IOException {
         ownTarget = properties.get(TARGET) instanceof String target && !target.isBlank() ? target : null;
         directory = Path.of(config.directory());
-        String home = context.getProperty("streamline.home");
+        String home = StreamlineHome.of(context::getProperty);
         if (!directory.isAbsolute() && home != null && !home.isBlank()) {
             directory = Path.of(home).resolve(directory);
         }

@@ -19,6 +19,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.jdbc.DataSourceFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
+import streamline.api.engine.StreamlineHome;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowStoreException;
@@ -55,7 +56,7 @@ public class JpaFlowStoreComponent implements FlowManager {
                     + " cache.expiry.seconds must be >= 0, were " + config.cache_size() + " and " + config.cache_expiry_seconds());
         }
         Database database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
-                "streamline.flow.jpa", context.getProperty("streamline.home"));
+                "streamline.flow.jpa", StreamlineHome.of(context::getProperty));
         this.opened = OpenedStore.open(database,
                 db -> JpaFlowManager.createFactory(db.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
                         db.targetDatabase()),

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 
 import org.osgi.framework.BundleContext;
 
+import streamline.api.engine.StreamlineHome;
+
 /** Where relative paths of processor configurations point: the framework property streamline.home, else the working directory. */
 final class Paths {
 
@@ -11,7 +13,7 @@ final class Paths {
     }
 
     static Path home(BundleContext context) {
-        String home = context == null ? null : context.getProperty("streamline.home");
+        String home = context == null ? null : StreamlineHome.of(context::getProperty);
         return home == null || home.isBlank() ? Path.of("").toAbsolutePath() : Path.of(home).toAbsolutePath();
     }
 

@@ -10,6 +10,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.Designate;
 
+import streamline.api.engine.StreamlineHome;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
@@ -28,7 +29,7 @@ public class FileWalComponent implements WriteAheadLog {
 
     @Activate
     public FileWalComponent(FileWalConfig config, BundleContext context) throws WriteAheadLogException {
-        this.log = new FileWriteAheadLog(options(config, context.getProperty("streamline.home")));
+        this.log = new FileWriteAheadLog(options(config, StreamlineHome.of(context::getProperty)));
     }
 
     static WalOptions options(FileWalConfig config, String home) {

@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.jdbc.DataSourceFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
+import streamline.api.engine.StreamlineHome;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
@@ -45,7 +46,7 @@ public class JpaWalComponent implements WriteAheadLog {
             @Reference(name = "dataSourceFactory", cardinality = ReferenceCardinality.OPTIONAL,
                     policyOption = ReferencePolicyOption.GREEDY) DataSourceFactory driver) {
         Database database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
-                "streamline.wal.jpa", context.getProperty("streamline.home"));
+                "streamline.wal.jpa", StreamlineHome.of(context::getProperty));
         this.opened = OpenedStore.open(database,
                 db -> JpaWriteAheadLog.createFactory(db.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
                         db.targetDatabase()),
