@@ -72,6 +72,8 @@ final class FlowRun {
         volatile int failures;
         volatile long backoffUntilNanos;
         volatile Future<?> scheduled;
+        /** An event trigger's pause after its last empty call; grows while calls bring nothing. */
+        volatile long idleNanos;
 
         TriggerSlot(TriggerDefinition definition, EngineContexts.Base context, CronSchedule cron) {
             this.definition = definition;

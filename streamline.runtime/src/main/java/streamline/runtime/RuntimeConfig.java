@@ -31,7 +31,8 @@ public @interface RuntimeConfig {
     @AttributeDefinition(description = "A failing trigger is backed off exponentially from 1 s up to this many seconds.", min = "1")
     long trigger_backoff_max_seconds() default 60;
 
-    @AttributeDefinition(description = "Pause between calls of an event trigger that returned nothing, in milliseconds.", min = "0")
+    @AttributeDefinition(description = "Pause between calls of an event trigger that returned nothing, in milliseconds; it doubles while the"
+            + " trigger stays idle, up to 1 s (or this pause, if longer), and no thread waits through it.", min = "0")
     long event_idle_ms() default 200;
 
     @AttributeDefinition(description = "Retry backoff of processors that do not choose their own (configuration key streamline.backoff).",

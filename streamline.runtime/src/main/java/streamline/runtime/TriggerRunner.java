@@ -23,15 +23,22 @@ import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.TriggerResult;
 
 /**
- * Calls the triggers of flow runs: cron triggers on their schedule (on the engine's scheduler, each
- * call on a trigger thread so a hanging trigger delays only itself), event triggers in a loop on a
- * thread each. Calls of one trigger never overlap; a trigger is not called while its flow is at its
+ * Calls the triggers of flow runs: cron triggers on their schedule, event triggers again and again.
+ * Either way each call is a task on the trigger threads (so a hanging trigger delays only itself), and
+ * the next is a task on the engine's scheduler: no trigger holds a thread between calls, so a thousand
+ * idle flows cost a few threads, not a thousand. An event trigger is called again at once after it
+ * brought items, after the idle pause after an empty call (doubling while calls stay empty, up to
+ * {@link #MAX_IDLE} or the configured pause if longer), and after its backoff after failures. A
+ * trigger that blocks in its call (a queue consumer waiting for messages) holds a thread only while it
+ * waits. Calls of one trigger never overlap; a trigger is not called while its flow is at its
  * session limit, while it is backed off after failures (1 s doubling up to the cap), or when the
  * cluster coordinator gives a single-node trigger to another node. The threads belong to the engine.
  */
 final class TriggerRunner {
 
     private static final Logger LOG = LogManager.getLogger(TriggerRunner.class);
+    /** The longest pause of an idle event trigger: a file dropped into an idle folder starts its session within it. */
+    static final Duration MAX_IDLE = Duration.ofSeconds(1);
 
     /** What the runner needs of the engine. */
     interface Sessions {
@@ -72,7 +79,8 @@ final class TriggerRunner {
             if (slot.cron != null) {
                 scheduleCron(run, slot);
             } else {
-                slot.scheduled = triggerThreads.submit(() -> eventLoop(run, slot));
+                slot.idleNanos = 0;
+                scheduleEvent(run, slot, 0);
             }
         }
     }
@@ -111,19 +119,45 @@ final class TriggerRunner {
         }
     }
 
-    private void eventLoop(FlowRun run, FlowRun.TriggerSlot slot) {
-        while (run.triggersStarted && !sessions.stopped() && !Thread.currentThread().isInterrupted()) {
-            int started = callTrigger(run, slot);
-            try {
-                long backoffLeft = slot.backoffUntilNanos - System.nanoTime();
-                if (backoffLeft > 0) {
-                    TimeUnit.NANOSECONDS.sleep(backoffLeft);
-                } else if (started <= 0) {
-                    Thread.sleep(Math.max(1, options.eventIdle().toMillis()));
-                }
-            } catch (InterruptedException e) {
-                return;
+    /** Schedules an event trigger's next call after {@code delayNanos}; none once its flow's triggers stopped. */
+    private void scheduleEvent(FlowRun run, FlowRun.TriggerSlot slot, long delayNanos) {
+        if (!run.triggersStarted || sessions.stopped()) {
+            return;
+        }
+        try {
+            if (delayNanos <= 0) {
+                slot.scheduled = triggerThreads.submit(() -> eventCall(run, slot));
+            } else {
+                slot.scheduled = scheduler.schedule(() -> scheduleEvent(run, slot, 0), delayNanos, TimeUnit.NANOSECONDS);
             }
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /** One call of an event trigger, then the next one scheduled. */
+    private void eventCall(FlowRun run, FlowRun.TriggerSlot slot) {
+        if (!run.triggersStarted || sessions.stopped() || Thread.currentThread().isInterrupted()) {
+            return;
+        }
+        int started = callTrigger(run, slot);
+        long base = Math.max(1, options.eventIdle().toNanos());
+        long next;
+        long backoffLeft = slot.backoffUntilNanos - System.nanoTime();
+        if (backoffLeft > 0) {
+            next = backoffLeft;
+        } else if (started > 0) {
+            slot.idleNanos = 0;
+            next = 0;
+        } else if (started == 0) {
+            long cap = Math.max(base, MAX_IDLE.toNanos());
+            slot.idleNanos = slot.idleNanos == 0 ? base : Math.min(cap, slot.idleNanos * 2);
+            next = slot.idleNanos;
+        } else {
+            next = base; // not called: busy, at the flow's session limit, or another node's
+        }
+        if (!Thread.currentThread().isInterrupted()) {
+            scheduleEvent(run, slot, next);
         }
     }
 

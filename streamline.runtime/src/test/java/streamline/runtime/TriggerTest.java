@@ -50,7 +50,7 @@ class TriggerTest {
     }
 
     /** An event trigger that emits the marks item-0 … item-(n-1), at most capacity at a time, and records the ends. */
-    static final class Items implements TriggerProcessor {
+    static class Items implements TriggerProcessor {
         final AtomicInteger next = new AtomicInteger();
         final int total;
         final Map<String, SessionUpdate> ended = new ConcurrentHashMap<>();
@@ -86,6 +86,45 @@ class TriggerTest {
         return flow.toBuilder().trigger(TriggerDefinition.builder()
                 .id(TriggerDefinition.idFromName(flow.id(), "T")).name("T").type(type)
                 .cronExpression(cron).singleNode(singleNode).build()).build();
+    }
+
+    /** Live threads of the engine's trigger pool. */
+    private static long triggerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.isAlive() && thread.getName().startsWith("streamline-trigger")).count();
+    }
+
+    @Test
+    void idleEventTriggersHoldNoThreadEachAndAnIdleOneStillStartsItsSession() throws Exception {
+        harness.start(harness.options().eventIdle(Duration.ofMillis(20)).build());
+        int flows = 200;
+        List<Items> triggers = new ArrayList<>();
+        for (int i = 0; i < flows; i++) {
+            Items idle = new Items(0);
+            triggers.add(idle);
+            harness.trigger("Idle" + i, () -> idle);
+            harness.activate(withTrigger(TestFlows.flow("idle-" + i, "A"), "Idle" + i, "", false));
+        }
+        EngineHarness.await("every idle trigger called a few times", () -> triggers.stream().allMatch(t -> t.calls.get() >= 3),
+                () -> triggers.stream().mapToInt(t -> t.calls.get()).min());
+        // a thread each would be 200; the calls take microseconds, so a few threads serve them all
+        assertTrue(triggerThreads() < 20, triggerThreads() + " trigger threads for " + flows + " idle triggers");
+
+        // a trigger idle long enough to be polled at its slowest gets an item: its session still starts
+        AtomicBoolean ready = new AtomicBoolean();
+        AtomicInteger lateCalls = new AtomicInteger();
+        Items late = new Items(1) {
+            @Override
+            public List<TriggerResult> trigger(TriggerContext context) {
+                lateCalls.incrementAndGet();
+                return ready.get() ? super.trigger(context) : List.of();
+            }
+        };
+        harness.trigger("Late", () -> late);
+        harness.activate(withTrigger(TestFlows.flow("late", "A"), "Late", "", false));
+        EngineHarness.await("the late trigger idle for a while", () -> lateCalls.get() >= 8, lateCalls::get);
+        ready.set(true);
+        EngineHarness.await("the late item's session ended", () -> late.ended.containsKey("item-0"), () -> late.ended);
     }
 
     @Test

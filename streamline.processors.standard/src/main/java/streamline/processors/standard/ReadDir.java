@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -71,6 +72,8 @@ public class ReadDir implements TriggerProcessor {
     private long minAgeMillis;
     /** Files emitted in this run whose sessions have not ended (absolute paths). */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** The files of the last listing not yet looked at; the engine calls a trigger from one thread at a time. */
+    private final ArrayDeque<Path> listing = new ArrayDeque<>();
     /** Links and other non-regular files already reported, while they are there. */
     private final Set<String> skipped = ConcurrentHashMap.newKeySet();
     /** Files whose sessions failed, kept in the state: path → {@value #FAILED} and the file's size and modification time. */
@@ -132,17 +135,12 @@ public class ReadDir implements TriggerProcessor {
     public List<TriggerResult> trigger(TriggerContext call) throws Exception {
         List<TriggerResult> results = new ArrayList<>();
         long now = System.currentTimeMillis();
-        List<Path> candidates;
-        try (Stream<Path> files = recursive ? Files.walk(input) : Files.list(input)) {
-            candidates = files.filter(file -> pattern.matches(file.getFileName())).sorted().toList();
+        if (listing.isEmpty()) {
+            list();
         }
-        Set<String> listed = new HashSet<>();
-        for (Path file : candidates) {
-            if (results.size() >= call.capacity()) {
-                break;
-            }
+        while (results.size() < call.capacity() && !listing.isEmpty()) {
+            Path file = listing.poll();
             String key = file.toAbsolutePath().toString();
-            listed.add(key);
             if (inFlight.contains(key)) {
                 continue;
             }
@@ -176,8 +174,23 @@ public class ReadDir implements TriggerProcessor {
                     "ReadDir.Size", attributes.size()), key, () -> Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)));
             inFlight.add(key);
         }
-        skipped.retainAll(listed);
         return results;
+    }
+
+    /**
+     * Lists the folder into {@link #listing}, in name order. Only once every file of a listing was looked at is
+     * the folder listed again, so that a call costs the same whether 100 or 100,000 files wait: a listing is
+     * paid for once per file, not once per call. Files that arrive meanwhile are found by the next listing.
+     */
+    private void list() throws IOException {
+        List<Path> candidates;
+        try (Stream<Path> files = recursive ? Files.walk(input) : Files.list(input)) {
+            candidates = files.filter(file -> pattern.matches(file.getFileName())).sorted().toList();
+        }
+        listing.addAll(candidates);
+        Set<String> listed = new HashSet<>();
+        candidates.forEach(file -> listed.add(file.toAbsolutePath().toString()));
+        skipped.retainAll(listed); // warned once a link stays; again if it comes back
     }
 
     @Override

@@ -1,0 +1,232 @@
+package streamline.bench;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.flow.TriggerDefinition;
+import streamline.api.processor.Processor;
+import streamline.api.processor.TriggerProcessor;
+import streamline.flow.memory.InMemoryFlowManager;
+import streamline.processors.standard.ReadDir;
+import streamline.processors.standard.UpdateMetadata;
+import streamline.processors.standard.WriteFile;
+import streamline.runtime.EngineOptions;
+import streamline.runtime.ProcessorRegistry;
+import streamline.runtime.StreamlineEngine;
+import streamline.tracker.InMemoryBranchTracker;
+import streamline.wal.file.FileWriteAheadLog;
+
+/**
+ * Files through the example flow's shape ({@code ReadDir -> UpdateMetadata -> WriteFile}) with the
+ * real standard processors on the durable file log ({@code impl=engine}), against a plain-Java durable
+ * copy with as many threads as the engine has workers ({@code impl=copy}: read, write a temporary file,
+ * fsync, rename, delete the source). One operation is all {@code files} 2 KB files waiting in the inbox
+ * at once, from the flow's activation until the last session ended; files/s = {@code files} / score.
+ * Run: {@code java -jar streamline.bench/target/benchmarks.jar FileFlow}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx256m"})
+public class FileFlow {
+
+    private static final int FILE_BYTES = 2048;
+
+    @Param({"2000", "20000", "100000"})
+    public int files;
+
+    @Param({"8", "1"})
+    public int workers;
+
+    @Param({"engine", "copy"})
+    public String impl;
+
+    private Path home;
+    private FileWriteAheadLog log;
+    private StreamlineEngine engine;
+    private InMemoryFlowManager flows;
+    private FlowDefinition flow;
+    private final AtomicInteger ended = new AtomicInteger();
+    private final AtomicReference<String> failure = new AtomicReference<>();
+
+    @Setup(Level.Iteration)
+    public void prepare() throws Exception {
+        home = Files.createTempDirectory("streamline-bench-fileflow");
+        Path inbox = Files.createDirectories(home.resolve("inbox"));
+        Files.createDirectories(home.resolve("outbox"));
+        byte[] content = new byte[FILE_BYTES];
+        new Random(files).nextBytes(content);
+        for (int i = 0; i < files; i++) {
+            Files.write(inbox.resolve(String.format("file-%06d.bin", i)), content);
+        }
+        ended.set(0);
+        failure.set(null);
+        if (impl.equals("engine")) {
+            startEngine();
+        }
+    }
+
+    private void startEngine() throws Exception {
+        ProcessorRegistry registry = new ProcessorRegistry();
+        registry.addTrigger(provider("ReadDir", () -> new ReadDir(home)));
+        registry.addProcessor(provider("UpdateMetadata", UpdateMetadata::new));
+        registry.addProcessor(provider("WriteFile", () -> new WriteFile(home)));
+        UUID flowId = FlowDefinition.idFromName("fileflow");
+        ProcessorDefinition store = ProcessorDefinition.builder().id(ProcessorDefinition.idFromName(flowId, "Store"))
+                .name("Store").type("WriteFile").config(Map.of("path", "outbox/${ReadDir.Name}")).build();
+        ProcessorDefinition tag = ProcessorDefinition.builder().id(ProcessorDefinition.idFromName(flowId, "Tag"))
+                .name("Tag").type("UpdateMetadata").config(Map.of("processedBy", "streamline", "receivedFile", "${ReadDir.Name}"))
+                .next(store.id()).build();
+        TriggerDefinition inbox = TriggerDefinition.builder().id(ProcessorDefinition.idFromName(flowId, "Inbox"))
+                .name("Inbox").type("ReadDir").config(Map.of("input", "inbox", "minAgeMillis", "0")).build();
+        // inactive until the benchmark starts: the files wait in the inbox, as if moved there at once
+        flow = FlowDefinition.builder().id(flowId).name("fileflow").active(false).processor(tag).processor(store)
+                .trigger(inbox).build();
+        flows = new InMemoryFlowManager();
+        flows.save(flow);
+        log = FileWriteAheadLog.open(home.resolve("wal"), "always");
+        engine = new StreamlineEngine(EngineOptions.builder(home.resolve("work")).workers(workers)
+                .pollInterval(Duration.ofMillis(20)).build(), new InMemoryBranchTracker(), registry);
+        engine.addListener(update -> {
+            if (update.finished()) {
+                if (update.error() != null && !update.error().isEmpty()) {
+                    failure.compareAndSet(null, update.triggerMark() + ": " + update.error());
+                }
+                ended.incrementAndGet();
+            }
+        });
+        engine.start(log, flows);
+    }
+
+    @TearDown(Level.Iteration)
+    public void clean() throws Exception {
+        if (engine != null) {
+            engine.stop();
+            log.close();
+            engine = null;
+        }
+        Benchmarks.deleteRecursively(home);
+    }
+
+    @Benchmark
+    public int run() throws Exception {
+        if (engine == null) {
+            return copy();
+        }
+        flows.setActive(flow.id(), true);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        while (ended.get() < files) {
+            if (failure.get() != null) {
+                throw new IllegalStateException("a session failed: " + failure.get());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + ended.get() + " of " + files + " sessions ended in 30 minutes");
+            }
+            Thread.sleep(2);
+        }
+        return ended.get();
+    }
+
+    /** The baseline: the same durable move, as plain Java would write it, on {@code workers} threads. */
+    private int copy() throws Exception {
+        List<Path> waiting;
+        try (Stream<Path> listed = Files.list(home.resolve("inbox"))) {
+            waiting = listed.sorted().toList();
+        }
+        Path outbox = home.resolve("outbox");
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService threads = Executors.newFixedThreadPool(workers);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < workers; t++) {
+                done.add(threads.submit(() -> {
+                    for (int i; (i = next.getAndIncrement()) < waiting.size(); ) {
+                        Path source = waiting.get(i);
+                        byte[] data = Files.readAllBytes(source);
+                        Path temporary = outbox.resolve("." + source.getFileName() + ".tmp");
+                        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                            ByteBuffer buffer = ByteBuffer.wrap(data);
+                            while (buffer.hasRemaining()) {
+                                channel.write(buffer);
+                            }
+                            channel.force(true);
+                        }
+                        Files.move(temporary, outbox.resolve(source.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                        Files.delete(source);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        return waiting.size();
+    }
+
+    static <T> ProcessorRegistry.Provider<T> provider(String type, Supplier<T> factory) {
+        return new ProcessorRegistry.Provider<>() {
+            @Override
+            public String type() {
+                return type;
+            }
+
+            @Override
+            public int ranking() {
+                return 0;
+            }
+
+            @Override
+            public long order() {
+                return 0;
+            }
+
+            @Override
+            public T create() {
+                return factory.get();
+            }
+
+            @Override
+            public void release(T instance) {
+            }
+        };
+    }
+}
