@@ -80,9 +80,11 @@ final class SessionStarts {
         List<LogEntry> starts = new ArrayList<>();
         Map<NewSession, List<UUID>> firstSteps = new LinkedHashMap<>();
         try {
+            ContentStore.ImportBatch imports = content.importBatch();
             for (NewSession fresh : batch) {
-                fresh.contentId = importContent(run, fresh);
+                fresh.contentId = importContent(imports, fresh);
             }
+            imports.force();
             for (NewSession fresh : batch) {
                 SessionRun session = new SessionRun(fresh.id, run.id(), triggerId, fresh.item.triggerMark(), Instant.now(), run);
                 session.holdContent(fresh.contentId);
@@ -124,13 +126,13 @@ final class SessionStarts {
         return List.of(outcomes);
     }
 
-    private String importContent(FlowRun run, NewSession fresh) throws IOException {
+    private String importContent(ContentStore.ImportBatch imports, NewSession fresh) throws IOException {
         ContentSource source = fresh.item.content();
         if (source == null) {
             return "";
         }
         try {
-            return content.importFrom(source);
+            return imports.add(source);
         } catch (IOException | RuntimeException | LinkageError e) {
             throw new IOException("item '" + fresh.item.triggerMark() + "': " + SessionOutcomes.describe(e), e);
         }
