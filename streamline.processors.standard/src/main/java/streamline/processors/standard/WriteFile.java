@@ -40,6 +40,8 @@ import streamline.api.processor.StepContext;
 public class WriteFile implements Processor {
 
     private final FileRoots roots;
+    /** Sessions writing into one folder at once share its forces. */
+    private final FolderForces folderForces = new FolderForces();
 
     @Activate
     public WriteFile(BundleContext context, FilesConfig config) {
@@ -71,7 +73,7 @@ public class WriteFile implements Processor {
                     LinkOption.NOFOLLOW_LINKS);
                     InputStream content = step.readContent()) {
                 content.transferTo(Channels.newOutputStream(channel));
-                channel.force(true);
+                channel.force(false); // the data and the size a read needs
             }
             if (Files.exists(target) && !overwrite) {
                 if (Files.mismatch(temp, target) == -1) {
@@ -82,16 +84,10 @@ public class WriteFile implements Processor {
                         "WriteFile: the file exists with other content and overwrite is false");
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            forceFolder(folder);
+            folderForces.force(folder); // the rename too survives a crash before the step counts as done
         } finally {
             Files.deleteIfExists(temp);
         }
         return input.with("WriteFile.OutputPath", target.toString());
-    }
-
-    private static void forceFolder(Path folder) throws IOException {
-        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
     }
 }

@@ -1,0 +1,63 @@
+package streamline.processors.standard;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Forces folders for many writers at once, as a log's group commit does for appends: a writer whose
+ * rename happened before a force of its folder began is covered by that force, so concurrent writers
+ * into one folder share its forces instead of paying one each.
+ */
+final class FolderForces {
+
+    private final Map<Path, Group> groups = new ConcurrentHashMap<>();
+
+    /** Returns once a force of {@code folder} that began after this call covers every change made before it. */
+    void force(Path folder) throws IOException, InterruptedException {
+        groups.computeIfAbsent(folder, Group::new).force();
+    }
+
+    /** The forces of one folder: tickets in call order; a force covers every ticket handed out before it began. */
+    private static final class Group {
+        private final Path folder;
+        private long issued;
+        private long covered;
+        private boolean forcing;
+
+        Group(Path folder) {
+            this.folder = folder;
+        }
+
+        void force() throws IOException, InterruptedException {
+            long upTo;
+            synchronized (this) {
+                long mine = ++issued;
+                while (forcing && covered < mine) {
+                    wait();
+                }
+                if (covered >= mine) {
+                    return;
+                }
+                forcing = true;
+                upTo = issued;
+            }
+            boolean done = false;
+            try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+                channel.force(true);
+                done = true;
+            } finally {
+                synchronized (this) {
+                    forcing = false;
+                    if (done) {
+                        covered = Math.max(covered, upTo);
+                    }
+                    notifyAll(); // after a failure a waiter leads the next attempt
+                }
+            }
+        }
+    }
+}
