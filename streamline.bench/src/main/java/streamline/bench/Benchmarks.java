@@ -6,7 +6,12 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Comparator;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
+
+import org.apache.derby.jdbc.EmbeddedDataSource;
+
+import streamline.runtime.ProcessorRegistry;
 
 /** Helpers the benchmarks share. */
 final class Benchmarks {
@@ -27,15 +32,15 @@ final class Benchmarks {
     }
 
     /** An embedded Derby database in {@code directory}, created on first use. */
-    static org.apache.derby.jdbc.EmbeddedDataSource derby(Path directory) {
-        org.apache.derby.jdbc.EmbeddedDataSource dataSource = new org.apache.derby.jdbc.EmbeddedDataSource();
+    static EmbeddedDataSource derby(Path directory) {
+        EmbeddedDataSource dataSource = new EmbeddedDataSource();
         dataSource.setDatabaseName(directory.resolve("db").toString());
         dataSource.setCreateDatabase("create");
         return dataSource;
     }
 
-    static void shutDown(org.apache.derby.jdbc.EmbeddedDataSource database) {
-        org.apache.derby.jdbc.EmbeddedDataSource shutdown = new org.apache.derby.jdbc.EmbeddedDataSource();
+    static void shutDown(EmbeddedDataSource database) {
+        EmbeddedDataSource shutdown = new EmbeddedDataSource();
         shutdown.setDatabaseName(database.getDatabaseName());
         shutdown.setShutdownDatabase("shutdown");
         try (Connection ignored = shutdown.getConnection()) {
@@ -54,5 +59,34 @@ final class Benchmarks {
                 Files.delete(p);
             }
         }
+    }
+
+    /** A provider of processor or trigger instances of one type, as a bundle would register it. */
+    static <T> ProcessorRegistry.Provider<T> provider(String type, Supplier<T> factory) {
+        return new ProcessorRegistry.Provider<>() {
+            @Override
+            public String type() {
+                return type;
+            }
+
+            @Override
+            public int ranking() {
+                return 0;
+            }
+
+            @Override
+            public long order() {
+                return 0;
+            }
+
+            @Override
+            public T create() {
+                return factory.get();
+            }
+
+            @Override
+            public void release(T instance) {
+            }
+        };
     }
 }

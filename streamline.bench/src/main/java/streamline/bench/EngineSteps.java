@@ -29,7 +29,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.processor.FlowObject;
-import streamline.api.processor.Processor;
 import streamline.api.wal.LogEntry;
 import streamline.flow.memory.InMemoryFlowManager;
 import streamline.runtime.EngineOptions;
@@ -103,7 +102,7 @@ public class EngineSteps {
         log = FileWriteAheadLog.open(directory.resolve("wal"), "always");
         if (impl.equals("engine")) {
             ProcessorRegistry registry = new ProcessorRegistry();
-            registry.addProcessor(new NoopProvider());
+            registry.addProcessor(Benchmarks.provider("Noop", () -> (input, step) -> input));
             InMemoryFlowManager flows = new InMemoryFlowManager();
             flowId = FlowDefinition.idFromName("bench");
             FlowDefinition.Builder flow = FlowDefinition.builder().id(flowId).name("bench").active(true);
@@ -155,32 +154,5 @@ public class EngineSteps {
         }
         log.append(entries.get(4));
         log.appendAll(entries.subList(5, 7));
-    }
-
-    /** The no-op processor, as a provider of instances. */
-    private static final class NoopProvider implements ProcessorRegistry.Provider<Processor> {
-        @Override
-        public String type() {
-            return "Noop";
-        }
-
-        @Override
-        public int ranking() {
-            return 0;
-        }
-
-        @Override
-        public long order() {
-            return 0;
-        }
-
-        @Override
-        public Processor create() {
-            return (input, step) -> input;
-        }
-
-        @Override
-        public void release(Processor instance) {
-        }
     }
 }

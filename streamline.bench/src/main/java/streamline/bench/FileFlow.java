@@ -18,7 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,8 +37,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.TriggerDefinition;
-import streamline.api.processor.Processor;
-import streamline.api.processor.TriggerProcessor;
 import streamline.flow.memory.InMemoryFlowManager;
 import streamline.processors.standard.ReadDir;
 import streamline.processors.standard.UpdateMetadata;
@@ -87,7 +84,7 @@ public class FileFlow {
 
     @Setup(Level.Iteration)
     public void prepare() throws Exception {
-        home = Files.createTempDirectory("streamline-bench-fileflow");
+        home = Benchmarks.newDirectory("fileflow");
         Path inbox = Files.createDirectories(home.resolve("inbox"));
         Files.createDirectories(home.resolve("outbox"));
         byte[] content = new byte[FILE_BYTES];
@@ -104,9 +101,9 @@ public class FileFlow {
 
     private void startEngine() throws Exception {
         ProcessorRegistry registry = new ProcessorRegistry();
-        registry.addTrigger(provider("ReadDir", () -> new ReadDir(home)));
-        registry.addProcessor(provider("UpdateMetadata", UpdateMetadata::new));
-        registry.addProcessor(provider("WriteFile", () -> new WriteFile(home)));
+        registry.addTrigger(Benchmarks.provider("ReadDir", () -> new ReadDir(home)));
+        registry.addProcessor(Benchmarks.provider("UpdateMetadata", UpdateMetadata::new));
+        registry.addProcessor(Benchmarks.provider("WriteFile", () -> new WriteFile(home)));
         UUID flowId = FlowDefinition.idFromName("fileflow");
         ProcessorDefinition store = ProcessorDefinition.builder().id(ProcessorDefinition.idFromName(flowId, "Store"))
                 .name("Store").type("WriteFile").config(Map.of("path", "outbox/${ReadDir.Name}")).build();
@@ -200,33 +197,5 @@ public class FileFlow {
             threads.shutdownNow();
         }
         return waiting.size();
-    }
-
-    static <T> ProcessorRegistry.Provider<T> provider(String type, Supplier<T> factory) {
-        return new ProcessorRegistry.Provider<>() {
-            @Override
-            public String type() {
-                return type;
-            }
-
-            @Override
-            public int ranking() {
-                return 0;
-            }
-
-            @Override
-            public long order() {
-                return 0;
-            }
-
-            @Override
-            public T create() {
-                return factory.get();
-            }
-
-            @Override
-            public void release(T instance) {
-            }
-        };
     }
 }

@@ -72,20 +72,20 @@ public class IdleFlows {
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-        home = Files.createTempDirectory("streamline-bench-idle");
+        home = Benchmarks.newDirectory("idle");
         ProcessorRegistry registry = new ProcessorRegistry();
-        registry.addTrigger(FileFlow.provider("ReadDir", () -> new ReadDir(home)));
-        registry.addProcessor(FileFlow.provider("UpdateMetadata", UpdateMetadata::new));
+        registry.addTrigger(Benchmarks.provider("ReadDir", () -> new ReadDir(home)));
+        registry.addProcessor(Benchmarks.provider("UpdateMetadata", UpdateMetadata::new));
         InMemoryFlowManager store = new InMemoryFlowManager();
         for (int i = 0; i < flows; i++) {
             String name = "idle-" + i;
-            Files.createDirectories(home.resolve("in").resolve(name));
+            Files.createDirectories(home.resolve("files/idle").resolve(name));
             UUID id = FlowDefinition.idFromName(name);
             store.save(FlowDefinition.builder().id(id).name(name).active(true)
                     .processor(ProcessorDefinition.builder().id(ProcessorDefinition.idFromName(id, "Tag")).name("Tag")
                             .type("UpdateMetadata").config(Map.of("seen", "yes")).build())
                     .trigger(TriggerDefinition.builder().id(ProcessorDefinition.idFromName(id, "In")).name("In").type("ReadDir")
-                            .config(Map.of("input", "in/" + name)).build())
+                            .config(Map.of("input", "files/idle/" + name)).build())
                     .build());
         }
         log = FileWriteAheadLog.open(home.resolve("wal"), "always");

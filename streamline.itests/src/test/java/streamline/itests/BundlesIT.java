@@ -79,11 +79,12 @@ public class BundlesIT extends StreamlineTestSupport {
             expected.put("streamline.api." + pkg, "streamline.api 1.0.0");
         }
         // minor versions: TriggerCoordinator, StreamlineHome, ItemOutcome and TriggerProcessor.itemsReceived,
-        // FlowDefinition.equalsIgnoringLastUpdated added; major: WriteAheadLog.close() removed
+        // FlowDefinition.equalsIgnoringLastUpdated, WriteAheadLog.appendUnforced added;
+        // major: WriteAheadLog.close() removed
         expected.put("streamline.api.flow", "streamline.api 1.1.0");
         expected.put("streamline.api.engine", "streamline.api 1.2.0");
         expected.put("streamline.api.processor", "streamline.api 1.1.0");
-        expected.put("streamline.api.wal", "streamline.api 2.0.0");
+        expected.put("streamline.api.wal", "streamline.api 2.1.0");
         assertEquals(expected, exports);
     }
 

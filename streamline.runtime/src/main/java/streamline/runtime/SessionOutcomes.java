@@ -68,7 +68,10 @@ final class SessionOutcomes {
     private void logEnd(SessionRun session, String error, String loggedError, boolean enterGate) {
         List<LogEntry> end = List.of(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, loggedError));
         try {
-            if (enterGate) {
+            if (error.isEmpty()) {
+                // every step is logged complete: lost in a crash, this end is redone (told again, logged again)
+                journal.appendUnforced(end, enterGate);
+            } else if (enterGate) {
                 journal.append(end);
             } else {
                 journal.appendInside(end);

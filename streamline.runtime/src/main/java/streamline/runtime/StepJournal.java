@@ -48,6 +48,26 @@ final class StepJournal {
         log.appendAll(entries);
     }
 
+    /**
+     * Writes entries the engine redoes if a crash of the machine loses them (the end of a successful session,
+     * all of whose steps are logged complete: it is told to its trigger again and logged again), without
+     * waiting for their force: the next forced write carries them.
+     *
+     * @param enterGate whether the caller is outside the gate (as for {@link #append}) or inside it
+     */
+    void appendUnforced(List<LogEntry> entries, boolean enterGate) throws WriteAheadLogException, InterruptedException {
+        if (!enterGate) {
+            log.appendUnforced(entries);
+            return;
+        }
+        gate.enter();
+        try {
+            log.appendUnforced(entries);
+        } finally {
+            gate.exit();
+        }
+    }
+
     /** A step starts: inside the gate until {@link #stepDone}. */
     void stepStarts() throws InterruptedException {
         gate.enter();

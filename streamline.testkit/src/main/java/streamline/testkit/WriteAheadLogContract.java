@@ -159,6 +159,23 @@ public abstract class WriteAheadLogContract {
     }
 
     @Test
+    void unforcedEntriesAreWrittenInOrderAndKeptByACleanClose() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID done = UUID.randomUUID();
+        UUID open = UUID.randomUUID();
+        log.append(started(done, flow, UUID.randomUUID(), 0, List.of()));
+        long end = log.appendUnforced(List.of(LogEntry.sessionFinished(done, flow, "mark", "")));
+        long later = log.append(started(open, flow, UUID.randomUUID(), 0, List.of()));
+        assertTrue(later > end, "sequences go on in order");
+        List<LogEntry> before = log.entries();
+        assertEquals(List.of(LogEntry.Kind.STEP_STARTED, LogEntry.Kind.SESSION_FINISHED, LogEntry.Kind.STEP_STARTED),
+                before.stream().map(LogEntry::kind).toList());
+        restart();
+        assertEquals(List.of(open), log.unfinishedSteps().stream().map(LogEntry::sessionId).toList(),
+                "the unforced end survived the clean close");
+    }
+
+    @Test
     void everythingAcknowledgedSurvivesARestart() throws Exception {
         UUID flow = UUID.randomUUID();
         List<LogEntry> unfinished = new ArrayList<>();

@@ -53,6 +53,22 @@ public interface WriteAheadLog {
      */
     long appendAll(List<LogEntry> entries) throws WriteAheadLogException;
 
+    /**
+     * Appends entries whose loss in a crash of the machine is harmless, because whoever reads the log
+     * redoes what they record (the end of a session whose steps are all logged as completed): written
+     * in order with every other entry, but the call need not wait until they are forced to disk. The
+     * next append that does wait, or a clean close, makes them durable too. An implementation that
+     * cannot tell the two apart waits, as {@link #appendAll} does (the default).
+     *
+     * @return the sequence number of the last entry
+     * @throws EntryRejectedException if the log cannot store one of the entries; none was written
+     * @throws WriteAheadLogException if they could not be written
+     * @since 2.1
+     */
+    default long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
+        return appendAll(entries);
+    }
+
     /** Records that a session ended; its steps are no longer unfinished. */
     default long recordSessionFinished(UUID sessionId, UUID flowId, String triggerMark, String error)
             throws WriteAheadLogException {

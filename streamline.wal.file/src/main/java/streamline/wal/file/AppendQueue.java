@@ -122,7 +122,7 @@ final class AppendQueue {
      */
     void complete(List<PendingWrite> batch, PendingWrite holder) {
         for (PendingWrite write : batch) {
-            boolean awaitsForce = always && write.error == null;
+            boolean awaitsForce = always && write.error == null && write.forced;
             if (awaitsForce) {
                 groupCommit.register(write);
             }

@@ -61,6 +61,11 @@ public class FileWalComponent implements WriteAheadLog {
     }
 
     @Override
+    public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
+        return log.appendUnforced(entries);
+    }
+
+    @Override
     public List<LogEntry> entries() throws WriteAheadLogException {
         return log.entries();
     }

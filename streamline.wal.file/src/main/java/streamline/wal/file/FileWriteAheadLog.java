@@ -174,7 +174,7 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     @Override
     public long append(LogEntry entry) throws WriteAheadLogException {
-        return write(List.of(entry));
+        return write(List.of(entry), true);
     }
 
     @Override
@@ -182,11 +182,19 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         if (entries.isEmpty()) {
             throw new IllegalArgumentException("nothing to append");
         }
-        return write(entries);
+        return write(entries, true);
     }
 
-    private long write(List<LogEntry> entries) throws WriteAheadLogException {
-        PendingWrite written = writer.write(entries);
+    @Override
+    public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("nothing to append");
+        }
+        return write(entries, false);
+    }
+
+    private long write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
+        PendingWrite written = writer.write(entries, forced);
         if (written.checkpointDue) {
             checkpointer.request(background);
         }

@@ -16,6 +16,8 @@ final class PendingWrite extends GroupCommit.Waiter {
     final List<LogEntry> entries;
     final byte[][] payloads;
     final int bytes;
+    /** Whether its appender waits for a force (policy {@code always}), or only for the write. */
+    final boolean forced;
     volatile boolean done;
     long lastSequence;
     boolean checkpointDue;
@@ -26,9 +28,10 @@ final class PendingWrite extends GroupCommit.Waiter {
      *         such a record for corruption, so it is refused here rather than written and lost later), or
      *         holds text UTF-8 cannot carry (it would come back changed)
      */
-    PendingWrite(List<LogEntry> entries, Path directory) throws EntryRejectedException {
+    PendingWrite(List<LogEntry> entries, boolean forced, Path directory) throws EntryRejectedException {
         super(Long.MAX_VALUE);
         this.entries = entries;
+        this.forced = forced;
         this.payloads = new byte[entries.size()][];
         long total = 0;
         for (int i = 0; i < payloads.length; i++) {

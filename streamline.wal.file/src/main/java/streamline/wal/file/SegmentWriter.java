@@ -91,14 +91,17 @@ final class SegmentWriter implements GroupCommit.Segments {
         return groupCommit;
     }
 
-    /** Writes the entries and returns once they are written and, under {@code always}, forced. */
-    PendingWrite write(List<LogEntry> entries) throws WriteAheadLogException {
-        PendingWrite mine = new PendingWrite(entries, directory);
+    /**
+     * Writes the entries and returns once they are written and, under {@code always} and if {@code forced},
+     * forced; unforced ones are forced by the next force (of an append, a roll or the close), in order.
+     */
+    PendingWrite write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
+        PendingWrite mine = new PendingWrite(entries, forced, directory);
         queue.submit(mine, this::writeQueued);
         if (mine.error != null) {
             throw mine.error;
         }
-        if (always) {
+        if (always && forced) {
             groupCommit.await(mine, true);
         }
         return mine;
