@@ -11,10 +11,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -77,9 +77,6 @@ import streamline.api.wal.WriteAheadLogException;
  */
 public final class StreamlineEngine implements Engine {
 
-    /** How long a trigger thread with nothing to do lives on. */
-    private static final Duration TRIGGER_THREAD_IDLE = Duration.ofSeconds(5);
-
     private static final Logger LOG = LogManager.getLogger(StreamlineEngine.class);
     /** How much longer than a step may take a switch of logs waits for running steps. */
     private static final Duration SWAP_SLACK = Duration.ofSeconds(30);
@@ -120,10 +117,9 @@ public final class StreamlineEngine implements Engine {
                 new LinkedBlockingQueue<>(), threads("streamline-worker"));
         this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
-        // as many threads as calls in progress at once; one idle for a few seconds ends, so that bursts of calls
-        // of many idle flows leave no crowd of threads behind
-        this.triggerThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, TRIGGER_THREAD_IDLE.toMillis(), TimeUnit.MILLISECONDS,
-                new SynchronousQueue<>(), threads("streamline-trigger"));
+        // as many threads as calls in progress at once (a blocking trigger holds one while it blocks); one idle for
+        // a minute ends
+        this.triggerThreads = Executors.newCachedThreadPool(threads("streamline-trigger"));
 
         this.journal = new StepJournal(options.stepTimeout().plus(SWAP_SLACK));
         TriggerRunner triggers = new TriggerRunner(options, scheduler, triggerThreads, new TriggerRunner.Sessions() {

@@ -9,7 +9,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -153,18 +152,13 @@ final class TriggerRunner {
         } else if (started == 0) {
             long cap = Math.max(base, MAX_IDLE.toNanos());
             slot.idleNanos = slot.idleNanos == 0 ? base : Math.min(cap, slot.idleNanos * 2);
-            next = jittered(slot.idleNanos);
+            next = slot.idleNanos;
         } else {
-            next = jittered(base); // not called: busy, at the flow's session limit, or another node's
+            next = base; // not called: busy, at the flow's session limit, or another node's
         }
         if (!Thread.currentThread().isInterrupted()) {
             scheduleEvent(run, slot, next);
         }
-    }
-
-    /** A pause a tenth shorter or longer at random: flows started together would otherwise poll in step, all at once. */
-    private static long jittered(long nanos) {
-        return nanos - nanos / 10 + ThreadLocalRandom.current().nextLong(nanos / 5 + 1);
     }
 
     /**
