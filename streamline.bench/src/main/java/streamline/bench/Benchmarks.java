@@ -6,12 +6,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Comparator;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.apache.derby.jdbc.EmbeddedDataSource;
 
-import streamline.runtime.ProcessorRegistry;
 
 /** Helpers the benchmarks share. */
 final class Benchmarks {
@@ -59,34 +57,5 @@ final class Benchmarks {
                 Files.delete(p);
             }
         }
-    }
-
-    /** A provider of processor or trigger instances of one type, as a bundle would register it. */
-    static <T> ProcessorRegistry.Provider<T> provider(String type, Supplier<T> factory) {
-        return new ProcessorRegistry.Provider<>() {
-            @Override
-            public String type() {
-                return type;
-            }
-
-            @Override
-            public int ranking() {
-                return 0;
-            }
-
-            @Override
-            public long order() {
-                return 0;
-            }
-
-            @Override
-            public T create() {
-                return factory.get();
-            }
-
-            @Override
-            public void release(T instance) {
-            }
-        };
     }
 }

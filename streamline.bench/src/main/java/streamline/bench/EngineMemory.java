@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -74,11 +73,11 @@ public class EngineMemory {
         directory = Files.createTempDirectory("streamline-bench-memory");
         log = FileWriteAheadLog.open(directory.resolve("wal"), "never");
         ProcessorRegistry registry = new ProcessorRegistry();
-        registry.addProcessor(new Provider("Hold", () -> (input, step) -> {
+        registry.addProcessor(ProcessorRegistry.<Processor>provider("Hold", 0, () -> (input, step) -> {
             release.await();
             return input;
         }));
-        registry.addProcessor(new Provider("Noop", () -> (input, step) -> input));
+        registry.addProcessor(ProcessorRegistry.<Processor>provider("Noop", 1, () -> (input, step) -> input));
         flowId = FlowDefinition.idFromName("memory");
         InMemoryFlowManager flows = new InMemoryFlowManager();
         flows.save(FlowDefinition.builder().id(flowId).name("memory").active(true)
@@ -122,26 +121,5 @@ public class EngineMemory {
         long used = usedAfterCollection();
         heap.bytesPerSession = (used - before) / sessions;
         heap.heapUsedMB = used >> 20;
-    }
-
-    private record Provider(String type, Supplier<Processor> factory) implements ProcessorRegistry.Provider<Processor> {
-        @Override
-        public int ranking() {
-            return 0;
-        }
-
-        @Override
-        public long order() {
-            return type.hashCode();
-        }
-
-        @Override
-        public Processor create() {
-            return factory.get();
-        }
-
-        @Override
-        public void release(Processor instance) {
-        }
     }
 }

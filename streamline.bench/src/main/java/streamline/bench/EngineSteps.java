@@ -102,7 +102,7 @@ public class EngineSteps {
         log = FileWriteAheadLog.open(directory.resolve("wal"), "always");
         if (impl.equals("engine")) {
             ProcessorRegistry registry = new ProcessorRegistry();
-            registry.addProcessor(Benchmarks.provider("Noop", () -> (input, step) -> input));
+            registry.addProcessor(ProcessorRegistry.provider("Noop", 0, () -> (input, step) -> input));
             InMemoryFlowManager flows = new InMemoryFlowManager();
             flowId = FlowDefinition.idFromName("bench");
             FlowDefinition.Builder flow = FlowDefinition.builder().id(flowId).name("bench").active(true);

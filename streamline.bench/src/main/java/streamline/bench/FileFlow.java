@@ -101,9 +101,9 @@ public class FileFlow {
 
     private void startEngine() throws Exception {
         ProcessorRegistry registry = new ProcessorRegistry();
-        registry.addTrigger(Benchmarks.provider("ReadDir", () -> new ReadDir(home)));
-        registry.addProcessor(Benchmarks.provider("UpdateMetadata", UpdateMetadata::new));
-        registry.addProcessor(Benchmarks.provider("WriteFile", () -> new WriteFile(home)));
+        registry.addTrigger(ProcessorRegistry.provider("ReadDir", 0, () -> new ReadDir(home)));
+        registry.addProcessor(ProcessorRegistry.provider("UpdateMetadata", 0, UpdateMetadata::new));
+        registry.addProcessor(ProcessorRegistry.provider("WriteFile", 0, () -> new WriteFile(home)));
         UUID flowId = FlowDefinition.idFromName("fileflow");
         ProcessorDefinition store = ProcessorDefinition.builder().id(ProcessorDefinition.idFromName(flowId, "Store"))
                 .name("Store").type("WriteFile").config(Map.of("path", "outbox/${ReadDir.Name}")).build();

@@ -74,8 +74,8 @@ public class IdleFlows {
     public void start() throws Exception {
         home = Benchmarks.newDirectory("idle");
         ProcessorRegistry registry = new ProcessorRegistry();
-        registry.addTrigger(Benchmarks.provider("ReadDir", () -> new ReadDir(home)));
-        registry.addProcessor(Benchmarks.provider("UpdateMetadata", UpdateMetadata::new));
+        registry.addTrigger(ProcessorRegistry.provider("ReadDir", 0, () -> new ReadDir(home)));
+        registry.addProcessor(ProcessorRegistry.provider("UpdateMetadata", 0, UpdateMetadata::new));
         InMemoryFlowManager store = new InMemoryFlowManager();
         for (int i = 0; i < flows; i++) {
             String name = "idle-" + i;

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Optional;
 
 import streamline.api.processor.Processor;
@@ -30,6 +31,31 @@ public final class ProcessorRegistry {
         T create();
 
         void release(T instance);
+    }
+
+    /**
+     * A provider outside a framework (embedded use, tests, benchmarks), where no service registry ranks and
+     * orders them: ranking 0, then {@code order}, lower first.
+     */
+    public static <T> Provider<T> provider(String type, long order, Supplier<T> factory) {
+        return new SuppliedProvider<>(type, order, factory);
+    }
+
+    private record SuppliedProvider<T>(String type, long order, Supplier<T> factory) implements Provider<T> {
+        @Override
+        public int ranking() {
+            return 0;
+        }
+
+        @Override
+        public T create() {
+            return factory.get();
+        }
+
+        @Override
+        public void release(T instance) {
+            // nothing to give back: the instance is the caller's
+        }
     }
 
     private static final Comparator<Provider<?>> BEST_FIRST =

@@ -106,13 +106,13 @@ final class EngineHarness implements AutoCloseable {
     }
 
     ProcessorRegistry.Provider<Processor> processor(String type, Supplier<Processor> factory) {
-        ProcessorRegistry.Provider<Processor> provider = new TestProvider<>(type, factory);
+        ProcessorRegistry.Provider<Processor> provider = ProcessorRegistry.provider(type, ORDER.incrementAndGet(), factory);
         registry.addProcessor(provider);
         return provider;
     }
 
     ProcessorRegistry.Provider<TriggerProcessor> trigger(String type, Supplier<TriggerProcessor> factory) {
-        ProcessorRegistry.Provider<TriggerProcessor> provider = new TestProvider<>(type, factory);
+        ProcessorRegistry.Provider<TriggerProcessor> provider = ProcessorRegistry.provider(type, ORDER.incrementAndGet(), factory);
         registry.addTrigger(provider);
         return provider;
     }
@@ -147,38 +147,4 @@ final class EngineHarness implements AutoCloseable {
     }
 
     /** A provider that makes instances with a factory, like a prototype-scoped service. */
-    static final class TestProvider<T> implements ProcessorRegistry.Provider<T> {
-        private final String type;
-        private final Supplier<T> factory;
-        private final long order = ORDER.incrementAndGet();
-
-        TestProvider(String type, Supplier<T> factory) {
-            this.type = type;
-            this.factory = factory;
-        }
-
-        @Override
-        public String type() {
-            return type;
-        }
-
-        @Override
-        public int ranking() {
-            return 0;
-        }
-
-        @Override
-        public long order() {
-            return order;
-        }
-
-        @Override
-        public T create() {
-            return factory.get();
-        }
-
-        @Override
-        public void release(T instance) {
-        }
-    }
 }
