@@ -226,6 +226,11 @@ final class StepRunner {
         try {
             if (entries.isEmpty()) {
                 // nothing to log (a recovered session whose steps all completed)
+            } else if (!sessionComplete) {
+                // a step's completion with the next steps' starts need not wait for the disk: a crash of the process
+                // loses nothing written, and one of the machine runs the step again (steps are at least once); the
+                // session's last write is forced before anyone hears of its end
+                journal.appendUnforced(entries, enterGate);
             } else if (enterGate) {
                 journal.append(entries);
             } else {
