@@ -14,11 +14,33 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class FolderForces {
 
+    /** Forces one folder to disk. */
+    @FunctionalInterface
+    interface Force {
+        void force(Path folder) throws IOException;
+
+        /** {@code fsync} of the folder, so that the names created, renamed or removed in it survive a crash. */
+        Force FSYNC = folder -> {
+            try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+        };
+    }
+
     private final Map<Path, Group> groups = new ConcurrentHashMap<>();
+    private final Force forcer;
+
+    FolderForces() {
+        this(Force.FSYNC);
+    }
+
+    FolderForces(Force forcer) {
+        this.forcer = forcer;
+    }
 
     /** Returns once a force of {@code folder} that began after this call covers every change made before it. */
     void force(Path folder) throws IOException, InterruptedException {
-        groups.computeIfAbsent(folder, Group::new).force();
+        groups.computeIfAbsent(folder, Group::new).force(forcer);
     }
 
     /** The forces of one folder: tickets in call order; a force covers every ticket handed out before it began. */
@@ -32,7 +54,7 @@ final class FolderForces {
             this.folder = folder;
         }
 
-        void force() throws IOException, InterruptedException {
+        void force(Force forcer) throws IOException, InterruptedException {
             long upTo;
             synchronized (this) {
                 long mine = ++issued;
@@ -46,8 +68,8 @@ final class FolderForces {
                 upTo = issued;
             }
             boolean done = false;
-            try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
-                channel.force(true);
+            try {
+                forcer.force(folder);
                 done = true;
             } finally {
                 synchronized (this) {
