@@ -75,11 +75,12 @@ public class BundlesIT extends StreamlineTestSupport {
             }
         }
         Map<String, String> expected = new TreeMap<>();
-        for (String pkg : List.of("state", "track")) {
+        expected.put("streamline.api.state", "streamline.api 1.1.0");
+        for (String pkg : List.of("track")) {
             expected.put("streamline.api." + pkg, "streamline.api 1.0.0");
         }
         // minor versions: TriggerCoordinator, StreamlineHome, ItemOutcome and TriggerProcessor.itemsReceived,
-        // FlowDefinition.equalsIgnoringLastUpdated, WriteAheadLog.appendUnforced added;
+        // FlowDefinition.equalsIgnoringLastUpdated, WriteAheadLog.appendUnforced, StateManager.update added;
         // major: WriteAheadLog.close() removed
         expected.put("streamline.api.flow", "streamline.api 1.1.0");
         expected.put("streamline.api.engine", "streamline.api 1.2.0");

@@ -3,37 +3,67 @@ package streamline.runtime;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import streamline.api.state.StateException;
 import streamline.api.state.StateManager;
 import streamline.api.state.StateScope;
 
 /**
- * A processor's state in a JSON file per scope under the engine's state folder, replaced
- * atomically (temporary file, force, rename, force the folder), so a crash leaves the old state or
- * the new one, never a torn file. A node without a cluster keeps {@link StateScope#CLUSTER} state
- * locally too, in a file of its own.
+ * A processor's state per scope under the engine's state folder: a snapshot ({@code <owner>.<scope>.json},
+ * replaced atomically: temporary file, force, rename, force the folder) and a journal of the per-key updates
+ * since ({@code .journal}, a JSON line each). An update appends its line and is forced together with the
+ * updates of other threads that came meanwhile (group commit), so its cost does not grow with the state; the
+ * journal is folded into a new snapshot once it is larger than the snapshot (and 64 KiB). Every line carries
+ * the snapshot's generation: a crash between a new snapshot and the journal's truncation leaves lines of an
+ * older generation, which loading skips; a torn last line is cut off. A node without a cluster keeps
+ * {@link StateScope#CLUSTER} state locally too.
  */
 final class FileStateManager implements StateManager {
 
-    private static final TypeReference<TreeMap<String, String>> STATE_TYPE = new TypeReference<>() {
-    };
+    private static final long MIN_JOURNAL_TO_FOLD = 64 * 1024;
 
     private final Path directory;
     private final String owner;
     private final ObjectMapper json;
+    /** Guarded by this. */
+    private final Map<StateScope, Scope> scopes = new EnumMap<>(StateScope.class);
+
+    /** One scope's files, the state they make, and its group commit. */
+    private static final class Scope {
+        final Path snapshot;
+        final Path journal;
+        final Object forcing = new Object();
+        TreeMap<String, String> current = new TreeMap<>();
+        long generation;
+        long snapshotBytes;
+        long journalBytes;
+        /** Updates appended, and forced, since the scope was loaded. */
+        long written;
+        volatile long forced;
+
+        Scope(Path snapshot, Path journal) {
+            this.snapshot = snapshot;
+            this.journal = journal;
+        }
+    }
 
     FileStateManager(Path directory, String owner, ObjectMapper json) {
         this.directory = directory;
@@ -41,47 +71,183 @@ final class FileStateManager implements StateManager {
         this.json = json;
     }
 
-    private Path file(StateScope scope) {
-        return directory.resolve(owner + "." + scope.name().toLowerCase(Locale.ROOT) + ".json");
-    }
-
     @Override
     public synchronized Map<String, String> get(StateScope scope) throws StateException {
-        Path file = file(scope);
-        try {
-            return Map.copyOf(json.readValue(Files.readAllBytes(file), STATE_TYPE));
-        } catch (NoSuchFileException e) {
-            return Map.of();
-        } catch (IOException e) {
-            throw new StateException("cannot read the state of " + owner + " from " + file + ": " + e.getMessage(), e);
-        }
+        return Map.copyOf(loaded(scope).current);
     }
 
     @Override
     public synchronized void set(StateScope scope, Map<String, String> state) throws StateException {
-        Path file = file(scope);
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Scope s = loaded(scope);
         try {
-            Files.createDirectories(directory);
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                channel.write(ByteBuffer.wrap(json.writeValueAsBytes(new TreeMap<>(state))));
-                channel.force(false);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            ContentStore.forceDirectory(directory);
+            writeSnapshot(s, new TreeMap<>(state));
         } catch (IOException e) {
-            throw new StateException("cannot write the state of " + owner + " to " + file + ": " + e.getMessage(), e);
+            throw new StateException("cannot write the state of " + owner + " to " + s.snapshot + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public synchronized boolean replace(StateScope scope, Map<String, String> expected, Map<String, String> updated)
             throws StateException {
-        if (!Objects.equals(get(scope), Map.copyOf(expected))) {
+        if (!Objects.equals(loaded(scope).current, new TreeMap<>(expected))) {
             return false;
         }
         set(scope, updated);
         return true;
+    }
+
+    @Override
+    public void update(StateScope scope, Map<String, String> puts, Set<String> removals) throws StateException {
+        Scope s;
+        long mine;
+        synchronized (this) {
+            s = loaded(scope);
+            try {
+                ObjectNode line = json.createObjectNode().put("g", s.generation);
+                line.set("put", json.valueToTree(new TreeMap<>(puts)));
+                line.set("remove", json.valueToTree(removals.stream().filter(key -> !puts.containsKey(key)).sorted().toList()));
+                byte[] bytes = (json.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+                Files.createDirectories(directory);
+                Files.write(s.journal, bytes, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                s.journalBytes += bytes.length;
+                s.current.keySet().removeAll(removals);
+                s.current.putAll(puts);
+                mine = ++s.written;
+                if (s.journalBytes > Math.max(MIN_JOURNAL_TO_FOLD, s.snapshotBytes)) {
+                    writeSnapshot(s, s.current); // forces everything so far
+                    return;
+                }
+            } catch (IOException e) {
+                throw new StateException("cannot update the state of " + owner + " in " + s.journal + ": " + e.getMessage(), e);
+            }
+        }
+        forceUpTo(s, mine);
+    }
+
+    /** Group commit: the first waiter forces the journal for every update appended by then; the others find it done. */
+    private void forceUpTo(Scope s, long mine) throws StateException {
+        synchronized (s.forcing) {
+            if (s.forced >= mine) {
+                return;
+            }
+            long upTo;
+            synchronized (this) {
+                upTo = s.written;
+            }
+            try (FileChannel channel = FileChannel.open(s.journal, StandardOpenOption.WRITE)) {
+                channel.force(false);
+            } catch (NoSuchFileException e) {
+                // folded into a snapshot meanwhile, which was forced
+            } catch (IOException e) {
+                throw new StateException("cannot force the state of " + owner + " in " + s.journal + ": " + e.getMessage(), e);
+            }
+            s.forced = Math.max(s.forced, upTo);
+        }
+    }
+
+    /** The scope, read from its files the first time. The caller holds this. */
+    private Scope loaded(StateScope scope) throws StateException {
+        Scope s = scopes.get(scope);
+        if (s != null) {
+            return s;
+        }
+        String base = owner + "." + scope.name().toLowerCase(Locale.ROOT);
+        s = new Scope(directory.resolve(base + ".json"), directory.resolve(base + ".journal"));
+        try {
+            readSnapshot(s);
+            replayJournal(s);
+        } catch (IOException e) {
+            throw new StateException("cannot read the state of " + owner + " from " + s.snapshot + ": " + e.getMessage(), e);
+        }
+        scopes.put(scope, s);
+        return s;
+    }
+
+    private void readSnapshot(Scope s) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(s.snapshot);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        s.snapshotBytes = bytes.length;
+        JsonNode root = json.readTree(bytes);
+        // a snapshot of this format has a numeric generation; a plain map of strings is the format before journals
+        boolean journaled = root.size() == 2 && root.path("generation").isIntegralNumber() && root.path("state").isObject();
+        s.generation = journaled ? root.get("generation").asLong() : 0;
+        putAll(s.current, journaled ? root.get("state") : root);
+    }
+
+    /** Applies the journal's lines of the snapshot's generation; cuts off a torn last line. */
+    private void replayJournal(Scope s) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(s.journal);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        int good = 0;
+        for (int end; (end = indexOf(bytes, (byte) '\n', good)) >= 0; good = end + 1) {
+            JsonNode line;
+            try {
+                line = json.readTree(new String(bytes, good, end - good, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                break;
+            }
+            if (line.path("g").asLong(-1) == s.generation) {
+                line.path("remove").forEach(key -> s.current.remove(key.asText()));
+                putAll(s.current, line.path("put"));
+            }
+        }
+        if (good < bytes.length) {
+            try (FileChannel channel = FileChannel.open(s.journal, StandardOpenOption.WRITE)) {
+                channel.truncate(good);
+                channel.force(false);
+            }
+        }
+        s.journalBytes = good;
+    }
+
+    /** Writes {@code state} as the next generation's snapshot, then empties the journal. The caller holds this. */
+    private void writeSnapshot(Scope s, TreeMap<String, String> state) throws IOException {
+        Files.createDirectories(directory);
+        long generation = s.generation + 1;
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("generation", generation);
+        root.put("state", state);
+        byte[] bytes = json.writeValueAsBytes(root);
+        Path temp = s.snapshot.resolveSibling(s.snapshot.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(ByteBuffer.wrap(bytes));
+            channel.force(false);
+        }
+        Files.move(temp, s.snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        ContentStore.forceDirectory(directory);
+        // lines left by a crash before this truncation carry the older generation, which loading skips
+        Files.deleteIfExists(s.journal);
+        s.generation = generation;
+        s.snapshotBytes = bytes.length;
+        s.journalBytes = 0;
+        if (s.current != state) {
+            s.current = new TreeMap<>(state);
+        }
+        s.forced = s.written;
+    }
+
+    private static void putAll(Map<String, String> into, JsonNode object) {
+        for (Iterator<Map.Entry<String, JsonNode>> fields = object.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            into.put(field.getKey(), field.getValue().asText());
+        }
+    }
+
+    private static int indexOf(byte[] bytes, byte value, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == value) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

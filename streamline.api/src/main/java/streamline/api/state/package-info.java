@@ -2,7 +2,7 @@
  * State that trigger processors keep across restarts, per processor, in a local or a cluster scope.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package streamline.api.state;
 
 import org.osgi.annotation.bundle.Export;

@@ -165,7 +165,7 @@ public class ReadDir implements TriggerProcessor {
                     continue; // the file that failed, left for an operator
                 }
                 failed.remove(key); // another file under that name now: it gets its own session
-                rememberFailures();
+                rememberFailure(key, null);
             }
             if (now - attributes.lastModifiedTime().toMillis() < minAgeMillis) {
                 continue;
@@ -207,8 +207,9 @@ public class ReadDir implements TriggerProcessor {
         String key = update.triggerMark();
         if (update.failed()) {
             context.logger().log(System.Logger.Level.WARNING, "session of " + key + " failed; the file stays: " + update.error());
-            failed.put(key, failureOf(Path.of(key)));
-            rememberFailures();
+            String failure = failureOf(Path.of(key));
+            failed.put(key, failure);
+            rememberFailure(key, failure);
             inFlight.remove(key);
             return;
         }
@@ -244,12 +245,21 @@ public class ReadDir implements TriggerProcessor {
         }
     }
 
-    /** Saves the files whose sessions failed; only failures are kept, so a successful session writes no state. */
-    private synchronized void rememberFailures() {
+    /**
+     * Saves that a file's session failed, or ({@code failure} null) that it no longer counts as failed: one key
+     * of the state, at a cost that does not grow with the failures remembered. Only failures are kept, so a
+     * successful session writes no state.
+     */
+    private void rememberFailure(String key, String failure) {
         try {
-            context.state().set(StateScope.LOCAL, Map.copyOf(failed));
+            if (failure == null) {
+                context.state().remove(StateScope.LOCAL, key);
+            } else {
+                context.state().put(StateScope.LOCAL, key, failure);
+            }
         } catch (StateException e) {
-            context.logger().log(System.Logger.Level.ERROR, "cannot save which files failed: " + e.getMessage());
+            context.logger().log(System.Logger.Level.ERROR, "cannot save that " + key + (failure == null ? " no longer failed" : " failed")
+                    + ": " + e.getMessage());
         }
     }
 }

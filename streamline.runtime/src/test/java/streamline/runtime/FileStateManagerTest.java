@@ -1,0 +1,118 @@
+package streamline.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import streamline.api.state.StateScope;
+
+class FileStateManagerTest {
+
+    @TempDir
+    Path directory;
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    private FileStateManager open() {
+        return new FileStateManager(directory, "owner", json);
+    }
+
+    @Test
+    void perKeyUpdatesAreJournaledAndReadBackAfterAReopen() throws Exception {
+        FileStateManager state = open();
+        state.set(StateScope.LOCAL, Map.of("a", "1", "b", "2"));
+        state.put(StateScope.LOCAL, "c", "3");
+        state.remove(StateScope.LOCAL, "a");
+        state.update(StateScope.LOCAL, Map.of("d", "4", "b", "22"), Set.of("c", "d"));
+        Map<String, String> expected = Map.of("b", "22", "d", "4");
+        assertEquals(expected, state.get(StateScope.LOCAL), "a key both set and removed is set");
+        assertEquals(3, Files.readAllLines(directory.resolve("owner.local.journal")).size(), "a line per update");
+        assertEquals(expected, open().get(StateScope.LOCAL));
+        assertEquals(Map.of(), open().get(StateScope.CLUSTER));
+    }
+
+    @Test
+    void aTornLastLineIsCutOffAndLaterUpdatesAreKept() throws Exception {
+        FileStateManager state = open();
+        state.put(StateScope.LOCAL, "kept", "yes");
+        Path journal = directory.resolve("owner.local.journal");
+        Files.writeString(journal, "{\"g\":0,\"put\":{\"torn", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        FileStateManager reopened = open();
+        assertEquals(Map.of("kept", "yes"), reopened.get(StateScope.LOCAL));
+        reopened.put(StateScope.LOCAL, "after", "too");
+        assertEquals(Map.of("kept", "yes", "after", "too"), open().get(StateScope.LOCAL), "an update after the cut is read back");
+    }
+
+    @Test
+    void linesLeftFromBeforeASnapshotAreSkippedAndAGrowingJournalIsFolded() throws Exception {
+        FileStateManager state = open();
+        state.put(StateScope.LOCAL, "old", "1");
+        byte[] oldJournal = Files.readAllBytes(directory.resolve("owner.local.journal"));
+        state.set(StateScope.LOCAL, Map.of("fresh", "2"));
+        // a crash between the new snapshot and the journal's removal: the old line is still there
+        Files.write(directory.resolve("owner.local.journal"), oldJournal);
+        assertEquals(Map.of("fresh", "2"), open().get(StateScope.LOCAL));
+
+        FileStateManager many = open();
+        Map<String, String> expected = new HashMap<>(Map.of("fresh", "2"));
+        for (int i = 0; i < 3000; i++) {
+            many.put(StateScope.LOCAL, "file-" + i, "failed:2048:" + i);
+            expected.put("file-" + i, "failed:2048:" + i);
+        }
+        long journalBytes = Files.exists(directory.resolve("owner.local.journal"))
+                ? Files.size(directory.resolve("owner.local.journal")) : 0;
+        assertTrue(journalBytes <= Math.max(64 * 1024, Files.size(directory.resolve("owner.local.json"))) + 200,
+                "the journal is folded into the snapshot as it grows: " + journalBytes + " bytes");
+        assertEquals(expected, open().get(StateScope.LOCAL));
+    }
+
+    @Test
+    void aStateOfTheFormatBeforeJournalsIsRead() throws Exception {
+        Files.writeString(directory.resolve("owner.local.json"), "{\"state\":\"s\",\"generation\":\"7\"}");
+        FileStateManager state = open();
+        assertEquals(Map.of("state", "s", "generation", "7"), state.get(StateScope.LOCAL));
+        state.put(StateScope.LOCAL, "new", "n");
+        assertEquals(Map.of("state", "s", "generation", "7", "new", "n"), open().get(StateScope.LOCAL));
+    }
+
+    @Test
+    void concurrentUpdatesAreAllKept() throws Exception {
+        FileStateManager state = open();
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        state.put(StateScope.LOCAL, thread + "-" + i, "v");
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(800, open().get(StateScope.LOCAL).size());
+    }
+}
