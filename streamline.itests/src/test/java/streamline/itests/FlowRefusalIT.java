@@ -48,8 +48,12 @@ public class FlowRefusalIT extends RuntimeTestSupport {
         listen();
         UUID id = FlowDefinition.idFromName("itest-allow-list");
         FlowDefinition flow = flow("itest-allow-list", processor(id, "Run", "RunExecutable", Map.of("executable", "/bin/true")));
-        awaitService(FlowManager.class, "(streamline.flow.type=memory)").save(flow);
-        sleep(500); // ten polls: time enough to activate it, had it been allowed
+        FlowManager store = awaitService(FlowManager.class, "(streamline.flow.type=memory)");
+        store.save(flow);
+        // a flow saved after it, and active: the engine's poll that read the refused flow is over
+        UUID marker = FlowDefinition.idFromName("itest-allow-list-marker");
+        store.save(flow("itest-allow-list-marker", processor(marker, "Tag", "UpdateMetadata", Map.of("seen", "yes"))));
+        submitWhenActive(engine, marker, "marker");
         try {
             engine.submit(id, new FlowObject(Map.of(), "early"), null);
             fail("the flow started although /bin/true is not allowed");

@@ -2,6 +2,7 @@ package streamline.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.composite;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -12,6 +13,7 @@ import java.util.UUID;
 import org.junit.After;
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
@@ -29,6 +31,11 @@ import streamline.api.flow.FlowManager;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
 public class RuntimeIT extends RuntimeTestSupport {
+
+    @Override
+    protected Option extraOptions() {
+        return composite(super.extraOptions(), projectBundle("streamline.processors.standard"));
+    }
 
     private Engine engine() throws Exception {
         configure("streamline.runtime", Map.of("poll.interval.ms", 50L, "stop.grace.seconds", 1L,
@@ -93,14 +100,20 @@ public class RuntimeIT extends RuntimeTestSupport {
             await("every session ended or waiting", () -> inProgress(engine, id) + sessions.ended.size() == count,
                     () -> inProgress(engine, id) + " in progress, " + sessions.ended.size() + " ended");
             long doneWhileStopped = filesIn(results);
-            sleep(500);
+            // a session of another flow, whose processor comes from another bundle, runs to its end meanwhile: the
+            // workers are free, yet the waiting sessions do not run
+            UUID marker = FlowDefinition.idFromName("itest-marker");
+            awaitService(FlowManager.class, "(streamline.flow.type=memory)")
+                    .save(flow("itest-marker", processor(marker, "Tag", "UpdateMetadata", Map.of("seen", "yes"))));
+            UUID markerSession = submitWhenActive(engine, marker, "marker");
+            await("the other flow's session ended", () -> sessions.ended.containsKey(markerSession), sessions.ended::keySet);
             assertEquals("nothing runs without a provider", doneWhileStopped, filesIn(results));
             assertTrue("sessions wait for the provider", inProgress(engine, id) > 0);
             assertEquals("no session failed for want of a provider", List.of(), sessions.failures());
         } finally {
             processors.start();
         }
-        await(count + " sessions ended", () -> sessions.ended.size() == count, sessions.ended::size);
+        await(count + " sessions ended", () -> sessions.ended.size() == count + 1, sessions.ended::size); // and the marker
         assertEquals("failures", List.of(), sessions.failures());
         assertEveryResult(results, count, "A");
     }

@@ -108,16 +108,6 @@ public abstract class RuntimeTestSupport extends StreamlineTestSupport {
         return session.get();
     }
 
-    /** A pause for a negative check only: that nothing happens during it (waiting for something uses {@link #await}). */
-    protected static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
     protected static long filesIn(Path folder) {
         try (Stream<Path> files = Files.list(folder)) {
             return files.count();

@@ -357,6 +357,11 @@ public final class StreamlineEngine implements Engine {
         return failed.list().stream().map(FailedSessionStore::info).toList();
     }
 
+    /** The runs of the flows active now (for tests of this package: what waits where). */
+    List<FlowRun> activeRuns() {
+        return flows.activeRuns();
+    }
+
     /** The flows active now, with the processor types each still waits for (empty when running). */
     public Map<FlowDefinition, List<String>> activeFlows() {
         return flows.activeDefinitions();

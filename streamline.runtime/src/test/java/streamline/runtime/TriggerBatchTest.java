@@ -103,6 +103,13 @@ class TriggerBatchTest {
         }
     }
 
+    /** The run of the one flow these tests activate. */
+    private FlowRun onlyRun() {
+        List<FlowRun> runs = harness.engine.activeRuns();
+        assertEquals(1, runs.size(), "one flow active");
+        return runs.get(0);
+    }
+
     private FlowDefinition flow(String nextType) {
         FlowDefinition flow = EngineTest.withProcessor(TestFlows.flow("batches", "A->B"), "B", b -> b.type(nextType));
         return flow.toBuilder().trigger(TriggerDefinition.builder().id(TriggerDefinition.idFromName(flow.id(), "T")).name("T")
@@ -240,7 +247,8 @@ class TriggerBatchTest {
         permits.release();
         EngineHarness.await("the session's steps done", () -> harness.engine.sessionsInProgress().size() == 1
                 && harness.engine.sessionsInProgress().get(0).steps().isEmpty(), harness.engine::sessionsInProgress);
-        Thread.sleep(300); // a negative check: the end must not be logged while no trigger can hear of it
+        // a negative check, once the end was parked: it must not be logged while no trigger can hear of it
+        EngineHarness.await("the end parked for its trigger", () -> !onlyRun().parked.isEmpty(), () -> onlyRun().parked);
         assertTrue(harness.ended.isEmpty(), "the session's end waits for its trigger");
         assertEquals(Set.of("only"), unacknowledged, "the source still holds the item");
 
@@ -283,7 +291,9 @@ class TriggerBatchTest {
         permits.release(); // the session of "x" completes while the call that emits "x" again is in progress
         EngineHarness.await("the session's steps done", () -> harness.engine.sessionsInProgress().size() == 1
                 && harness.engine.sessionsInProgress().get(0).steps().isEmpty(), harness.engine::sessionsInProgress);
-        Thread.sleep(300); // a negative check: the end is not told (nor logged) while the call is in progress
+        // a negative check, once the end is queued for its trigger: it is not told (nor logged) while the call is in progress
+        EngineHarness.await("the end queued until the call returns",
+                () -> onlyRun().triggers.values().stream().anyMatch(slot -> !slot.endsToTell.isEmpty()), () -> onlyRun().triggers);
         assertTrue(harness.ended.isEmpty(), "the session's end waits for the call");
         assertEquals(Set.of("x"), unacknowledged);
         secondCallMayReturn.countDown();
@@ -292,7 +302,7 @@ class TriggerBatchTest {
         EngineHarness.await("both calls' outcomes told", () -> outcomes.size() == 2, outcomes::toString);
         assertEquals(List.of(ItemOutcome.Status.STARTED, ItemOutcome.Status.DUPLICATE),
                 outcomes.stream().map(ItemOutcome::status).toList());
-        Thread.sleep(200); // a negative check: no second session starts for the item
+        // the second call's outcome (DUPLICATE) was decided when its items were started: no second session can follow
         assertEquals(1, harness.ended.size());
         assertEquals(1, sessionsByMark().get("x").size());
     }

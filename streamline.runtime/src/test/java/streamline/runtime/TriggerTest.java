@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -137,11 +139,15 @@ class TriggerTest {
         });
         Items items = new Items(30);
         harness.trigger("Items", () -> items);
+        // single-node with a coordinator that always agrees: it is asked at every turn, which lets the test count turns
+        AtomicInteger turns = new AtomicInteger();
+        harness.engine.setCoordinator((flowId, triggerId) -> turns.incrementAndGet() > 0);
         harness.activate(withTrigger(EngineTest.withProcessor(TestFlows.flow("events", "A->B"), "B", b -> b.type("Gate")),
-                "Items", "", false));
+                "Items", "", true));
         EngineHarness.await("the flow full", () -> harness.engine.sessionsInProgress().size() == 5,
                 () -> harness.engine.sessionsInProgress().size());
-        Thread.sleep(200);
+        int full = turns.get();
+        EngineHarness.await("five more turns at the limit", () -> turns.get() >= full + 5, turns::get);
         assertEquals(5, harness.engine.sessionsInProgress().size(), "no more than the limit in progress");
         assertEquals(5, items.next.get(), "the trigger was given no capacity beyond the limit");
         for (int released = 0; released < 30; released++) {
@@ -200,7 +206,7 @@ class TriggerTest {
     @Test
     void aFailingTriggerIsBackedOffAndHarmsNothingElse() throws Exception {
         harness.start();
-        AtomicInteger failingCalls = new AtomicInteger();
+        List<Long> failingCalls = new CopyOnWriteArrayList<>();
         harness.trigger("Failing", () -> new TriggerProcessor() {
             @Override
             public ScheduleType scheduleType() {
@@ -209,7 +215,7 @@ class TriggerTest {
 
             @Override
             public List<TriggerResult> trigger(TriggerContext context) {
-                failingCalls.incrementAndGet();
+                failingCalls.add(System.nanoTime());
                 throw new IllegalStateException("source unreachable");
             }
         });
@@ -218,9 +224,12 @@ class TriggerTest {
         harness.activate(withTrigger(TestFlows.flow("failing-trigger", "A"), "Failing", "", false));
         harness.activate(withTrigger(TestFlows.flow("healthy", "A"), "Items", "", false));
         harness.awaitEnded(10);
-        Thread.sleep(2500);
-        // backed off 1 s, then 2 s, then 4 s, then 8 s: a handful of calls in these few seconds, not hundreds
-        assertTrue(failingCalls.get() >= 2 && failingCalls.get() <= 5, "calls of the failing trigger: " + failingCalls.get());
+        EngineHarness.await("the failing trigger called three times", () -> failingCalls.size() >= 3, failingCalls::size);
+        // backed off 1 s after the first failure, then 2 s: without the backoff the calls would follow each other
+        // every event.idle.ms
+        long first = TimeUnit.NANOSECONDS.toMillis(failingCalls.get(1) - failingCalls.get(0));
+        long second = TimeUnit.NANOSECONDS.toMillis(failingCalls.get(2) - failingCalls.get(1));
+        assertTrue(first >= 900 && second >= 1900, "pauses between the calls: " + first + " ms, " + second + " ms");
     }
 
     @Test
@@ -228,15 +237,17 @@ class TriggerTest {
         harness.start();
         AtomicBoolean leader = new AtomicBoolean(false);
         Set<String> asked = ConcurrentHashMap.newKeySet();
+        AtomicInteger askings = new AtomicInteger();
         harness.engine.setCoordinator((flowId, triggerId) -> {
             asked.add(flowId + "/" + triggerId);
+            askings.incrementAndGet();
             return leader.get();
         });
         Items items = new Items(3);
         harness.trigger("Items", () -> items);
         FlowDefinition flow = harness.activate(withTrigger(TestFlows.flow("single", "A"), "Items", "", true));
-        EngineHarness.await("the coordinator asked", () -> !asked.isEmpty(), () -> asked);
-        Thread.sleep(200);
+        // a negative check over several turns: the coordinator is asked at each, and says no
+        EngineHarness.await("the coordinator asked at five turns", () -> askings.get() >= 5, askings::get);
         assertEquals(0, items.calls.get(), "not called while another node leads");
         assertEquals(Set.of(flow.id() + "/" + TriggerDefinition.idFromName(flow.id(), "T")), asked);
         leader.set(true);

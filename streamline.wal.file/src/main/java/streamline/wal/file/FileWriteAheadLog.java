@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -70,6 +71,8 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private final Checkpointer checkpointer;
     private final List<RecoveryEvent> recoveryEvents;
     private final ScheduledExecutorService background;
+    /** Turns of the periodic tasks run so far: tests wait for some to pass instead of sleeping. */
+    private final AtomicLong periodicTurns = new AtomicLong();
 
     FileWriteAheadLog(WalOptions options) throws WriteAheadLogException {
         this(options, FileOpener.DEFAULT);
@@ -141,7 +144,14 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             turn.run();
         } catch (Throwable e) {
             LOG.error("{} of the write-ahead log in {} failed; it runs again at its next interval", what, directory, e);
+        } finally {
+            periodicTurns.incrementAndGet();
         }
+    }
+
+    /** How many turns the periodic tasks (interval force or flush, timed checkpoint) have run. */
+    long periodicTurns() {
+        return periodicTurns.get();
     }
 
     private FileLock tryLock() throws WriteAheadLogException {

@@ -118,7 +118,8 @@ class GroupCommitTest extends LogTestSupport {
             Eventually.await("the timer forcing the appended entry", Duration.ofSeconds(10), () -> disk.forces > before);
             int afterForce = disk.forces;
             // a negative check: ten timer periods with nothing appended, and none may force again
-            Thread.sleep(200);
+            long turns = log.periodicTurns();
+            Eventually.await("ten timer periods", Duration.ofSeconds(10), () -> log.periodicTurns() >= turns + 10);
             assertEquals(afterForce, disk.forces, "an idle log is not forced again");
             assertEquals(4, log.liveEntries().size());
         }
