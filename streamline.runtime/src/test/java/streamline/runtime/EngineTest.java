@@ -339,7 +339,10 @@ class EngineTest {
         });
         submitter.start();
         for (int swap = 0; swap < 6; swap++) {
-            Thread.sleep(50);
+            int ended = harness.ended.size();
+            // each swap after some sessions ended on the log in use, while the submitter goes on
+            EngineHarness.await("sessions ending before swap " + swap, () -> harness.ended.size() > ended
+                    || ended == total, harness.ended::size);
             harness.engine.swapWal(swap % 2 == 0 ? other : first);
         }
         submitter.join();
