@@ -54,6 +54,11 @@ final class FlowActivation {
     private final RetryBackoff backoff;
     private final ExpressionEvaluator expressions;
     private final Path stateDirectory;
+    /**
+     * One state manager per processor id, shared by the versions of its flow: a version being prepared and the one
+     * it replaces may both write the processor's state, and the manager caches it.
+     */
+    private final Map<String, FileStateManager> stateManagers = new ConcurrentHashMap<>();
     private final ObjectMapper json;
     /** Told when a run is complete (every processor has an instance): its recovered sessions may resume. */
     private final Consumer<FlowRun> ready;
@@ -296,7 +301,8 @@ final class FlowActivation {
     private EngineContexts.Base baseContext(FlowDefinition flow, UUID id, String name, String type,
             Map<String, Object> config, LogLevel level) {
         return new EngineContexts.Base(flow.id(), flow.name(), id, name, type, config,
-                new ProcessorLogger(flow.name(), name, level), new FileStateManager(stateDirectory, id.toString(), json),
+                new ProcessorLogger(flow.name(), name, level), stateManagers.computeIfAbsent(id.toString(),
+                        owner -> new FileStateManager(stateDirectory, owner, json)),
                 expressions);
     }
 

@@ -43,8 +43,17 @@ final class FolderForces {
         groups.computeIfAbsent(folder, Group::new).force(forcer);
     }
 
-    /** The forces of one folder: tickets in call order; a force covers every ticket handed out before it began. */
-    private static final class Group {
+    /** The folders with a force in progress or waited for. */
+    int foldersInUse() {
+        return groups.size();
+    }
+
+    /**
+     * The forces of one folder: tickets in call order; a force covers every ticket handed out before it began.
+     * An idle group leaves the map, so a writer into ever new folders keeps no group per folder; a caller that
+     * still holds a removed group is served by it all the same (it only misses sharing with a new one).
+     */
+    private final class Group {
         private final Path folder;
         private long issued;
         private long covered;
@@ -78,6 +87,9 @@ final class FolderForces {
                         covered = Math.max(covered, upTo);
                     }
                     notifyAll(); // after a failure a waiter leads the next attempt
+                    if (covered >= issued) {
+                        groups.remove(folder, this);
+                    }
                 }
             }
         }

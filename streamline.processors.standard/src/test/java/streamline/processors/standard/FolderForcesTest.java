@@ -54,6 +54,7 @@ class FolderForcesTest {
                 writer.get(10, TimeUnit.SECONDS);
             }
             assertEquals(2, forces.get(), "one force for the first writer, one shared by the three that came during it");
+            assertEquals(0, forcesOfFolders.foldersInUse(), "an idle folder's group is not kept");
         } finally {
             writers.shutdownNow();
         }
