@@ -10,8 +10,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -80,6 +78,8 @@ public final class StreamlineEngine implements Engine {
     private static final Logger LOG = LogManager.getLogger(StreamlineEngine.class);
     /** How much longer than a step may take a switch of logs waits for running steps. */
     private static final Duration SWAP_SLACK = Duration.ofSeconds(30);
+    /** Trigger threads while no call blocks: idle triggers' calls are short, and a blocking one adds a thread. */
+    private static final int TRIGGER_THREADS = 2;
 
     private final EngineOptions options;
     private final BranchTracker tracker;
@@ -90,7 +90,7 @@ public final class StreamlineEngine implements Engine {
 
     private final ThreadPoolExecutor workers;
     private final ScheduledThreadPoolExecutor scheduler;
-    private final ExecutorService triggerThreads;
+    private final TriggerThreads triggerThreads;
 
     private final StepJournal journal;
     private final LiveSessions live;
@@ -117,9 +117,7 @@ public final class StreamlineEngine implements Engine {
                 new LinkedBlockingQueue<>(), threads("streamline-worker"));
         this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
-        // as many threads as calls in progress at once (a blocking trigger holds one while it blocks); one idle for
-        // a minute ends
-        this.triggerThreads = Executors.newCachedThreadPool(threads("streamline-trigger"));
+        this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), scheduler);
 
         this.journal = new StepJournal(options.stepTimeout().plus(SWAP_SLACK));
         TriggerRunner triggers = new TriggerRunner(options, scheduler, triggerThreads, new TriggerRunner.Sessions() {

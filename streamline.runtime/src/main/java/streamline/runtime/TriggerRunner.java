@@ -5,12 +5,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -28,17 +25,23 @@ import streamline.api.processor.TriggerResult;
  * the next is a task on the engine's scheduler: no trigger holds a thread between calls, so a thousand
  * idle flows cost a few threads, not a thousand. An event trigger is called again at once after it
  * brought items, after the idle pause after an empty call (doubling while calls stay empty, up to
- * {@link #MAX_IDLE} or the configured pause if longer), and after its backoff after failures. A
- * trigger that blocks in its call (a queue consumer waiting for messages) holds a thread only while it
- * waits. Calls of one trigger never overlap; a trigger is not called while its flow is at its
- * session limit, while it is backed off after failures (1 s doubling up to the cap), or when the
- * cluster coordinator gives a single-node trigger to another node. The threads belong to the engine.
+ * {@link #MAX_IDLE} or the configured pause if longer), and after its backoff after failures; pauses
+ * end on shared ticks ({@link Ticks}), so that idle triggers wake the engine together. A trigger that
+ * blocks in its call (a queue consumer waiting for messages) holds a thread only while it waits. Calls
+ * of one trigger never overlap; a trigger is not called while its flow is at its session limit, while
+ * it is backed off after failures (1 s doubling up to the cap), or when the cluster coordinator gives a
+ * single-node trigger to another node. The threads belong to the engine.
  */
 final class TriggerRunner {
 
     private static final Logger LOG = LogManager.getLogger(TriggerRunner.class);
-    /** The longest pause of an idle event trigger: a file dropped into an idle folder starts its session within it. */
-    static final Duration MAX_IDLE = Duration.ofSeconds(1);
+    /** Pauses end on boundaries of this. */
+    static final Duration TICK = Duration.ofMillis(50);
+    /**
+     * The longest pause of an idle event trigger, with its tick rounding: a file dropped into an idle folder
+     * starts its session within a second.
+     */
+    static final Duration MAX_IDLE = Duration.ofSeconds(1).minus(TICK);
 
     /** What the runner needs of the engine. */
     interface Sessions {
@@ -59,12 +62,14 @@ final class TriggerRunner {
 
     private final EngineOptions options;
     private final ScheduledExecutorService scheduler;
-    private final ExecutorService triggerThreads;
+    private final Ticks ticks;
+    private final TriggerThreads triggerThreads;
     private final Sessions sessions;
 
-    TriggerRunner(EngineOptions options, ScheduledExecutorService scheduler, ExecutorService triggerThreads, Sessions sessions) {
+    TriggerRunner(EngineOptions options, ScheduledExecutorService scheduler, TriggerThreads triggerThreads, Sessions sessions) {
         this.options = options;
         this.scheduler = scheduler;
+        this.ticks = new Ticks(scheduler, TICK);
         this.triggerThreads = triggerThreads;
         this.sessions = sessions;
     }
@@ -128,7 +133,7 @@ final class TriggerRunner {
             if (delayNanos <= 0) {
                 slot.scheduled = triggerThreads.submit(() -> eventCall(run, slot));
             } else {
-                slot.scheduled = scheduler.schedule(() -> scheduleEvent(run, slot, 0), delayNanos, TimeUnit.NANOSECONDS);
+                slot.scheduled = ticks.schedule(delayNanos, () -> scheduleEvent(run, slot, 0));
             }
         } catch (RejectedExecutionException e) {
             // stopping
@@ -250,27 +255,6 @@ final class TriggerRunner {
 
     /** Calls a trigger, interrupting it when it exceeds the trigger timeout (which then counts as its failure). */
     private List<TriggerResult> callWithTimeout(TriggerProcessor trigger, EngineContexts.Trigger context) throws Exception {
-        Thread caller = Thread.currentThread();
-        boolean[] state = { true, false }; // running, timed out
-        ScheduledFuture<?> watchdog = scheduler.schedule(() -> {
-            synchronized (state) {
-                if (state[0]) {
-                    state[1] = true;
-                    caller.interrupt();
-                }
-            }
-        }, options.triggerTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            return trigger.trigger(context);
-        } finally {
-            watchdog.cancel(false);
-            synchronized (state) {
-                state[0] = false;
-                if (state[1]) {
-                    Thread.interrupted();
-                    throw new TimeoutException("trigger call exceeded " + options.triggerTimeout().toSeconds() + " s");
-                }
-            }
-        }
+        return triggerThreads.callWithin(options.triggerTimeout(), () -> trigger.trigger(context));
     }
 }

@@ -1,0 +1,134 @@
+package streamline.runtime;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The threads that call triggers. A few ({@code base}) take the calls from one queue, whatever the number of
+ * flows: a thousand idle flows' short calls share them instead of each call waking or creating a thread of its
+ * own. A call that runs longer than {@link #BLOCKING_AFTER} (a trigger that blocks by design, such as a queue
+ * consumer waiting for messages, or one that hangs) adds a thread while it runs, so it never holds up the others'
+ * calls for longer than that. Time limits of calls are kept here too: a periodic check interrupts a call past its
+ * limit, instead of a timer scheduled and cancelled for every call. The engine owns the threads and the check.
+ */
+final class TriggerThreads {
+
+    /** A call running longer than this counts as blocking: another thread takes the queue meanwhile. */
+    static final Duration BLOCKING_AFTER = Duration.ofMillis(100);
+
+    private final int base;
+    private final ThreadPoolExecutor pool;
+    private final Map<Thread, Task> running = new ConcurrentHashMap<>();
+    private final Future<?> check;
+
+    /** A task in progress on one of the threads. */
+    private static final class Task {
+        final Thread thread = Thread.currentThread();
+        final long since = System.nanoTime();
+        /** Guarded by this: whether a time-limited call is in progress, and when it must have ended. */
+        boolean limited;
+        long deadline;
+        boolean timedOut;
+    }
+
+    TriggerThreads(int base, ThreadFactory threads, ScheduledExecutorService scheduler) {
+        this.base = base;
+        // the queue is unbounded, so the pool grows only through its core size, which check() sets
+        this.pool = new ThreadPoolExecutor(base, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
+        long period = BLOCKING_AFTER.toMillis();
+        this.check = scheduler.scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    void execute(Runnable task) {
+        pool.execute(tracked(task));
+    }
+
+    Future<?> submit(Runnable task) {
+        return pool.submit(tracked(task));
+    }
+
+    private Runnable tracked(Runnable task) {
+        return () -> {
+            Task current = new Task();
+            running.put(current.thread, current);
+            try {
+                task.run();
+            } finally {
+                running.remove(current.thread);
+            }
+        };
+    }
+
+    /**
+     * Runs {@code call} on the calling thread, one of these threads, interrupting it once it ran longer than
+     * {@code limit}; a call interrupted for that throws {@link TimeoutException}.
+     */
+    <T> T callWithin(Duration limit, Callable<T> call) throws Exception {
+        Task current = running.get(Thread.currentThread());
+        if (current == null) {
+            throw new IllegalStateException("not on a trigger thread: " + Thread.currentThread().getName());
+        }
+        synchronized (current) {
+            current.limited = true;
+            current.deadline = System.nanoTime() + limit.toNanos();
+        }
+        try {
+            return call.call();
+        } finally {
+            synchronized (current) {
+                current.limited = false;
+                if (current.timedOut) {
+                    current.timedOut = false;
+                    Thread.interrupted();
+                    throw new TimeoutException("trigger call exceeded " + limit.toSeconds() + " s");
+                }
+            }
+        }
+    }
+
+    /** Interrupts calls past their limit; one thread more than the base for every call blocking now. */
+    private void check() {
+        long now = System.nanoTime();
+        int blocking = 0;
+        for (Task task : running.values()) {
+            synchronized (task) {
+                if (task.limited && now - task.deadline > 0) {
+                    task.timedOut = true;
+                    task.limited = false;
+                    task.thread.interrupt();
+                }
+            }
+            if (now - task.since > BLOCKING_AFTER.toNanos()) {
+                blocking++;
+            }
+        }
+        int wanted = base + blocking;
+        if (wanted != pool.getCorePoolSize()) {
+            // larger: threads start for queued calls at once; smaller: threads beyond it end when idle
+            pool.setCorePoolSize(wanted);
+        }
+    }
+
+    /** Threads alive now (for tests and benchmarks). */
+    int threads() {
+        return pool.getPoolSize();
+    }
+
+    void shutdownNow() {
+        check.cancel(false);
+        pool.shutdownNow();
+    }
+
+    boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return pool.awaitTermination(timeout, unit);
+    }
+}
