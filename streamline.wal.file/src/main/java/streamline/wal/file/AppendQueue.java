@@ -118,19 +118,37 @@ final class AppendQueue {
     /**
      * Marks written (or failed) appends done. Under {@code always}, a written append becomes a force
      * waiter and sleeps on until a force covers it, and a failed one is woken now; under the other
-     * policies its appender finds it done once it gets the lock.
+     * policies its appender finds it done once it gets the lock. The holder forces after its turn if its
+     * own append, written in this batch, is to be forced; otherwise (an unforced append, or one left for
+     * a later turn that may fail) the first force waiter is woken to lead the force, or it would sleep
+     * until some later append forced.
      */
     void complete(List<PendingWrite> batch, PendingWrite holder) {
+        boolean holderForces = false;
+        PendingWrite firstForceWaiter = null;
         for (PendingWrite write : batch) {
             boolean awaitsForce = always && write.error == null && write.forced;
             if (awaitsForce) {
                 groupCommit.register(write);
+                if (write == holder) {
+                    holderForces = true;
+                } else if (firstForceWaiter == null) {
+                    firstForceWaiter = write;
+                }
             }
             write.done = true;
             if (always && !awaitsForce && write != holder) {
                 LockSupport.unpark(write.thread);
             }
         }
+        if (firstForceWaiter != null && !holderForces) {
+            LockSupport.unpark(firstForceWaiter.thread);
+        }
+    }
+
+    /** Appends queued and not yet taken by a writer (for tests). */
+    int queued() {
+        return pending.size();
     }
 
     void fail(List<PendingWrite> batch, WriteAheadLogException error, PendingWrite holder) {

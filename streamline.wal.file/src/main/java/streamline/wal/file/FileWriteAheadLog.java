@@ -150,6 +150,11 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     }
 
     /** How many turns the periodic tasks (interval force or flush, timed checkpoint) have run. */
+    /** The segment writer (for tests). */
+    SegmentWriter writer() {
+        return writer;
+    }
+
     long periodicTurns() {
         return periodicTurns.get();
     }

@@ -87,6 +87,11 @@ final class SegmentWriter implements GroupCommit.Segments {
         openSegment(files.lastNumber() + 1);
     }
 
+    /** The append queue and its write lock (for tests). */
+    AppendQueue queue() {
+        return queue;
+    }
+
     GroupCommit groupCommit() {
         return groupCommit;
     }

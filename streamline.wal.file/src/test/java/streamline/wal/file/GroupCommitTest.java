@@ -91,6 +91,33 @@ class GroupCommitTest extends LogTestSupport {
     }
 
     @Test
+    void aDurableAppendWrittenInAnUnforcedAppendersTurnIsStillForced() throws Exception {
+        try (FileWriteAheadLog log = FileWriteAheadLog.open(directory, "always")) {
+            AppendQueue queue = log.writer().queue();
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                // the write lock held, so that the unforced append queues first and the durable one behind it
+                queue.lock();
+                Future<?> unforced;
+                Future<Long> durable;
+                try {
+                    unforced = pool.submit(() -> log.appendUnforced(List.of(anyStart())));
+                    Eventually.await("the unforced append queued", Duration.ofSeconds(10), () -> queue.queued() == 1);
+                    durable = pool.submit(() -> log.append(anyStart()));
+                    Eventually.await("the durable append queued behind it", Duration.ofSeconds(10), () -> queue.queued() == 2);
+                } finally {
+                    queue.unlock(); // wakes the unforced appender, whose turn writes both and forces nothing
+                }
+                unforced.get(10, TimeUnit.SECONDS);
+                // no other append comes: the durable appender must lead its own force rather than sleep for one
+                durable.get(10, TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void aSingleDurableAppendIsForcedOnce() throws Exception {
         FailingChannel.Disk disk = new FailingChannel.Disk();
         try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
