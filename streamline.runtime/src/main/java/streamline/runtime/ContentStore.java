@@ -12,8 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -31,9 +29,11 @@ final class ContentStore {
     private static final String TEMP_SUFFIX = ".tmp";
 
     private final Path directory;
+    private final ContentClaims claims;
 
     ContentStore(Path directory) throws IOException {
         this.directory = Files.createDirectories(directory);
+        this.claims = new ContentClaims(this.directory);
     }
 
     Path directory() {
@@ -54,41 +54,26 @@ final class ContentStore {
     }
 
     /**
-     * The content of a batch of trigger items, copied in together: each file written under its final name,
-     * then all of them forced, then the folder once. The ids are valid once {@link #force()} returned: no
-     * log entry names one before, and a file no entry names is swept at the next start, so a crash in
-     * between loses nothing. The batch shares the folder's force, and where the file system orders data
-     * (ext4), the first file's force carries the others' data with it, so a batch costs about one force,
-     * not two a file.
+     * The content of a batch of trigger items, copied in together into one container ({@link ContentClaims}),
+     * forced once with its folder. The ids are valid once {@link #force()} returned: no log entry names one
+     * before, and a container no entry names is swept at the next start, so a crash in between loses nothing.
      */
-    final class ImportBatch {
-        private final List<String> ids = new ArrayList<>();
+    final class ImportBatch implements AutoCloseable {
+        private final ContentClaims.Batch batch = claims.batch();
 
-        /** Copies one item's content in; on failure nothing of it is left. */
+        /** Copies one item's content in; on failure nothing of it counts. */
         String add(ContentSource source) throws IOException {
-            String id = UUID.randomUUID().toString();
-            Path file = directory.resolve(id);
-            try (InputStream in = source.open();
-                    OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                in.transferTo(out);
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(file);
-                throw e;
-            }
-            ids.add(id);
-            return id;
+            return batch.add(source);
         }
 
-        /** Forces every file of the batch, then the folder. */
+        /** Forces the batch's content and its name. */
         void force() throws IOException {
-            for (String id : ids) {
-                try (FileChannel channel = FileChannel.open(path(id), StandardOpenOption.WRITE)) {
-                    channel.force(false);
-                }
-            }
-            if (!ids.isEmpty()) {
-                forceDirectory(directory);
-            }
+            batch.force();
+        }
+
+        @Override
+        public void close() throws IOException {
+            batch.close();
         }
     }
 
@@ -101,6 +86,10 @@ final class ContentStore {
     }
 
     InputStream open(String contentId) throws IOException {
+        ContentClaims.Claim claim = ContentClaims.parse(contentId);
+        if (claim != null) {
+            return claims.open(claim);
+        }
         try {
             return Files.newInputStream(path(contentId));
         } catch (NoSuchFileException e) {
@@ -113,7 +102,12 @@ final class ContentStore {
             return;
         }
         try {
-            Files.deleteIfExists(path(contentId));
+            ContentClaims.Claim claim = ContentClaims.parse(contentId);
+            if (claim != null) {
+                claims.release(claim);
+            } else {
+                Files.deleteIfExists(path(contentId));
+            }
         } catch (IOException | IllegalArgumentException e) {
             // left for the next start's sweep
         }
@@ -121,15 +115,18 @@ final class ContentStore {
 
     /**
      * Deletes every file no live session refers to (content of finished sessions whose deletion a
-     * crash interrupted, and half-written temporary files).
+     * crash interrupted, half-written temporary files, containers none of whose claims is live); the
+     * live claims count from now on.
      *
      * @return how many files were deleted
      */
     int sweep(Set<String> liveContentIds) throws IOException {
+        Set<String> containers = claims.recovered(liveContentIds);
         int deleted = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
             for (Path file : files) {
-                if (!liveContentIds.contains(file.getFileName().toString()) && Files.isRegularFile(file)) {
+                String name = file.getFileName().toString();
+                if (!liveContentIds.contains(name) && !containers.contains(name) && Files.isRegularFile(file)) {
                     Files.deleteIfExists(file);
                     deleted++;
                 }
@@ -140,7 +137,9 @@ final class ContentStore {
 
     /** Copies a content file elsewhere (for a failed session's folder). */
     void copyTo(String contentId, Path target) throws IOException {
-        Files.copy(path(contentId), target, StandardCopyOption.REPLACE_EXISTING);
+        try (InputStream in = open(contentId)) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     static void forceDirectory(Path directory) throws IOException {

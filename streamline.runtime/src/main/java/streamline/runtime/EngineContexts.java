@@ -3,8 +3,11 @@ package streamline.runtime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import streamline.api.processor.ProcessorContext;
@@ -110,6 +113,8 @@ final class EngineContexts {
         private final SessionRun.StepInput input;
         private final ContentStore content;
         private ContentStore.NewContent written;
+        /** Folders the step asked to have forced before its completion is logged. */
+        private final Set<Path> folders = new LinkedHashSet<>();
         private boolean running = true;
         private boolean timedOut;
 
@@ -153,6 +158,16 @@ final class EngineContexts {
             }
             written = content.create();
             return written;
+        }
+
+        @Override
+        public synchronized void forceFolderBeforeCompletion(Path folder) {
+            folders.add(folder.toAbsolutePath().normalize());
+        }
+
+        /** The folders to force before the step's completion is logged. */
+        synchronized Set<Path> foldersToForce() {
+            return Set.copyOf(folders);
         }
 
         /** The content this step wrote and closed, or empty if it wrote none (or left it open, which does not count). */

@@ -80,11 +80,12 @@ final class SessionStarts {
         List<LogEntry> starts = new ArrayList<>();
         Map<NewSession, List<UUID>> firstSteps = new LinkedHashMap<>();
         try {
-            ContentStore.ImportBatch imports = content.importBatch();
-            for (NewSession fresh : batch) {
-                fresh.contentId = importContent(imports, fresh);
+            try (ContentStore.ImportBatch imports = content.importBatch()) {
+                for (NewSession fresh : batch) {
+                    fresh.contentId = importContent(imports, fresh);
+                }
+                imports.force();
             }
-            imports.force();
             for (NewSession fresh : batch) {
                 SessionRun session = new SessionRun(fresh.id, run.id(), triggerId, fresh.item.triggerMark(), Instant.now(), run);
                 session.holdContent(fresh.contentId);

@@ -1,10 +1,13 @@
 package streamline.runtime;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,6 +15,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -48,6 +52,8 @@ final class StepRunner {
     private final ContentStore content;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService scheduler;
+    private final FolderForces folderForces = new FolderForces();
+    private final SessionCompletions completions;
     private SessionOutcomes outcomes;
     private volatile boolean stopped;
 
@@ -59,6 +65,7 @@ final class StepRunner {
         this.content = content;
         this.workers = workers;
         this.scheduler = scheduler;
+        this.completions = new SessionCompletions(journal, folderForces);
     }
 
     /** Where failed and finished sessions go; set once, before the first step. */
@@ -146,7 +153,7 @@ final class StepRunner {
                 return;
             }
             completed(session, step, input, new FlowObject(output.metadata(), session.mark),
-                    context.output().orElse(input.contentId()));
+                    context.output().orElse(input.contentId()), context.foldersToForce());
         } finally {
             ThreadContext.clearMap();
             journal.stepDone();
@@ -185,11 +192,13 @@ final class StepRunner {
     }
 
     /**
-     * A step ran: its completion, the starts of the steps it made ready and, when it was the last, the
-     * session's end go to the log in one write (one force under {@code always}), then the ready steps run.
+     * A step ran: the folders it asked for are forced, then its completion, the starts of the steps it made
+     * ready and, when it was the last, the session's end go to the log in one write (one force under
+     * {@code always}), then the ready steps run. A folder that cannot be forced fails the session: the step
+     * counts as done in the tracker already, and its trigger keeps the source.
      */
     private void completed(SessionRun session, UUID step, SessionRun.StepInput input, FlowObject output,
-            String outputContent) {
+            String outputContent, Set<Path> folders) {
         FlowRun run = session.run;
         ProcessorDefinition processor = run.processors.get(step).definition;
         List<LogEntry> entries = new ArrayList<>();
@@ -208,9 +217,28 @@ final class StepRunner {
         if (completion.sessionComplete() && session.triggerId == null) {
             entries.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
         }
-        logThenContinue(session, entries, ready, completion.sessionComplete(), false,
-                (rejected, enterGate) -> outcomes.failUnloggable(session, processor, input, "the output of step " + processor.name()
-                        + " (with the inputs of the steps it makes ready)", rejected, enterGate));
+        WhenRejected whenRejected = (rejected, enterGate) -> outcomes.failUnloggable(session, processor, input,
+                "the output of step " + processor.name() + " (with the inputs of the steps it makes ready)", rejected, enterGate);
+        Consumer<String> whenUnforced = error -> outcomes.failSession(session, processor, input, "step " + processor.name()
+                + " completed, but " + error, false);
+        if (completion.sessionComplete()) {
+            // the session's last write, shared with the sessions completing meanwhile, and their folders' forces too
+            completions.complete(new SessionCompletions.Completion(entries, folders,
+                    () -> continueLogged(session, ready, true, false),
+                    () -> logThenContinue(session, entries, ready, true, false, whenRejected), whenUnforced));
+            return;
+        }
+        for (Path folder : folders) {
+            try {
+                folderForces.force(folder);
+            } catch (IOException e) {
+                whenUnforced.accept(FolderForces.failure(folder, e));
+                return;
+            } catch (InterruptedException e) {
+                return; // stopping: the step is unfinished in the log and runs again after the next start
+            }
+        }
+        logThenContinue(session, entries, ready, false, false, whenRejected);
     }
 
     /**
@@ -248,6 +276,12 @@ final class StepRunner {
         } catch (InterruptedException e) {
             return;
         }
+        continueLogged(session, ready, sessionComplete, enterGate);
+    }
+
+    /** The write is in the log: the ready steps run, and a complete session ends. */
+    private void continueLogged(SessionRun session, Map<UUID, SessionRun.StepInput> ready, boolean sessionComplete,
+            boolean enterGate) {
         ready.forEach((step, input) -> dispatch(session, step, input));
         if (sessionComplete) {
             if (session.triggerId == null) {

@@ -3,6 +3,9 @@ package streamline.api.processor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -35,4 +38,23 @@ public interface StepContext extends ProcessorContext {
      * closes it; the content counts only once closed.
      */
     OutputStream writeContent() throws IOException;
+
+    /**
+     * Makes what the step changed in {@code folder} (names created, renamed or removed) durable before the
+     * step counts as done: the engine forces the folder before it logs the step's completion, and steps
+     * completing together share one force of a folder, where forcing it in each step would cost a force
+     * each. The step's own files are the step's to force (their data is not the folder's). A step that needs
+     * the folder forced before it returns forces it itself.
+     *
+     * <p>This default forces the folder at once. An engine that defers the force and then fails to force
+     * fails the step's session with the reason (its trigger keeps its source), as it cannot run the step again.
+     *
+     * @throws IOException if the folder could not be forced at once
+     * @since 1.2
+     */
+    default void forceFolderBeforeCompletion(Path folder) throws IOException {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
 }

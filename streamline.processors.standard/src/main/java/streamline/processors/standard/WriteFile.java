@@ -40,8 +40,6 @@ import streamline.api.processor.StepContext;
 public class WriteFile implements Processor {
 
     private final FileRoots roots;
-    /** Sessions writing into one folder at once share its forces. */
-    private final FolderForces folderForces = new FolderForces();
 
     @Activate
     public WriteFile(BundleContext context, FilesConfig config) {
@@ -78,13 +76,16 @@ public class WriteFile implements Processor {
             if (Files.exists(target) && !overwrite) {
                 if (Files.mismatch(temp, target) == -1) {
                     step.logger().log(System.Logger.Level.INFO, target + " already holds this content (a repeated step)");
+                    step.forceFolderBeforeCompletion(folder); // the earlier run may have stopped before its force
                     return input.with("WriteFile.OutputPath", target.toString());
                 }
                 throw new FileAlreadyExistsException(target.toString(), null,
                         "WriteFile: the file exists with other content and overwrite is false");
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            folderForces.force(folder); // the rename too survives a crash before the step counts as done
+            // the rename too survives a crash before the step counts as done; the engine shares the folder's force
+            // among the steps completing together
+            step.forceFolderBeforeCompletion(folder);
         } finally {
             Files.deleteIfExists(temp);
         }

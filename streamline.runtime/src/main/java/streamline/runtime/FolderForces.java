@@ -1,4 +1,4 @@
-package streamline.processors.standard;
+package streamline.runtime;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -41,6 +41,11 @@ final class FolderForces {
     /** Returns once a force of {@code folder} that began after this call covers every change made before it. */
     void force(Path folder) throws IOException, InterruptedException {
         groups.computeIfAbsent(folder, Group::new).force(forcer);
+    }
+
+    /** What a failed force of a folder says. */
+    static String failure(Path folder, IOException error) {
+        return "its folder " + folder + " could not be forced to disk: " + error.getMessage();
     }
 
     /** The folders with a force in progress or waited for. */

@@ -1,4 +1,4 @@
-package streamline.processors.standard;
+package streamline.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
