@@ -219,8 +219,11 @@ final class StepRunner {
         }
         WhenRejected whenRejected = (rejected, enterGate) -> outcomes.failUnloggable(session, processor, input,
                 "the output of step " + processor.name() + " (with the inputs of the steps it makes ready)", rejected, enterGate);
-        Consumer<String> whenUnforced = error -> outcomes.failSession(session, processor, input, "step " + processor.name()
-                + " completed, but " + error, false);
+        Consumer<String> whenUnforced = reason -> {
+            String error = "step " + processor.name() + " completed, but " + reason;
+            LOG.error("session {} failed: {}", session.id, error);
+            outcomes.failSession(session, processor, input, error, false);
+        };
         if (completion.sessionComplete()) {
             // the session's last write, shared with the sessions completing meanwhile, and their folders' forces too
             completions.complete(new SessionCompletions.Completion(entries, folders,

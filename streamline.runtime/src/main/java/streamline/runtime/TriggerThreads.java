@@ -118,9 +118,14 @@ final class TriggerThreads {
         }
     }
 
-    /** Threads alive now (for tests and benchmarks). */
+    /** Threads alive now (for tests). */
     int threads() {
         return pool.getPoolSize();
+    }
+
+    /** Threads wanted now: the base and one a blocking call (for tests). */
+    int wanted() {
+        return pool.getCorePoolSize();
     }
 
     void shutdownNow() {

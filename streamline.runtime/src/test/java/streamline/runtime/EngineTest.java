@@ -160,6 +160,37 @@ class EngineTest {
     }
 
     @Test
+    void aFolderAStepAskedToHaveForcedIsForcedBeforeItsCompletionOrTheSessionFailsSayingWhy() throws Exception {
+        harness.start();
+        Path out = Files.createDirectories(directory.resolve("out"));
+        harness.processor("Place", () -> (input, step) -> {
+            Path folder = directory.resolve(String.valueOf(step.config("folder")));
+            step.forceFolderBeforeCompletion(folder);
+            return input;
+        });
+        // the folder step last (its force shared with the session's last write) and in the middle (forced at once)
+        FlowDefinition last = harness.activate(withProcessor(TestFlows.flow("place-last", "A->B"),
+                "B", b -> b.type("Place").config(Map.of("folder", "${folder}"))));
+        FlowDefinition middle = harness.activate(withProcessor(TestFlows.flow("place-middle", "A->B->C"),
+                "B", b -> b.type("Place").config(Map.of("folder", "${folder}"))));
+        UUID lastGood = harness.submit(last, Map.of("folder", "out"));
+        UUID middleGood = harness.submit(middle, Map.of("folder", "out"));
+        UUID lastMissing = harness.submit(last, Map.of("folder", "missing"));
+        UUID middleMissing = harness.submit(middle, Map.of("folder", "missing"));
+        harness.awaitEnded(4);
+        assertFalse(harness.ended.get(lastGood).failed(), harness.ended.get(lastGood).error());
+        assertFalse(harness.ended.get(middleGood).failed(), harness.ended.get(middleGood).error());
+        assertEquals(1, runs.get(middleGood + "/C").get(), "the step after the forced folder ran");
+        for (UUID failed : List.of(lastMissing, middleMissing)) {
+            String error = harness.ended.get(failed).error();
+            assertTrue(error.contains("step B completed, but its folder " + directory.resolve("missing")
+                    + " could not be forced to disk"), error);
+        }
+        assertTrue(runs.get(middleMissing + "/C") == null, "no step runs after a folder that could not be forced");
+        assertTrue(Files.isDirectory(out));
+    }
+
+    @Test
     void aSessionThatExhaustsItsRetriesFailsKeepsItsInputAndTellsListeners() throws Exception {
         harness.start();
         harness.processor("Broken", () -> (input, step) -> {

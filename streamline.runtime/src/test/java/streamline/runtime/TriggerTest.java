@@ -109,22 +109,29 @@ class TriggerTest {
         }
         EngineHarness.await("every idle trigger called a few times", () -> triggers.stream().allMatch(t -> t.calls.get() >= 3),
                 () -> triggers.stream().mapToInt(t -> t.calls.get()).min());
-        // a thread each would be 200; the calls take microseconds, so a few threads serve them all
-        assertTrue(triggerThreads() < 20, triggerThreads() + " trigger threads for " + flows + " idle triggers");
+        // a thread each would be 200; the calls take microseconds, so the two base threads serve them all
+        assertTrue(triggerThreads() <= 4, triggerThreads() + " trigger threads for " + flows + " idle triggers");
 
         // a trigger idle long enough to be polled at its slowest gets an item: its session still starts
         AtomicBoolean ready = new AtomicBoolean();
-        AtomicInteger lateCalls = new AtomicInteger();
+        List<Long> calledAt = new CopyOnWriteArrayList<>();
         Items late = new Items(1) {
             @Override
             public List<TriggerResult> trigger(TriggerContext context) {
-                lateCalls.incrementAndGet();
+                calledAt.add(System.nanoTime());
                 return ready.get() ? super.trigger(context) : List.of();
             }
         };
         harness.trigger("Late", () -> late);
         harness.activate(withTrigger(TestFlows.flow("late", "A"), "Late", "", false));
-        EngineHarness.await("the late trigger idle for a while", () -> lateCalls.get() >= 8, lateCalls::get);
+        EngineHarness.await("the late trigger idle for a while", () -> calledAt.size() >= 12, calledAt::size);
+        // its pause doubles from 20 ms and stays at about a second: doubling on, the last would be 40 s
+        long longest = 0;
+        for (int i = 1; i < calledAt.size(); i++) {
+            longest = Math.max(longest, calledAt.get(i) - calledAt.get(i - 1));
+        }
+        assertTrue(longest < TimeUnit.SECONDS.toNanos(2), "an idle trigger is called at least about every second, "
+                + "so a dropped file starts its session within it; longest pause " + longest / 1_000_000 + " ms");
         ready.set(true);
         EngineHarness.await("the late item's session ended", () -> late.ended.containsKey("item-0"), () -> late.ended);
     }
