@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 import org.apache.logging.log4j.LogManager;
@@ -19,12 +21,12 @@ import streamline.api.wal.WriteAheadLogException;
 
 /**
  * The writes that complete sessions, forced together. A worker whose step completed its session hands the write
- * in and goes on to its next step instead of waiting for the disk, unless no one leads: then it leads, forcing
- * the folders the steps asked for (each once) and writing everything handed in meanwhile in one forced write,
- * ending those sessions, and again until nothing is left. Sessions completing together thus cost one force of
- * the log and one of each folder, and only the leader waits for them. Handing in and writing both happen inside
- * a step's gate (the leader's step holds it until the queue is empty), so a switch of logs, which waits for
- * running steps, still finds every completion written.
+ * in and goes on to its next step instead of waiting for the disk; the committer thread forces the folders the
+ * steps asked for (each once), writes everything handed in meanwhile in one forced write, ends those sessions,
+ * and again until nothing is left. Sessions completing together thus cost one force of the log and one of each
+ * folder, and no worker waits for them. A step's place in the journal's gate passes to its completion and is
+ * left once the completion is written (or failed): a switch of logs or a stop, which wait for the steps inside
+ * the gate, still find every completion written.
  */
 final class SessionCompletions {
 
@@ -41,36 +43,56 @@ final class SessionCompletions {
 
     private final StepJournal journal;
     private final FolderForces folderForces;
+    private final Executor committer;
     /** Guarded by this. */
     private final ArrayDeque<Completion> waiting = new ArrayDeque<>();
-    /** Guarded by this: whether a thread is writing the waiting completions. */
-    private boolean leading;
+    /** Guarded by this: whether the committer is writing the waiting completions. */
+    private boolean writing;
 
-    SessionCompletions(StepJournal journal, FolderForces folderForces) {
+    SessionCompletions(StepJournal journal, FolderForces folderForces, Executor committer) {
         this.journal = journal;
         this.folderForces = folderForces;
+        this.committer = committer;
     }
 
-    /** Hands a completion in from inside a step; writes it (and whatever else waits) if no one else does. */
+    /**
+     * Hands a completion in from inside a step, whose place in the gate it takes over: the caller does not leave
+     * the gate for it. Once the engine stops taking tasks, the caller writes it itself.
+     */
     void complete(Completion completion) {
         synchronized (this) {
             waiting.add(completion);
-            if (leading) {
+            if (writing) {
                 return;
             }
-            leading = true;
+            writing = true;
         }
+        try {
+            committer.execute(this::writeWaiting);
+        } catch (RejectedExecutionException e) {
+            writeWaiting();
+        }
+    }
+
+    private void writeWaiting() {
         while (true) {
             List<Completion> batch;
             synchronized (this) {
                 if (waiting.isEmpty()) {
-                    leading = false;
+                    writing = false;
                     return;
                 }
                 batch = new ArrayList<>(waiting);
                 waiting.clear();
             }
-            write(batch);
+            try {
+                write(batch);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.error("completing {} sessions failed; their last steps run again after the next start: {}", batch.size(),
+                        e.toString(), e);
+            } finally {
+                batch.forEach(completion -> journal.stepDone());
+            }
         }
     }
 
@@ -109,7 +131,7 @@ final class SessionCompletions {
                 } catch (IOException e) {
                     failures.put(folder, FolderForces.failure(folder, e));
                 } catch (InterruptedException e) {
-                    // stopping: these steps are unfinished in the log and run again after the next start
+                    // stopped: these steps are unfinished in the log and run again after the next start
                     Thread.currentThread().interrupt();
                     return List.of();
                 }

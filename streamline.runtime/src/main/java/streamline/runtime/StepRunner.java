@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -58,14 +59,14 @@ final class StepRunner {
     private volatile boolean stopped;
 
     StepRunner(EngineOptions options, StepJournal journal, BranchTracker tracker, ContentStore content, ThreadPoolExecutor workers,
-            ScheduledExecutorService scheduler) {
+            ScheduledExecutorService scheduler, Executor committer) {
         this.options = options;
         this.journal = journal;
         this.tracker = tracker;
         this.content = content;
         this.workers = workers;
         this.scheduler = scheduler;
-        this.completions = new SessionCompletions(journal, folderForces);
+        this.completions = new SessionCompletions(journal, folderForces, committer);
     }
 
     /** Where failed and finished sessions go; set once, before the first step. */
@@ -124,6 +125,7 @@ final class StepRunner {
         ThreadContext.put("flow", run.name());
         ThreadContext.put("session", session.id.toString());
         ThreadContext.put("processor", processor.name());
+        boolean handedOver = false;
         try {
             session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), null, true));
             EngineContexts.Step context = new EngineContexts.Step(slot.context, session.id, input, content);
@@ -152,11 +154,13 @@ final class StepRunner {
                 outcomes.failed(session, slot, input, failure);
                 return;
             }
-            completed(session, step, input, new FlowObject(output.metadata(), session.mark),
+            handedOver = completed(session, step, input, new FlowObject(output.metadata(), session.mark),
                     context.output().orElse(input.contentId()), context.foldersToForce());
         } finally {
             ThreadContext.clearMap();
-            journal.stepDone();
+            if (!handedOver) {
+                journal.stepDone(); // a completion handed over leaves the gate once written
+            }
         }
     }
 
@@ -196,8 +200,10 @@ final class StepRunner {
      * ready and, when it was the last, the session's end go to the log in one write (one force under
      * {@code always}), then the ready steps run. A folder that cannot be forced fails the session: the step
      * counts as done in the tracker already, and its trigger keeps the source.
+     *
+     * @return whether the completion was handed to the committer, with the step's place in the gate
      */
-    private void completed(SessionRun session, UUID step, SessionRun.StepInput input, FlowObject output,
+    private boolean completed(SessionRun session, UUID step, SessionRun.StepInput input, FlowObject output,
             String outputContent, Set<Path> folders) {
         FlowRun run = session.run;
         ProcessorDefinition processor = run.processors.get(step).definition;
@@ -229,19 +235,20 @@ final class StepRunner {
             completions.complete(new SessionCompletions.Completion(entries, folders,
                     () -> continueLogged(session, ready, true, false),
                     () -> logThenContinue(session, entries, ready, true, false, whenRejected), whenUnforced));
-            return;
+            return true;
         }
         for (Path folder : folders) {
             try {
                 folderForces.force(folder);
             } catch (IOException e) {
                 whenUnforced.accept(FolderForces.failure(folder, e));
-                return;
+                return false;
             } catch (InterruptedException e) {
-                return; // stopping: the step is unfinished in the log and runs again after the next start
+                return false; // stopping: the step is unfinished in the log and runs again after the next start
             }
         }
         logThenContinue(session, entries, ready, false, false, whenRejected);
+        return false;
     }
 
     /**

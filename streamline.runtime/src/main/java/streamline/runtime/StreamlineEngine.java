@@ -91,6 +91,8 @@ public final class StreamlineEngine implements Engine {
     private final ThreadPoolExecutor workers;
     private final ScheduledThreadPoolExecutor scheduler;
     private final TriggerThreads triggerThreads;
+    /** Writes the sessions' last steps, many at a time, so that no worker waits for the disk. */
+    private final ThreadPoolExecutor committer;
 
     private final StepJournal journal;
     private final LiveSessions live;
@@ -117,6 +119,8 @@ public final class StreamlineEngine implements Engine {
                 new LinkedBlockingQueue<>(), threads("streamline-worker"));
         this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
+        this.committer = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), threads("streamline-commit"));
+        this.committer.allowCoreThreadTimeOut(true);
         this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), scheduler);
 
         this.journal = new StepJournal(options.stepTimeout().plus(SWAP_SLACK));
@@ -159,7 +163,7 @@ public final class StreamlineEngine implements Engine {
         this.flows = new FlowActivation(options, registry, triggers, scheduler, backoff,
                 new ExpressionEvaluator(options.envInExpressions()), work.resolve("state"), json, this::resumeRecovered);
         this.live = new LiveSessions(flows::closeInstances);
-        this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler);
+        this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, committer);
         this.outcomes = new SessionOutcomes(live, flows, journal, tracker, content, failed, backoff, listeners, runner);
         runner.outcomes(outcomes);
         this.starts = new SessionStarts(live, content, tracker, journal, runner);
@@ -262,9 +266,11 @@ public final class StreamlineEngine implements Engine {
         }
         triggerThreads.shutdownNow();
         workers.shutdownNow();
+        committer.shutdownNow();
         scheduler.shutdownNow();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);
+            committer.awaitTermination(5, TimeUnit.SECONDS);
             triggerThreads.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

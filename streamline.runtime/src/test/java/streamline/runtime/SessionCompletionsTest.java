@@ -1,12 +1,12 @@
 package streamline.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +29,10 @@ import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLogException;
 import streamline.wal.file.FileWriteAheadLog;
 
-/** Sessions' last writes handed in while one is being written share one write and one force of each folder. */
+/**
+ * Sessions' last writes handed in while one is being written share one write and one force of each folder; a
+ * completion holds its step's place in the gate until it is written.
+ */
 class SessionCompletionsTest {
 
     @TempDir
@@ -40,6 +44,7 @@ class SessionCompletionsTest {
     private final List<Path> forced = new CopyOnWriteArrayList<>();
     private SessionCompletions completions;
     private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final ExecutorService committer = Executors.newSingleThreadExecutor();
     /** What became of each completion, by its name: "logged", "alone" or the reason it was not forced. */
     private final Map<String, String> outcomes = new ConcurrentHashMap<>();
 
@@ -52,12 +57,13 @@ class SessionCompletionsTest {
         completions = new SessionCompletions(journal, new FolderForces(folder -> {
             forced.add(folder);
             FolderForces.Force.FSYNC.force(folder);
-        }));
+        }), committer);
     }
 
     @AfterEach
     void close() throws Exception {
         threads.shutdownNow();
+        committer.shutdownNow();
         file.close();
     }
 
@@ -79,19 +85,30 @@ class SessionCompletionsTest {
         }, reason -> outcomes.put(name, reason));
     }
 
-    /** Starts a leader whose own write waits until {@code release}; returns once it is waiting. */
-    private Future<?> busyLeader(Set<Path> folders, CountDownLatch release) throws Exception {
+    /** Hands a completion in as a step does: from inside the gate, whose place the completion takes over. */
+    private void handIn(SessionCompletions.Completion completion) throws InterruptedException {
+        journal.stepStarts();
+        completions.complete(completion);
+    }
+
+    /** Hands in a first completion whose write waits until {@code release}; returns once the committer is in it. */
+    private void busyCommitter(Set<Path> folders, CountDownLatch release) throws Exception {
         CountDownLatch writing = new CountDownLatch(1);
-        Future<?> leader = threads.submit(() -> completions.complete(completion("leader", folders, () -> {
+        handIn(completion("first", folders, () -> {
             writing.countDown();
             try {
                 release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        })));
-        assertTrue(writing.await(10, TimeUnit.SECONDS), "the leader writes");
-        return leader;
+        }));
+        assertTrue(writing.await(10, TimeUnit.SECONDS), "the committer writes the first");
+    }
+
+    /** Waits until every completion handed in is written and has left the gate. */
+    private void awaitAllWritten() throws Exception {
+        journal.quiesce();
+        journal.reopen();
     }
 
     @Test
@@ -99,29 +116,28 @@ class SessionCompletionsTest {
         Path out = Files.createDirectories(directory.resolve("out"));
         Path other = Files.createDirectories(directory.resolve("other"));
         CountDownLatch release = new CountDownLatch(1);
-        Future<?> leader = busyLeader(Set.of(out), release);
-        int writesBefore = log.writes.size();
-        List<Future<?>> handedIn = new ArrayList<>();
+        busyCommitter(Set.of(out), release);
         for (int i = 0; i < 5; i++) {
-            Set<Path> folders = i == 0 ? Set.of(out, other) : Set.of(out);
-            String name = "c" + i;
-            handedIn.add(threads.submit(() -> completions.complete(completion(name, folders, () -> { }))));
+            handIn(completion("c" + i, i == 0 ? Set.of(out, other) : Set.of(out), () -> { })); // returns at once
         }
-        for (Future<?> f : handedIn) {
-            f.get(10, TimeUnit.SECONDS); // handing in does not wait for the leader's write
-        }
-        assertEquals(writesBefore, log.writes.size(), "nothing written while the leader's write is in progress");
-        assertEquals(List.of(out), forced, "only the leader's folder forced so far");
+        assertEquals(List.of(), log.writes, "nothing written while the first write is in progress");
+        assertEquals(List.of(out), forced, "only the first one's folder forced so far");
+        // a switch of logs waits for them: their steps' places in the gate are held until they are written
+        Future<?> quiesce = threads.submit(() -> {
+            journal.quiesce();
+            return null;
+        });
+        assertThrows(TimeoutException.class, () -> quiesce.get(300, TimeUnit.MILLISECONDS));
 
         release.countDown();
-        leader.get(10, TimeUnit.SECONDS);
-        assertEquals("alone", outcomes.get("leader"));
+        quiesce.get(10, TimeUnit.SECONDS);
+        journal.reopen();
+        assertEquals("alone", outcomes.get("first"));
         for (int i = 0; i < 5; i++) {
             assertEquals("logged", outcomes.get("c" + i), "completion c" + i);
         }
-        assertEquals(List.of(1, 5), log.writes.subList(writesBefore, log.writes.size()),
-                "the leader's write, then the five handed in as one write");
-        assertEquals(3, forced.size(), "out for the leader, then out and other once for the five: " + forced);
+        assertEquals(List.of(1, 5), log.writes, "the first one's write, then the five handed in as one write");
+        assertEquals(3, forced.size(), "out for the first, then out and other once for the five: " + forced);
         assertEquals(Set.of(out, other), Set.copyOf(forced.subList(1, 3)));
         assertEquals(6, file.entries().size(), "every end is in the log");
     }
@@ -131,22 +147,24 @@ class SessionCompletionsTest {
         Path out = Files.createDirectories(directory.resolve("out"));
         Path missing = directory.resolve("missing");
         CountDownLatch release = new CountDownLatch(1);
-        Future<?> leader = busyLeader(Set.of(), release);
-        threads.submit(() -> completions.complete(completion("good", Set.of(out), () -> { }))).get(10, TimeUnit.SECONDS);
-        threads.submit(() -> completions.complete(completion("bad", Set.of(out, missing), () -> { }))).get(10, TimeUnit.SECONDS);
+        busyCommitter(Set.of(), release);
+        handIn(completion("good", Set.of(out), () -> { }));
+        handIn(completion("bad", Set.of(out, missing), () -> { }));
         release.countDown();
-        leader.get(10, TimeUnit.SECONDS);
+        awaitAllWritten();
 
         assertEquals("alone", outcomes.get("good"), "the other completion of the batch, written by itself");
         String reason = outcomes.get("bad");
         assertTrue(reason.contains("its folder " + missing + " could not be forced to disk"), reason);
-        assertEquals(2, file.entries().size(), "the leader's end and the good one's; not the unforced one's");
+        assertEquals(2, file.entries().size(), "the first one's end and the good one's; not the unforced one's");
     }
 
     @Test
-    void aSingleCompletionIsWrittenByItsOwnThreadBeforeItReturns() throws Exception {
-        completions.complete(completion("only", Set.of(), () -> { }));
-        assertEquals("alone", outcomes.get("only"));
+    void onceTheCommitterTakesNoMoreTasksTheStepWritesItsCompletionItself() throws Exception {
+        committer.shutdown();
+        handIn(completion("late", Set.of(), () -> { }));
+        assertEquals("alone", outcomes.get("late"), "written before handing in returned");
         assertEquals(1, file.entries().size());
+        awaitAllWritten();
     }
 }
