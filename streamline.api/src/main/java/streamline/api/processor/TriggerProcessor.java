@@ -16,9 +16,10 @@ import streamline.api.engine.SessionUpdate;
  * <h2>Contract</h2>
  * <ul>
  * <li>A {@link ScheduleType#CRON} trigger is called on each fire of its definition's cron
- * expression; an {@link ScheduleType#EVENT} trigger is called over and over on a thread of its own
- * and may block in a call until items arrive, honouring interruption (the engine interrupts it to
- * stop the flow).</li>
+ * expression; an {@link ScheduleType#EVENT} trigger is called over and over, with a pause after a call
+ * that brought nothing. A call may block until items arrive, honouring interruption (the engine
+ * interrupts it to stop the flow); the engine's threads are shared by all triggers, and one that blocks
+ * gets a thread of its own while it does.</li>
  * <li>Calls of {@link #trigger} for one instance never overlap.</li>
  * <li>An exception from {@link #trigger} is logged and the trigger is backed off; it never harms the
  * engine or other flows.</li>
