@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,10 +52,16 @@ import streamline.wal.file.FileWriteAheadLog;
 
 /**
  * Files through the example flow's shape ({@code ReadDir -> UpdateMetadata -> WriteFile}) with the
- * real standard processors on the durable file log ({@code impl=engine}), against a plain-Java durable
- * copy with as many threads as the engine has workers ({@code impl=copy}: read, write a temporary file,
- * fsync, rename, delete the source). One operation is all {@code files} 2 KB files waiting in the inbox
- * at once, from the flow's activation until the last session ended; files/s = {@code files} / score.
+ * real standard processors on the durable file log, against a plain-Java durable copy with as many
+ * threads as the engine has workers (read, write a temporary file, fsync, rename, delete the source).
+ * One operation moves all {@code files} 2 KB files, waiting in an inbox at once, from the flow's
+ * activation until the last session ended. With {@code impl=paired} (the default) each operation runs
+ * both, one after the other through the same inbox and outbox (which goes first alternates; the inbox is
+ * filled again and the outbox emptied between them, untimed), and reports {@code engineFilesPerSecond},
+ * {@code copyFilesPerSecond} and their {@code ratio}. The disk's rate drifts over tens of seconds, and a new
+ * file's cost on ext4 depends on where its folder lies (creating files is slow in a block group with many
+ * inodes freed in the last seconds): pairing in the same folders compares the two under the same conditions.
+ * {@code impl=engine} or {@code impl=copy} runs one alone (files/s = {@code files} / score).
  * With 100,000 files the engine's run also reports the heap in use after a full collection taken once the first
  * session ended (the listing read, the first thousand sessions started, the rest waiting in the folder) as
  * {@code heapAfterFullGcMb} (the collection's pause, a fraction of a percent of that run, counts in its time).
@@ -76,38 +83,51 @@ public class FileFlow {
     @Param({"8", "1"})
     public int workers;
 
-    @Param({"engine", "copy"})
+    @Param({"paired"})
     public String impl;
+
+    /** What one operation measured; 0 where not measured. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Rates {
+        public double engineFilesPerSecond;
+        public double copyFilesPerSecond;
+        public double ratio;
+        /** The heap with a backlog waiting (engine, 100,000 files). */
+        public double heapAfterFullGcMb;
+    }
 
     private Path home;
     private FileWriteAheadLog log;
     private StreamlineEngine engine;
     private InMemoryFlowManager flows;
     private FlowDefinition flow;
+    private int operations;
     private final AtomicInteger ended = new AtomicInteger();
-
-    /** The heap with a backlog waiting (engine, 100,000 files); 0 where not measured. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.EVENTS)
-    public static class Heap {
-        public double heapAfterFullGcMb;
-    }
     private final AtomicReference<String> failure = new AtomicReference<>();
 
     @Setup(Level.Iteration)
     public void prepare() throws Exception {
+        if (!Set.of("paired", "engine", "copy").contains(impl)) {
+            throw new IllegalArgumentException("impl must be paired, engine or copy, was " + impl);
+        }
         home = Benchmarks.newDirectory("fileflow");
-        Path inbox = Files.createDirectories(home.resolve("inbox"));
         Files.createDirectories(home.resolve("outbox"));
+        fillInbox();
+        if (!impl.equals("copy")) {
+            startEngine();
+        }
+    }
+
+    /** Puts {@code files} files into the inbox and empties the outbox. */
+    private void fillInbox() throws Exception {
+        Benchmarks.deleteRecursively(home.resolve("outbox"));
+        Files.createDirectories(home.resolve("outbox"));
+        Path inbox = Files.createDirectories(home.resolve("inbox"));
         byte[] content = new byte[FILE_BYTES];
         new Random(files).nextBytes(content);
         for (int i = 0; i < files; i++) {
             Files.write(inbox.resolve(String.format("file-%06d.bin", i)), content);
-        }
-        ended.set(0);
-        failure.set(null);
-        if (impl.equals("engine")) {
-            startEngine();
         }
     }
 
@@ -154,17 +174,63 @@ public class FileFlow {
     }
 
     @Benchmark
-    public int run(Heap heap) throws Exception {
-        if (engine == null) {
-            return copy();
+    public int run(Rates rates) throws Exception {
+        boolean engineFirst = operations++ % 2 == 0;
+        if (impl.equals("engine") || impl.equals("paired") && engineFirst) {
+            rates.engineFilesPerSecond = timed(() -> runEngine(rates));
         }
+        if (impl.equals("paired")) {
+            if (engineFirst) {
+                pauseEngine();
+            }
+            fillInbox();
+        }
+        if (!impl.equals("engine")) {
+            rates.copyFilesPerSecond = timed(this::copy);
+        }
+        if (impl.equals("paired") && !engineFirst) {
+            fillInbox();
+            rates.engineFilesPerSecond = timed(() -> runEngine(rates));
+        }
+        if (impl.equals("paired")) {
+            rates.ratio = rates.engineFilesPerSecond / rates.copyFilesPerSecond;
+        }
+        return files;
+    }
+
+    /** Deactivates the flow, so that the files put into the inbox for the copy wait for it. */
+    private void pauseEngine() throws Exception {
+        flows.setActive(flow.id(), false);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (engine.activeFlows().keySet().stream().anyMatch(active -> active.id().equals(flow.id()))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the flow still runs a minute after it was deactivated");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private interface Run {
+        void run() throws Exception;
+    }
+
+    /** Files per second of one run. */
+    private double timed(Run run) throws Exception {
+        long start = System.nanoTime();
+        run.run();
+        return files / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private void runEngine(Rates rates) throws Exception {
+        ended.set(0);
+        failure.set(null);
         flows.setActive(flow.id(), true);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
         boolean measureHeap = files >= 100_000;
         while (ended.get() < files) {
             if (measureHeap && ended.get() > 0) {
                 System.gc();
-                heap.heapAfterFullGcMb = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
+                rates.heapAfterFullGcMb = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
                 measureHeap = false;
             }
             if (failure.get() != null) {
@@ -175,11 +241,10 @@ public class FileFlow {
             }
             Thread.sleep(2);
         }
-        return ended.get();
     }
 
     /** The baseline: the same durable move, as plain Java would write it, on {@code workers} threads. */
-    private int copy() throws Exception {
+    private void copy() throws Exception {
         List<Path> waiting;
         try (Stream<Path> listed = Files.list(home.resolve("inbox"))) {
             waiting = listed.sorted().toList();
@@ -214,6 +279,5 @@ public class FileFlow {
         } finally {
             threads.shutdownNow();
         }
-        return waiting.size();
     }
 }

@@ -18,11 +18,12 @@ import java.util.UUID;
 import streamline.api.processor.ContentSource;
 
 /**
- * The content of sessions in progress: immutable files named by content id. A step never changes
- * a file; it writes a new one (copy on write), so a retried or recovered step reads intact input,
- * and parallel branches share a file as safely as if each had a copy. A file is forced to disk and
- * renamed into place before its id is handed out, so a write-ahead log entry never names content
- * that a crash could lose or tear.
+ * The content of sessions in progress, immutable once its id is handed out: a step's output is a file
+ * named by its content id, a trigger item's content a claim on a range of its batch's container
+ * ({@link ContentClaims}). A step never changes content; it writes new content (copy on write), so a
+ * retried or recovered step reads intact input, and parallel branches share content as safely as if
+ * each had a copy. Content is forced to disk (and a file renamed into place) before its id is handed
+ * out, so a write-ahead log entry never names content that a crash could lose or tear.
  */
 final class ContentStore {
 
