@@ -59,8 +59,10 @@ import streamline.wal.file.FileWriteAheadLog;
  * both, one after the other through the same inbox and outbox (which goes first alternates; the inbox is
  * filled again and the outbox emptied between them, untimed), and reports {@code engineFilesPerSecond},
  * {@code copyFilesPerSecond} and their {@code ratio}. The disk's rate drifts over tens of seconds, and a new
- * file's cost on ext4 depends on where its folder lies (creating files is slow in a block group with many
- * inodes freed in the last seconds): pairing in the same folders compares the two under the same conditions.
+ * file's cost on ext4 depends on where its folder lies and on what was deleted there in the last seconds
+ * (the kernel checks each candidate inode's deletion time when it allocates one): pairing in the same folders,
+ * each run starting {@link #SETTLE} after the last files were written or deleted for it, compares the two
+ * under the same conditions.
  * {@code impl=engine} or {@code impl=copy} runs one alone (files/s = {@code files} / score).
  * With 100,000 files the engine's run also reports the heap in use after a full collection taken once the first
  * session ended (the listing read, the first thousand sessions started, the rest waiting in the folder) as
@@ -76,6 +78,8 @@ import streamline.wal.file.FileWriteAheadLog;
 public class FileFlow {
 
     private static final int FILE_BYTES = 2048;
+    /** Longer than ext4 holds back an inode freed (5 s, 10 s while its table block is dirty). */
+    private static final Duration SETTLE = Duration.ofSeconds(12);
 
     @Param({"2000", "20000", "100000"})
     public int files;
@@ -119,7 +123,7 @@ public class FileFlow {
         }
     }
 
-    /** Puts {@code files} files into the inbox and empties the outbox. */
+    /** Puts {@code files} files into the inbox and empties the outbox, then lets the file system settle. */
     private void fillInbox() throws Exception {
         Benchmarks.deleteRecursively(home.resolve("outbox"));
         Files.createDirectories(home.resolve("outbox"));
@@ -128,6 +132,9 @@ public class FileFlow {
         new Random(files).nextBytes(content);
         for (int i = 0; i < files; i++) {
             Files.write(inbox.resolve(String.format("file-%06d.bin", i)), content);
+        }
+        if (impl.equals("paired")) {
+            Thread.sleep(SETTLE.toMillis());
         }
     }
 

@@ -1,6 +1,7 @@
 package streamline.runtime;
 
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -41,6 +42,11 @@ final class FolderForces {
     /** Returns once a force of {@code folder} that began after this call covers every change made before it. */
     void force(Path folder) throws IOException, InterruptedException {
         groups.computeIfAbsent(folder, Group::new).force(forcer);
+    }
+
+    /** Whether a force failed because its thread was interrupted (the engine stopping), not because of the disk. */
+    static boolean interrupted(IOException error) {
+        return error instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted();
     }
 
     /** What a failed force of a folder says. */

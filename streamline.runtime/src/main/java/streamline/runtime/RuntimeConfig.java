@@ -32,7 +32,7 @@ public @interface RuntimeConfig {
     long trigger_backoff_max_seconds() default 60;
 
     @AttributeDefinition(description = "Pause between calls of an event trigger that returned nothing, in milliseconds; it doubles while the"
-            + " trigger stays idle, up to 1 s (or this pause, if longer), and no thread waits through it.", min = "0")
+            + " trigger stays idle, up to 950 ms (or this pause, if longer), and no thread waits through it.", min = "0")
     long event_idle_ms() default 200;
 
     @AttributeDefinition(description = "Retry backoff of processors that do not choose their own (configuration key streamline.backoff).",

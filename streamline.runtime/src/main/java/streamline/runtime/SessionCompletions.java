@@ -129,9 +129,11 @@ final class SessionCompletions {
                     folderForces.force(folder);
                     failures.put(folder, null);
                 } catch (IOException e) {
+                    if (FolderForces.interrupted(e)) {
+                        return List.of(); // stopped: these steps are unfinished in the log and run again after the next start
+                    }
                     failures.put(folder, FolderForces.failure(folder, e));
                 } catch (InterruptedException e) {
-                    // stopped: these steps are unfinished in the log and run again after the next start
                     Thread.currentThread().interrupt();
                     return List.of();
                 }

@@ -241,7 +241,9 @@ final class StepRunner {
             try {
                 folderForces.force(folder);
             } catch (IOException e) {
-                whenUnforced.accept(FolderForces.failure(folder, e));
+                if (!FolderForces.interrupted(e)) {
+                    whenUnforced.accept(FolderForces.failure(folder, e));
+                }
                 return false;
             } catch (InterruptedException e) {
                 return false; // stopping: the step is unfinished in the log and runs again after the next start
