@@ -60,9 +60,8 @@ import streamline.wal.file.FileWriteAheadLog;
  * filled again and the outbox emptied between them, untimed), and reports {@code engineFilesPerSecond},
  * {@code copyFilesPerSecond} and their {@code ratio}. The disk's rate drifts over tens of seconds, and a new
  * file's cost on ext4 depends on where its folder lies and on what was deleted there in the last seconds
- * (the kernel checks each candidate inode's deletion time when it allocates one): pairing in the same folders,
- * each run starting {@link #SETTLE} after the last files were written or deleted for it, compares the two
- * under the same conditions.
+ * (the kernel checks each candidate inode's deletion time when it allocates one): pairing in the same folders
+ * compares the two under the same conditions.
  * {@code impl=engine} or {@code impl=copy} runs one alone (files/s = {@code files} / score).
  * With 100,000 files the engine's run also reports the heap in use after a full collection taken once the first
  * session ended (the listing read, the first thousand sessions started, the rest waiting in the folder) as
@@ -78,8 +77,6 @@ import streamline.wal.file.FileWriteAheadLog;
 public class FileFlow {
 
     private static final int FILE_BYTES = 2048;
-    /** Longer than ext4 holds back an inode freed (5 s, 10 s while its table block is dirty). */
-    private static final Duration SETTLE = Duration.ofSeconds(12);
 
     @Param({"2000", "20000", "100000"})
     public int files;
@@ -123,18 +120,22 @@ public class FileFlow {
         }
     }
 
-    /** Puts {@code files} files into the inbox and empties the outbox, then lets the file system settle. */
+    /**
+     * Puts {@code files} files into the inbox and empties the outbox. The folders stay: a folder made anew may lie
+     * in another block group, where creating files costs another amount.
+     */
     private void fillInbox() throws Exception {
-        Benchmarks.deleteRecursively(home.resolve("outbox"));
-        Files.createDirectories(home.resolve("outbox"));
+        Path outbox = Files.createDirectories(home.resolve("outbox"));
+        try (Stream<Path> written = Files.list(outbox)) {
+            for (Path file : (Iterable<Path>) written::iterator) {
+                Files.delete(file);
+            }
+        }
         Path inbox = Files.createDirectories(home.resolve("inbox"));
         byte[] content = new byte[FILE_BYTES];
         new Random(files).nextBytes(content);
         for (int i = 0; i < files; i++) {
             Files.write(inbox.resolve(String.format("file-%06d.bin", i)), content);
-        }
-        if (impl.equals("paired")) {
-            Thread.sleep(SETTLE.toMillis());
         }
     }
 
