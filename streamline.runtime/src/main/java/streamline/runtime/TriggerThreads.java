@@ -5,12 +5,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The threads that call triggers. A few ({@code base}) take the calls from one queue, whatever the number of
@@ -18,7 +20,8 @@ import java.util.concurrent.TimeoutException;
  * own. A call that runs longer than {@link #BLOCKING_AFTER} (a trigger that blocks by design, such as a queue
  * consumer waiting for messages, or one that hangs) adds a thread while it runs, so it never holds up the others'
  * calls for longer than that. Time limits of calls are kept here too: a periodic check interrupts a call past its
- * limit, instead of a timer scheduled and cancelled for every call. The engine owns the threads and the check.
+ * limit, instead of a timer scheduled and cancelled for every call. The check runs only while there are calls
+ * or extra threads, so an engine without triggers is not woken for it. The engine owns the threads and the check.
  */
 final class TriggerThreads {
 
@@ -27,8 +30,10 @@ final class TriggerThreads {
 
     private final int base;
     private final ThreadPoolExecutor pool;
+    private final ScheduledExecutorService scheduler;
     private final Map<Thread, Task> running = new ConcurrentHashMap<>();
-    private final Future<?> check;
+    /** Whether a check is scheduled or running. */
+    private final AtomicBoolean checking = new AtomicBoolean();
 
     /** A task in progress on one of the threads. */
     private static final class Task {
@@ -44,8 +49,7 @@ final class TriggerThreads {
         this.base = base;
         // the queue is unbounded, so the pool grows only through its core size, which check() sets
         this.pool = new ThreadPoolExecutor(base, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
-        long period = BLOCKING_AFTER.toMillis();
-        this.check = scheduler.scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
+        this.scheduler = scheduler;
     }
 
     void execute(Runnable task) {
@@ -60,6 +64,7 @@ final class TriggerThreads {
         return () -> {
             Task current = new Task();
             running.put(current.thread, current);
+            checkLater();
             try {
                 task.run();
             } finally {
@@ -95,7 +100,21 @@ final class TriggerThreads {
         }
     }
 
-    /** Interrupts calls past their limit; one thread more than the base for every call blocking now. */
+    /** Schedules the next check, unless one is scheduled. */
+    private void checkLater() {
+        if (checking.compareAndSet(false, true)) {
+            try {
+                scheduler.schedule(this::check, BLOCKING_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                checking.set(false); // stopping
+            }
+        }
+    }
+
+    /**
+     * Interrupts calls past their limit; one thread more than the base for every call blocking now. Then the next
+     * check, while calls run or extra threads are to go.
+     */
     private void check() {
         long now = System.nanoTime();
         int blocking = 0;
@@ -116,6 +135,11 @@ final class TriggerThreads {
             // larger: threads start for queued calls at once; smaller: threads beyond it end when idle
             pool.setCorePoolSize(wanted);
         }
+        checking.set(false);
+        // a call that started after the loop above found checking still set: it is checked from here
+        if (!running.isEmpty() || wanted != base) {
+            checkLater();
+        }
     }
 
     /** Threads alive now (for tests). */
@@ -129,7 +153,6 @@ final class TriggerThreads {
     }
 
     void shutdownNow() {
-        check.cancel(false);
         pool.shutdownNow();
     }
 

@@ -83,6 +83,16 @@ class TriggerThreadsTest {
     }
 
     @Test
+    void withoutCallsNothingIsScheduledForTheCheck() throws Exception {
+        assertTrue(scheduler.getQueue().isEmpty(), "no check before the first call");
+        CountDownLatch done = new CountDownLatch(1);
+        threads.execute(done::countDown);
+        assertTrue(done.await(10, TimeUnit.SECONDS));
+        Eventually.await("the checks stopped once no call runs", Duration.ofSeconds(10),
+                () -> scheduler.getQueue().isEmpty() && scheduler.getActiveCount() == 0);
+    }
+
+    @Test
     void aTimeLimitOutsideTheTriggerThreadsIsRefused() {
         assertThrows(IllegalStateException.class, () -> threads.callWithin(Duration.ofSeconds(1), () -> null));
     }
