@@ -65,11 +65,7 @@ final class ContentClaims {
 
     /** The container's file; refuses a name that is not one (a content id from a damaged or forged entry). */
     Path containerPath(Claim claim) {
-        String name = claim.container();
-        if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
-            throw new IllegalArgumentException("not a content container: '" + name + "'");
-        }
-        return directory.resolve(name);
+        return ContentStore.fileIn(directory, claim.container(), "content container");
     }
 
     /** Starts a batch: its items go to a container of their own. */
@@ -77,8 +73,8 @@ final class ContentClaims {
         return new Batch();
     }
 
-    /** A container being filled by one batch of items. */
-    final class Batch {
+    /** A container being filled by one batch of items; closed after use, forced or not. */
+    final class Batch implements AutoCloseable {
         private final String container = "batch-" + UUID.randomUUID();
         private FileChannel channel;
         private long size;
@@ -121,7 +117,8 @@ final class ContentClaims {
         }
 
         /** Closes the container if it is still open (a batch given up): its claims are released by their owners. */
-        void close() throws IOException {
+        @Override
+        public void close() throws IOException {
             if (channel != null && channel.isOpen()) {
                 channel.close();
             }

@@ -15,8 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.UUID;
 
-import streamline.api.processor.ContentSource;
-
 /**
  * The content of sessions in progress, immutable once its id is handed out: a step's output is a file
  * named by its content id, a trigger item's content a claim on a range of its batch's container
@@ -43,39 +41,27 @@ final class ContentStore {
 
     /** The file holding a content id. */
     Path path(String contentId) {
-        if (contentId.isEmpty() || contentId.contains("/") || contentId.contains("\\") || contentId.startsWith(".")) {
-            throw new IllegalArgumentException("not a content id: '" + contentId + "'");
-        }
-        return directory.resolve(contentId);
-    }
-
-    /** Starts importing the content of a batch of trigger items. */
-    ImportBatch importBatch() {
-        return new ImportBatch();
+        return fileIn(directory, contentId, "content id");
     }
 
     /**
-     * The content of a batch of trigger items, copied in together into one container ({@link ContentClaims}),
-     * forced once with its folder. The ids are valid once {@link #force()} returned: no log entry names one
-     * before, and a container no entry names is swept at the next start, so a crash in between loses nothing.
+     * The file of a name in the store's folder; refuses a name that could reach elsewhere or a hidden file (an id
+     * from a damaged or forged entry).
      */
-    final class ImportBatch implements AutoCloseable {
-        private final ContentClaims.Batch batch = claims.batch();
-
-        /** Copies one item's content in; on failure nothing of it counts. */
-        String add(ContentSource source) throws IOException {
-            return batch.add(source);
+    static Path fileIn(Path directory, String name, String what) {
+        if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+            throw new IllegalArgumentException("not a " + what + ": '" + name + "'");
         }
+        return directory.resolve(name);
+    }
 
-        /** Forces the batch's content and its name. */
-        void force() throws IOException {
-            batch.force();
-        }
-
-        @Override
-        public void close() throws IOException {
-            batch.close();
-        }
+    /**
+     * Starts importing the content of a batch of trigger items into one container ({@link ContentClaims}). The ids
+     * are valid once the batch is forced: no log entry names one before, and a container no entry names is swept
+     * at the next start, so a crash in between loses nothing.
+     */
+    ContentClaims.Batch importBatch() {
+        return claims.batch();
     }
 
     /** Opens new content; its id is valid once the stream is closed. */

@@ -163,11 +163,18 @@ final class FileStateManager implements StateManager {
         return s;
     }
 
-    private void readSnapshot(Scope s) throws IOException {
-        byte[] bytes;
+    /** A file's bytes, or null if there is no such file (nothing was saved yet). */
+    private static byte[] readIfPresent(Path file) throws IOException {
         try {
-            bytes = Files.readAllBytes(s.snapshot);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    private void readSnapshot(Scope s) throws IOException {
+        byte[] bytes = readIfPresent(s.snapshot);
+        if (bytes == null) {
             return;
         }
         s.snapshotBytes = bytes.length;
@@ -180,10 +187,8 @@ final class FileStateManager implements StateManager {
 
     /** Applies the journal's lines of the snapshot's generation; cuts off a torn last line. */
     private void replayJournal(Scope s) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(s.journal);
-        } catch (NoSuchFileException e) {
+        byte[] bytes = readIfPresent(s.journal);
+        if (bytes == null) {
             return;
         }
         int good = 0;

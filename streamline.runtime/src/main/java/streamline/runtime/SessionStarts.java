@@ -80,7 +80,7 @@ final class SessionStarts {
         List<LogEntry> starts = new ArrayList<>();
         Map<NewSession, List<UUID>> firstSteps = new LinkedHashMap<>();
         try {
-            try (ContentStore.ImportBatch imports = content.importBatch()) {
+            try (ContentClaims.Batch imports = content.importBatch()) {
                 for (NewSession fresh : batch) {
                     fresh.contentId = importContent(imports, fresh);
                 }
@@ -127,7 +127,7 @@ final class SessionStarts {
         return List.of(outcomes);
     }
 
-    private String importContent(ContentStore.ImportBatch imports, NewSession fresh) throws IOException {
+    private String importContent(ContentClaims.Batch imports, NewSession fresh) throws IOException {
         ContentSource source = fresh.item.content();
         if (source == null) {
             return "";

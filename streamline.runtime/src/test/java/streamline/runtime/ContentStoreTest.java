@@ -44,7 +44,7 @@ class ContentStoreTest {
 
     private List<String> importAll(ContentStore store, String... contents) throws IOException {
         List<String> ids = new ArrayList<>();
-        try (ContentStore.ImportBatch batch = store.importBatch()) {
+        try (ContentClaims.Batch batch = store.importBatch()) {
             for (String content : contents) {
                 ids.add(batch.add(text(content)));
             }
@@ -76,7 +76,7 @@ class ContentStoreTest {
         ContentStore store = new ContentStore(directory.resolve("content"));
         String good;
         String after;
-        try (ContentStore.ImportBatch batch = store.importBatch()) {
+        try (ContentClaims.Batch batch = store.importBatch()) {
             good = batch.add(text("good"));
             ContentSource broken = () -> new InputStream() {
                 private int left = 3;
@@ -100,7 +100,7 @@ class ContentStoreTest {
     @Test
     void aBatchWhoseFirstItemFailsLeavesNoFile() throws Exception {
         ContentStore store = new ContentStore(directory.resolve("content"));
-        try (ContentStore.ImportBatch batch = store.importBatch()) {
+        try (ContentClaims.Batch batch = store.importBatch()) {
             assertThrows(IOException.class, () -> batch.add(() -> {
                 throw new IOException("unreadable");
             }));

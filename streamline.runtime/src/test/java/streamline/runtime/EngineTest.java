@@ -222,7 +222,7 @@ class EngineTest {
         harness.start(harness.options().workers(1).stepTimeout(Duration.ofSeconds(1)).build());
         harness.processor("Hang", () -> (input, step) -> {
             if (input.metadata().containsKey("hang")) {
-                Thread.sleep(60_000);
+                new CountDownLatch(1).await(); // hangs until the timeout interrupts it
             }
             return input;
         });

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import streamline.testkit.Eventually;
+
 /** Pauses of a tick or more end together on tick boundaries; shorter ones as asked. */
 class TicksTest {
 
@@ -36,26 +38,22 @@ class TicksTest {
     @Test
     void pausesEndingWithinOneTickRunFromOneWakeUpOnItsBoundaryAndACancelledOneDoesNot() throws Exception {
         long tick = TimeUnit.SECONDS.toNanos(1);
-        // far enough from the next boundary that all of them round up to the same one
-        while (Math.floorMod(System.nanoTime(), tick) > tick / 2) {
-            Thread.sleep(10);
-        }
+        // pauses ending within the half tick before a boundary two to three ticks ahead: all round up to it
+        long now = System.nanoTime();
+        long boundary = (Math.floorDiv(now, tick) + 3) * tick;
+        long firstEnd = boundary - tick / 2 - now;
         List<Long> ranAt = new CopyOnWriteArrayList<>();
-        CountDownLatch ran = new CountDownLatch(50);
         for (int i = 0; i < 50; i++) {
-            ticks.schedule(tick + i * 1000L, () -> {
-                ranAt.add(System.nanoTime());
-                ran.countDown();
-            });
+            ticks.schedule(firstEnd + i * 1000L, () -> ranAt.add(System.nanoTime()));
         }
-        Future<?> cancelled = ticks.schedule(tick, () -> ranAt.add(-1L));
+        Future<?> cancelled = ticks.schedule(firstEnd, () -> ranAt.add(-1L));
         cancelled.cancel(false);
-        assertTrue(ran.await(10, TimeUnit.SECONDS));
-        Thread.sleep(100); // the cancelled one would have run in the same wake-up
-        assertEquals(50, ranAt.size(), "the cancelled one did not run");
+        // the tick's tasks, the cancelled one among them, run within one task of the scheduler
+        Eventually.await("the tick's wake-up done", Duration.ofSeconds(10), () -> schedulerRuns.get() >= 1);
+        assertEquals(50, ranAt.size(), "all fifty ran, the cancelled one did not: " + ranAt);
         assertEquals(1, schedulerRuns.get(), "fifty pauses, one wake-up of the scheduler");
-        long boundary = Math.floorDiv(ranAt.get(0), tick) * tick;
-        assertTrue(ranAt.get(0) - boundary < tick / 2, "ran on a tick boundary");
+        assertTrue(ranAt.stream().allMatch(at -> at - boundary >= 0 && at - boundary < tick / 2),
+                "ran on the tick boundary, not before it");
     }
 
     @Test
