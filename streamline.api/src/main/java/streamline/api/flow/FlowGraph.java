@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  *
  * <p>{@link #of(FlowDefinition)} is the one validation every flow store applies before it saves:
  * unique ids and names, names the flow language can write, known next references, no repeated
- * edge, no cycle, sane retry settings.
+ * edge, no cycle, sane retry settings, at most {@link #MAX_PROCESSORS} processors and as many
+ * triggers, and at most {@link #MAX_EDGES} edges (counted before anything is built from them).
  *
  * <p>Processors are numbered 0 to {@code size()-1} in definition order; the index methods use
  * those numbers.
@@ -29,6 +30,21 @@ public final class FlowGraph {
 
     /** What a processor name may consist of, so that the flow language can write it. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
+
+    /**
+     * Most processors a flow may have, and most triggers: far above any real flow, low enough that a
+     * flow's graph (with its reachability, {@code n * n} bits) stays small.
+     *
+     * @since 1.2
+     */
+    public static final int MAX_PROCESSORS = 1_000;
+
+    /**
+     * Most edges (next-processor links) a flow may have: {@code [A, B]->[C, D]} is four.
+     *
+     * @since 1.2
+     */
+    public static final int MAX_EDGES = 10_000;
 
     private final UUID flowId;
     private final List<UUID> ids;
@@ -73,6 +89,22 @@ public final class FlowGraph {
         if (processors.isEmpty()) {
             problems.add("the flow has no processors");
         }
+        if (processors.size() > MAX_PROCESSORS) {
+            problems.add("the flow has " + processors.size() + " processors, more than the limit of " + MAX_PROCESSORS);
+        }
+        if (flow.triggers().size() > MAX_PROCESSORS) {
+            problems.add("the flow has " + flow.triggers().size() + " triggers, more than the limit of " + MAX_PROCESSORS);
+        }
+        long edges = 0;
+        for (ProcessorDefinition p : processors) {
+            edges += p.nextProcessorIds().size();
+        }
+        if (edges > MAX_EDGES) {
+            problems.add("the flow has " + edges + " edges, more than the limit of " + MAX_EDGES);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidFlowException(flow.name(), problems);
+        }
         Map<UUID, Integer> indexById = new HashMap<>();
         Set<String> names = new HashSet<>();
         List<UUID> ids = new ArrayList<>(processors.size());
@@ -97,6 +129,7 @@ public final class FlowGraph {
             }
         }
         Set<String> triggerNames = new HashSet<>();
+        Set<UUID> triggerIds = new HashSet<>();
         for (TriggerDefinition t : flow.triggers()) {
             String where = "trigger '" + t.name() + "'";
             if (t.name().isBlank()) {
@@ -107,6 +140,10 @@ public final class FlowGraph {
             }
             if (indexById.containsKey(t.id())) {
                 problems.add(where + ": id " + t.id() + " is used by a processor");
+            }
+            if (!triggerIds.add(t.id())) {
+                // the engine keys triggers by id: one of the two would never run
+                problems.add(where + ": id " + t.id() + " is used by another trigger");
             }
             checkCommon(where, t.type(), problems);
         }
@@ -145,7 +182,7 @@ public final class FlowGraph {
         int[][] predecessors = toArrays(pred);
         int[] order = topologicalOrder(successors, predecessors);
         if (order.length < n) {
-            problems.add("the processors form a cycle: " + describeCycle(successors, order, processors));
+            problems.add("the processors form a cycle: " + describeCycle(predecessors, order, processors));
             throw new InvalidFlowException(flow.name(), problems);
         }
         return new FlowGraph(flow.id(), Collections.unmodifiableList(ids), Map.copyOf(indexById),
@@ -191,33 +228,38 @@ public final class FlowGraph {
         return Arrays.copyOf(order, count);
     }
 
-    /** Walks from a node left out of the topological order until a node repeats: that is a cycle. */
-    private static String describeCycle(int[][] successors, int[] partialOrder, List<ProcessorDefinition> processors) {
+    /**
+     * Walks back from a node left out of the topological order, along predecessors also left out, until
+     * a node repeats: that is a cycle. Every node left out has such a predecessor (otherwise its
+     * in-degree would have reached 0), whereas walking forward can end at a node that only hangs from
+     * a cycle.
+     */
+    private static String describeCycle(int[][] predecessors, int[] partialOrder, List<ProcessorDefinition> processors) {
         BitSet ordered = new BitSet();
         for (int i : partialOrder) {
             ordered.set(i);
         }
-        int start = ordered.nextClearBit(0);
         List<Integer> path = new ArrayList<>();
         Map<Integer, Integer> position = new HashMap<>();
-        int node = start;
+        int node = ordered.nextClearBit(0);
         while (!position.containsKey(node)) {
             position.put(node, path.size());
             path.add(node);
-            int next = -1;
-            for (int s : successors[node]) {
-                if (!ordered.get(s)) {
-                    next = s;
+            int previous = -1;
+            for (int p : predecessors[node]) {
+                if (!ordered.get(p)) {
+                    previous = p;
                     break;
                 }
             }
-            node = next;
+            node = previous;
         }
-        StringBuilder text = new StringBuilder();
-        for (int k = position.get(node); k < path.size(); k++) {
-            text.append(processors.get(path.get(k)).name()).append("->");
+        // the path runs against the edges: read the cycle backwards
+        StringBuilder text = new StringBuilder(processors.get(node).name());
+        for (int k = path.size() - 1; k >= position.get(node); k--) {
+            text.append("->").append(processors.get(path.get(k)).name());
         }
-        return text.append(processors.get(node).name()).toString();
+        return text.toString();
     }
 
     public UUID flowId() {

@@ -11,7 +11,7 @@
  * add components (and so change the canonical constructor).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package streamline.api.flow;
 
 import org.osgi.annotation.bundle.Export;

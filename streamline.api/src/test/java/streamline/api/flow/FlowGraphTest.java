@@ -146,4 +146,56 @@ class FlowGraphTest {
         assertFalse(ProcessorDefinition.idFromName(FLOW, "A").equals(TriggerDefinition.idFromName(FLOW, "A")));
         assertFalse(ProcessorDefinition.idFromName(FLOW, "A").equals(ProcessorDefinition.idFromName(UUID.randomUUID(), "A")));
     }
+
+    @Test
+    void namesACycleThatTheFirstLeftOverProcessorOnlyHangsFrom() {
+        // C comes first and is left out of the order only because B (on the cycle) leads to it
+        FlowDefinition flow = FlowDefinition.builder().id(FLOW).name("graph")
+                .processor(ProcessorDefinition.builder().id(id("C")).name("C").type("T").build())
+                .processor(ProcessorDefinition.builder().id(id("A")).name("A").type("T").next(id("B")).build())
+                .processor(ProcessorDefinition.builder().id(id("B")).name("B").type("T").next(id("A"), id("C")).build())
+                .build();
+        List<String> problems = problems(flow);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("A->B->A") || problems.get(0).contains("B->A->B"), problems.get(0));
+    }
+
+    @Test
+    void refusesTwoTriggersWithOneId() {
+        UUID shared = UUID.randomUUID();
+        FlowDefinition flow = FlowDefinition.builder().id(FLOW).name("graph")
+                .processor(ProcessorDefinition.builder().id(id("A")).name("A").type("T").build())
+                .trigger(TriggerDefinition.builder().id(shared).name("In").type("T").build())
+                .trigger(TriggerDefinition.builder().id(shared).name("Other").type("T").build())
+                .build();
+        assertEquals(List.of("trigger 'Other': id " + shared + " is used by another trigger"), problems(flow));
+    }
+
+    @Test
+    void refusesMoreProcessorsTriggersOrEdgesThanItsLimits() throws Exception {
+        FlowDefinition.Builder many = FlowDefinition.builder().id(FLOW).name("graph");
+        for (int i = 0; i <= FlowGraph.MAX_PROCESSORS; i++) {
+            many.processor(ProcessorDefinition.builder().id(id("P" + i)).name("P" + i).type("T").build());
+            many.trigger(TriggerDefinition.builder().id(UUID.randomUUID()).name("T" + i).type("T").build());
+        }
+        assertEquals(List.of("the flow has " + (FlowGraph.MAX_PROCESSORS + 1) + " processors, more than the limit of "
+                + FlowGraph.MAX_PROCESSORS, "the flow has " + (FlowGraph.MAX_PROCESSORS + 1)
+                + " triggers, more than the limit of " + FlowGraph.MAX_PROCESSORS), problems(many.build()));
+
+        // a complete bipartite graph one edge over the limit: every "L" leads to every "R"
+        int left = 101;
+        int right = FlowGraph.MAX_EDGES / 100;
+        List<UUID> rights = new ArrayList<>();
+        FlowDefinition.Builder dense = FlowDefinition.builder().id(FLOW).name("graph");
+        for (int r = 0; r < right; r++) {
+            rights.add(id("R" + r));
+            dense.processor(ProcessorDefinition.builder().id(id("R" + r)).name("R" + r).type("T").build());
+        }
+        for (int l = 0; l < left; l++) {
+            dense.processor(ProcessorDefinition.builder().id(id("L" + l)).name("L" + l).type("T").nextProcessorIds(rights).build());
+        }
+        assertEquals(List.of("the flow has " + left * right + " edges, more than the limit of " + FlowGraph.MAX_EDGES),
+                problems(dense.build()));
+        FlowGraph.of(dense.build().toBuilder().processors(dense.build().processors().subList(0, right + 100)).build());
+    }
 }

@@ -1,5 +1,8 @@
 package streamline.flow.files;
 
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,13 +15,23 @@ import java.util.UUID;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
 import streamline.api.flow.FlowDefinition;
@@ -31,16 +44,21 @@ import streamline.cron.support.CronSchedule;
 
 /**
  * The Go project's flow JSON, read strictly and written back. Reading refuses an unknown field, a
- * wrong type, a bad log level, a negative retry count, a bad cron expression, and a {@code flow}
- * string that does not name every processor exactly as the language requires, each with the file,
- * the field and what is wrong. Ids missing from the file are derived from names, so reading the
- * same file again yields the same ids.
+ * wrong type (nothing is coerced: not {@code 2.9} or {@code "3"} to a number, {@code 0} or
+ * {@code "false"} to a boolean, {@code 5} to text, {@code ""} to anything), a name with spaces around
+ * it, a bad log level, a negative retry count, a bad cron expression, two triggers with one id, more
+ * than {@link FlowGraph#MAX_PROCESSORS} processors or triggers (counted as they are read), and a
+ * {@code flow} string that does not name every processor exactly as the language requires, each with
+ * the file, the field and what is wrong. Numbers in configurations are kept exactly (a decimal as a
+ * {@code BigDecimal}); one beyond the range of a {@code double} (1e400, 1e-400) is refused. Ids missing
+ * from the file are derived from names, so reading the same file again yields the same ids.
  */
 public final class FlowJson {
 
     /** The file's top level, field names as the Go project has them. */
-    record FlowFile(String id, String name, String description, Boolean active, List<ProcessorFile> processors,
-            List<TriggerFile> triggerProcessors, String flow) {
+    record FlowFile(String id, String name, String description, Boolean active,
+            @JsonDeserialize(using = ProcessorList.class) List<ProcessorFile> processors,
+            @JsonDeserialize(using = TriggerList.class) List<TriggerFile> triggerProcessors, String flow) {
     }
 
     record ProcessorFile(String id, String name, String type, Map<String, Object> config, Integer maxRetries,
@@ -54,7 +72,10 @@ public final class FlowJson {
     /** Deepest nesting of JSON a flow file may have: configuration values may be structured, but never this deep. */
     static final int MAX_JSON_DEPTH = 100;
 
-    private final ObjectMapper json = new ObjectMapper(JsonFactory.builder()
+    /** Decimal exponents a number may have: those of a {@code double}, so that no reader of a value meets Infinity. */
+    static final int MAX_EXPONENT = 308;
+
+    private final ObjectMapper json = strict(JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
                     // two values for one key would silently keep the last (two "executable" keys, one of them unseen)
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -62,8 +83,83 @@ public final class FlowJson {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            // a decimal read as a double loses digits (12345678901234567.89) or becomes Infinity (1e400)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .enable(SerializationFeature.INDENT_OUTPUT)
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .build());
+
+    /** Turns every coercion off: a field gets a value of its own type or the file is refused. */
+    private static ObjectMapper strict(ObjectMapper mapper) {
+        mapper.coercionConfigDefaults().setAcceptBlankAsEmpty(false)
+                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+        for (LogicalType type : List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean, LogicalType.Textual)) {
+            for (CoercionInputShape shape : List.of(CoercionInputShape.Integer, CoercionInputShape.Float,
+                    CoercionInputShape.Boolean, CoercionInputShape.String, CoercionInputShape.EmptyString)) {
+                boolean natural = (type == LogicalType.Integer && shape == CoercionInputShape.Integer)
+                        || (type == LogicalType.Float && (shape == CoercionInputShape.Float || shape == CoercionInputShape.Integer))
+                        || (type == LogicalType.Boolean && shape == CoercionInputShape.Boolean)
+                        || (type == LogicalType.Textual && shape == CoercionInputShape.String);
+                if (!natural) {
+                    mapper.coercionConfigFor(type).setCoercion(shape, CoercionAction.Fail);
+                }
+            }
+        }
+        return mapper;
+    }
+
+    /** Reads a list element by element and refuses it past {@link FlowGraph#MAX_PROCESSORS}, before more is built. */
+    private abstract static class BoundedList<T> extends StdDeserializer<List<T>> {
+        private static final long serialVersionUID = 1L;
+        private final Class<T> type;
+        private final String what;
+
+        BoundedList(Class<T> type, String what) {
+            super(List.class);
+            this.type = type;
+            this.what = what;
+        }
+
+        @Override
+        public List<T> deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            if (!parser.isExpectedStartArrayToken()) {
+                throw JsonMappingException.from(parser, "expected a list of " + what + ", found " + parser.currentToken());
+            }
+            List<T> items = new ArrayList<>();
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+                if (items.size() == FlowGraph.MAX_PROCESSORS) {
+                    throw JsonMappingException.from(parser, "more than " + FlowGraph.MAX_PROCESSORS + " " + what + " (the limit per flow)");
+                }
+                if (parser.currentToken() == JsonToken.VALUE_NULL) {
+                    throw JsonMappingException.wrapWithPath(JsonMappingException.from(parser, "null is not a value"), items, items.size());
+                }
+                try {
+                    items.add(context.readValue(parser, type));
+                } catch (JsonMappingException e) {
+                    throw JsonMappingException.wrapWithPath(e, items, items.size());
+                }
+            }
+            return items;
+        }
+    }
+
+    static final class ProcessorList extends BoundedList<ProcessorFile> {
+        private static final long serialVersionUID = 1L;
+
+        ProcessorList() {
+            super(ProcessorFile.class, "processors");
+        }
+    }
+
+    static final class TriggerList extends BoundedList<TriggerFile> {
+        private static final long serialVersionUID = 1L;
+
+        TriggerList() {
+            super(TriggerFile.class, "triggers");
+        }
+    }
 
     /**
      * Reads a flow.
@@ -121,6 +217,11 @@ public final class FlowJson {
 
     private static FlowDefinition toDefinition(FlowFile file, String where) throws FlowFileException {
         String name = required(file.name(), where, "name");
+        String description = file.description() == null ? "" : file.description();
+        if (description.contains(FlowOrigin.PREFIX)) {
+            throw new FlowFileException(where + ": field 'description': '" + FlowOrigin.PREFIX.trim()
+                    + "' is reserved: it marks the flows saved from the flow folder");
+        }
         UUID flowId = file.id() == null ? FlowDefinition.idFromName(name) : uuid(file.id(), where, "id");
         List<ProcessorFile> processors = file.processors() == null ? List.of() : file.processors();
         if (processors.isEmpty()) {
@@ -131,6 +232,10 @@ public final class FlowJson {
             ProcessorFile processor = processors.get(i);
             String field = "processors[" + i + "]";
             String processorName = required(processor.name(), where, field + ".name");
+            if (!FlowGraph.NAME.matcher(processorName).matches()) {
+                throw new FlowFileException(where + ": field '" + field + ".name': '" + processorName
+                        + "' is not a processor name: letters, digits and '_' only");
+            }
             if (ids.containsKey(processorName)) {
                 throw new FlowFileException(where + ": field '" + field + ".name': two processors are named '" + processorName + "'");
             }
@@ -157,6 +262,7 @@ public final class FlowJson {
         List<TriggerDefinition> triggers = new ArrayList<>();
         List<TriggerFile> triggerFiles = file.triggerProcessors() == null ? List.of() : file.triggerProcessors();
         Set<String> triggerNames = new HashSet<>();
+        Set<UUID> triggerIds = new HashSet<>();
         for (int i = 0; i < triggerFiles.size(); i++) {
             TriggerFile trigger = triggerFiles.get(i);
             String field = "triggerProcessors[" + i + "]";
@@ -172,8 +278,13 @@ public final class FlowJson {
                     throw new FlowFileException(where + ": field '" + field + ".cronExpression': " + e.getMessage(), e);
                 }
             }
+            UUID triggerId = trigger.id() == null ? TriggerDefinition.idFromName(flowId, triggerName) : uuid(trigger.id(), where, field + ".id");
+            if (!triggerIds.add(triggerId)) {
+                // the engine keys triggers by id: one of the two would never run
+                throw new FlowFileException(where + ": field '" + field + ".id': " + triggerId + " is the id of another trigger");
+            }
             triggers.add(TriggerDefinition.builder()
-                    .id(trigger.id() == null ? TriggerDefinition.idFromName(flowId, triggerName) : uuid(trigger.id(), where, field + ".id"))
+                    .id(triggerId)
                     .name(triggerName)
                     .type(required(trigger.type(), where, field + ".type"))
                     .config(config(trigger.config(), where, field + ".config"))
@@ -184,7 +295,7 @@ public final class FlowJson {
                     .build());
         }
         FlowDefinition flow = FlowDefinition.builder().id(flowId).name(name)
-                .description(file.description() == null ? "" : file.description())
+                .description(description)
                 .active(file.active() == null || file.active())
                 .processors(definitions).triggers(triggers).build();
         try {
@@ -225,25 +336,34 @@ public final class FlowJson {
         if (config == null) {
             return Map.of();
         }
-        noNulls(config, where, field);
+        checkValues(config, where, field);
         return config;
     }
 
-    private static void noNulls(Object value, String where, String field) throws FlowFileException {
+    /** No nulls, and numbers within the range of a {@code double}: Values keeps them, every store and log persists them. */
+    private static void checkValues(Object value, String where, String field) throws FlowFileException {
+        BigDecimal number = value instanceof BigDecimal d ? d : value instanceof BigInteger i ? new BigDecimal(i) : null;
+        if (number != null && number.signum() != 0) {
+            long exponent = (long) number.precision() - number.scale() - 1;
+            if (Math.abs(exponent) > MAX_EXPONENT) {
+                throw new FlowFileException(where + ": field '" + field + "': " + number + " is beyond the range of numbers a flow may"
+                        + " hold (exponents up to " + MAX_EXPONENT + ", as a double)");
+            }
+        }
         if (value instanceof Map<?, ?> map) {
             for (Map.Entry<?, ?> entry : map.entrySet()) {
                 String key = field + "." + entry.getKey();
                 if (entry.getValue() == null) {
                     throw new FlowFileException(where + ": field '" + key + "': null is not a value; leave the key out instead");
                 }
-                noNulls(entry.getValue(), where, key);
+                checkValues(entry.getValue(), where, key);
             }
         } else if (value instanceof List<?> list) {
             for (int i = 0; i < list.size(); i++) {
                 if (list.get(i) == null) {
                     throw new FlowFileException(where + ": field '" + field + "[" + i + "]': null is not a value");
                 }
-                noNulls(list.get(i), where, field + "[" + i + "]");
+                checkValues(list.get(i), where, field + "[" + i + "]");
             }
         }
     }
@@ -259,7 +379,10 @@ public final class FlowJson {
                         + String.format("%04X", (int) value.charAt(i)) + " at position " + (i + 1));
             }
         }
-        return value.trim();
+        if (!value.equals(value.strip())) {
+            throw new FlowFileException(where + ": field '" + field + "': '" + value + "' has spaces around it");
+        }
+        return value;
     }
 
     private static boolean forgesText(char c) {
@@ -296,8 +419,9 @@ public final class FlowJson {
         }
     }
 
-    /** Writes a flow in the same format; reading the result gives the same flow. */
-    public String write(FlowDefinition flow) {
+    /** Writes a flow in the same format (without the flow folder's origin mark); reading the result gives the same flow. */
+    public String write(FlowDefinition stored) {
+        FlowDefinition flow = FlowOrigin.withoutOrigin(stored);
         Map<UUID, String> names = new HashMap<>();
         flow.processors().forEach(p -> names.put(p.id(), p.name()));
         Map<String, List<String>> next = new LinkedHashMap<>();

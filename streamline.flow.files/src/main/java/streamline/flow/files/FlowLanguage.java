@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import streamline.api.flow.FlowGraph;
+
 /**
  * The flow language of the {@code flow} field: {@code A->B}, parallel {@code [A, B]->C}, nested
  * {@code A->[B->C, D]}.
@@ -20,7 +22,9 @@ import java.util.Set;
  *
  * Every tail of a node leads to every head of the next one; a name written twice is the same
  * processor. Space, tab, CR and LF are ignored between tokens. Brackets nest at most
- * {@value #MAX_DEPTH} deep. Errors name the 1-based column and what was expected or found.
+ * {@value #MAX_DEPTH} deep. A flow names at most {@link FlowGraph#MAX_PROCESSORS} processors and has at
+ * most {@link FlowGraph#MAX_EDGES} edges, counted before an arrow's edges are made ({@code [A…]->[B…]}
+ * makes the product of both sides). Errors name the 1-based column and what was expected or found.
  */
 final class FlowLanguage {
 
@@ -49,6 +53,7 @@ final class FlowLanguage {
     private final String text;
     private int position;
     private int depth;
+    private long edges;
     private final Map<String, Set<String>> next = new LinkedHashMap<>();
 
     private FlowLanguage(String text) {
@@ -74,9 +79,14 @@ final class FlowLanguage {
         List<String> heads = new ArrayList<>();
         List<String> tails = new ArrayList<>();
         while (true) {
+            int start = position;
             Part sequence = sequence();
             heads.addAll(sequence.heads());
             tails.addAll(sequence.tails());
+            if (heads.size() > FlowGraph.MAX_PROCESSORS || tails.size() > FlowGraph.MAX_PROCESSORS) {
+                // more branches side by side than a flow may have processors: names repeat, and the lists would grow with the text
+                throw new FlowSyntaxException(start + 1, "more than " + FlowGraph.MAX_PROCESSORS + " branches side by side");
+            }
             skipSpace();
             if (peek(",")) {
                 position++;
@@ -101,6 +111,12 @@ final class FlowLanguage {
                 throw new FlowSyntaxException(arrow + 1, "'->' leads nowhere; expected a processor name or '[' after it");
             }
             Part following = node();
+            long made = (long) last.tails().size() * following.heads().size();
+            if (edges + made > FlowGraph.MAX_EDGES) {
+                throw new FlowSyntaxException(arrow + 1, "more than " + FlowGraph.MAX_EDGES + " edges (the limit per flow): this '->' joins "
+                        + last.tails().size() + " processors to " + following.heads().size());
+            }
+            edges += made;
             for (String from : last.tails()) {
                 for (String to : following.heads()) {
                     if (!next.get(from).add(to)) {
@@ -147,7 +163,12 @@ final class FlowLanguage {
             throw new FlowSyntaxException(start + 1, "expected a processor name or '[' but found '" + c + "'");
         }
         String name = text.substring(start, position);
-        next.computeIfAbsent(name, n -> new LinkedHashSet<>());
+        if (!next.containsKey(name)) {
+            if (next.size() == FlowGraph.MAX_PROCESSORS) {
+                throw new FlowSyntaxException(start + 1, "more than " + FlowGraph.MAX_PROCESSORS + " processors (the limit per flow)");
+            }
+            next.put(name, new LinkedHashSet<>());
+        }
         return new Part(List.of(name), List.of(name));
     }
 

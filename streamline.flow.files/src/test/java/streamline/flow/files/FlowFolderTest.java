@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,13 +37,18 @@ class FlowFolderTest {
         return store.flow(FlowDefinition.idFromName(name));
     }
 
+    /** The description the file gave, without the origin line the folder adds. */
+    private String description(String name) throws Exception {
+        return FlowOrigin.withoutOrigin(stored(name)).description();
+    }
+
     @Test
     void loadsReloadsOnChangeKeepsTheLastGoodVersionAndDeactivatesRemovedFiles() throws Exception {
         FlowFolder folder = new FlowFolder(directory, FLOW_FILE_LIMIT);
         Path file = directory.resolve("orders.json");
         Files.writeString(file, flow("orders", "v1", "A->B"));
         folder.scan(store);
-        assertEquals("v1", stored("orders").description());
+        assertEquals("v1", description("orders"));
         Instant firstSave = stored("orders").lastUpdated();
 
         folder.scan(store);
@@ -50,11 +56,11 @@ class FlowFolderTest {
 
         Files.writeString(file, flow("orders", "v2", "A->B"));
         folder.scan(store);
-        assertEquals("v2", stored("orders").description(), "a changed file is reloaded");
+        assertEquals("v2", description("orders"), "a changed file is reloaded");
 
         Files.writeString(file, flow("orders", "v3", "A->C"));
         folder.scan(store);
-        assertEquals("v2", stored("orders").description(), "a refused file leaves the last good version");
+        assertEquals("v2", description("orders"), "a refused file leaves the last good version");
 
         Files.delete(file);
         folder.scan(store);
@@ -83,7 +89,7 @@ class FlowFolderTest {
         folder.scan(store);
         Files.writeString(directory.resolve("b.json"), flow("same", "second", "A->B"));
         folder.scan(store);
-        assertEquals("first", stored("same").description());
+        assertEquals("first", description("same"));
         Files.delete(directory.resolve("b.json"));
         folder.scan(store);
         assertTrue(stored("same").active(), "removing the refused file does not stop the flow the other file defines");
@@ -110,6 +116,112 @@ class FlowFolderTest {
 
         Files.writeString(large, flow("large", "now small", "A->B"));
         folder.scan(store);
-        assertEquals("now small", stored("large").description(), "a file back under the limit is read");
+        assertEquals("now small", description("large"), "a file back under the limit is read");
+    }
+
+    @Test
+    void aRenamedFileKeepsItsFlowRunningUntouched() throws Exception {
+        FlowFolder folder = new FlowFolder(directory, FLOW_FILE_LIMIT);
+        Files.writeString(directory.resolve("a.json"), flow("orders", "v1", "A->B"));
+        folder.scan(store);
+        Instant saved = stored("orders").lastUpdated();
+
+        Files.move(directory.resolve("a.json"), directory.resolve("b.json"));
+        folder.scan(store);
+        assertTrue(stored("orders").active(), "the renamed file still defines the flow");
+        assertEquals(saved, stored("orders").lastUpdated(), "the flow is neither saved again nor stopped");
+
+        Files.writeString(directory.resolve("b.json"), flow("orders", "v2", "A->B"));
+        folder.scan(store);
+        assertEquals("v2", description("orders"), "the renamed file is read like any other");
+        assertTrue(stored("orders").active());
+    }
+
+    @Test
+    void aFlowRenamedInItsFileStopsTheOldFlowOnceTheNewOneIsSaved() throws Exception {
+        FlowFolder folder = new FlowFolder(directory, FLOW_FILE_LIMIT);
+        Path file = directory.resolve("a.json");
+        Files.writeString(file, flow("orders", "", "A->B"));
+        folder.scan(store);
+        Files.writeString(file, flow("invoices", "", "A->B"));
+        folder.scan(store);
+        assertTrue(stored("invoices").active(), "the new name is a new flow");
+        assertFalse(stored("orders").active(), "the flow of the old name is stopped");
+
+        Files.writeString(file, flow("orders", "", "A->B"));
+        folder.scan(store);
+        assertTrue(stored("orders").active(), "renamed back: the old flow runs again");
+        assertFalse(stored("invoices").active());
+    }
+
+    @Test
+    void atStartFlowsWhoseFilesWentAwayMeanwhileAreStoppedAndOthersLeftAlone() throws Exception {
+        Files.writeString(directory.resolve("a.json"), flow("a", "", "A->B"));
+        Files.writeString(directory.resolve("b.json"), flow("b", "", "A->B"));
+        Files.writeString(directory.resolve("c.json"), flow("c", "", "A->B"));
+        Files.writeString(directory.resolve("d.json"), flow("d", "", "A->B"));
+        new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);
+        FlowDefinition manual = new FlowJson().read(flow("manual", "saved by other means", "A->B"), "shell");
+        store.save(manual);
+
+        // stopped: a.json removed, b.json broken, c.json renamed, d.json untouched
+        Files.delete(directory.resolve("a.json"));
+        Files.writeString(directory.resolve("b.json"), "{ not json");
+        Files.move(directory.resolve("c.json"), directory.resolve("c2.json"));
+        new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);
+
+        assertFalse(stored("a").active(), "the flow of the removed file is stopped at start");
+        assertTrue(stored("b").active(), "a refused file's last good version keeps running");
+        assertTrue(stored("c").active(), "a renamed file still defines its flow");
+        assertTrue(stored("d").active());
+        assertTrue(stored("manual").active(), "a flow saved by other means is not the folder's to stop");
+        assertEquals(manual.description(), stored("manual").description());
+    }
+
+    @Test
+    void twoFilesNamingOneFlowAreBothRefusedWhicheverIsListedFirst() throws Exception {
+        Files.writeString(directory.resolve("orders.json"), flow("orders", "v1", "A->B"));
+        new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);
+        Instant saved = stored("orders").lastUpdated();
+
+        // stopped; the running file edited and an old copy placed beside it, with either name first
+        Files.writeString(directory.resolve("orders.json"), flow("orders", "v2", "A->B"));
+        Files.writeString(directory.resolve("a-backup.json"), flow("orders", "v0", "A->B"));
+        Files.writeString(directory.resolve("z-backup.json"), flow("orders", "v0", "A->B"));
+        FlowFolder folder = new FlowFolder(directory, FLOW_FILE_LIMIT);
+        folder.scan(store);
+        assertEquals(saved, stored("orders").lastUpdated(), "no file of the clash is saved");
+        assertEquals("v1", description("orders"));
+        assertTrue(stored("orders").active(), "the version saved last keeps running");
+
+        Files.delete(directory.resolve("a-backup.json"));
+        folder.scan(store);
+        assertEquals("v1", description("orders"), "still two files");
+        Files.delete(directory.resolve("z-backup.json"));
+        folder.scan(store);
+        assertEquals("v2", description("orders"), "one file left: it is loaded");
+        assertTrue(stored("orders").active());
+    }
+
+    @Test
+    void anErrorWhileReadingOneFileRefusesItAndTheOthersLoad() throws Exception {
+        AtomicInteger bigReads = new AtomicInteger();
+        FlowJson json = new FlowJson();
+        FlowFolder folder = new FlowFolder(directory, FLOW_FILE_LIMIT, (text, where) -> {
+            if (text.contains("\"big\"")) {
+                bigReads.incrementAndGet();
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return json.read(text, where);
+        });
+        Files.writeString(directory.resolve("a-big.json"), flow("big", "", "A->B"));
+        Files.writeString(directory.resolve("b-good.json"), flow("good", "", "A->B"));
+        Files.writeString(directory.resolve("c-good.json"), flow("other", "", "A->B"));
+        folder.scan(store);
+        folder.scan(store);
+        assertTrue(stored("good").active());
+        assertTrue(stored("other").active());
+        assertEquals(1, bigReads.get(), "a refused file is not read again until it changes");
+        assertEquals(2, store.listFlows(new PageRequest(0, 10), Instant.EPOCH).items().size());
     }
 }

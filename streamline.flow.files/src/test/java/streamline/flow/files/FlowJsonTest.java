@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowGraph;
 import streamline.api.flow.LogLevel;
 import streamline.api.flow.ProcessorDefinition;
 
@@ -187,5 +188,103 @@ class FlowJsonTest {
             assertTrue(error.getMessage().contains("field 'processors[0].name': control or bidirectional-override character"),
                     error.getMessage());
         }
+    }
+
+    @Test
+    void edgesAreCountedWhileTheFlowStringIsParsed() {
+        // 200 x 200 processors joined by one arrow: 40,000 edges from a 3 kB string
+        String left = java.util.stream.IntStream.range(0, 200).mapToObj(i -> "L" + i).collect(Collectors.joining(","));
+        String right = java.util.stream.IntStream.range(0, 200).mapToObj(i -> "R" + i).collect(Collectors.joining(","));
+        String flow = "A->[" + left + "]->[" + right + "]";
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(flowFile(named("A"), flow), "dense.json"));
+        assertTrue(error.getMessage().startsWith("dense.json: field 'flow', column " + (flow.indexOf("]->[") + 2)
+                + ": more than " + FlowGraph.MAX_EDGES + " edges"), error.getMessage());
+    }
+
+    @Test
+    void processorsAndTriggersAreCountedWhileTheFileIsRead() {
+        String many = java.util.stream.IntStream.rangeClosed(0, FlowGraph.MAX_PROCESSORS).mapToObj(i -> "P" + i)
+                .map(n -> "{\"name\": \"" + n + "\", \"type\": \"Noop\"}").collect(Collectors.joining(", "));
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(flowFile(many, "P0"), "many.json"));
+        assertTrue(error.getMessage().startsWith("many.json: field 'processors': more than " + FlowGraph.MAX_PROCESSORS
+                + " processors"), error.getMessage());
+        String triggers = java.util.stream.IntStream.rangeClosed(0, FlowGraph.MAX_PROCESSORS)
+                .mapToObj(i -> "{\"name\": \"T" + i + "\", \"type\": \"Noop\"}").collect(Collectors.joining(", "));
+        String text = "{\"name\": \"t\", \"processors\": [" + named("A") + "], \"triggerProcessors\": [" + triggers
+                + "], \"flow\": \"A\"}";
+        error = assertThrows(FlowFileException.class, () -> json.read(text, "many.json"));
+        assertTrue(error.getMessage().startsWith("many.json: field 'triggerProcessors': more than " + FlowGraph.MAX_PROCESSORS
+                + " triggers"), error.getMessage());
+    }
+
+    @Test
+    void aCycleThatAnEarlierProcessorHangsFromIsNamed() {
+        FlowFileException error = assertThrows(FlowFileException.class,
+                () -> json.read(flowFile(named("C", "A", "B"), "A->B->A, B->C"), "cycle.json"));
+        assertTrue(error.getMessage().contains("A->B->A") || error.getMessage().contains("B->A->B"), error.getMessage());
+    }
+
+    @Test
+    void twoTriggersWithOneIdAreRefused() {
+        String id = UUID.randomUUID().toString();
+        String text = "{\"name\": \"t\", \"processors\": [" + named("A") + "], \"triggerProcessors\": ["
+                + "{\"id\": \"" + id + "\", \"name\": \"In\", \"type\": \"Noop\"}, "
+                + "{\"id\": \"" + id.toUpperCase() + "\", \"name\": \"Other\", \"type\": \"Noop\"}], \"flow\": \"A\"}";
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(text, "triggers.json"));
+        assertTrue(error.getMessage().startsWith("triggers.json: field 'triggerProcessors[1].id': " + id
+                + " is the id of another trigger"), error.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "\"maxRetries\": 2.9 | field 'processors[0].maxRetries'",
+            "\"maxRetries\": \"\" | field 'processors[0].maxRetries'",
+            "\"maxRetries\": \"3\" | field 'processors[0].maxRetries'",
+            "\"backoffSeconds\": true | field 'processors[0].backoffSeconds'",
+            "\"enabled\": 0 | field 'processors[0].enabled'",
+            "\"enabled\": \"false\" | field 'processors[0].enabled'",
+            "\"enabled\": \"\" | field 'processors[0].enabled'",
+            "\"logLevel\": 3 | field 'processors[0].logLevel'",
+            "\"id\": 5 | field 'processors[0].id'",
+            "\"config\": {\"x\": 1e400} | field 'processors[0].config.x': 1E+400 is beyond the range",
+            "\"config\": {\"x\": [-1e-400]} | field 'processors[0].config.x[0]': -1E-400 is beyond the range",
+    })
+    void wrongTypesAreRefusedNotCoerced(String field, String expected) {
+        String text = flowFile("{\"name\": \"A\", \"type\": \"Noop\", " + field + "}", "A");
+        FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(text, "types.json"));
+        assertTrue(error.getMessage().startsWith("types.json: " + expected), error.getMessage());
+        FlowFileException typeError = assertThrows(FlowFileException.class,
+                () -> json.read(flowFile("{\"name\": \"A\", \"type\": 5}", "A"), "types.json"));
+        assertTrue(typeError.getMessage().startsWith("types.json: field 'processors[0].type'"), typeError.getMessage());
+        FlowFileException activeError = assertThrows(FlowFileException.class,
+                () -> json.read(flowFile(named("A"), "A").replace("\"active\": true", "\"active\": \"true\""), "types.json"));
+        assertTrue(activeError.getMessage().startsWith("types.json: field 'active'"), activeError.getMessage());
+    }
+
+    @Test
+    void numbersAreKeptExactly() throws Exception {
+        String text = flowFile("{\"name\": \"A\", \"type\": \"Noop\", \"config\": {\"price\": 12345678901234567.89,"
+                + " \"count\": 123456789012345678901234567890, \"small\": 7, \"half\": 0.5}}", "A");
+        FlowDefinition flow = json.read(text, "numbers.json");
+        Map<String, Object> config = flow.processors().get(0).config();
+        assertEquals(new java.math.BigDecimal("12345678901234567.89"), config.get("price"));
+        assertEquals(new java.math.BigInteger("123456789012345678901234567890"), config.get("count"));
+        assertEquals(7, config.get("small"));
+        assertEquals(new java.math.BigDecimal("0.5"), config.get("half"));
+        String written = json.write(flow);
+        assertTrue(written.contains("12345678901234567.89") && written.contains("123456789012345678901234567890"), written);
+        assertEquals(flow, json.read(written, "again.json"));
+    }
+
+    @Test
+    void aNameWithSpacesAroundItIsRefusedNamingTheField() {
+        FlowFileException error = assertThrows(FlowFileException.class,
+                () -> json.read(flowFile("{\"name\": \" A \", \"type\": \"Noop\"}", "A"), "spaces.json"));
+        assertTrue(error.getMessage().startsWith("spaces.json: field 'processors[0].name': ' A ' has spaces around it"),
+                error.getMessage());
+        error = assertThrows(FlowFileException.class, () -> json.read(flowFile(named("A"), "A")
+                .replace("\"name\": \"Inbox\"", "\"name\": \"Inbox \""), "spaces.json"));
+        assertTrue(error.getMessage().startsWith("spaces.json: field 'triggerProcessors[0].name': 'Inbox ' has spaces around it"),
+                error.getMessage());
     }
 }
