@@ -228,7 +228,8 @@ final class FlowFolder {
             state.report = null;
             LOG.info("flow '{}' ({}) {} from {}", flow.name(), flow.id(), !saved ? "unchanged" : before ? "reloaded" : "loaded",
                     name(file));
-        } catch (FlowStoreException e) {
+        } catch (FlowStoreException | RuntimeException e) {
+            // whatever the store throws is about this flow: the other files are saved all the same
             report(state, "the flow store refused flow '" + flow.name() + "' from " + name(file) + " (trying again at every check): "
                     + e.getMessage());
         }
@@ -258,7 +259,7 @@ final class FlowFolder {
                 it.remove();
             } catch (FlowNotFoundException e) {
                 it.remove();
-            } catch (FlowStoreException e) {
+            } catch (FlowStoreException | RuntimeException e) {
                 LOG.error("flow {} is defined by no flow file now, but could not be made inactive (trying again): {}", flowId,
                         e.getMessage());
             }
