@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowManager;
 import streamline.api.flow.PageRequest;
 import streamline.flow.memory.InMemoryFlowManager;
 
@@ -223,5 +226,24 @@ class FlowFolderTest {
         assertTrue(stored("other").active());
         assertEquals(1, bigReads.get(), "a refused file is not read again until it changes");
         assertEquals(2, store.listFlows(new PageRequest(0, 10), Instant.EPOCH).items().size());
+    }
+
+    @Test
+    void aStoreThrowingOnOneFlowKeepsTheOthersLoading() throws Exception {
+        FlowManager failingOnBad = (FlowManager) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { FlowManager.class },
+                (proxy, method, args) -> {
+                    if (method.getName().equals("save") && ((FlowDefinition) args[0]).name().equals("bad")) {
+                        throw new IllegalStateException("the store broke on this flow");
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Files.writeString(directory.resolve("a-bad.json"), flow("bad", "", "A->B"));
+        Files.writeString(directory.resolve("b-good.json"), flow("good", "", "A->B"));
+        new FlowFolder(directory, FLOW_FILE_LIMIT).scan(failingOnBad);
+        assertTrue(stored("good").active(), "the file after the one the store failed on is saved");
     }
 }
