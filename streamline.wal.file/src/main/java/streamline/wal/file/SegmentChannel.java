@@ -77,6 +77,9 @@ final class SegmentChannel {
 
     /** Writes the buffer's bytes at {@code at} (all of them again if a closed channel interrupts it); returns where they end. */
     long write(ByteBuffer buffer, long at) throws IOException {
+        if (!buffer.hasRemaining()) {
+            return at; // the batch went into the buffer of the policies interval and never
+        }
         int from = buffer.position();
         return run(segment -> {
             buffer.position(from);

@@ -11,7 +11,7 @@ import java.util.Objects;
  *
  * @param directory where the files live
  * @param sync when appends are forced to disk
- * @param syncInterval the force interval of {@link SyncPolicy#INTERVAL}
+ * @param syncInterval how often {@link SyncPolicy#INTERVAL} forces, and {@link SyncPolicy#NEVER} hands its buffer to the OS
  * @param segmentBytes roll to a new segment once the current one reaches this size
  * @param checkpointBytes checkpoint once this much was appended since the last checkpoint (0: never by size)
  * @param checkpointInterval checkpoint this often if anything was appended ({@link Duration#ZERO}: never by time)

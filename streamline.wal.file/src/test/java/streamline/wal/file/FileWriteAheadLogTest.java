@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +49,21 @@ class FileWriteAheadLogTest extends LogTestSupport {
                 Duration.ZERO))) {
             log.append(anyStart());
         }
+    }
+
+    /** The operator's view of the same mistake: the component's configuration, refused with the PID, the key and the rule. */
+    @Test
+    void theComponentRefusesAZeroSyncIntervalNamingThePidAndTheKey() {
+        FileWalConfig config = (FileWalConfig) Proxy.newProxyInstance(FileWalConfig.class.getClassLoader(),
+                new Class<?>[] {FileWalConfig.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "sync" -> "never";
+                    case "sync_interval_ms" -> 0L;
+                    case "directory" -> directory.toString();
+                    default -> method.getDefaultValue();
+                });
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FileWalComponent.options(config, null));
+        assertTrue(e.getMessage().startsWith("invalid configuration of streamline.wal.file: sync.interval.ms must be at least 1"),
+                e.getMessage());
     }
 
     /** Whatever an opening throws after the directory is locked, an Error included, the lock is released. */
