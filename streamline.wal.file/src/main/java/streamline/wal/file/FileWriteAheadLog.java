@@ -235,6 +235,11 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
         health.checkOpen();
+        if (writer.indexAheadOfFiles()) {
+            throw new WriteAheadLogException("write-ahead log in " + directory + " failed and cut appends its failed force did"
+                    + " not cover off its last segment; reopen it to read its live entries: " + health.failure().getMessage(),
+                    health.failure());
+        }
         List<LogEntry> recovered = recoveredIfUnchanged();
         if (recovered != null) {
             return recovered;

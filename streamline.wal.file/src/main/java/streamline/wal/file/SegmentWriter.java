@@ -54,6 +54,8 @@ final class SegmentWriter implements GroupCommit.Segments {
     private long segmentPosition;
     /** {@link #writtenTotal} when the current segment was started: its records start there. */
     private long segmentStartTotal;
+    /** Whether a failed force cut records off whose session ends the live index had already counted. */
+    private volatile boolean indexAheadOfFiles;
     private boolean rollBeforeNextWrite;
     private long lastSequence;
     private long writtenTotal;
@@ -367,6 +369,7 @@ final class SegmentWriter implements GroupCommit.Segments {
             return;
         }
         try {
+            indexAheadOfFiles = true; // set first: the cut may take session ends the index counted, whatever happens next
             segment.truncate(keep);
             segmentPosition = keep; // reads stop there
             LOG.error("write-ahead log in {} cut the appends its failed force did not cover off {} at offset {}", directory,
@@ -375,6 +378,14 @@ final class SegmentWriter implements GroupCommit.Segments {
             LOG.error("write-ahead log in {} cannot cut the appends its failed force did not cover off {}; they may come back"
                     + " when it is opened again", directory, files.segmentPath(segmentNumber), e);
         }
+    }
+
+    /**
+     * Whether the live index may count session ends that a failed force cut off the files: it no longer tells
+     * the live entries (those sessions are live again), so they are read from the files when the log is reopened.
+     */
+    boolean indexAheadOfFiles() {
+        return indexAheadOfFiles;
     }
 
     @Override

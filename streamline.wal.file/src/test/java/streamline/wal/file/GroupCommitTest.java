@@ -186,6 +186,27 @@ class GroupCommitTest extends LogTestSupport {
         }
     }
 
+    /**
+     * A session end whose force failed is cut off with it, so the session is live again; the failed log's index,
+     * which counted the end when it was written, no longer tells the live entries, so it refuses to, rather than
+     * leave that session out (of a switch to another log, say). Reopened, the log reads it from the files.
+     */
+    @Test
+    void aSessionEndWhoseForceFailedLeavesTheSessionLive() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        LogEntry start = anyStart();
+        FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener());
+        log.append(start);
+        disk.failingForces = 1;
+        assertThrows(WriteAheadLogException.class, () -> log.recordSessionFinished(start.sessionId(), flow, "", ""));
+        WriteAheadLogException refused = assertThrows(WriteAheadLogException.class, log::liveEntries);
+        assertTrue(refused.getMessage().contains("reopen it"), refused.getMessage());
+        assertThrows(WriteAheadLogException.class, log::close);
+        try (FileWriteAheadLog reopened = open(WalOptions.defaults(directory))) {
+            assertEquals(List.of(start), plain(reopened.liveEntries()));
+        }
+    }
+
     @Test
     void anInterruptDuringAForceIsSurvivedAndTheAppenderKeepsItsInterrupt() throws Exception {
         FailingChannel.Disk disk = new FailingChannel.Disk();
