@@ -14,10 +14,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -330,5 +333,63 @@ public abstract class WriteAheadLogContract {
         }
         assertTrue(live.containsAll(acknowledged), "every acknowledged append survives a restart");
         assertTrue(live.containsAll(after));
+    }
+    /**
+     * An entry whose append threw is never read back, now or after a restart: the engine releases what such
+     * an entry refers to (its session's content), so an entry that came back later would point at nothing.
+     * Appenders are interrupted before their appends and, by another thread, during them (as the engine's stop
+     * interrupts its workers); every append either returns and its entry stays, or throws and it never shows.
+     */
+    @Test
+    void anEntryWhoseAppendThrewNeverComesBack() throws Exception {
+        UUID flow = UUID.randomUUID();
+        Set<UUID> acknowledged = ConcurrentHashMap.newKeySet();
+        Set<UUID> threw = ConcurrentHashMap.newKeySet();
+        List<Thread> appenders = new CopyOnWriteArrayList<>();
+        AtomicBoolean appending = new AtomicBoolean(true);
+        List<Callable<?>> tasks = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            tasks.add(() -> {
+                appenders.add(Thread.currentThread());
+                for (int i = 0; i < 40; i++) {
+                    UUID session = UUID.randomUUID();
+                    if (i % 2 == 0) {
+                        Thread.currentThread().interrupt();
+                    }
+                    try {
+                        log.appendAll(List.of(started(session, flow, UUID.randomUUID(), 0, List.of()),
+                                started(session, flow, UUID.randomUUID(), 0, List.of())));
+                        acknowledged.add(session);
+                    } catch (WriteAheadLogException e) {
+                        threw.add(session);
+                    }
+                }
+                appenders.remove(Thread.currentThread());
+                Thread.interrupted();
+                return null;
+            });
+        }
+        ExecutorService interrupter = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> interrupting = interrupter.submit(() -> {
+                while (appending.get()) {
+                    appenders.forEach(Thread::interrupt);
+                    Thread.yield();
+                }
+            });
+            Concurrently.run(tasks);
+            appending.set(false);
+            interrupting.get();
+        } finally {
+            appending.set(false);
+            interrupter.shutdownNow();
+        }
+        assertEquals(160, acknowledged.size() + threw.size());
+        Set<UUID> now = sessions(log.entries());
+        assertTrue(now.containsAll(acknowledged), "every acknowledged append is there");
+        assertTrue(Collections.disjoint(now, threw), "no entry whose append threw is there: " + threw);
+        Set<UUID> afterRestart = sessions(restart().entries());
+        assertTrue(afterRestart.containsAll(acknowledged), "every acknowledged append survives a restart");
+        assertTrue(Collections.disjoint(afterRestart, threw), "no entry whose append threw comes back after a restart: " + threw);
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -54,7 +55,13 @@ final class Checkpointer {
     /** Runs a checkpoint on {@code executor} unless one is queued there already. */
     void request(Executor executor) {
         if (queued.compareAndSet(false, true)) {
-            executor.execute(this::runInBackground);
+            try {
+                executor.execute(this::runInBackground);
+            } catch (RejectedExecutionException e) {
+                // the log is closing, its background stopped: no checkpoint is due any more, and the append that
+                // asked for one succeeded
+                queued.set(false);
+            }
         }
     }
 
@@ -89,6 +96,19 @@ final class Checkpointer {
      * deletes the files it replaces.
      */
     void checkpoint() throws WriteAheadLogException {
+        // an interrupt would close the snapshot's channel under its writes: an explicit checkpoint on an interrupted
+        // thread runs, and the interrupt stays the thread's (close stops a background one by marking the log closed)
+        boolean interrupted = Thread.interrupted();
+        try {
+            checkpointOnce();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void checkpointOnce() throws WriteAheadLogException {
         synchronized (monitor) {
             SegmentWriter.Boundary boundary = writer.rollForCheckpoint();
             Path file = directory.resolve(WalFiles.snapshotName(boundary.segmentNumber()));
@@ -103,6 +123,16 @@ final class Checkpointer {
                 throw new WriteAheadLogException("cannot write snapshot " + temporary + ": " + e, e);
             } finally {
                 files.sharedLock().unlock();
+            }
+            try {
+                // the walk of the index saw the session ends written until it finished, some of them after the roll
+                // and not yet forced: the snapshot leaves those sessions out, so their ends must be durable before
+                // it replaces the files holding the sessions' entries
+                writer.forceWritten();
+            } catch (WriteAheadLogException e) {
+                WalFiles.deleteQuietly(temporary);
+                throw new WriteAheadLogException("checkpoint of " + directory + " abandoned: cannot force the session ends its"
+                        + " snapshot relies on: " + e.getMessage(), e);
             }
             FileChannel channel;
             try {

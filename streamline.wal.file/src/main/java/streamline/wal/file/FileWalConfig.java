@@ -20,7 +20,8 @@ import org.osgi.service.metatype.annotations.Option;
                     @Option(label = "never", value = "never")})
     String sync() default "always";
 
-    @AttributeDefinition(name = "Sync interval (ms)", description = "How often the interval policy forces appends to disk.", min = "1")
+    @AttributeDefinition(name = "Sync interval (ms)", description = "How often appends are forced to disk (sync=interval) or handed"
+            + " to the operating system (sync=never); at least 1 under those policies.", min = "1")
     long sync_interval_ms() default 100;
 
     @AttributeDefinition(name = "Segment size (bytes)", description = "A new segment file starts once the current one reaches this size.", min = "4096")

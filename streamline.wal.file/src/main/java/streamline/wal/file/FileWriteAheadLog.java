@@ -100,23 +100,34 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
             throw new WriteAheadLogException("cannot open write-ahead log directory " + directory + ": " + e, e);
         }
         lock = tryLock();
+        // from here on, every failure releases the directory: a log that failed to open must not block the next attempt
         background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "streamline-wal-file " + directory.getFileName());
             t.setDaemon(true);
             return t;
         });
+        SegmentWriter opened = null;
         try {
             LogRecovery.RecoveredLog recovered = LogRecovery.recover(directory, opener, live);
             files.recovered(recovered.snapshot(), recovered.segments());
             recoveryEvents = recovered.events();
-            writer = new SegmentWriter(options, opener, files, live, health, spare, background, recovered.lastSequence());
-        } catch (IOException | RuntimeException e) {
+            opened = new SegmentWriter(options, opener, files, live, health, spare, background, recovered.lastSequence());
+            writer = opened;
+            checkpointer = new Checkpointer(directory, opener, files, live, health, writer);
+            schedule(options);
+        } catch (Throwable e) {
+            health.markClosed();
             background.shutdownNow();
+            if (opened != null) {
+                opened.abandon();
+            }
+            spare.delete();
             releaseQuietly();
-            throw new WriteAheadLogException("cannot recover write-ahead log in " + directory + ": " + e.getMessage(), e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw new WriteAheadLogException("cannot open write-ahead log in " + directory + ": " + e.getMessage(), e);
         }
-        checkpointer = new Checkpointer(directory, opener, files, live, health, writer);
-        schedule(options);
         LOG.info("write-ahead log open in {}: sync {}, {} live sessions, last sequence {}", directory,
                 options.sync(), live.sessionCount(), writer.lastSequence());
     }
@@ -224,6 +235,11 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
         health.checkOpen();
+        if (writer.indexAheadOfFiles()) {
+            throw new WriteAheadLogException("write-ahead log in " + directory + " failed and cut appends its failed force did"
+                    + " not cover off its last segment; reopen it to read its live entries: " + health.failure().getMessage(),
+                    health.failure());
+        }
         List<LogEntry> recovered = recoveredIfUnchanged();
         if (recovered != null) {
             return recovered;

@@ -52,6 +52,9 @@ final class GroupCommit {
 
         /** How far the log is written now; takes the write lock. */
         long writtenTotal();
+
+        /** A force failed: the log fails for good, and what the failing appenders wrote is cut off; takes the write lock. */
+        void forceFailed(WriteAheadLogException failure);
     }
 
     private final Path directory;
@@ -70,6 +73,11 @@ final class GroupCommit {
     /** Registers a waiter whose bytes are written, before it is marked done: a force finishing from now on sees it. */
     void register(Waiter waiter) {
         waiters.add(waiter);
+    }
+
+    /** How far the log is known forced. */
+    long forcedTotal() {
+        return forcedTotal.get();
     }
 
     void markForced(long upTo) {
@@ -164,7 +172,7 @@ final class GroupCommit {
             }
         }
         if (error != null) {
-            health.fail(new WriteAheadLogException("cannot force " + point.file() + " to disk: " + error, error));
+            segments.forceFailed(new WriteAheadLogException("cannot force " + point.file() + " to disk: " + error, error));
             LOG.error("write-ahead log in {} failed to force its segment; it refuses appends from now on", directory, error);
         } else if (counted) {
             markForced(point.writtenTotal());

@@ -116,8 +116,8 @@ final class LiveIndex {
 
     /**
      * Visits every record with a sequence up to {@code maxSequence}. Weakly consistent: a session that
-     * finishes meanwhile may or may not be visited, which is harmless for a checkpoint (its finish
-     * record comes after the checkpoint and drops it again at recovery).
+     * finishes meanwhile may or may not be visited; a checkpoint forces the log after its visit, so the
+     * finish record of a session it left out is durable before its snapshot replaces any file.
      */
     void forEachRecord(long maxSequence, LocationVisitor visitor) {
         snapshotSessions.forEachRecord(maxSequence, visitor);

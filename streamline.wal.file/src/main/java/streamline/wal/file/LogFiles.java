@@ -46,6 +46,8 @@ final class LogFiles {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ConcurrentSkipListSet<Long> segments = new ConcurrentSkipListSet<>();
     private final ConcurrentHashMap<Long, FileChannel> readers = new ConcurrentHashMap<>();
+    /** Where the good records of segments written and left by this log end (a failed write's bytes may follow). */
+    private final ConcurrentHashMap<Long, Long> sealedEnds = new ConcurrentHashMap<>();
     private volatile Snapshot snapshot;
 
     LogFiles(Path directory, FileOpener opener) {
@@ -84,7 +86,16 @@ final class LogFiles {
      */
     FileChannel createSegment(long number, SpareSegment spare, boolean force) throws IOException {
         Path file = segmentPath(number);
-        FileChannel channel = spare.takeAs(file) ? opener.open(file, READ, WRITE) : opener.open(file, CREATE_NEW, READ, WRITE);
+        boolean fromSpare = spare.takeAs(file);
+        FileChannel channel;
+        try {
+            channel = fromSpare ? opener.open(file, READ, WRITE) : opener.open(file, CREATE_NEW, READ, WRITE);
+        } catch (IOException | RuntimeException | Error e) {
+            if (fromSpare) {
+                Files.deleteIfExists(file); // left, it would make every later roll to this number fail
+            }
+            throw e;
+        }
         try {
             ByteBuffer header = WalFiles.header(WalFiles.SEGMENT_MAGIC, number, 0);
             while (header.hasRemaining()) {
@@ -101,6 +112,11 @@ final class LogFiles {
         }
         segments.add(number);
         return channel;
+    }
+
+    /** Segment {@code number} is written no further; its good records end at {@code end}. */
+    void sealed(long number, long end) {
+        sealedEnds.put(number, end);
     }
 
     /** Where a live record is: in the snapshot if it covers the record's segment, else in the segment. */
@@ -163,7 +179,8 @@ final class LogFiles {
                     break;
                 }
                 FileChannel channel = reader(number);
-                readAll(segmentPath(number), channel, number == activeSegment ? activeEnd : channel.size(), visitor);
+                long end = number == activeSegment ? activeEnd : sealedEnds.getOrDefault(number, channel.size());
+                readAll(segmentPath(number), channel, end, visitor);
             }
             if (decoder != null) {
                 decoder.drainInto(entries);
@@ -226,6 +243,7 @@ final class LogFiles {
             for (long number : segments.headSet(next.boundary(), true)) {
                 obsolete.add(number);
                 segments.remove(number);
+                sealedEnds.remove(number);
                 WalFiles.closeQuietly(readers.remove(number));
             }
         } finally {

@@ -46,6 +46,11 @@ final class LogHealth {
         return closed;
     }
 
+    /** The failure that stopped the log, or null. */
+    WriteAheadLogException failure() {
+        return failure;
+    }
+
     boolean failed() {
         return failure != null;
     }

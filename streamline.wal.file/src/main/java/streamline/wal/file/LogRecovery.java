@@ -180,13 +180,14 @@ final class LogRecovery {
         segments.add(number);
     }
 
-    /** Cuts a torn tail off, or moves the rest of a damaged file into quarantine; reports either. */
+    /**
+     * Cuts a torn tail off, or moves the rest of a damaged file into quarantine; reports either. A torn tail
+     * is copied to quarantine too before it is cut: what is taken for one is never destroyed.
+     */
     private void handleDamage(Path file, FileChannel channel, RecordScanner.Damage damage, boolean segmentFile)
             throws IOException {
         if (damage.padding()) {
             // the unused, zeroed rest of a preallocated segment: trimmed, nothing to report
-        } else if (damage.tornTail()) {
-            report(new RecoveryEvent(file, damage.offset(), damage.bytes(), "cut off torn tail", damage.reason()));
         } else {
             Path quarantined = quarantineDirectory().resolve(file.getFileName() + "-at-" + damage.offset() + ".bin");
             try (FileChannel out = FileChannel.open(quarantined, CREATE, TRUNCATE_EXISTING, WRITE)) {
@@ -197,8 +198,13 @@ final class LogRecovery {
                 out.force(true);
             }
             WalFiles.forceDirectory(quarantineDirectory());
-            report(new RecoveryEvent(file, damage.offset(), damage.bytes(), "moved to quarantine as " + quarantined,
-                    damage.reason() + (segmentFile ? "; recovery goes on with the next segment" : "")));
+            if (damage.tornTail()) {
+                report(new RecoveryEvent(file, damage.offset(), damage.bytes(), "cut off torn tail",
+                        damage.reason() + "; the cut bytes are kept in quarantine as " + quarantined));
+            } else {
+                report(new RecoveryEvent(file, damage.offset(), damage.bytes(), "moved to quarantine as " + quarantined,
+                        damage.reason() + (segmentFile ? "; recovery goes on with the next segment" : "")));
+            }
         }
         channel.truncate(damage.offset());
         channel.force(true);

@@ -54,8 +54,10 @@ final class RecordScanner {
      * Scans the records from {@code start} to {@code end}.
      *
      * @return {@code null} if every record was good; otherwise the damage. It is a <em>torn tail</em>
-     *         when nothing after it can be a good record: the record runs past the end, its header is
-     *         incomplete, or only zero bytes follow (what a crash in the middle of a write leaves).
+     *         when no good record follows it (what a crash in the middle of a write leaves): its header is
+     *         incomplete, or no later place holds a whole record with a matching checksum and a higher
+     *         sequence. A bad record with a good one after it is corruption, whatever it looks like: a
+     *         flipped bit in a length makes a record reach past the end, or into zeros, as a torn one would.
      */
     static Damage scan(FileChannel channel, long start, long end, Visitor visitor) throws IOException {
         return new RecordScanner(channel, start, end).run(start, visitor);
@@ -63,6 +65,7 @@ final class RecordScanner {
 
     private Damage run(long start, Visitor visitor) throws IOException {
         long offset = start;
+        long lastGood = Long.MIN_VALUE;
         while (offset < end) {
             if (!ensure(offset, WalFiles.RECORD_HEADER_SIZE)) {
                 // fewer bytes than a header: the start of a torn record, even if they are zeros
@@ -76,19 +79,20 @@ final class RecordScanner {
                 return new Damage(offset, end, true, true, "zero padding");
             }
             if (length < 1 || length > WalFiles.MAX_PAYLOAD) {
-                return damage(offset, offset + WalFiles.RECORD_HEADER_SIZE, "impossible record length " + length);
+                return damage(offset, lastGood, "impossible record length " + length);
             }
             int total = WalFiles.RECORD_HEADER_SIZE + length;
             if (offset + total > end) {
-                return new Damage(offset, end, true, false, "record of " + total + " bytes runs past the end");
+                return damage(offset, lastGood, "record of " + total + " bytes runs past the end");
             }
             ensure(offset, total);
             at = (int) (offset - bufferStart);
             ByteBuffer payload = view.clear().position(at + WalFiles.RECORD_HEADER_SIZE).limit(at + total);
             if (checksum.of(length, sequence, payload) != crc) {
-                return damage(offset, offset + total, "checksum mismatch in record " + sequence);
+                return damage(offset, lastGood, "checksum mismatch in record " + sequence);
             }
             visitor.record(sequence, offset, payload);
+            lastGood = sequence;
             offset += total;
         }
         return null;
@@ -125,11 +129,55 @@ final class RecordScanner {
     }
 
     /**
-     * A bad record is a torn tail when only zeros follow it (from {@code after}): a write that a
-     * crash cut short, in a preallocated or a growing file. Anything else after it is corruption.
+     * A bad record at {@code offset} is a torn tail when no good record follows it: a write that a crash cut
+     * short, in a preallocated or a growing file. A good record after it means corruption.
      */
-    private Damage damage(long offset, long after, String reason) throws IOException {
-        return new Damage(offset, end, onlyZerosAfter(Math.min(after, end)), false, reason);
+    private Damage damage(long offset, long lastGood, String reason) throws IOException {
+        return new Damage(offset, end, !goodRecordAfter(offset + 1, lastGood), false, reason);
+    }
+
+    /**
+     * Whether a whole record with a matching checksum and a sequence above {@code lastGood} starts anywhere
+     * from {@code from} on. Records have no alignment, so every offset is tried; zeros and text fail the
+     * length or sequence check at once, and only the rare place that passes both has its checksum computed.
+     */
+    private boolean goodRecordAfter(long from, long lastGood) throws IOException {
+        ByteBuffer window = ByteBuffer.allocate(CHUNK);
+        long base = from;
+        while (end - base >= WalFiles.RECORD_HEADER_SIZE) {
+            window.clear().limit((int) Math.min(window.capacity(), end - base));
+            while (window.hasRemaining()) {
+                if (channel.read(window, base + window.position()) < 0) {
+                    break;
+                }
+            }
+            int n = window.position();
+            for (int i = 0; i + WalFiles.RECORD_HEADER_SIZE <= n; i++) {
+                int length = window.getInt(i);
+                if (length < 1 || length > WalFiles.MAX_PAYLOAD || base + i + WalFiles.RECORD_HEADER_SIZE + length > end) {
+                    continue;
+                }
+                long sequence = window.getLong(i + 8);
+                if (sequence > lastGood && sequence > 0 && isRecord(base + i, length, sequence, window.getInt(i + 4))) {
+                    return true;
+                }
+            }
+            if (n < WalFiles.RECORD_HEADER_SIZE) {
+                return false;
+            }
+            base += n - WalFiles.RECORD_HEADER_SIZE + 1; // the next window starts where a header no longer fit in this one
+        }
+        return false;
+    }
+
+    private boolean isRecord(long offset, int length, long sequence, int crc) throws IOException {
+        ByteBuffer payload = ByteBuffer.allocate(length);
+        while (payload.hasRemaining()) {
+            if (channel.read(payload, offset + WalFiles.RECORD_HEADER_SIZE + payload.position()) < 0) {
+                return false;
+            }
+        }
+        return checksum.of(length, sequence, payload.flip()) == crc;
     }
 
     private boolean onlyZerosAfter(long offset) throws IOException {

@@ -1,8 +1,5 @@
 package streamline.wal.file;
 
-import static java.nio.file.StandardOpenOption.READ;
-import static java.nio.file.StandardOpenOption.WRITE;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,7 +17,8 @@ import streamline.api.wal.WriteAheadLogException;
 /**
  * Writes appends into the current segment and rolls to the next; its state is guarded by the write
  * lock of its {@link AppendQueue}, which nothing else takes. A failed write truncates the partial record away, or,
- * if that fails too, rolls before the next write, so no half record is ever followed by good ones.
+ * if that fails too, rolls before the next write, so no half record is ever followed by good ones; reads of
+ * that segment stop where its good records end. Interrupts fail no write ({@link SegmentChannel}).
  */
 final class SegmentWriter implements GroupCommit.Segments {
 
@@ -51,9 +49,13 @@ final class SegmentWriter implements GroupCommit.Segments {
     private final AppendQueue queue;
 
     // guarded by the queue's write lock
-    private FileChannel segment;
+    private final SegmentChannel segment;
     private long segmentNumber;
     private long segmentPosition;
+    /** {@link #writtenTotal} when the current segment was started: its records start there. */
+    private long segmentStartTotal;
+    /** Whether a failed force cut records off whose session ends the live index had already counted. */
+    private volatile boolean indexAheadOfFiles;
     private boolean rollBeforeNextWrite;
     private long lastSequence;
     private long writtenTotal;
@@ -84,6 +86,7 @@ final class SegmentWriter implements GroupCommit.Segments {
         this.unflushed = always ? null : ByteBuffer.allocateDirect(256 * 1024);
         this.groupCommit = new GroupCommit(directory, health, this);
         this.queue = new AppendQueue(directory, always, groupCommit);
+        this.segment = new SegmentChannel(opener);
         openSegment(files.lastNumber() + 1);
     }
 
@@ -125,39 +128,27 @@ final class SegmentWriter implements GroupCommit.Segments {
         ByteBuffer buffer;
         try {
             health.checkUsable();
-            reopenSegmentIfClosed();
             if (rollBeforeNextWrite || segmentPosition >= options.segmentBytes()) {
                 roll();
             }
             buffer = encode(batch, (int) total);
+            health.checkUsable(); // a flush of the buffer may have failed the log
         } catch (WriteAheadLogException e) {
             queue.fail(batch, e, holder);
             return;
         }
         long start = segmentPosition;
-        boolean interrupted = Thread.interrupted();
         try {
-            health.checkUsable();
-            long at = start;
-            while (buffer.hasRemaining()) {
-                at += segment.write(buffer, at);
-            }
+            long end = segment.write(buffer, start);
             if (unflushed == null || unflushed.position() == 0) {
-                flushedPosition = at;
+                flushedPosition = end;
             }
-        } catch (WriteAheadLogException e) {
-            queue.fail(batch, e, holder);
-            return;
         } catch (IOException e) {
             lastSequence += batch.stream().mapToInt(write -> write.payloads.length).sum(); // never reuse a number that may be on disk
             discardPartialWrite(start);
             queue.fail(batch, new WriteAheadLogException("cannot append to " + files.segmentPath(segmentNumber) + " at offset "
                     + start + ": " + e, e), holder);
             return;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
         written(batch, start, total);
         boolean checkpointDue = options.checkpointBytes() > 0 && bytesSinceCheckpoint >= options.checkpointBytes();
@@ -248,23 +239,14 @@ final class SegmentWriter implements GroupCommit.Segments {
             return;
         }
         unflushed.flip();
-        boolean interrupted = Thread.interrupted();
         try {
-            reopenSegmentIfClosed();
-            long at = flushedPosition;
-            while (unflushed.hasRemaining()) {
-                at += segment.write(unflushed, at);
-            }
-            flushedPosition = at;
-        } catch (IOException | WriteAheadLogException e) {
+            flushedPosition = segment.write(unflushed, flushedPosition);
+        } catch (IOException e) {
             health.fail(new WriteAheadLogException("cannot write buffered appends to " + files.segmentPath(segmentNumber)
                     + " at offset " + flushedPosition + "; appends since the last flush are lost: " + e, e));
             LOG.error("write-ahead log in {} lost buffered appends and refuses appends from now on", directory, e);
         } finally {
             unflushed.clear();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
@@ -280,54 +262,61 @@ final class SegmentWriter implements GroupCommit.Segments {
         }
     }
 
-    /**
-     * An interrupt during channel I/O closes the channel (a JDK rule); the file is fine, so open it
-     * again. The caller holds the write lock.
-     */
-    private void reopenSegmentIfClosed() throws WriteAheadLogException {
-        if (!segment.isOpen()) {
-            try {
-                segment = opener.open(files.segmentPath(segmentNumber), READ, WRITE);
-            } catch (IOException e) {
-                throw new WriteAheadLogException("cannot reopen " + files.segmentPath(segmentNumber) + ": " + e, e);
-            }
-        }
-    }
-
     /** Removes the bytes of a failed write; if that fails too, the next write starts a new segment. */
     private void discardPartialWrite(long start) {
         try {
-            reopenSegmentIfClosed();
             segment.truncate(start);
-        } catch (IOException | WriteAheadLogException e) {
+        } catch (IOException e) {
             LOG.warn("cannot truncate {} back to {} after a failed write; the next append starts a new segment",
                     files.segmentPath(segmentNumber), start, e);
             rollBeforeNextWrite = true;
         }
     }
 
-    /** Starts the next segment, forcing the old one first unless the policy never forces; the caller holds the write lock. */
+    /**
+     * Starts the next segment, forcing the old one first unless the policy never forces; the caller holds the
+     * write lock. A failed force fails the log: after it the file's state is unknown.
+     */
     private void roll() throws WriteAheadLogException {
         flushUnflushed();
         health.checkUsable();
-        FileChannel old = segment;
-        try {
-            if (options.sync() != SyncPolicy.NEVER) {
-                old.force(false);
-                groupCommit.markForced(writtenTotal);
-                groupCommit.wakeWaiters();
+        if (options.sync() != SyncPolicy.NEVER) {
+            try {
+                segment.force();
+            } catch (IOException e) {
+                WriteAheadLogException failure = new WriteAheadLogException("cannot force " + files.segmentPath(segmentNumber)
+                        + " to disk before starting the next segment: " + e, e);
+                forceFailed(failure);
+                throw failure;
             }
+            groupCommit.markForced(writtenTotal);
+            groupCommit.wakeWaiters();
+        }
+        FileChannel old = segment.current();
+        long oldNumber = segmentNumber;
+        long oldEnd = segmentPosition;
+        try {
             openSegment(segmentNumber + 1);
         } catch (IOException e) {
             throw new WriteAheadLogException("cannot start segment " + (segmentNumber + 1) + " in " + directory + ": " + e, e);
         }
+        // a failed write whose bytes could not be truncated may lie after the old segment's last good record
+        files.sealed(oldNumber, oldEnd);
         rollBeforeNextWrite = false;
         WalFiles.closeQuietly(old);
     }
 
     private void openSegment(long number) throws IOException {
-        segment = files.createSegment(number, spare, options.sync() != SyncPolicy.NEVER);
+        boolean interrupted = Thread.interrupted(); // an interrupt would close the new channel under its header's write
+        try {
+            segment.use(files.createSegment(number, spare, options.sync() != SyncPolicy.NEVER), files.segmentPath(number));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         segmentNumber = number;
+        segmentStartTotal = writtenTotal;
         segmentPosition = WalFiles.FILE_HEADER_SIZE;
         flushedPosition = WalFiles.FILE_HEADER_SIZE;
     }
@@ -336,32 +325,67 @@ final class SegmentWriter implements GroupCommit.Segments {
     public GroupCommit.ForcePoint forcePoint() {
         return locked(() -> {
             flushUnflushed();
-            return new GroupCommit.ForcePoint(writtenTotal, segment, segmentNumber, files.segmentPath(segmentNumber));
+            return new GroupCommit.ForcePoint(writtenTotal, segment.current(), segmentNumber, files.segmentPath(segmentNumber));
         });
     }
 
     @Override
     public boolean forceReopened(long number) {
-        // the interrupt that closed the channel is still pending: forcing again with it would close the new one too,
-        // and fail the log for good over an interrupt
-        boolean interrupted = Thread.interrupted();
         queue.lock();
         try {
             if (health.closed() || number != segmentNumber) {
                 return false; // close or roll counted the bytes already, or will fail the waiters
             }
-            reopenSegmentIfClosed();
-            segment.force(false);
+            segment.force();
             return true;
-        } catch (IOException | WriteAheadLogException e) {
-            health.fail(new WriteAheadLogException("cannot force " + files.segmentPath(number) + " to disk: " + e, e));
+        } catch (IOException e) {
+            forceFailed(new WriteAheadLogException("cannot force " + files.segmentPath(number) + " to disk: " + e, e));
             return false;
         } finally {
             queue.unlock();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
+    }
+
+    /**
+     * Fails the log for good and, under {@code always}, cuts what was written after the last good force off the
+     * segment: the appenders of those bytes are told their appends failed (the unforced ones among them are lost,
+     * as a crash of the machine loses them), and an append that threw must never come back at the next opening.
+     */
+    @Override
+    public void forceFailed(WriteAheadLogException failure) {
+        queue.lock();
+        try {
+            health.fail(failure);
+            discardUnforced();
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /** Truncates the segment back to the last good force (policy {@code always}); the caller holds the write lock. */
+    private void discardUnforced() {
+        long keep = WalFiles.FILE_HEADER_SIZE + groupCommit.forcedTotal() - segmentStartTotal;
+        if (!always || keep >= segmentPosition || keep < WalFiles.FILE_HEADER_SIZE) {
+            return;
+        }
+        try {
+            indexAheadOfFiles = true; // set first: the cut may take session ends the index counted, whatever happens next
+            segment.truncate(keep);
+            segmentPosition = keep; // reads stop there
+            LOG.error("write-ahead log in {} cut the appends its failed force did not cover off {} at offset {}", directory,
+                    files.segmentPath(segmentNumber), keep);
+        } catch (IOException e) {
+            LOG.error("write-ahead log in {} cannot cut the appends its failed force did not cover off {}; they may come back"
+                    + " when it is opened again", directory, files.segmentPath(segmentNumber), e);
+        }
+    }
+
+    /**
+     * Whether the live index may count session ends that a failed force cut off the files: it no longer tells
+     * the live entries (those sessions are live again), so they are read from the files when the log is reopened.
+     */
+    boolean indexAheadOfFiles() {
+        return indexAheadOfFiles;
     }
 
     @Override
@@ -394,6 +418,14 @@ final class SegmentWriter implements GroupCommit.Segments {
             bytesSinceCheckpoint = 0;
             return new Boundary(segmentNumber - 1, lastSequence);
         });
+    }
+
+    /**
+     * Forces everything written so far, buffered appends included, as a forced append would (joining or
+     * leading a group commit); throws if the log failed or the force fails.
+     */
+    void forceWritten() throws WriteAheadLogException {
+        groupCommit.await(new GroupCommit.Waiter(writtenTotal()), false);
     }
 
     /**
@@ -434,28 +466,39 @@ final class SegmentWriter implements GroupCommit.Segments {
     }
 
     /**
-     * Writes out what is buffered, forces it unless the policy never forces or the log failed, and
-     * closes the segment; wakes every force waiter.
+     * Writes out what is buffered, forces it unless the policy never forces, and closes the segment; wakes
+     * every force waiter. Done on an interrupted thread too: the unforced appends are forced all the same.
      *
-     * @return the error that kept the last appends from being forced, or null
+     * @return the error that kept appends from being forced (this force's, or the failure that stopped the log
+     *         earlier, after which its last acknowledged appends may be lost), or null
      */
     WriteAheadLogException closeSegment() {
         WriteAheadLogException error = null;
         queue.lock();
         try {
             flushUnflushed();
-            if (!health.failed() && options.sync() != SyncPolicy.NEVER) {
-                reopenSegmentIfClosed();
-                segment.force(false);
+            WriteAheadLogException failure = health.failure();
+            if (failure != null) {
+                error = new WriteAheadLogException("write-ahead log in " + directory + " failed before it was closed; what it"
+                        + " acknowledged since its last force may be lost: " + failure.getMessage(), failure);
+            } else if (options.sync() != SyncPolicy.NEVER) {
+                segment.force();
                 groupCommit.markForced(writtenTotal);
             }
-        } catch (IOException | WriteAheadLogException e) {
+        } catch (IOException e) {
             error = new WriteAheadLogException("cannot force " + files.segmentPath(segmentNumber) + " on close: " + e, e);
+            health.fail(error);
+            discardUnforced(); // their appenders are told the appends failed
         } finally {
-            WalFiles.closeQuietly(segment);
+            segment.close();
             queue.unlock();
         }
         groupCommit.wakeWaiters();
         return error;
+    }
+
+    /** Closes the segment of a log whose opening failed. */
+    void abandon() {
+        segment.close();
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.logging.log4j.LogManager;
@@ -45,7 +46,11 @@ final class SpareSegment {
     /** Prepares a spare on {@code executor} unless one is ready or being prepared. */
     void requestIfMissing(Executor executor) {
         if (!ready && requested.compareAndSet(false, true)) {
-            executor.execute(this::prepare);
+            try {
+                executor.execute(this::prepare);
+            } catch (RejectedExecutionException e) {
+                requested.set(false); // the log is closing: it needs no spare
+            }
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLogException;
 import streamline.testkit.Eventually;
 
 /** Checkpoints: what they keep, when they start, and that appenders never wait behind them. */
@@ -177,6 +178,87 @@ class CheckpointerTest extends LogTestSupport {
         try (FileWriteAheadLog log = open(options.withCheckpoints(0, Duration.ZERO))) {
             assertEquals(Set.of(live), sessionsOf(log.unfinishedSteps()));
             assertEquals(List.of(), log.recoveryEvents());
+        }
+    }
+
+    /**
+     * A session's end written after the checkpoint's roll (into the new segment, not yet forced) takes the
+     * session out of the index the checkpoint copies: the snapshot leaves the session out and the segment
+     * holding its start is deleted. A power loss right after the checkpoint must find the end durable, or the
+     * session still there: the checkpoint forces what its walk of the index saw before installing the snapshot.
+     */
+    @Test
+    void aSessionEndWrittenDuringACheckpointIsForcedBeforeTheSnapshotLeavesTheSessionOut() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        WalOptions options = WalOptions.defaults(directory).withSegmentBytes(64 * 1024).withCheckpoints(0, Duration.ZERO);
+        LogEntry start = anyStart();
+        LogEntry end = LogEntry.sessionFinished(start.sessionId(), flow, "mark", "");
+        Path crashed = directory.resolveSibling(directory.getFileName() + "-power-loss");
+        try (FileWriteAheadLog log = new FileWriteAheadLog(options, disk.opener())) {
+            log.append(start);
+            AtomicBoolean once = new AtomicBoolean();
+            disk.beforeOpen = file -> {
+                // the checkpoint rolled and is about to write its snapshot: the session ends now, in the new segment
+                if (file.getFileName().toString().endsWith(".tmp") && once.compareAndSet(false, true)) {
+                    try {
+                        log.appendUnforced(List.of(end));
+                    } catch (WriteAheadLogException e) {
+                        throw new IOException(e);
+                    }
+                }
+            };
+            log.checkpoint();
+            assertTrue(once.get(), "the end was appended during the checkpoint");
+            disk.powerLossCopy(directory, crashed);
+        }
+        try (FileWriteAheadLog log = open(options.withDirectory(crashed))) {
+            boolean live = sessionsOf(log.liveEntries()).contains(start.sessionId());
+            boolean ended = plain(log.entries()).contains(end);
+            assertTrue(live || ended, "after the power loss the session is still live, or its end is there: "
+                    + plain(log.entries()));
+        }
+    }
+
+    /**
+     * The same when the end's append throws (its force failed): the session did not end, so the checkpoint,
+     * which cannot force what its walk saw, installs nothing, and after a power loss the session is live.
+     */
+    @Test
+    void aSessionEndWhoseAppendThrewDuringACheckpointLeavesTheSessionLive() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        WalOptions options = WalOptions.defaults(directory).withSegmentBytes(64 * 1024).withCheckpoints(0, Duration.ZERO);
+        LogEntry start = anyStart();
+        Path crashed = directory.resolveSibling(directory.getFileName() + "-power-loss");
+        FileWriteAheadLog log = new FileWriteAheadLog(options, disk.opener());
+        try {
+            log.append(start);
+            AtomicBoolean threw = new AtomicBoolean();
+            disk.beforeOpen = file -> {
+                if (file.getFileName().toString().endsWith(".tmp") && !threw.get()) {
+                    disk.failingForces = 1; // the end's force fails; the snapshot's own force would succeed
+                    try {
+                        log.recordSessionFinished(start.sessionId(), flow, "mark", "");
+                    } catch (WriteAheadLogException e) {
+                        threw.set(true);
+                    }
+                }
+            };
+            try {
+                log.checkpoint();
+            } catch (WriteAheadLogException e) {
+                // allowed: the log failed under the checkpoint
+            }
+            assertTrue(threw.get(), "the end's append threw");
+            disk.powerLossCopy(directory, crashed);
+        } finally {
+            try {
+                log.close();
+            } catch (WriteAheadLogException e) {
+                // a failed log says so on close
+            }
+        }
+        try (FileWriteAheadLog reopened = open(options.withDirectory(crashed))) {
+            assertEquals(List.of(start), plain(reopened.liveEntries()), "the session whose end failed is live after the power loss");
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 
+import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLogException;
 import streamline.testkit.Eventually;
 
@@ -155,14 +156,54 @@ class GroupCommitTest extends LogTestSupport {
     @Test
     void aFailedForceStopsTheLogFromAcknowledgingAnything() throws Exception {
         FailingChannel.Disk disk = new FailingChannel.Disk();
-        try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
-            log.append(anyStart());
-            disk.failForce = true;
-            WriteAheadLogException e = assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
-            assertTrue(e.getMessage().contains("fsync"), e.getMessage());
-            disk.failForce = false;
-            WriteAheadLogException later = assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
-            assertTrue(later.getMessage().contains("failed earlier"), later.getMessage());
+        FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener());
+        log.append(anyStart());
+        disk.failForce = true;
+        WriteAheadLogException e = assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
+        assertTrue(e.getMessage().contains("fsync"), e.getMessage());
+        disk.failForce = false;
+        WriteAheadLogException later = assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
+        assertTrue(later.getMessage().contains("failed earlier"), later.getMessage());
+        assertThrows(WriteAheadLogException.class, log::close, "the close says the log failed");
+    }
+
+    /**
+     * An append whose force failed threw; its record, written before the force, is cut off the segment, so it is
+     * read back neither now nor after a restart (the engine released what it referred to when the append threw).
+     */
+    @Test
+    void anAppendWhoseForceFailedNeverComesBack() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        LogEntry kept = anyStart();
+        FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener());
+        log.append(kept);
+        disk.failingForces = 1;
+        assertThrows(WriteAheadLogException.class, () -> log.append(anyStart()));
+        assertEquals(List.of(kept), plain(log.entries()), "the failed append is not read back");
+        assertThrows(WriteAheadLogException.class, log::close);
+        try (FileWriteAheadLog reopened = open(WalOptions.defaults(directory))) {
+            assertEquals(List.of(kept), plain(reopened.entries()), "nor does it come back after a restart");
+        }
+    }
+
+    /**
+     * A session end whose force failed is cut off with it, so the session is live again; the failed log's index,
+     * which counted the end when it was written, no longer tells the live entries, so it refuses to, rather than
+     * leave that session out (of a switch to another log, say). Reopened, the log reads it from the files.
+     */
+    @Test
+    void aSessionEndWhoseForceFailedLeavesTheSessionLive() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        LogEntry start = anyStart();
+        FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener());
+        log.append(start);
+        disk.failingForces = 1;
+        assertThrows(WriteAheadLogException.class, () -> log.recordSessionFinished(start.sessionId(), flow, "", ""));
+        WriteAheadLogException refused = assertThrows(WriteAheadLogException.class, log::liveEntries);
+        assertTrue(refused.getMessage().contains("reopen it"), refused.getMessage());
+        assertThrows(WriteAheadLogException.class, log::close);
+        try (FileWriteAheadLog reopened = open(WalOptions.defaults(directory))) {
+            assertEquals(List.of(start), plain(reopened.liveEntries()));
         }
     }
 

@@ -184,6 +184,69 @@ class LogRecoveryTest extends LogTestSupport {
         assertEquals(bytes.length - thirdRecord, Files.size(quarantined), "the rest of the segment is kept aside, not lost");
     }
 
+    /**
+     * A flipped bit in a record's length makes the record reach past the end of a growing segment, or into the
+     * zeros of a preallocated one. Good records follow it, so it is corruption, not a torn tail: the rest of the
+     * segment goes to quarantine, not to nothing.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aCorruptLengthInTheMiddleOfASegmentIsCorruptionNotATornTail(boolean preallocated) throws Exception {
+        List<LogEntry> written = new ArrayList<>();
+        try (FileWriteAheadLog log = open(unsynced())) {
+            for (int i = 0; i < 6; i++) {
+                LogEntry e = anyStart();
+                log.append(e);
+                written.add(e);
+            }
+        }
+        Path segment = files("segment-").get(0);
+        byte[] bytes = Files.readAllBytes(segment);
+        int recordSize = WalFiles.RECORD_HEADER_SIZE + EntryCodec.encode(written.get(0)).length;
+        int secondRecord = WalFiles.FILE_HEADER_SIZE + recordSize;
+        int padding = preallocated ? 1 << 20 : 0;
+        // the lowest bit of the length's second byte: 64 KiB longer, past the end, or into the preallocated zeros
+        bytes[secondRecord + 1] ^= 0x01;
+        Files.write(segment, Arrays.copyOf(bytes, bytes.length + padding));
+        try (FileWriteAheadLog log = open(unsynced())) {
+            assertEquals(written.subList(0, 1), plain(log.entries()));
+            RecoveryEvent event = log.recoveryEvents().get(0);
+            assertTrue(event.action().startsWith("moved to quarantine"), event.toString());
+            assertEquals(secondRecord, event.offset());
+        }
+        Path quarantined = directory.resolve("quarantine").resolve(segment.getFileName() + "-at-" + secondRecord + ".bin");
+        byte[] kept = Files.readAllBytes(quarantined);
+        assertEquals(bytes.length + padding - secondRecord, kept.length);
+        assertTrue(Arrays.equals(Arrays.copyOfRange(bytes, secondRecord, bytes.length), Arrays.copyOf(kept, bytes.length - secondRecord)),
+                "the later records are kept aside as they were");
+    }
+
+    /** A torn tail is cut off, and what is cut is copied to quarantine first: a misjudged tail loses nothing. */
+    @Test
+    void aTornTailIsCopiedToQuarantineBeforeItIsCut() throws Exception {
+        List<LogEntry> written = new ArrayList<>();
+        try (FileWriteAheadLog log = open(unsynced())) {
+            for (int i = 0; i < 3; i++) {
+                LogEntry e = anyStart();
+                log.append(e);
+                written.add(e);
+            }
+        }
+        Path segment = files("segment-").get(0);
+        byte[] full = Files.readAllBytes(segment);
+        int cut = full.length - 10;
+        int lastStart = full.length - WalFiles.RECORD_HEADER_SIZE - EntryCodec.encode(written.get(2)).length;
+        Files.write(segment, Arrays.copyOf(full, cut));
+        try (FileWriteAheadLog log = open(unsynced())) {
+            assertEquals(written.subList(0, 2), plain(log.entries()));
+            RecoveryEvent event = log.recoveryEvents().get(0);
+            assertEquals("cut off torn tail", event.action());
+            assertTrue(event.reason().contains("quarantine"), event.reason());
+        }
+        Path quarantined = directory.resolve("quarantine").resolve(segment.getFileName() + "-at-" + lastStart + ".bin");
+        assertTrue(Arrays.equals(Arrays.copyOfRange(full, lastStart, cut), Files.readAllBytes(quarantined)), "the cut bytes are kept");
+    }
+
     @Test
     void theFirstReadAfterOpeningSeesWhatChangedSinceTheRecovery() throws Exception {
         List<LogEntry> a = List.of(anyStart(), anyStart(), anyStart(), anyStart());
