@@ -133,17 +133,22 @@ final class FileNames {
                 throw e;
             }
             try {
-                boolean absolute = text.startsWith("/");
-                // the multi-argument constructor keeps %XX as an escape: a % of the text is escaped first; toASCIIString
-                // escapes every non-ASCII character as UTF-8, which Path.of(URI) turns into those bytes
-                String escaped = (absolute ? text : "/" + text).replace("%", "%25");
-                Path utf8 = Path.of(URI.create(new URI("file", null, escaped, null).toASCIIString()));
-                return absolute ? utf8 : utf8.getRoot().relativize(utf8);
+                return utf8(text);
             } catch (URISyntaxException | IllegalArgumentException notAPath) {
                 InvalidPathException refused = new InvalidPathException(text, "not a path: " + notAPath.getMessage());
                 refused.addSuppressed(e);
                 throw refused;
             }
         }
+    }
+
+    /** The path whose bytes are the text's characters in UTF-8, whatever the JVM's encoding. */
+    static Path utf8(String text) throws URISyntaxException {
+        boolean absolute = text.startsWith("/");
+        // the multi-argument constructor quotes what a path may not hold (a % too); toASCIIString escapes every
+        // non-ASCII character as UTF-8; and file:/// (an empty authority), since Path.of(URI) reads any other form
+        // through java.io.File, in the JVM's encoding
+        Path utf8 = Path.of(URI.create("file://" + new URI(null, null, absolute ? text : "/" + text, null).toASCIIString()));
+        return absolute ? utf8 : utf8.getRoot().relativize(utf8);
     }
 }

@@ -105,6 +105,14 @@ class ReadDirRealWorldTest {
     }
 
     @Test
+    void aComposedPathIsWrittenInUtf8WhereTheJvmsEncodingCannotHoldIt() throws Exception {
+        // under a C locale Path.of refuses any non-ASCII name; the fallback gives the UTF-8 bytes a UTF-8 locale gives
+        for (String text : List.of("outbox/café 100%E9.txt", "/abs/ü/x", "plain.txt")) {
+            assertEquals(Path.of(text), FileNames.utf8(text), text);
+        }
+    }
+
+    @Test
     void aDuplicateIsNotHeldByTheInstanceThatDidNotStartItAndItSeesTheOtherInstancesFailures() throws Exception {
         file("inbox/a.txt", "A");
         file("inbox/b.txt", "B");
