@@ -83,8 +83,8 @@ class LauncherFileNamesIT {
         }, this::outputs);
         launcher.stop();
         // Latin-1 bytes read %E9, valid UTF-8 stays itself (written as UTF-8 under the C locale too), once each
-        assertEquals(List.of("caf%E9.txt", "café.txt", "plain.txt"), outputs(), "kept in " + launcher.keepLogs());
-        assertTrue(!launcher.log().contains("InvalidPathException"), "kept in " + launcher.keepLogs());
+        assertEquals(List.of("caf%E9.txt", "café.txt", "plain.txt"), outputs(), () -> "kept in " + launcher.keepLogs());
+        assertTrue(!launcher.log().contains("InvalidPathException"), () -> "kept in " + launcher.keepLogs());
     }
 
     @Test
@@ -117,9 +117,9 @@ class LauncherFileNamesIT {
         launcher.await("the unreadable file and folder named in the log", () -> launcher.log().contains("b-secret.txt: not readable")
                 && launcher.log().contains("lost+found"), this::outputs);
         launcher.stop();
-        assertEquals(List.of("a.txt", "c.txt", "d.txt"), outputs(), "kept in " + launcher.keepLogs());
+        assertEquals(List.of("a.txt", "c.txt", "d.txt"), outputs(), () -> "kept in " + launcher.keepLogs());
         assertTrue(Files.exists(secret) && Files.exists(lostAndFound.resolve("hidden.txt")), "the unreadable ones stay");
-        assertTrue(!launcher.log().contains("backing off"), "the trigger never failed; kept in " + launcher.keepLogs());
+        assertTrue(!launcher.log().contains("backing off"), () -> "the trigger never failed; kept in " + launcher.keepLogs());
     }
 
     private static void chownToNobody(Path path) throws IOException, InterruptedException {

@@ -34,7 +34,6 @@ import streamline.api.processor.TriggerContext;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
 import streamline.api.state.StateException;
-import streamline.api.state.StateScope;
 
 /**
  * Trigger {@code ReadDir}: starts a session for every file of a folder, with the file as content.
@@ -67,10 +66,8 @@ import streamline.api.state.StateScope;
         configurationPid = "streamline.processors.files")
 public class ReadDir implements TriggerProcessor {
 
-    private static final String FAILED = "failed";
     /** Said of an item whose file was gone when the engine read it: not a failure, there is nothing to process. */
     private static final String GONE = "";
-    private static final int MOST_REASON_CHARS = 500;
     /** How far ahead of the clock a modification time may be before it is reported (file systems round times). */
     private static final long FUTURE_SLACK_MILLIS = 2_000;
 
@@ -90,8 +87,8 @@ public class ReadDir implements TriggerProcessor {
     private final ArrayDeque<Path> listing = new ArrayDeque<>();
     /** What the log was told about files and folders skipped, by mark, while they stay so. */
     private Map<String, String> reported = new ConcurrentHashMap<>();
-    /** Files whose sessions failed, kept in the state: mark → {@value #FAILED}, their identity and the reason. */
-    private final Map<String, String> failed = new ConcurrentHashMap<>();
+    /** Files whose sessions failed, kept in the state. */
+    private FailedFiles failed;
 
     @Activate
     public ReadDir(BundleContext bundleContext, FilesConfig config) {
@@ -138,20 +135,8 @@ public class ReadDir implements TriggerProcessor {
             default -> throw new IllegalArgumentException("afterSuccess must be 'delete' or 'move', was '" + after + "'");
         }
         minAgeMillis = Long.parseLong(processorContext.optionalConfig("minAgeMillis").orElse("500").trim());
-        loadFailures();
-    }
-
-    /**
-     * Takes the failures the state holds: at start, and at every listing, since another instance of this trigger (the
-     * flow's previous version, whose sessions end there) may have added one.
-     */
-    private void loadFailures() throws StateException {
-        // an earlier version kept emitted files in the state as well: only failures count now
-        context.state().get(StateScope.LOCAL).forEach((mark, status) -> {
-            if (status.startsWith(FAILED)) {
-                failed.putIfAbsent(mark, status);
-            }
-        });
+        failed = new FailedFiles(processorContext);
+        failed.load();
     }
 
     @Override
@@ -185,13 +170,8 @@ public class ReadDir implements TriggerProcessor {
                 }
                 continue;
             }
-            String failure = failed.get(mark);
-            if (failure != null) {
-                if (isFileThatFailed(failure, attributes)) {
-                    continue; // the file that failed, left for an operator
-                }
-                failed.remove(mark); // another file under that name now: it gets its own session
-                rememberFailure(mark, null);
+            if (failed.isFailed(mark, attributes)) {
+                continue; // the file that failed, left for an operator
             }
             long modified = attributes.lastModifiedTime().toMillis();
             if (modified > now + FUTURE_SLACK_MILLIS) {
@@ -210,7 +190,7 @@ public class ReadDir implements TriggerProcessor {
             reported.remove(mark);
             results.add(new TriggerResult(Map.of("ReadDir.Path", FileNames.readable(file), "ReadDir.Name", FileNames.readableName(file),
                     "ReadDir.Size", attributes.size()), mark, () -> open(file, mark)));
-            inFlight.put(mark, identity(attributes));
+            inFlight.put(mark, FailedFiles.identity(attributes));
         }
         return results;
     }
@@ -257,7 +237,7 @@ public class ReadDir implements TriggerProcessor {
      * A subfolder that cannot be listed (an unreadable {@code lost+found}) is skipped, named in the log.
      */
     private void list() throws IOException, StateException {
-        loadFailures();
+        failed.load();
         List<Path> candidates = new ArrayList<>();
         Map<String, String> unlisted = new HashMap<>();
         if (recursive) {
@@ -344,9 +324,7 @@ public class ReadDir implements TriggerProcessor {
                         String reason = "its content could not be read: " + unread;
                         context.logger().log(System.Logger.Level.WARNING, "cannot start a session for "
                                 + FileNames.readable(FileNames.path(mark)) + ", remembered as failed, the others go on: " + reason);
-                        String failure = failure(identity, reason);
-                        failed.put(mark, failure);
-                        rememberFailure(mark, failure);
+                        failed.remember(mark, identity != null ? identity : FailedFiles.identityNow(FileNames.path(mark)), reason);
                     }
                 }
             }
@@ -367,16 +345,14 @@ public class ReadDir implements TriggerProcessor {
         if (update.failed()) {
             String identity = inFlight.get(mark); // as it was when emitted; after a restart, as it is now
             if (identity == null) {
-                identity = identityNow(file);
+                identity = FailedFiles.identityNow(file);
             }
             if (identity == null) {
                 context.logger().log(System.Logger.Level.WARNING, "session of " + name + " failed; the file is gone: " + update.error());
             } else {
                 context.logger().log(System.Logger.Level.WARNING, "session of " + name + " failed; the file stays, not emitted again: "
                         + update.error());
-                String failure = failure(identity, "session " + update.sessionId() + " failed: " + update.error());
-                failed.put(mark, failure);
-                rememberFailure(mark, failure);
+                failed.remember(mark, identity, "session " + update.sessionId() + " failed: " + update.error());
             }
             inFlight.remove(mark);
             return;
@@ -400,50 +376,5 @@ public class ReadDir implements TriggerProcessor {
             return;
         }
         inFlight.remove(mark);
-    }
-
-    /** What identifies a file under its name: size, modification time and (where the file system has one) its file key. */
-    private static String identity(BasicFileAttributes attributes) {
-        return attributes.size() + ":" + attributes.lastModifiedTime().toMillis() + ":" + attributes.fileKey();
-    }
-
-    private static String identityNow(Path file) {
-        try {
-            return identity(Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /** A failure as the state keeps it: {@code failed:<identity>} then a tab and the reason (cut short). */
-    private static String failure(String identity, String reason) {
-        String why = reason.length() > MOST_REASON_CHARS ? reason.substring(0, MOST_REASON_CHARS) + "…" : reason;
-        return FAILED + ":" + identity + "\t" + why.replace('\t', ' ');
-    }
-
-    /** Whether the file now under the name is the one that failed (earlier versions kept only size and time, or nothing). */
-    private static boolean isFileThatFailed(String failure, BasicFileAttributes attributes) {
-        int tab = failure.indexOf('\t');
-        String kept = tab < 0 ? failure : failure.substring(0, tab);
-        return kept.equals(FAILED) || kept.equals(FAILED + ":" + identity(attributes))
-                || kept.equals(FAILED + ":" + attributes.size() + ":" + attributes.lastModifiedTime().toMillis());
-    }
-
-    /**
-     * Saves that a file's session failed, or ({@code failure} null) that it no longer counts as failed: one key
-     * of the state, at a cost that does not grow with the failures remembered. Only failures are kept, so a
-     * successful session writes no state.
-     */
-    private void rememberFailure(String mark, String failure) {
-        try {
-            if (failure == null) {
-                context.state().remove(StateScope.LOCAL, mark);
-            } else {
-                context.state().put(StateScope.LOCAL, mark, failure);
-            }
-        } catch (StateException e) {
-            context.logger().log(System.Logger.Level.ERROR, "cannot save that " + mark + (failure == null ? " no longer failed" : " failed")
-                    + ": " + e.getMessage());
-        }
     }
 }
