@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
+import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
@@ -23,6 +24,8 @@ final class FileNames {
 
     private static final String URI_PREFIX = "file:";
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    /** How Java turns names into bytes and back (from the locale at start). */
+    private static final Charset NAMES = namesCharset();
 
     private FileNames() {
     }
@@ -34,14 +37,24 @@ final class FileNames {
     static String mark(Path file) {
         Path absolute = file.toAbsolutePath();
         String text = absolute.toString();
+        return carries(absolute, text) ? text : absolute.toUri().toASCIIString();
+    }
+
+    /** Whether the JVM's encoding gives back the path's bytes from its text. */
+    private static boolean carries(Path absolute, String text) {
         try {
-            if (Path.of(text).equals(absolute)) { // a path's equality compares its bytes
-                return text;
-            }
+            return Path.of(text).equals(absolute); // a path's equality compares its bytes
         } catch (InvalidPathException e) {
-            // the text does not even encode back: the URI carries the bytes
+            return false; // the text does not even encode back
         }
-        return absolute.toUri().toASCIIString();
+    }
+
+    private static Charset namesCharset() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", Charset.defaultCharset().name()));
+        } catch (IllegalArgumentException e) {
+            return Charset.defaultCharset();
+        }
     }
 
     /** The path a {@link #mark} stands for, byte for byte. */
@@ -58,7 +71,12 @@ final class FileNames {
      * again: a name may hold {@code %E9} itself.
      */
     static String readable(Path path) {
-        byte[] bytes = bytes(path);
+        Path absolute = path.toAbsolutePath();
+        String text = absolute.toString();
+        if (NAMES.equals(StandardCharsets.UTF_8) && carries(absolute, text)) {
+            return text; // valid UTF-8 throughout
+        }
+        byte[] bytes = bytes(absolute);
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
@@ -89,7 +107,12 @@ final class FileNames {
 
     /** The path's absolute bytes, as the file system has them. */
     static byte[] bytes(Path path) {
-        String raw = path.toAbsolutePath().toUri().getRawPath();
+        Path absolute = path.toAbsolutePath();
+        String text = absolute.toString();
+        if (carries(absolute, text)) {
+            return text.getBytes(NAMES);
+        }
+        String raw = absolute.toUri().getRawPath();
         if (raw.length() > 1 && raw.endsWith("/")) {
             raw = raw.substring(0, raw.length() - 1); // toUri marks a folder so
         }

@@ -188,7 +188,8 @@ public class ReadDir implements TriggerProcessor {
                 continue;
             }
             reported.remove(mark);
-            results.add(new TriggerResult(Map.of("ReadDir.Path", FileNames.readable(file), "ReadDir.Name", FileNames.readableName(file),
+            String readable = FileNames.readable(file);
+            results.add(new TriggerResult(Map.of("ReadDir.Path", readable, "ReadDir.Name", readable.substring(readable.lastIndexOf('/') + 1),
                     "ReadDir.Size", attributes.size()), mark, () -> open(file, mark)));
             inFlight.put(mark, FailedFiles.identity(attributes));
         }
