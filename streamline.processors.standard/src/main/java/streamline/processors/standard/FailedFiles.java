@@ -31,8 +31,8 @@ final class FailedFiles {
     }
 
     /**
-     * Takes the failures the state holds: at start, and at every listing, since another instance of the trigger (the
-     * flow's previous version, whose sessions end there) may have added one.
+     * Takes the failures the state holds: at start, and at a listing after duplicates, since another instance of the
+     * trigger (the flow's previous version, whose sessions end there) may have added one.
      */
     void load() throws StateException {
         // an earlier version kept emitted files in the state as well: only failures count now

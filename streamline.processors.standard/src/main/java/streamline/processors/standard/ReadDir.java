@@ -87,6 +87,8 @@ public class ReadDir implements TriggerProcessor {
     private final ArrayDeque<Path> listing = new ArrayDeque<>();
     /** What the log was told about files and folders skipped, by mark, while they stay so. */
     private Map<String, String> reported = new ConcurrentHashMap<>();
+    /** Whether an item was answered as a duplicate since the last listing (called from one thread at a time). */
+    private boolean heldElsewhere;
     /** Files whose sessions failed, kept in the state. */
     private FailedFiles failed;
 
@@ -238,7 +240,11 @@ public class ReadDir implements TriggerProcessor {
      * A subfolder that cannot be listed (an unreadable {@code lost+found}) is skipped, named in the log.
      */
     private void list() throws IOException, StateException {
-        failed.load();
+        if (heldElsewhere) {
+            // another instance's sessions held files of ours: the failures it noted since are in the shared state
+            heldElsewhere = false;
+            failed.load();
+        }
         List<Path> candidates = new ArrayList<>();
         Map<String, String> unlisted = new HashMap<>();
         if (recursive) {
@@ -298,7 +304,7 @@ public class ReadDir implements TriggerProcessor {
 
     private boolean matches(Path file) {
         Path name = file.getFileName();
-        return !NoReplace.isTemporary(FileNames.readableName(file)) && pattern.matches(name);
+        return !NoReplace.isTemporary(name.toString()) && pattern.matches(name); // temporary names are ASCII
     }
 
     /** Says once, while it stays so, why a file is skipped. */
@@ -318,7 +324,10 @@ public class ReadDir implements TriggerProcessor {
                 }
                 // the live session is another instance's (the flow's previous version, or a run before a restart): its
                 // end is told there, not here; emitted again by a later listing, and a duplicate while that session lives
-                case DUPLICATE -> inFlight.remove(mark);
+                case DUPLICATE -> {
+                    inFlight.remove(mark);
+                    heldElsewhere = true;
+                }
                 case NOT_STARTED -> {
                     String identity = inFlight.remove(mark); // emitted again by the next call, unless it cannot be read
                     if (unread != null && !unread.equals(GONE)) {
