@@ -353,17 +353,16 @@ public class ReadDir implements TriggerProcessor {
         }
         String name = FileNames.readable(file);
         if (update.failed()) {
+            String now = FailedFiles.identityNow(file);
             String identity = inFlight.get(mark); // as it was when emitted; after a restart, as it is now
             if (identity == null) {
-                identity = FailedFiles.identityNow(file);
+                identity = now;
             }
-            if (identity == null) {
-                context.logger().log(System.Logger.Level.WARNING, "session of " + name + " failed; the file is gone: " + update.error());
-            } else {
-                context.logger().log(System.Logger.Level.WARNING, "session of " + name + " failed; the file stays, not emitted again: "
-                        + update.error());
+            if (identity != null) {
                 failed.remember(mark, identity, "session " + update.sessionId() + " failed: " + update.error());
             }
+            context.logger().log(System.Logger.Level.WARNING, "session of " + name + " failed; " + (now == null
+                    ? "the file is gone (a new file under its name is processed)" : "the file stays, not emitted again") + ": " + update.error());
             inFlight.remove(mark);
             return;
         }

@@ -172,6 +172,8 @@ class ReadDirRealWorldTest {
         for (TriggerResult item : emitted) {
             trigger.sessionEnded(item.triggerMark(), "processor X failed");
         }
+        assertTrue(trigger.log().stream().anyMatch(line -> line.contains("taken.txt") && line.contains("the file is gone")),
+                trigger.log().toString());
         file(taken, "T again, put back later");
         assertEquals(List.of("replaced.txt", "taken.txt"), names(trigger.trigger(10)),
                 "the failure is of the files as they were emitted");
