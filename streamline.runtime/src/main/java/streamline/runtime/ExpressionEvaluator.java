@@ -1,9 +1,11 @@
 package streamline.runtime;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.apache.commons.jexl3.JexlArithmetic;
 import org.apache.commons.jexl3.JexlBuilder;
@@ -12,6 +14,7 @@ import org.apache.commons.jexl3.JexlEngine;
 import org.apache.commons.jexl3.JexlException;
 import org.apache.commons.jexl3.JexlExpression;
 import org.apache.commons.jexl3.JexlFeatures;
+import org.apache.commons.jexl3.JexlScript;
 import org.apache.commons.jexl3.introspection.JexlPermissions;
 import org.apache.commons.jexl3.introspection.JexlSandbox;
 
@@ -111,12 +114,13 @@ final class ExpressionEvaluator {
         }
         List<Object> segments = segments(text, where);
         ExpressionBudget budget = new ExpressionBudget();
-        MetadataContext context = new MetadataContext(metadata, budget);
         StringBuilder out = new StringBuilder();
         budgets.set(budget);
         try {
             for (Object segment : segments) {
-                String piece = segment instanceof String literal ? literal : value((Parsed) segment, context, out.length(), where);
+                String piece = segment instanceof String literal ? literal
+                        : value((Parsed) segment, new MetadataContext(metadata, budget, ((Parsed) segment).dottedPrefixes(metadata)),
+                                out.length(), where);
                 if (piece.length() > MAX_TEXT - out.length()) {
                     throw new ExpressionException(where + ": the value is longer than " + MAX_TEXT + " characters");
                 }
@@ -129,7 +133,41 @@ final class ExpressionEvaluator {
     }
 
     /** An expression as written, and as parsed. */
-    private record Parsed(String written, JexlExpression expression) {
+    private record Parsed(String written, JexlExpression expression, List<List<String>> paths) {
+
+        Parsed(String written, JexlExpression expression) {
+            this(written, expression, dotted(((JexlScript) expression).getVariables()));
+        }
+
+        /** The dotted variable paths ({@code a.b}) whose first name is not also read alone. */
+        private static List<List<String>> dotted(Set<List<String>> variables) {
+            Set<String> alone = new HashSet<>();
+            variables.stream().filter(path -> path.size() == 1).forEach(path -> alone.add(path.get(0)));
+            return variables.stream()
+                    .filter(path -> path.size() > 1 && !METADATA_VARIABLE.equals(path.get(0)) && !alone.contains(path.get(0)))
+                    .toList();
+        }
+
+        /**
+         * The names this expression reads only as the start of a dotted metadata key: {@code a} of {@code a.b} when
+         * the metadata has a key {@code a.b} and {@code a} is not a map holding {@code b}. They are hidden from the
+         * expression so that JEXL reads the dotted key, rather than failing on {@code a}.
+         */
+        Set<String> dottedPrefixes(Map<String, Object> metadata) {
+            if (paths.isEmpty()) {
+                return Set.of();
+            }
+            Set<String> prefixes = new HashSet<>();
+            for (List<String> path : paths) {
+                String first = path.get(0);
+                Object value = metadata.get(first);
+                if (value != null && !(value instanceof Map<?, ?> map && map.containsKey(path.get(1)))
+                        && metadata.containsKey(first + "." + path.get(1))) {
+                    prefixes.add(first);
+                }
+            }
+            return prefixes;
+        }
     }
 
     private String value(Parsed parsedExpression, MetadataContext context, int written, String where) {
@@ -201,9 +239,9 @@ final class ExpressionEvaluator {
         return text.length() <= 200 ? text : text.substring(0, 200) + "… (" + text.length() + " characters)";
     }
 
-    /** A value as configuration text: strings as they are, collections as JSON. */
+    /** A configuration value as text: strings as they are, collections as JSON (the limits are for what expressions build). */
     String text(Object value) {
-        return value instanceof String s ? s : json.text(value, MAX_TEXT);
+        return value instanceof String s ? s : json.text(value, Long.MAX_VALUE);
     }
 
     private static String cause(Exception e) {
@@ -238,16 +276,22 @@ final class ExpressionEvaluator {
     private static final class MetadataContext implements JexlContext {
         private final Map<String, Object> metadata;
         private final ExpressionBudget budget;
+        /** Names read only as the start of a dotted key by this expression, see {@link Parsed#dottedPrefixes}. */
+        private final Set<String> hidden;
 
-        MetadataContext(Map<String, Object> metadata, ExpressionBudget budget) {
+        MetadataContext(Map<String, Object> metadata, ExpressionBudget budget, Set<String> hidden) {
             this.metadata = metadata;
             this.budget = budget;
+            this.hidden = hidden;
         }
 
         @Override
         public Object get(String name) {
             if (METADATA_VARIABLE.equals(name)) {
                 return metadata;
+            }
+            if (hidden.contains(name)) {
+                return null;
             }
             Object value = metadata.get(name);
             if (value == null && !prefixOfAKey(name)) {
@@ -273,7 +317,7 @@ final class ExpressionEvaluator {
 
         @Override
         public boolean has(String name) {
-            return METADATA_VARIABLE.equals(name) || metadata.containsKey(name);
+            return METADATA_VARIABLE.equals(name) || metadata.containsKey(name) && !hidden.contains(name);
         }
     }
 }

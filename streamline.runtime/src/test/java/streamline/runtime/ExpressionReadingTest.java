@@ -72,6 +72,18 @@ class ExpressionReadingTest {
         assertTrue(property.contains("cannot read 'bytes': only map keys and list indexes can be read"), property);
     }
 
+    @Test
+    void aDottedKeyIsReadWhenItsFirstPartIsAlsoAKey() {
+        Map<String, Object> both = FlowObject.of(Map.of("label", "text", "label.color", "red",
+                "a", Map.of("b", "nested"), "a.b", "dotted", "a.c", "dotted c")).metadata();
+        assertEquals("red", evaluator.evaluate("${label.color}", both, "P"));
+        assertEquals("nested", evaluator.evaluate("${a.b}", both, "P"), "a map holding the key wins");
+        assertEquals("dotted c", evaluator.evaluate("${a.c}", both, "P"));
+        assertEquals("dotted", evaluator.evaluate("${$env['a.b']}", both, "P"), "the Go form reads the dotted key always");
+        String mixed = assertThrows(ExpressionException.class, () -> evaluator.evaluate("${label + label.color}", both, "P")).getMessage();
+        assertTrue(mixed.contains("${$env['its.name']}"), mixed);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"${getClass()}", "${hashCode()}", "${toString()}", "${order.hashCode()}", "${$env.getClass()}",
             "${name instanceof 'java.lang.String'}", "${name !instanceof 'java.lang.Integer'}", "${tags.size()}"})
