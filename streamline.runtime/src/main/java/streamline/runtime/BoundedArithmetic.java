@@ -224,7 +224,7 @@ final class BoundedArithmetic extends JexlArithmetic {
     @Override
     public Object shiftLeft(Object left, Object right) {
         if (left instanceof Number && right instanceof Number
-                && toBigInteger(left).bitLength() + toLong(right) > MAX_BITS) {
+                && toLong(right) > MAX_BITS - toBigInteger(left).bitLength()) {
             throw new ExpressionLimitException("a shift would build a number of more than " + MAX_BITS + " bits");
         }
         return super.shiftLeft(left, right);

@@ -104,6 +104,8 @@ class ExpressionBoundsTest {
     void aShiftCannotBuildAHugeNumber() {
         String message = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> refusal(() -> eval("${1H << 2000000}")));
         assertTrue(message.contains("more than " + BoundedArithmetic.MAX_BITS + " bits"), message);
+        String overflowing = refusal(() -> eval("${1H << 9223372036854775807}"));
+        assertTrue(overflowing.contains("more than " + BoundedArithmetic.MAX_BITS + " bits"), overflowing);
         assertEquals("1024", eval("${1 << 10}"));
     }
 
