@@ -25,7 +25,8 @@ final class ExpressionBudget {
     private long characters;
     private long visits;
     private String missing;
-    private final Set<Object> built = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Made on the first collection built: most values build none. */
+    private Set<Object> built;
 
     /** Counts {@code count} elements about to be built. */
     void elements(long count) {
@@ -82,12 +83,15 @@ final class ExpressionBudget {
 
     /** Remembers a collection this evaluation built and counted. */
     <T> T built(T value) {
+        if (built == null) {
+            built = Collections.newSetFromMap(new IdentityHashMap<>());
+        }
         built.add(value);
         return value;
     }
 
     boolean isBuilt(Object value) {
-        return built.contains(value);
+        return built != null && built.contains(value);
     }
 
     /** An expression went past a limit, or was interrupted. An {@link ArithmeticException}, as JEXL expects of its arithmetic. */
