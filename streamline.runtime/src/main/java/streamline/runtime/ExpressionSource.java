@@ -74,7 +74,7 @@ final class ExpressionSource {
                     deeper(position - 1);
                     depth += c == '{' ? 1 : 0;
                 } else if (c == ')' || c == ']' || c == '}') {
-                    nesting--;
+                    nesting = Math.max(0, nesting - 1); // a stray closing bracket buys no extra depth
                     depth -= c == '}' ? 1 : 0;
                 }
                 source.append(c);
