@@ -32,7 +32,8 @@ import streamline.runtime.ExpressionBudget.ExpressionLimitException;
  * <li>Membership ({@code =~}, {@code !~}) over collections walks element by element, counted; a regular-expression
  * match reads its text through {@link BoundedText}, which gives up after {@link #MAX_REGEX_READS} character reads
  * or on an interrupt (Java's regular expressions neither count their work nor see interrupts).</li>
- * <li>A left shift may not build a number of more than {@link #MAX_BITS} bits.</li>
+ * <li>A left shift may not build a whole number of more than {@link #MAX_BITS} bits (JEXL bounds sums and
+ * products of big numbers itself, by its math context, but not shifts).</li>
  * </ul>
  */
 final class BoundedArithmetic extends JexlArithmetic {

@@ -13,6 +13,8 @@ final class ExpressionSource {
 
     /** Deepest nesting of brackets and templates an expression may have: JEXL parses and evaluates recursively. */
     static final int MAX_NESTING = 64;
+    /** Most digits in a row: parsing a whole number takes time quadratic in its digits. */
+    static final int MAX_DIGITS = 1000;
 
     private final String text;
     private int position;
@@ -59,8 +61,13 @@ final class ExpressionSource {
     private String expression(int open) {
         StringBuilder source = new StringBuilder();
         int depth = 0;
+        int digits = 0;
         while (position < text.length()) {
             char c = text.charAt(position++);
+            digits = c >= '0' && c <= '9' ? digits + 1 : 0;
+            if (digits > MAX_DIGITS) {
+                throw new IllegalArgumentException("a number of more than " + MAX_DIGITS + " digits at column " + position);
+            }
             if (c == '\'' || c == '"') {
                 source.append(c).append(quoted(c, open));
             } else if (c == '`') {

@@ -107,6 +107,9 @@ class ExpressionBoundsTest {
         String overflowing = refusal(() -> eval("${1H << 9223372036854775807}"));
         assertTrue(overflowing.contains("more than " + BoundedArithmetic.MAX_BITS + " bits"), overflowing);
         assertEquals("1024", eval("${1 << 10}"));
+        String digits = refusal(() -> eval("${" + "9".repeat(100_000) + "}"));
+        assertTrue(digits.contains("a number of more than " + ExpressionSource.MAX_DIGITS + " digits"), digits);
+
     }
 
     @Test
