@@ -43,8 +43,8 @@ final class ExpressionUberspect implements JexlUberspect {
     ExpressionUberspect(JexlUberspect delegate, Supplier<ExpressionBudget> budget) {
         this.delegate = delegate;
         this.budget = budget;
-        this.keys = KeyGet.resolver(budget);
-        this.indexes = IndexGet.resolver(budget);
+        this.keys = new Reader(true, budget);
+        this.indexes = new Reader(false, budget);
     }
 
     private List<PropertyResolver> resolvers(Object object) {
@@ -136,22 +136,24 @@ final class ExpressionUberspect implements JexlUberspect {
         }
     }
 
-    /** Reads one key of a map; a missing key is an error naming it. */
-    private record KeyGet(Object key, Supplier<ExpressionBudget> budget) implements JexlPropertyGet {
-        static PropertyResolver resolver(Supplier<ExpressionBudget> budget) {
-            return new PropertyResolver() {
-            @Override
-            public JexlPropertyGet getPropertyGet(JexlUberspect uberspect, Object object, Object identifier) {
+    /** Resolves reads of map keys ({@code maps}) or of list indexes; never a write. */
+    private record Reader(boolean maps, Supplier<ExpressionBudget> budget) implements PropertyResolver {
+        @Override
+        public JexlPropertyGet getPropertyGet(JexlUberspect uberspect, Object object, Object identifier) {
+            if (maps) {
                 return object instanceof Map<?, ?> ? new KeyGet(identifier, budget) : null;
             }
-
-            @Override
-            public JexlPropertySet getPropertySet(JexlUberspect uberspect, Object object, Object identifier, Object value) {
-                return null;
-            }
-            };
+            return object instanceof List<?> ? new IndexGet(identifier, budget) : null;
         }
 
+        @Override
+        public JexlPropertySet getPropertySet(JexlUberspect uberspect, Object object, Object identifier, Object value) {
+            return null;
+        }
+    }
+
+    /** Reads one key of a map; a missing key is an error naming it. */
+    private record KeyGet(Object key, Supplier<ExpressionBudget> budget) implements JexlPropertyGet {
         @Override
         public Object invoke(Object object) {
             Map<?, ?> map = (Map<?, ?>) object;
@@ -180,20 +182,6 @@ final class ExpressionUberspect implements JexlUberspect {
 
     /** Reads one index of a list; an index outside it is an error naming it. */
     private record IndexGet(Object index, Supplier<ExpressionBudget> budget) implements JexlPropertyGet {
-        static PropertyResolver resolver(Supplier<ExpressionBudget> budget) {
-            return new PropertyResolver() {
-            @Override
-            public JexlPropertyGet getPropertyGet(JexlUberspect uberspect, Object object, Object identifier) {
-                return object instanceof List<?> ? new IndexGet(identifier, budget) : null;
-            }
-
-            @Override
-            public JexlPropertySet getPropertySet(JexlUberspect uberspect, Object object, Object identifier, Object value) {
-                return null;
-            }
-            };
-        }
-
         @Override
         public Object invoke(Object object) {
             List<?> list = (List<?>) object;
