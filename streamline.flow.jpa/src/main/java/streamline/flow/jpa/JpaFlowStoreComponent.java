@@ -48,14 +48,19 @@ public class JpaFlowStoreComponent implements FlowManager {
      *        DataSourceFactory; {@code dataSourceFactory.target} chooses among several)
      */
     @Activate
-    public JpaFlowStoreComponent(JpaFlowStoreConfig config, BundleContext context,
+    public JpaFlowStoreComponent(JpaFlowStoreConfig config, BundleContext context, Map<String, Object> properties,
             @Reference(name = "dataSourceFactory", cardinality = ReferenceCardinality.OPTIONAL,
                     policyOption = ReferencePolicyOption.GREEDY) DataSourceFactory driver) {
+        if (properties.containsKey("password")) {
+            // a public property is a service property: scr:info and every service listing would show it
+            throw new IllegalArgumentException("configuration streamline.flow.jpa: key 'password' refused: give the password as '.password', a private"
+                    + " property that is never published with the service");
+        }
         if (config.cache_size() < 0 || config.cache_expiry_seconds() < 0) {
             throw new IllegalArgumentException("invalid configuration of streamline.flow.jpa: cache.size and"
                     + " cache.expiry.seconds must be >= 0, were " + config.cache_size() + " and " + config.cache_expiry_seconds());
         }
-        Database database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
+        Database database = Database.open(config.jdbc_url(), config.user(), config._password(), config.pool_size(), driver,
                 "streamline.flow.jpa", StreamlineHome.of(context::getProperty));
         this.opened = OpenedStore.open(database,
                 db -> JpaFlowManager.createFactory(db.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),

@@ -2,6 +2,7 @@ package streamline.wal.jpa;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -42,10 +43,15 @@ public class JpaWalComponent implements WriteAheadLog {
      *        DataSourceFactory; {@code dataSourceFactory.target} chooses among several)
      */
     @Activate
-    public JpaWalComponent(JpaWalConfig config, BundleContext context,
+    public JpaWalComponent(JpaWalConfig config, BundleContext context, Map<String, Object> properties,
             @Reference(name = "dataSourceFactory", cardinality = ReferenceCardinality.OPTIONAL,
                     policyOption = ReferencePolicyOption.GREEDY) DataSourceFactory driver) {
-        Database database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
+        if (properties.containsKey("password")) {
+            // a public property is a service property: scr:info and every service listing would show it
+            throw new IllegalArgumentException("configuration streamline.wal.jpa: key 'password' refused: give the password as '.password', a private"
+                    + " property that is never published with the service");
+        }
+        Database database = Database.open(config.jdbc_url(), config.user(), config._password(), config.pool_size(), driver,
                 "streamline.wal.jpa", StreamlineHome.of(context::getProperty));
         this.opened = OpenedStore.open(database,
                 db -> JpaWriteAheadLog.createFactory(db.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),

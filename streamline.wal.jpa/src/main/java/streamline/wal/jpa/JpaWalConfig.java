@@ -30,7 +30,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String user() default "";
 
     @AttributeDefinition(name = PASSWORD_NAME, description = PASSWORD, type = AttributeType.PASSWORD)
-    String password() default "";
+    /** {@code .password} in a .cfg file: a private property, never published with the service. */
+    String _password() default "";
 
     @AttributeDefinition(name = POOL_SIZE_NAME, description = POOL_SIZE, min = "1")
     int pool_size() default 8;
