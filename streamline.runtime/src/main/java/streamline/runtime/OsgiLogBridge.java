@@ -27,8 +27,11 @@ import org.osgi.service.log.LogReaderService;
 public class OsgiLogBridge implements LogListener {
 
     static final String PROPERTY = "streamline.log.osgi.to.log4j";
-    /** Entries logged before this component started that are replayed: the Log Service's own default level. */
-    private static final LogLevel REPLAYED = LogLevel.WARN;
+    /**
+     * The entries passed on: warnings and errors (the Log Service's own default level). Felix Log also records
+     * every bundle and service event at info, which would bury the log.
+     */
+    private static final LogLevel PASSED = LogLevel.WARN;
 
     @Reference
     private LogReaderService reader;
@@ -44,9 +47,7 @@ public class OsgiLogBridge implements LogListener {
         List<LogEntry> earlier = new ArrayList<>();
         for (Enumeration<LogEntry> entries = reader.getLog(); entries.hasMoreElements();) {
             LogEntry entry = entries.nextElement();
-            if (entry.getLogLevel().ordinal() <= REPLAYED.ordinal()) {
-                earlier.add(0, entry);
-            }
+            earlier.add(0, entry);
         }
         reader.addLogListener(this);
         listening = true;
@@ -62,9 +63,17 @@ public class OsgiLogBridge implements LogListener {
 
     @Override
     public void logged(LogEntry entry) {
+        if (entry.getLogLevel().ordinal() > PASSED.ordinal()) {
+            return;
+        }
         String source = entry.getBundle() == null ? "framework" : entry.getBundle().getSymbolicName();
         String name = entry.getLoggerName() == null || entry.getLoggerName().isBlank() ? source : entry.getLoggerName();
-        LogManager.getLogger("osgi." + name).log(level(entry.getLogLevel()), "[{}] {}", source, entry.getMessage(), entry.getException());
+        org.apache.logging.log4j.Logger logger = LogManager.getLogger("osgi." + name);
+        if (entry.getException() == null) {
+            logger.log(level(entry.getLogLevel()), "[{}] {}", source, entry.getMessage());
+        } else {
+            logger.log(level(entry.getLogLevel()), "[{}] {}", source, entry.getMessage(), entry.getException());
+        }
     }
 
     private static Level level(LogLevel level) {

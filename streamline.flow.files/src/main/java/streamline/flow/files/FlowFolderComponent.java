@@ -47,8 +47,11 @@ public class FlowFolderComponent {
     /** The filter of this component's own configuration, or null to follow the engine's. */
     private volatile String ownTarget;
     private FlowManager lastStore;
-    /** The last reason no store was found, so that it is logged once, not at every poll. */
-    private String lastMissing;
+    static final long SETTLE_MILLIS = 5000;
+    /** Why no store was found at the last poll, since when, and whether that was logged (only the poll thread uses these). */
+    private String missing;
+    private long missingSince;
+    private boolean missingLogged;
     private Path directory;
     private FlowFolder folder;
     private ScheduledExecutorService poller;
@@ -120,16 +123,25 @@ public class FlowFolderComponent {
         // the engine's last choice stays: the files keep feeding the store it used
     }
 
-    /** The store in force, or null if none (the reason logged once, not at every poll). */
+    /**
+     * The store in force, or null if none. Why none is logged once it lasted {@value #SETTLE_MILLIS} ms (at start
+     * the stores register one by one) and once per reason, not at every poll.
+     */
     private FlowManager selectedStore() {
         try {
             FlowManager store = selection.select(ownTarget);
-            lastMissing = null;
+            missing = null;
             return store;
         } catch (FlowStoreSelection.NoStoreException e) {
-            if (!e.getMessage().equals(lastMissing)) {
+            long now = System.nanoTime();
+            if (missing == null || !missing.equals(e.getMessage())) {
+                missing = e.getMessage();
+                missingSince = now;
+                missingLogged = false;
+            }
+            if (!missingLogged && now - missingSince >= TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS)) {
                 LOG.warn("flow files from {} wait: {}", directory, e.getMessage());
-                lastMissing = e.getMessage();
+                missingLogged = true;
             }
             return null;
         }
