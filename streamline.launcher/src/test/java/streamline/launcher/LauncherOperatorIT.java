@@ -107,7 +107,7 @@ class LauncherOperatorIT {
         launcher.awaitLog("configuration streamline.runtime: wal.target=(streamline.wal.type=nope) matches no write-ahead log; the engine"
                 + " waits for one on its reference 'wal'");
         launcher.awaitLog("(streamline.wal.type=file) ranking 20");
-        launcher.command("streamline:bound", "it waits for a wal matching (streamline.wal.type=nope) (present: file");
+        launcher.command("streamline:bound", "it waits for a wal matching (streamline.wal.type=nope) (present: file (service");
         write(home, "inbox/waiting.txt", "waits for a log");
 
         String malformed = DEFAULT_RUNTIME.replace("wal.target=(streamline.wal.type=file)", "wal.target=(streamline.wal.type=file");

@@ -168,8 +168,8 @@ public class EngineTargetReport implements ConfigurationListener {
         }
         if (matching == null || matching.length == 0) {
             lastSelected.remove(key);
-            if ((filter + " " + present).equals(lastMissing.put(key, filter + " " + present))) {
-                return; // said already
+            if (noneRegistered(present) || (filter + " " + present).equals(lastMissing.put(key, filter + " " + present))) {
+                return; // none registered at all: the framework starts or stops; or said already
             }
             LOG.error("configuration {}: {}={} matches no {}; the engine waits for one on its reference '{}' (it stops, its unfinished"
                     + " sessions are kept and resume once one matches); present: {}", EngineOptions.PID, key, filter, what,
@@ -178,6 +178,10 @@ public class EngineTargetReport implements ConfigurationListener {
             LOG.info("configuration {}: {}={} selects {} from {}", EngineOptions.PID, key, filter, describe(highest(matching), typeProperty),
                     present);
         }
+    }
+
+    private static boolean noneRegistered(String present) {
+        return "none".equals(present);
     }
 
     private static String referenceName(String key) {

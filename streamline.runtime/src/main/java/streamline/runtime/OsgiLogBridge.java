@@ -11,6 +11,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.LogEntry;
 import org.osgi.service.log.LogLevel;
 import org.osgi.service.log.LogListener;
@@ -33,14 +35,15 @@ public class OsgiLogBridge implements LogListener {
      */
     private static final LogLevel PASSED = LogLevel.WARN;
 
-    @Reference
+    /** Optional: without a Log Service (a test framework) there is nothing to pass on; greedy, so one arriving later is used. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
     private LogReaderService reader;
 
     private boolean listening;
 
     @Activate
     void activate(BundleContext context) {
-        if (!Boolean.parseBoolean(context.getProperty(PROPERTY))) {
+        if (reader == null || !Boolean.parseBoolean(context.getProperty(PROPERTY))) {
             return;
         }
         // what was logged before (the Log Service keeps the latest entries, newest first), oldest first

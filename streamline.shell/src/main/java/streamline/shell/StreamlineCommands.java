@@ -216,7 +216,7 @@ public class StreamlineCommands {
             for (ServiceReference<?> reference : all) {
                 names.add(describe(reference));
             }
-            return String.join(", ", names);
+            return String.join(", ", names.stream().sorted().toList());
         } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }

@@ -139,7 +139,8 @@ public class FlowFolderComponent {
                 missingSince = now;
                 missingLogged = false;
             }
-            if (!missingLogged && now - missingSince >= TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS)) {
+            // with no store registered at all the framework is starting (or stopping): nothing to tell the operator
+            if (!missingLogged && now - missingSince >= TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS) && selection.anyPresent()) {
                 LOG.warn("flow files from {} wait: {}", directory, e.getMessage());
                 missingLogged = true;
             }

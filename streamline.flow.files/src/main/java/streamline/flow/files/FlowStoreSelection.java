@@ -72,6 +72,10 @@ final class FlowStoreSelection {
         return store;
     }
 
+    boolean anyPresent() {
+        return !stores.isEmpty();
+    }
+
     /** The stores registered, by type and ranking. */
     String present() {
         List<String> names = new ArrayList<>();
