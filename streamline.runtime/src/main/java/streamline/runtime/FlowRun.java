@@ -186,7 +186,7 @@ final class FlowRun {
                 trigger.init(context);
             }
             return instance;
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
             provider.release(instance);
             throw new IllegalStateException("processor " + context.processorName() + " (type " + provider.type()
                     + ") refused its configuration: " + e.getMessage(), e);
@@ -246,7 +246,7 @@ final class FlowRun {
             } else if (instance instanceof TriggerProcessor trigger) {
                 trigger.close();
             }
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
             LOG.warn("processor {} failed to close: {}", name, e.toString());
         }
         try {

@@ -85,7 +85,7 @@ final class Recovery {
             return;
         }
         for (SessionRun session : waiting) {
-            try {
+            try (LogContext context = LogContext.of(run.name(), session.id, null)) {
                 resumeSession(session, run);
             } catch (RuntimeException e) {
                 LOG.error("session {} could not be recovered on {}: {}", session.id, run, e.toString());

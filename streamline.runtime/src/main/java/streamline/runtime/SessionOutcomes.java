@@ -66,6 +66,12 @@ final class SessionOutcomes {
 
     /** @param loggedError {@code error}, or its start if the log refused the whole text */
     private void logEnd(SessionRun session, String error, String loggedError, boolean enterGate) {
+        try (LogContext context = LogContext.of(session)) {
+            logEndInContext(session, error, loggedError, enterGate);
+        }
+    }
+
+    private void logEndInContext(SessionRun session, String error, String loggedError, boolean enterGate) {
         List<LogEntry> end = List.of(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, loggedError));
         try {
             if (error.isEmpty()) {
@@ -169,6 +175,12 @@ final class SessionOutcomes {
      * hearing of its end is answered with the live session, not a second one.
      */
     void endTriggered(SessionRun session, String error, boolean enterGate) {
+        try (LogContext context = LogContext.of(session)) {
+            endTriggeredInContext(session, error, enterGate);
+        }
+    }
+
+    private void endTriggeredInContext(SessionRun session, String error, boolean enterGate) {
         FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
         if (waitsForTrigger(session, error, trigger)) {
             return;
@@ -241,9 +253,11 @@ final class SessionOutcomes {
         if (instance == null) {
             return; // a trigger no longer in the flow's definition, or disabled: no one to tell
         }
-        try {
+        // the lines it logs are about this session and this trigger, whichever thread tells it
+        try (LogContext context = LogContext.of(trigger.context.flowName(), session.id, trigger.definition.name())) {
             instance.sessionEnded(new SessionUpdate(session.id, session.flowId, true, error, session.mark));
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+            // whatever a trigger throws (an Error too) is its own failure: the session's end goes on
             LOG.warn("trigger {} failed to take the end of session {}: {}", trigger.definition.name(), session.id, e.toString());
         }
     }
@@ -256,11 +270,14 @@ final class SessionOutcomes {
         session.contentIds.forEach(content::delete);
         live.remove(session);
         SessionUpdate update = new SessionUpdate(session.id, session.flowId, true, error, session.mark);
-        for (SessionListener listener : listeners) {
-            try {
-                listener.sessionUpdated(update);
-            } catch (RuntimeException | LinkageError e) {
-                LOG.warn("session listener {} failed: {}", listener, e.toString());
+        try (LogContext context = LogContext.of(session)) {
+            for (SessionListener listener : listeners) {
+                try {
+                    listener.sessionUpdated(update);
+                } catch (Throwable e) {
+                    // a listener's failure (an Error too) is its own: the other listeners and the engine's thread go on
+                    LOG.warn("session listener {} failed on the end of session {}: {}", listener, session.id, e.toString());
+                }
             }
         }
     }
