@@ -327,9 +327,9 @@ final class FlowActivation {
 
     /** Stops a run's triggers; its sessions finish, and its instances close with the last of them. */
     private void retire(FlowRun run) {
-        run.retired = true;
+        boolean idle = run.retire();
         triggers.stop(run);
-        if (run.sessions.get() == 0) {
+        if (idle) {
             closeInstances(run);
         } else {
             retiredFlows.add(run);
@@ -410,7 +410,8 @@ final class FlowActivation {
             run.closed = true;
             retiredFlows.remove(run);
             triggers.stop(run);
-            run.releaseInstances();
+            // a trigger call still in progress keeps its instance until it returned and heard of its items
+            run.releaseInstancesAfterCalls();
         }
     }
 

@@ -185,14 +185,13 @@ final class SessionOutcomes {
         if (waitsForTrigger(session, error, trigger)) {
             return;
         }
-        FlowRun.TriggerSlot called = calledSlot(session, trigger);
-        if (called == null) {
-            tellTrigger(trigger, session, error);
-            logEnd(session, error, enterGate);
+        if (trigger == null) {
+            logEnd(session, error, enterGate); // a trigger no longer in the flow's definition: no one to tell
             return;
         }
-        called.endsToTell.add(new FlowRun.EndToTell(session, error));
-        tellWhenFree(called, enterGate);
+        // told under the lock of the very instance told (a retired run's trigger may still be in a call of its own)
+        trigger.endsToTell.add(new FlowRun.EndToTell(session, error));
+        tellWhenFree(trigger, enterGate);
     }
 
     /**
@@ -202,21 +201,24 @@ final class SessionOutcomes {
     void tellWhenFree(FlowRun.TriggerSlot called, boolean enterGate) {
         while (!called.endsToTell.isEmpty() && called.calling.tryLock()) {
             List<FlowRun.EndToTell> told = new ArrayList<>();
+            List<FlowRun.EndToTell> elsewhere = new ArrayList<>();
             try {
                 FlowRun.EndToTell end;
                 while ((end = called.endsToTell.poll()) != null) {
                     SessionRun session = end.session();
                     FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
-                    if (waitsForTrigger(session, end.error(), trigger)) {
-                        continue; // its provider went away while the end waited for a call
+                    if (trigger != called) {
+                        elsewhere.add(end); // the instance it waited for went away: told to the one there is now, under its lock
+                    } else if (!waitsForTrigger(session, end.error(), trigger)) {
+                        tellTrigger(trigger, session, end.error());
+                        told.add(end);
                     }
-                    tellTrigger(trigger, session, end.error());
-                    told.add(end);
                 }
             } finally {
                 called.calling.unlock();
             }
             told.forEach(end -> logEnd(end.session(), end.error(), enterGate));
+            elsewhere.forEach(end -> endTriggered(end.session(), end.error(), enterGate));
         }
     }
 
@@ -238,13 +240,6 @@ final class SessionOutcomes {
             run.releaseParked(); // the provider came back meanwhile
         }
         return true;
-    }
-
-    /** The trigger slot whose calls emit the session's source items now: the active run's, else the one told. */
-    private FlowRun.TriggerSlot calledSlot(SessionRun session, FlowRun.TriggerSlot told) {
-        FlowRun active = session.run == null ? null : flows.active(session.run.id());
-        FlowRun.TriggerSlot slot = active == null ? null : active.triggers.get(session.triggerId);
-        return slot != null ? slot : told;
     }
 
     /** Tells the trigger that started a session that it ended, if it has an instance. */

@@ -77,9 +77,15 @@ final class SessionStarts {
             }
         }
         String failure = null;
+        if (run.retired && !batch.isEmpty()) {
+            failure = retiredMessage(run);
+        }
         List<LogEntry> starts = new ArrayList<>();
         Map<NewSession, List<UUID>> firstSteps = new LinkedHashMap<>();
         try {
+            if (failure != null) {
+                throw new RunRetiredException();
+            }
             try (ContentClaims.Batch imports = content.importBatch()) {
                 for (NewSession fresh : batch) {
                     fresh.contentId = importContent(imports, fresh);
@@ -89,7 +95,9 @@ final class SessionStarts {
             for (NewSession fresh : batch) {
                 SessionRun session = new SessionRun(fresh.id, run.id(), triggerId, fresh.item.triggerMark(), Instant.now(), run);
                 session.holdContent(fresh.contentId);
-                live.add(session, run);
+                if (!live.add(session, run)) {
+                    throw new RunRetiredException();
+                }
                 fresh.session = session;
                 List<UUID> first = tracker.startSession(fresh.id, run.graph);
                 firstSteps.put(fresh, first);
@@ -101,6 +109,8 @@ final class SessionStarts {
             if (!starts.isEmpty()) {
                 journal.append(starts);
             }
+        } catch (RunRetiredException e) {
+            failure = retiredMessage(run);
         } catch (IOException | RuntimeException | LinkageError e) {
             failure = "could not store the content of an item for " + run + ": " + SessionOutcomes.describe(e);
         } catch (WriteAheadLogException e) {
@@ -125,6 +135,19 @@ final class SessionStarts {
             }
         }
         return List.of(outcomes);
+    }
+
+    /** The run was retired while the items were made (its flow re-activated or deactivated during the trigger's call). */
+    private static final class RunRetiredException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        RunRetiredException() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static String retiredMessage(FlowRun run) {
+        return run + " was re-activated or deactivated while the items were made; they were not started";
     }
 
     private String importContent(ContentClaims.Batch imports, NewSession fresh) throws IOException {

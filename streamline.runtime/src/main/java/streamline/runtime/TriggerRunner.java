@@ -178,8 +178,14 @@ final class TriggerRunner {
         TriggerProcessor instance = slot.instance;
         // the call's lines (and those of itemsReceived) are about this trigger and no session
         LogContext logContext = LogContext.of(run.name(), null, slot.definition.name());
+        boolean entered = false;
         try {
-            if (instance == null || run.retired || !run.ready() || System.nanoTime() < slot.backoffUntilNanos) {
+            if (instance == null || !run.ready() || System.nanoTime() < slot.backoffUntilNanos) {
+                return -1;
+            }
+            // no call begins on a retired run, and its instances stay until this call returned and heard of its items
+            entered = run.enterCall();
+            if (!entered) {
                 return -1;
             }
             TriggerCoordinator cluster = sessions.coordinator();
@@ -231,6 +237,9 @@ final class TriggerRunner {
             logContext.close();
             slot.busy.set(false);
             sessions.callDone(slot);
+            if (entered) {
+                run.exitCall();
+            }
         }
     }
 
