@@ -13,6 +13,7 @@ import streamline.api.processor.FlowObject;
 import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.TriggerResult;
 import streamline.api.track.BranchTracker;
+import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLogException;
 
@@ -77,6 +78,7 @@ final class SessionStarts {
             }
         }
         String failure = null;
+        boolean maybeLogged = false;
         if (run.retired && !batch.isEmpty()) {
             failure = retiredMessage(run);
         }
@@ -115,13 +117,18 @@ final class SessionStarts {
             failure = "could not store the content of an item for " + run + ": " + SessionOutcomes.describe(e);
         } catch (WriteAheadLogException e) {
             failure = "could not log the start of the batch's sessions of " + run + ": " + e.getMessage();
+            // a log may have made a prefix of the write durable (none if it refused an entry as it is)
+            maybeLogged = !(e instanceof EntryRejectedException);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failure = "interrupted while logging the start of the batch's sessions of " + run;
         }
         if (failure != null) {
+            // sessions a failed write may have left in the log are ended there; if even that fails, their content
+            // stays (swept at the next start if no entry names it), so that one recovered after a restart has its input
+            boolean keepContent = maybeLogged && !endInLog(run, batch, failure);
             for (NewSession fresh : batch) {
-                undoStart(fresh);
+                undoStart(fresh, keepContent);
                 outcomes[fresh.index] = ItemOutcome.notStarted(fresh.item, batch.size() == 1 ? failure
                         : failure + " (none of the " + batch.size() + " new items of the batch was started)");
             }
@@ -162,13 +169,42 @@ final class SessionStarts {
         }
     }
 
-    private void undoStart(NewSession fresh) {
+    private void undoStart(NewSession fresh, boolean keepContent) {
         if (fresh.session != null) {
             tracker.forgetSession(fresh.id);
             live.remove(fresh.session);
         } else if (fresh.claimedMark != null) {
             live.release(fresh.claimedMark, fresh.id);
         }
-        content.delete(fresh.contentId);
+        if (!keepContent) {
+            content.delete(fresh.contentId);
+        }
+    }
+
+    /**
+     * Logs the end of the batch's sessions whose start a failed write may have logged in part, so that none of them
+     * is recovered after a restart as a session its trigger was told was not started.
+     *
+     * @return whether the log took the ends
+     */
+    private boolean endInLog(FlowRun run, List<NewSession> batch, String failure) {
+        List<LogEntry> ends = new ArrayList<>();
+        for (NewSession fresh : batch) {
+            if (fresh.session != null) {
+                ends.add(LogEntry.sessionFinished(fresh.id, run.id(), fresh.session.loggedMark, "not started: " + failure));
+            }
+        }
+        if (ends.isEmpty()) {
+            return true;
+        }
+        try {
+            journal.append(ends);
+            return true;
+        } catch (WriteAheadLogException | RuntimeException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }
