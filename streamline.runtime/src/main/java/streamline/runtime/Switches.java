@@ -162,6 +162,9 @@ final class Switches {
             LOG.warn("the write-ahead log in use goes away while steps still run: {}", e.getMessage());
             journal.forceClose();
         }
+        // no write to the log leaving is in progress or begins from here (steps still running after a quiesce that timed
+        // out retry theirs through the gate, into the next log): what it holds now is all it will hold
+        journal.use(null);
         try {
             carryOver = leaving.liveEntries();
         } catch (WriteAheadLogException | RuntimeException e) {
@@ -169,7 +172,6 @@ final class Switches {
                     e.getMessage());
             carryOver = List.of();
         }
-        journal.use(null);
         LOG.warn("the write-ahead log in use went away; steps wait for another ({} entries held to carry over)", carryOver.size());
     }
 
