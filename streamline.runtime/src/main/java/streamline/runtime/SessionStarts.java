@@ -124,11 +124,14 @@ final class SessionStarts {
             failure = "interrupted while logging the start of the batch's sessions of " + run;
         }
         if (failure != null) {
-            // sessions a failed write may have left in the log are ended there; if even that fails, their content
-            // stays (swept at the next start if no entry names it), so that one recovered after a restart has its input
-            boolean keepContent = maybeLogged && !endInLog(run, batch, failure);
+            // sessions a failed write may have left in the log (a prefix of it) are ended there, so that none of them comes
+            // back after a restart without the content released now; if the log refuses that too, such a session fails
+            // at its recovery, saying its content is missing (a log whose failed write comes back is the log's bug)
+            if (maybeLogged) {
+                endInLog(run, batch, failure);
+            }
             for (NewSession fresh : batch) {
-                undoStart(fresh, keepContent);
+                undoStart(fresh);
                 outcomes[fresh.index] = ItemOutcome.notStarted(fresh.item, batch.size() == 1 ? failure
                         : failure + " (none of the " + batch.size() + " new items of the batch was started)");
             }
@@ -169,25 +172,22 @@ final class SessionStarts {
         }
     }
 
-    private void undoStart(NewSession fresh, boolean keepContent) {
+    private void undoStart(NewSession fresh) {
         if (fresh.session != null) {
             tracker.forgetSession(fresh.id);
             live.remove(fresh.session);
         } else if (fresh.claimedMark != null) {
             live.release(fresh.claimedMark, fresh.id);
         }
-        if (!keepContent) {
-            content.delete(fresh.contentId);
-        }
+        content.delete(fresh.contentId);
     }
 
     /**
      * Logs the end of the batch's sessions whose start a failed write may have logged in part, so that none of them
-     * is recovered after a restart as a session its trigger was told was not started.
-     *
-     * @return whether the log took the ends
+     * is recovered after a restart as a session its trigger was told was not started. Best effort: the log just
+     * failed a write, and this one may fail too.
      */
-    private boolean endInLog(FlowRun run, List<NewSession> batch, String failure) {
+    private void endInLog(FlowRun run, List<NewSession> batch, String failure) {
         List<LogEntry> ends = new ArrayList<>();
         for (NewSession fresh : batch) {
             if (fresh.session != null) {
@@ -195,16 +195,14 @@ final class SessionStarts {
             }
         }
         if (ends.isEmpty()) {
-            return true;
+            return;
         }
         try {
             journal.append(ends);
-            return true;
         } catch (WriteAheadLogException | RuntimeException e) {
-            return false;
+            // the sessions of a prefix the failed write left, if any, fail at their recovery, saying what is missing
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
         }
     }
 }
