@@ -191,12 +191,12 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         return acquired;
     }
 
-    /** What recovery found and did; empty after a clean shutdown. */
+    /** What recovery found and did; empty after a clean shutdown (tests read it; recovery logs each event). */
     List<RecoveryEvent> recoveryEvents() {
         return recoveryEvents;
     }
 
-    /** Whether a preallocated segment is ready for the next roll. */
+    /** Whether a preallocated segment is ready for the next roll (tests wait on it; nothing else reads it). */
     boolean spareReady() {
         return spare.ready();
     }
