@@ -358,8 +358,11 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
     }
 
-    /** Deletes the entries of finished sessions up to their last end; returns how many. */
-    int compact() {
+    /**
+     * Deletes the entries of finished sessions up to their last end; returns how many. The log runs it
+     * periodically; public for benchmarks.
+     */
+    public int compact() {
         return compaction.compact();
     }
 

@@ -79,8 +79,10 @@ final class WalCompaction {
                 mark.setLong(3, highest);
                 mark.executeUpdate();
             }
+            // "SEQ + 0": by the session's index, never a range of the primary key up to the end (which a
+            // database may choose for "SEQ <= ?", making each delete read most of the table)
             try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM SL_WAL_ENTRY WHERE SESSION_ID = ? AND SEQ <= ?")) {
+                    "DELETE FROM SL_WAL_ENTRY WHERE SESSION_ID = ? AND SEQ + 0 <= ?")) {
                 for (Map.Entry<String, Long> session : sessions) {
                     delete.setString(1, session.getKey());
                     delete.setLong(2, session.getValue());
