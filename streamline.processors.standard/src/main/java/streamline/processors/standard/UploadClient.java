@@ -50,8 +50,9 @@ final class UploadClient implements AutoCloseable {
      * Sends the request and waits for the response's status and headers while the exchange progresses; the body is
      * the caller's to read (or cancel).
      *
-     * @throws ServerNotReadyException when the server cannot be reached or makes no progress within the read timeout
-     * @throws IOException when the request failed otherwise
+     * @throws ServerNotReadyException when the server cannot be reached, breaks the connection or makes no progress
+     *         within the read timeout
+     * @throws IOException when the request failed otherwise (TLS, or an unexpected failure in the client)
      */
     HttpResponse<Flow.Publisher<List<ByteBuffer>>> send(HttpRequest request, ProgressClock clock)
             throws IOException, InterruptedException {
@@ -66,6 +67,12 @@ final class UploadClient implements AutoCloseable {
             throw new ServerNotReadyException(request.method() + " " + request.uri() + ": " + e.getMessage(), e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            if (!(cause instanceof IOException)) {
+                throw new IOException(request.method() + " " + request.uri() + " failed: " + cause, cause);
+            }
             if (cause instanceof SSLException) {
                 // a certificate or protocol mismatch does not go away by waiting
                 throw new IOException(request.method() + " " + request.uri() + ": TLS failed: " + cause, cause);

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -157,7 +158,9 @@ public class UploadHTTP implements Processor {
         String location = response.headers().firstValue("Location").map(to -> " (to " + to + ", not followed)").orElse("");
         String message = "POST " + url + " answered " + status + location + (quoted.isEmpty() ? "" : ": " + quoted);
         if (status == 429 || status >= 500) {
-            return new ServerNotReadyException(message, null);
+            Duration retryAfter = response.headers().firstValue("Retry-After").filter(value -> value.matches("\\d{1,9}"))
+                    .map(value -> Duration.ofSeconds(Long.parseLong(value))).orElse(null);
+            return new ServerNotReadyException(message, retryAfter, null);
         }
         return new IOException("UploadHTTP: " + message);
     }

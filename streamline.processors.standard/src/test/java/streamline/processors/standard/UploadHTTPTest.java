@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -219,11 +220,12 @@ class UploadHTTPTest {
     @ParameterizedTest(name = "status {0}")
     @ValueSource(ints = {429, 500, 503})
     void busyOrFailingServerSaysItWasNotReady(int status) {
-        server.answer(RecordingHttpServer.Answer.of(status, "try later"));
-        Exception e = assertThrows(ServerNotReadyException.class, () -> upload(Map.of("url", server.url("/p"),
+        server.answer(new RecordingHttpServer.Answer(status, Map.of("Retry-After", "7"), "try later".getBytes(StandardCharsets.UTF_8)));
+        ServerNotReadyException e = assertThrows(ServerNotReadyException.class, () -> upload(Map.of("url", server.url("/p"),
                 "multipart_field_name", "f"), Map.of()));
         assertTrue(e.getMessage().startsWith("the server was not ready: POST " + server.url("/p") + " answered " + status
                 + ": try later"), e.getMessage());
+        assertEquals(Optional.of(Duration.ofSeconds(7)), e.retryAfter());
     }
 
     @Test
