@@ -7,16 +7,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32;
 
 import com.sun.net.httpserver.HttpServer;
 
 import streamline.api.processor.FlowObject;
-import streamline.api.processor.StepContext;
-import streamline.api.state.StateManager;
 
 /**
  * Run in a JVM with a heap much smaller than the content: uploads generated content of the given size to a server
@@ -68,7 +64,7 @@ public final class LargeUploadChild {
                 : Map.of("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/", "multipart_field_name", "file",
                         "use_streaming", streaming);
         UploadHTTP processor = new UploadHTTP(UploadSettings.defaults());
-        GeneratedContentStep step = new GeneratedContentStep(config, size);
+        GeneratedContentStep step = new GeneratedContentStep(config, size, -1);
         processor.init(step);
         FlowObject output = processor.process(FlowObject.of(Map.of()), step);
         processor.close();
@@ -145,97 +141,6 @@ public final class LargeUploadChild {
                 buffer[offset + i] = at(position++);
             }
             return n;
-        }
-    }
-
-    /** A step whose content is generated on every read; expressions are not used by the configuration above. */
-    private static final class GeneratedContentStep implements StepContext {
-        private final Map<String, Object> config;
-        private final long size;
-
-        GeneratedContentStep(Map<String, Object> config, long size) {
-            this.config = config;
-            this.size = size;
-        }
-
-        @Override
-        public UUID flowId() {
-            return new UUID(0, 1);
-        }
-
-        @Override
-        public String flowName() {
-            return "large";
-        }
-
-        @Override
-        public UUID processorId() {
-            return new UUID(0, 2);
-        }
-
-        @Override
-        public String processorName() {
-            return "upload";
-        }
-
-        @Override
-        public String processorType() {
-            return "UploadHTTP";
-        }
-
-        @Override
-        public Map<String, Object> rawConfiguration() {
-            return config;
-        }
-
-        @Override
-        public String config(String key) {
-            return optionalConfig(key).orElseThrow();
-        }
-
-        @Override
-        public Optional<String> optionalConfig(String key) {
-            return Optional.ofNullable(config.get(key)).map(String::valueOf);
-        }
-
-        @Override
-        public String evaluate(String key, String text) {
-            return text;
-        }
-
-        @Override
-        public System.Logger logger() {
-            return System.getLogger("large");
-        }
-
-        @Override
-        public StateManager state() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public UUID sessionId() {
-            return new UUID(0, 3);
-        }
-
-        @Override
-        public int attempt() {
-            return 0;
-        }
-
-        @Override
-        public boolean hasContent() {
-            return true;
-        }
-
-        @Override
-        public InputStream readContent() {
-            return new GeneratedContent(size);
-        }
-
-        @Override
-        public OutputStream writeContent() {
-            throw new UnsupportedOperationException("the response is not the content here");
         }
     }
 }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import streamline.api.processor.FlowObject;
 import streamline.testkit.ProcessorHarness;
 
 class UploadHTTPTest {
@@ -285,6 +286,22 @@ class UploadHTTPTest {
             Exception e = assertThrows(IllegalArgumentException.class, () -> upload(config, Map.of()), message);
             assertTrue(e.getMessage().contains(message), e.getMessage());
         });
+    }
+
+    @ParameterizedTest(name = "use_streaming={0}")
+    @ValueSource(booleans = {false, true})
+    void aContentThatCannotBeReadFailsAsSuchNotAsAServerNotReady(boolean streaming) throws Exception {
+        UploadHTTP processor = new UploadHTTP(UploadSettings.defaults());
+        GeneratedContentStep step = new GeneratedContentStep(Map.of("url", server.url("/"), "multipart_field_name", "f",
+                "use_streaming", streaming), 1 << 20, 300_000);
+        processor.init(step);
+        try {
+            IOException e = assertThrows(IOException.class, () -> processor.process(FlowObject.of(Map.of()), step));
+            assertFalse(e instanceof ServerNotReadyException, e.toString());
+            assertTrue(e.toString().contains("bad sector at 300000"), e.toString());
+        } finally {
+            processor.close();
+        }
     }
 
     @Test
