@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -38,6 +39,10 @@ final class RecordingHttpServer implements AutoCloseable {
     private volatile Request last;
     /** While set, requests wait on it before answering (a server that does not answer). */
     private volatile CountDownLatch hold;
+    /** While set, responses send their headers and 10 of 100 bytes, then wait on it. */
+    private volatile CountDownLatch stallBody;
+    /** A permit per request received. */
+    private final Semaphore requests = new Semaphore(0);
 
     RecordingHttpServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -49,6 +54,21 @@ final class RecordingHttpServer implements AutoCloseable {
             }
             last = new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
                     exchange.getRequestHeaders(), body);
+            requests.release();
+            CountDownLatch stalling = stallBody;
+            if (stalling != null) {
+                exchange.sendResponseHeaders(200, 100);
+                OutputStream out = exchange.getResponseBody();
+                out.write(new byte[10]);
+                out.flush();
+                try {
+                    stalling.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.close();
+                return;
+            }
             CountDownLatch waiting = hold;
             if (waiting != null) {
                 try {
@@ -79,6 +99,17 @@ final class RecordingHttpServer implements AutoCloseable {
         this.hold = latch;
     }
 
+    void stallBody(CountDownLatch latch) {
+        this.stallBody = latch;
+    }
+
+    /** Waits for a request to have been received in full. */
+    void awaitRequest() throws InterruptedException {
+        if (!requests.tryAcquire(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("no request within 30 s");
+        }
+    }
+
     Request last() {
         return last;
     }
@@ -89,9 +120,10 @@ final class RecordingHttpServer implements AutoCloseable {
 
     @Override
     public void close() {
-        CountDownLatch waiting = hold;
-        if (waiting != null) {
-            waiting.countDown();
+        for (CountDownLatch waiting : new CountDownLatch[] {hold, stallBody}) {
+            if (waiting != null) {
+                waiting.countDown();
+            }
         }
         server.stop(0);
         executor.shutdownNow();

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -250,6 +251,37 @@ class UploadHTTPTest {
         Exception e = assertThrows(ServerNotReadyException.class, () -> upload(processor, Map.of("url", server.url("/slow"),
                 "multipart_field_name", "f"), Map.of()));
         assertTrue(e.getMessage().contains("no progress for 1 s"), e.getMessage());
+        never.countDown();
+    }
+
+    @Test
+    void aResponseBodyThatStopsComingIsGivenUpOnAfterTheReadTimeout() {
+        server.stallBody(new CountDownLatch(1));
+        UploadHTTP processor = new UploadHTTP(new UploadSettings(Duration.ofSeconds(5), Duration.ofSeconds(1), 1024, 1024));
+        Exception e = assertThrows(ServerNotReadyException.class, () -> upload(processor, Map.of("url", server.url("/slow"),
+                "multipart_field_name", "f", "put_response_as_contents", true), Map.of()));
+        assertTrue(e.getMessage().contains("no part of the response body arrived for 1 s"), e.getMessage());
+    }
+
+    @Test
+    void anInterruptedStepStopsWaitingForTheServerAtOnce() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        server.hold(never);
+        UploadHTTP processor = new UploadHTTP(UploadSettings.defaults()); // a read timeout of 60 s
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread step = new Thread(() -> {
+            try {
+                upload(processor, Map.of("url", server.url("/held"), "multipart_field_name", "f"), Map.of());
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        step.start();
+        server.awaitRequest();
+        step.interrupt();
+        step.join(10_000);
+        assertFalse(step.isAlive(), "the step ended on the interrupt, not after the read timeout");
+        assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
         never.countDown();
     }
 
