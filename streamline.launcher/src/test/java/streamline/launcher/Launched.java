@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -39,11 +41,19 @@ final class Launched implements AutoCloseable {
     }
 
     void start() throws IOException {
+        start(List.of(), Map.of());
+    }
+
+    /** Started through {@code wrapper} (e.g. {@code setpriv} to run as another user), with these environment variables set. */
+    void start(List<String> wrapper, Map<String, String> environment) throws IOException {
         starts++;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         File log = work.resolve("process-" + starts + ".log").toFile();
-        process = new ProcessBuilder(java, "-Xmx256m", "-jar", System.getProperty("streamline.jar"), "--home", home.toString())
-                .redirectErrorStream(true).redirectOutput(log).start();
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(java, "-Xmx256m", "-jar", System.getProperty("streamline.jar"), "--home", home.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
+        builder.environment().putAll(environment);
+        process = builder.start();
     }
 
     Process process() {
@@ -98,7 +108,7 @@ final class Launched implements AutoCloseable {
 
     /** Copies the engine's log and every process's output out of the temporary home. */
     Path keepLogs() {
-        Path kept = Path.of("target", name + "-" + System.currentTimeMillis()).toAbsolutePath();
+        Path kept = Path.of(System.getProperty("streamline.kept.logs", "target"), name + "-" + System.currentTimeMillis()).toAbsolutePath();
         try {
             Files.createDirectories(kept);
             for (int i = 1; i <= starts; i++) {

@@ -1,61 +1,81 @@
 package streamline.runtime;
 
-import java.lang.reflect.Array;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 
+import org.apache.commons.jexl3.JexlArithmetic;
 import org.apache.commons.jexl3.JexlBuilder;
 import org.apache.commons.jexl3.JexlContext;
 import org.apache.commons.jexl3.JexlEngine;
 import org.apache.commons.jexl3.JexlException;
-import org.apache.commons.jexl3.JexlFeatures;
 import org.apache.commons.jexl3.JexlExpression;
+import org.apache.commons.jexl3.JexlFeatures;
+import org.apache.commons.jexl3.JexlScript;
 import org.apache.commons.jexl3.introspection.JexlPermissions;
 import org.apache.commons.jexl3.introspection.JexlSandbox;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import streamline.api.flow.Values;
 import streamline.api.processor.ExpressionException;
+import streamline.runtime.ExpressionBudget.ExpressionLimitException;
+import streamline.runtime.ExpressionUberspect.MissingKeyException;
 
 /**
  * Evaluates the {@code ${…}} expressions of configuration values over a session's metadata, with
- * Apache Commons JEXL configured as a sandbox: the only callable methods are the helpers of
- * {@link ExpressionFunctions}; no class, reflection, file or process access; no loops, no
- * assignments, no {@code new}. A metadata key is read by its name ({@code ${name}}), and a key that
- * is not an identifier, such as one with dots, as {@code ${$env["WriteFile.OutputPath"]}} (the Go
- * form) or {@code ${WriteFile.OutputPath}} (JEXL's dotted names). A missing key is an error naming it;
- * a map or list value is written as JSON. Parsed templates are cached by text.
+ * Apache Commons JEXL configured as a sandbox: an expression reads metadata keys, map keys and list indexes, and
+ * calls the helpers of {@link ExpressionFunctions}; nothing else ({@link ExpressionUberspect}): no class,
+ * reflection, file or process access; no loops, no assignments, no {@code new}. A metadata key is read by its
+ * name ({@code ${name}}), and a key that is not an identifier, such as one with dots, as
+ * {@code ${$env["WriteFile.OutputPath"]}} (the Go form) or {@code ${WriteFile.OutputPath}} (JEXL's dotted names).
+ * A missing key is an error naming it, wherever it is read. What an evaluation builds is counted as it is built
+ * and refused past its {@link ExpressionBudget}; a collection is written as JSON. Parsed values are cached by
+ * text, a bounded number of them.
  */
 final class ExpressionEvaluator {
 
     /** The variable that holds the whole metadata map, as the Go engine named it. */
     static final String METADATA_VARIABLE = "$env";
-    /** Most elements a value may have, counting nested maps and collections: one is turned into text whole. */
-    static final int MAX_ELEMENTS = 10_000;
-    /** Longest text a configuration value may evaluate to. */
-    static final int MAX_TEXT = 1 << 20;
-    /** Deepest nesting of brackets an expression may have: JEXL parses and evaluates recursively, so a deeper one would overflow the stack. */
-    static final int MAX_NESTING = 64;
+    /** Most elements a value may build, counting nested maps and collections and the elements of ranges. */
+    static final int MAX_ELEMENTS = ExpressionBudget.MAX_ELEMENTS;
+    /** Longest text a configuration value may build or evaluate to. */
+    static final int MAX_TEXT = ExpressionBudget.MAX_TEXT;
+    /** Deepest nesting of brackets and templates an expression may have. */
+    static final int MAX_NESTING = ExpressionSource.MAX_NESTING;
+    /** Most configuration texts whose parsed form is kept, least recently used dropped first. */
+    static final int CACHED_TEXTS = 256;
+    /** Longest configuration text whose parsed form is kept: a longer one is parsed at every evaluation. */
+    static final int CACHED_TEXT_LENGTH = 1024;
 
     private final JexlEngine jexl;
-    private final Map<String, List<Object>> parsed = new ConcurrentHashMap<>();
-    private final ObjectMapper json;
+    private final ExpressionJson json = new ExpressionJson();
+    /** The budget of the evaluation running on each thread, read by the arithmetic. */
+    private final ThreadLocal<ExpressionBudget> budgets = new ThreadLocal<>();
+    private final Map<String, List<Object>> parsed = new LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<Object>> eldest) {
+            return size() > CACHED_TEXTS;
+        }
+    };
 
     /** @param envAllowed the environment variables {@code env(name)} may read: names, or prefixes ending in {@code *} */
     ExpressionEvaluator(List<String> envAllowed) {
-        this.json = new ObjectMapper();
-        // nothing is allowed but the helpers, and reading (not calling methods of) maps and lists
+        // JEXL's own introspection, used for the helpers only (ExpressionUberspect decides what is reachable);
+        // the sandbox and permissions stay as a second wall
         JexlSandbox sandbox = new JexlSandbox(false, true);
         sandbox.allow(ExpressionFunctions.class.getName());
         sandbox.permissions(Map.class.getName(), true, true, false, false);
         sandbox.permissions(List.class.getName(), true, true, false, false);
+        ExpressionUberspect uberspect = new ExpressionUberspect(new JexlBuilder()
+                .permissions(JexlPermissions.RESTRICTED.compose(ExpressionFunctions.class.getPackageName() + ".*",
+                        Values.class.getPackageName() + ".*"))
+                .sandbox(sandbox)
+                .strategy(ExpressionUberspect.STRATEGY)
+                .create().getUberspect(), this::budget);
         Map<String, Object> namespaces = new HashMap<>();
         namespaces.put(null, new ExpressionFunctions(envAllowed));
         JexlFeatures features = new JexlFeatures()
@@ -63,20 +83,16 @@ final class ExpressionEvaluator {
                 .lambda(false).methodCall(true).structuredLiteral(true).script(false).pragma(false)
                 .annotation(false).importPragma(false).namespacePragma(false);
         this.jexl = new JexlBuilder()
-                // JEXL introspects only packages it is allowed: the helpers', and the API's immutable metadata maps and lists
-                // (the sandbox above still limits those to reading)
-                .permissions(JexlPermissions.RESTRICTED.compose(ExpressionFunctions.class.getPackageName() + ".*",
-                        Values.class.getPackageName() + ".*"))
-                .sandbox(sandbox)
+                .uberspect(uberspect)
                 .namespaces(namespaces)
                 .features(features)
                 .strict(true)
-                // regular-expression matches give up past a budget of work, or on an interrupt
-                .arithmetic(new BoundedArithmetic(true))
+                .arithmetic(new BoundedArithmetic(true, this::budget, json))
                 .silent(false)
                 .safe(false)
                 .cache(256)
-                // an interrupt (the step timeout's watchdog) stops an evaluation in progress
+                // an interrupt (the step timeout's watchdog) stops an evaluation between its steps; the
+                // arithmetic's walks see it within theirs
                 .cancellable(true)
                 .create();
     }
@@ -96,138 +112,126 @@ final class ExpressionEvaluator {
         if (!hasExpression(text)) {
             return text;
         }
-        List<Object> segments;
+        List<Object> segments = segments(text, where);
+        ExpressionBudget budget = new ExpressionBudget();
+        StringBuilder out = new StringBuilder();
+        budgets.set(budget);
         try {
-            segments = parsed.computeIfAbsent(text, this::parse);
+            for (Object segment : segments) {
+                String piece = segment instanceof String literal ? literal
+                        : value((Parsed) segment, new MetadataContext(metadata, budget, ((Parsed) segment).dottedPrefixes(metadata)),
+                                out.length(), where);
+                if (piece.length() > MAX_TEXT - out.length()) {
+                    throw new ExpressionException(where + ": the value is longer than " + MAX_TEXT + " characters");
+                }
+                out.append(piece);
+            }
+        } finally {
+            budgets.remove();
+        }
+        return out.toString();
+    }
+
+    /** An expression as written, and as parsed. */
+    private record Parsed(String written, JexlExpression expression, List<List<String>> paths) {
+
+        Parsed(String written, JexlExpression expression) {
+            this(written, expression, dotted(((JexlScript) expression).getVariables()));
+        }
+
+        /** The dotted variable paths ({@code a.b}) whose first name is not also read alone. */
+        private static List<List<String>> dotted(Set<List<String>> variables) {
+            Set<String> alone = new HashSet<>();
+            variables.stream().filter(path -> path.size() == 1).forEach(path -> alone.add(path.get(0)));
+            return variables.stream()
+                    .filter(path -> path.size() > 1 && !METADATA_VARIABLE.equals(path.get(0)) && !alone.contains(path.get(0)))
+                    .toList();
+        }
+
+        /**
+         * The names this expression reads only as the start of a dotted metadata key: {@code a} of {@code a.b} when
+         * the metadata has a key {@code a.b} and {@code a} is not a map holding {@code b}. They are hidden from the
+         * expression so that JEXL reads the dotted key, rather than failing on {@code a}.
+         */
+        Set<String> dottedPrefixes(Map<String, Object> metadata) {
+            if (paths.isEmpty()) {
+                return Set.of();
+            }
+            Set<String> prefixes = new HashSet<>();
+            for (List<String> path : paths) {
+                String first = path.get(0);
+                Object value = metadata.get(first);
+                if (value != null && !(value instanceof Map<?, ?> map && map.containsKey(path.get(1)))
+                        && metadata.containsKey(first + "." + path.get(1))) {
+                    prefixes.add(first);
+                }
+            }
+            return prefixes;
+        }
+    }
+
+    private String value(Parsed parsedExpression, MetadataContext context, int written, String where) {
+        String source = abbreviated(parsedExpression.written());
+        try {
+            Object value = parsedExpression.expression().evaluate(context);
+            String missing = budgets.get().missing();
+            if (missing != null) {
+                // read leniently by JEXL (in a condition), refused all the same
+                throw new ExpressionException(where + ": cannot evaluate '${" + source + "}': " + missing);
+            }
+            if (value == null) {
+                throw new ExpressionException(where + ": '${" + source + "}' has no value");
+            }
+            return value instanceof String text ? text : json.text(value, MAX_TEXT - written);
+        } catch (JexlException | ExpressionLimitException e) {
+            throw new ExpressionException(where + ": cannot evaluate '${" + source + "}': " + cause(e), e);
+        } catch (ExpressionException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ExpressionException(where + ": cannot evaluate '${" + source + "}': " + cause(e), e);
+        } catch (StackOverflowError e) {
+            throw new ExpressionException(where + ": cannot evaluate '${" + source + "}': nested too deeply");
+        }
+    }
+
+    /** The literal strings and parsed expressions of a text, from the cache when it was parsed lately. */
+    private List<Object> segments(String text, String where) {
+        List<Object> segments;
+        synchronized (parsed) {
+            segments = parsed.get(text);
+        }
+        if (segments != null) {
+            return segments;
+        }
+        try {
+            segments = ExpressionSource.split(text).stream()
+                    .map(segment -> segment instanceof ExpressionSource.Expression expression
+                            ? new Parsed(expression.written(), jexl.createExpression(expression.source())) : segment)
+                    .toList();
         } catch (JexlException | IllegalArgumentException e) {
             throw new ExpressionException(where + ": cannot parse '" + abbreviated(text) + "': " + cause(e), e);
         } catch (StackOverflowError e) {
             // nesting other than brackets (a long chain of unary operators) can still recurse too deep
             throw new ExpressionException(where + ": cannot parse '" + abbreviated(text) + "': nested too deeply");
         }
-        MetadataContext context = new MetadataContext(metadata);
-        StringBuilder out = new StringBuilder();
-        for (Object segment : segments) {
-            if (segment instanceof String literal) {
-                out.append(literal);
-                continue;
-            }
-            JexlExpression expression = (JexlExpression) segment;
-            Object value;
-            try {
-                value = expression.evaluate(context);
-            } catch (JexlException e) {
-                throw new ExpressionException(where + ": cannot evaluate '${" + expression.getSourceText() + "}': " + cause(e), e);
-            } catch (RuntimeException e) {
-                throw new ExpressionException(where + ": cannot evaluate '${" + expression.getSourceText() + "}': " + e, e);
-            } catch (StackOverflowError e) {
-                throw new ExpressionException(where + ": cannot evaluate '${" + abbreviated(expression.getSourceText())
-                        + "}': nested too deeply");
-            }
-            if (value == null) {
-                throw new ExpressionException(where + ": '${" + expression.getSourceText() + "}' has no value");
-            }
-            if (elements(value, MAX_ELEMENTS) > MAX_ELEMENTS) {
-                throw new ExpressionException(where + ": '${" + abbreviated(expression.getSourceText()) + "}' builds more than "
-                        + MAX_ELEMENTS + " elements");
-            }
-            out.append(text(value));
-            if (out.length() > MAX_TEXT) {
-                throw new ExpressionException(where + ": the value is longer than " + MAX_TEXT + " characters");
+        if (text.length() <= CACHED_TEXT_LENGTH) {
+            synchronized (parsed) {
+                parsed.put(text, segments);
             }
         }
-        return out.toString();
+        return segments;
     }
 
-    /** Splits a text into literal strings and the expressions of its {@code ${…}} parts. */
-    private List<Object> parse(String text) {
-        List<Object> segments = new ArrayList<>();
-        int from = 0;
-        int open;
-        while ((open = text.indexOf("${", from)) >= 0) {
-            if (open > from) {
-                segments.add(text.substring(from, open));
-            }
-            int close = closingBrace(text, open + 2);
-            if (close < 0) {
-                throw new IllegalArgumentException("'${' at column " + (open + 1) + " is not closed");
-            }
-            String source = text.substring(open + 2, close);
-            if (source.isBlank()) {
-                throw new IllegalArgumentException("empty '${}' at column " + (open + 1));
-            }
-            segments.add(jexl.createExpression(source));
-            from = close + 1;
+    /** How many texts the parse cache holds. */
+    int cachedTexts() {
+        synchronized (parsed) {
+            return parsed.size();
         }
-        if (from < text.length()) {
-            segments.add(text.substring(from));
-        }
-        return List.copyOf(segments);
     }
 
-    /**
-     * The index of the brace closing an expression that starts at {@code from}, skipping quoted text and
-     * nested braces; refuses brackets nested deeper than {@link #MAX_NESTING} before the recursive parser sees them.
-     */
-    private static int closingBrace(String text, int from) {
-        int depth = 0;
-        int nesting = 0;
-        char quote = 0;
-        for (int i = from; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '}' && depth == 0) {
-                return i;
-            } else if (c == '(' || c == '[' || c == '{') {
-                if (++nesting > MAX_NESTING) {
-                    throw new IllegalArgumentException("nested deeper than " + MAX_NESTING + " levels at column " + (i + 1));
-                }
-                depth += c == '{' ? 1 : 0;
-            } else if (c == ')' || c == ']' || c == '}') {
-                nesting--;
-                depth -= c == '}' ? 1 : 0;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * How many elements a value holds, nested ones included, counted only up to {@code budget}: a range
-     * such as {@code 1..2147483647} is never walked, its size is read.
-     */
-    private static long elements(Object value, long budget) {
-        long count = 0;
-        if (value instanceof Map<?, ?> map) {
-            count = map.size();
-            for (Object nested : map.values()) {
-                if (count > budget) {
-                    break;
-                }
-                count += elements(nested, budget - count);
-            }
-        } else if (value != null && value.getClass().isArray() && !value.getClass().getComponentType().isPrimitive()) {
-            return elements(Arrays.asList((Object[]) value), budget);
-        } else if (value != null && value.getClass().isArray()) {
-            count = Array.getLength(value);
-        } else if (value instanceof Collection<?> collection) {
-            count = collection.size();
-            if (count <= budget) {
-                for (Object nested : collection) {
-                    count += elements(nested, budget - count);
-                    if (count > budget) {
-                        break;
-                    }
-                }
-            }
-        }
-        return count;
+    private ExpressionBudget budget() {
+        ExpressionBudget budget = budgets.get();
+        return budget != null ? budget : new ExpressionBudget();
     }
 
     /** A text for an error message: a hostile expression may be megabytes long. */
@@ -235,19 +239,9 @@ final class ExpressionEvaluator {
         return text.length() <= 200 ? text : text.substring(0, 200) + "… (" + text.length() + " characters)";
     }
 
-    /** A value as configuration text: strings as they are, maps, lists and arrays as JSON. */
+    /** A configuration value as text: strings as they are, collections as JSON (the limits are for what expressions build). */
     String text(Object value) {
-        if (value instanceof String s) {
-            return s;
-        }
-        if (value instanceof Map<?, ?> || value instanceof List<?> || value.getClass().isArray()) {
-            try {
-                return json.writeValueAsString(value);
-            } catch (JsonProcessingException e) {
-                throw new ExpressionException("cannot write " + value + " as JSON: " + e.getOriginalMessage(), e);
-            }
-        }
-        return String.valueOf(value);
+        return value instanceof String s ? s : json.text(value, Long.MAX_VALUE);
     }
 
     private static String cause(Exception e) {
@@ -259,10 +253,20 @@ final class ExpressionEvaluator {
             return "no metadata key '" + variable.getVariable() + "'";
         }
         if (root instanceof JexlException.Property property) {
-            return "no metadata key or property '" + property.getProperty() + "'";
+            return "cannot read '" + property.getProperty() + "': only map keys and list indexes can be read (a metadata key with"
+                    + " dots in its name is read as ${$env['its.name']})";
         }
         if (root instanceof JexlException.Method method) {
             return "function or method '" + method.getMethod() + "' is not available (allowed: uuid(), random(n), env(name), getEnv(name))";
+        }
+        if (root instanceof JexlException.Cancel) {
+            return "was interrupted";
+        }
+        if (root instanceof JexlArithmetic.NullOperand) {
+            return "an operand is null";
+        }
+        if (root instanceof MissingKeyException || root instanceof ExpressionLimitException || root instanceof SecurityException) {
+            return root.getMessage();
         }
         String message = root.getMessage();
         return message == null ? root.toString() : message;
@@ -271,9 +275,14 @@ final class ExpressionEvaluator {
     /** The metadata as expression variables, read-only. */
     private static final class MetadataContext implements JexlContext {
         private final Map<String, Object> metadata;
+        private final ExpressionBudget budget;
+        /** Names read only as the start of a dotted key by this expression, see {@link Parsed#dottedPrefixes}. */
+        private final Set<String> hidden;
 
-        MetadataContext(Map<String, Object> metadata) {
+        MetadataContext(Map<String, Object> metadata, ExpressionBudget budget, Set<String> hidden) {
             this.metadata = metadata;
+            this.budget = budget;
+            this.hidden = hidden;
         }
 
         @Override
@@ -281,7 +290,24 @@ final class ExpressionEvaluator {
             if (METADATA_VARIABLE.equals(name)) {
                 return metadata;
             }
-            return metadata.get(name);
+            if (hidden.contains(name)) {
+                return null;
+            }
+            Object value = metadata.get(name);
+            if (value == null && !prefixOfAKey(name)) {
+                budget.missing("no metadata key '" + name + "'");
+            }
+            return value;
+        }
+
+        /** Whether a name is the start of a dotted key ({@code WriteFile} of {@code WriteFile.OutputPath}), which JEXL reads next. */
+        private boolean prefixOfAKey(String name) {
+            for (String key : metadata.keySet()) {
+                if (key.length() > name.length() && key.charAt(name.length()) == '.' && key.startsWith(name)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override
@@ -291,7 +317,7 @@ final class ExpressionEvaluator {
 
         @Override
         public boolean has(String name) {
-            return METADATA_VARIABLE.equals(name) || metadata.containsKey(name);
+            return METADATA_VARIABLE.equals(name) || metadata.containsKey(name) && !hidden.contains(name);
         }
     }
 }

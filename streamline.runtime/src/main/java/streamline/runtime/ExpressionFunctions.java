@@ -1,5 +1,6 @@
 package streamline.runtime;
 
+import java.math.BigDecimal;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.UUID;
@@ -23,13 +24,22 @@ public final class ExpressionFunctions {
         return UUID.randomUUID().toString();
     }
 
-    /** A random whole number from 0 (inclusive) to {@code bound} (exclusive). */
+    /**
+     * A random whole number from 0 (inclusive) to {@code bound} (exclusive); the bound must be a whole number
+     * from 1 to {@link Long#MAX_VALUE}, never cut or rounded into one.
+     */
     public long random(Number bound) {
-        long limit = bound.longValue();
-        if (limit <= 0) {
-            throw new IllegalArgumentException("random(n) needs n > 0, was " + bound);
+        BigDecimal exact;
+        try {
+            exact = bound instanceof BigDecimal decimal ? decimal : new BigDecimal(bound.toString());
+        } catch (NumberFormatException e) {
+            exact = null; // NaN, infinities
         }
-        return random.nextLong(limit);
+        if (exact == null || exact.signum() <= 0 || exact.stripTrailingZeros().scale() > 0
+                || exact.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("random(n) needs a whole number n from 1 to " + Long.MAX_VALUE + ", was " + bound);
+        }
+        return random.nextLong(exact.longValueExact());
     }
 
     /**

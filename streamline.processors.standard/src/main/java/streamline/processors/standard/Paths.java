@@ -18,7 +18,7 @@ final class Paths {
     }
 
     static Path resolve(Path home, String configured) {
-        Path path = Path.of(configured.trim());
+        Path path = FileNames.of(configured.trim());
         return (path.isAbsolute() ? path : home.resolve(path)).normalize();
     }
 }

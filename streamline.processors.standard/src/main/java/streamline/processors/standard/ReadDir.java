@@ -1,20 +1,22 @@
 package streamline.processors.standard;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -32,7 +34,6 @@ import streamline.api.processor.TriggerContext;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
 import streamline.api.state.StateException;
-import streamline.api.state.StateScope;
 
 /**
  * Trigger {@code ReadDir}: starts a session for every file of a folder, with the file as content.
@@ -40,57 +41,70 @@ import streamline.api.state.StateScope;
  * <p>Configuration: {@code input} (folder; relative to the home), {@code pattern} (glob on the file
  * name, default {@code *}), {@code recursive} ({@code true}/{@code false}, default false),
  * {@code afterSuccess} ({@code delete}, the default, or {@code move}), {@code doneDirectory} (where
- * {@code move} puts files), {@code minAgeMillis} (a file younger than this is left for the next call,
- * so one still being written is not read half; default 500).
+ * {@code move} puts files, see {@link DoneFolder}), {@code minAgeMillis} (a file younger than this is left for the
+ * next call, so one still being written is not read half; default 500). The file processors' temporary files
+ * ({@code .*.streamline-tmp}) are never emitted.
  *
- * <p>Metadata: {@code ReadDir.Path} (absolute path), {@code ReadDir.Name} (file name),
- * {@code ReadDir.Size} (bytes). The trigger mark is the absolute path.
+ * <p>Metadata: {@code ReadDir.Path} (absolute path), {@code ReadDir.Name} (file name), {@code ReadDir.Size} (bytes);
+ * path and name in the readable form of {@link FileNames#readable} (bytes that are not UTF-8 as {@code %XX}). The
+ * trigger mark is the absolute path, or, for a path the JVM's encoding cannot carry, its {@code file:} URI: it
+ * always gives back the file's exact bytes.
  *
  * <p>It follows the exactly-once pattern of {@link TriggerProcessor}: it emits every file in the
  * folder that it has not emitted in this run (or whose emission was not started), and deletes or
- * moves a file only when its session finished successfully. After a restart it emits the folder's
- * files again, and the engine answers those whose sessions are still in progress as duplicates, so
- * each file is processed once. After a failure the file stays where it is, remembered as failed (by
- * its name, size and modification time: another file put there under that name is processed; in
- * its state, which holds only failures) and not emitted again, for an operator to look at (the
- * engine keeps the failed session's input and error too). Links and anything else but regular files
- * in the folder are skipped with a warning naming them: a link is never followed.
+ * moves a file only when its session finished successfully, forcing the folder before the session's end is logged.
+ * After a restart it emits the folder's files again, and the engine answers those whose sessions are still in
+ * progress as duplicates, so each file is processed once. A duplicate is not held: the live session's end is told to
+ * the instance that started it. After a failure the file stays where it is, remembered as failed (by the size,
+ * modification time and file key it had when emitted: another file put there under that name is processed; in its
+ * state, which holds only failures) and not emitted again, for an operator to look at. A file whose content cannot
+ * be read when the engine imports it is remembered as failed with the reason, on its own: the others start.
+ * Links, anything else but regular files, files the engine may not read, files it cannot stat and folders it cannot
+ * list are skipped with a warning naming them, once while they stay so: a link is never followed.
  */
 @Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadDir",
         configurationPid = "streamline.processors.files")
 public class ReadDir implements TriggerProcessor {
 
-    private static final String FAILED = "failed";
+    /** Said of an item whose file was gone when the engine read it: not a failure, there is nothing to process. */
+    private static final String GONE = "";
+    /** How far ahead of the clock a modification time may be before it is reported (file systems round times). */
+    private static final long FUTURE_SLACK_MILLIS = 2_000;
 
     private final FileRoots roots;
+    private final SharedFolderForce forces;
     private ProcessorContext context;
     private Path input;
     private PathMatcher pattern;
     private boolean recursive;
-    private boolean move;
-    private Path done;
+    private DoneFolder done;
     private long minAgeMillis;
-    /** Files emitted in this run whose sessions have not ended (absolute paths). */
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Files emitted in this run whose sessions have not ended: mark → their identity when emitted. */
+    private final Map<String, String> inFlight = new ConcurrentHashMap<>();
+    /** Emitted files whose content the engine could not read, by mark: why ({@link #GONE} if gone). */
+    private final Map<String, String> unreadable = new ConcurrentHashMap<>();
     /** The files of the last listing not yet looked at; the engine calls a trigger from one thread at a time. */
     private final ArrayDeque<Path> listing = new ArrayDeque<>();
-    /** Links and other non-regular files already reported, while they are there. */
-    private final Set<String> skipped = ConcurrentHashMap.newKeySet();
-    /** Files whose sessions failed, kept in the state: path → {@value #FAILED} and the file's size and modification time. */
-    private final Map<String, String> failed = new ConcurrentHashMap<>();
+    /** What the log was told about files and folders skipped, by mark, while they stay so. */
+    private Map<String, String> reported = new ConcurrentHashMap<>();
+    /** Whether an item was answered as a duplicate since the last listing (called from one thread at a time). */
+    private boolean heldElsewhere;
+    /** Files whose sessions failed, kept in the state. */
+    private FailedFiles failed;
 
     @Activate
     public ReadDir(BundleContext bundleContext, FilesConfig config) {
-        this(new FileRoots(Paths.home(bundleContext), List.of(config.roots())));
+        this(new FileRoots(Paths.home(bundleContext), List.of(config.roots())), new SharedFolderForce());
     }
 
     /** Outside a framework (tests): relative paths resolve against {@code home}, the default roots apply. */
     public ReadDir(Path home) {
-        this(FileRoots.defaults(home));
+        this(FileRoots.defaults(home), new SharedFolderForce());
     }
 
-    ReadDir(FileRoots roots) {
+    ReadDir(FileRoots roots, SharedFolderForce forces) {
         this.roots = roots;
+        this.forces = forces;
     }
 
     @Override
@@ -109,26 +123,22 @@ public class ReadDir implements TriggerProcessor {
         recursive = Boolean.parseBoolean(processorContext.optionalConfig("recursive").orElse("false"));
         String after = processorContext.optionalConfig("afterSuccess").orElse("delete").trim();
         switch (after) {
-            case "delete" -> move = false;
+            case "delete" -> done = null;
             case "move" -> {
-                move = true;
-                done = roots.forWriting(processorContext.optionalConfig("doneDirectory").orElseThrow(
+                Path folder = roots.forWriting(processorContext.optionalConfig("doneDirectory").orElseThrow(
                         () -> new IllegalArgumentException("afterSuccess=move needs doneDirectory")));
-                if (recursive && done.startsWith(input)) {
+                if (recursive && folder.startsWith(input)) {
                     // its files would be listed again and processed forever
-                    throw new IllegalArgumentException("doneDirectory " + done + " is inside the recursive input " + input);
+                    throw new IllegalArgumentException("doneDirectory " + folder + " is inside the recursive input " + input);
                 }
-                Files.createDirectories(done);
+                Files.createDirectories(folder);
+                done = new DoneFolder(input, folder, forces);
             }
             default -> throw new IllegalArgumentException("afterSuccess must be 'delete' or 'move', was '" + after + "'");
         }
         minAgeMillis = Long.parseLong(processorContext.optionalConfig("minAgeMillis").orElse("500").trim());
-        // an earlier version kept emitted files in the state as well: only failures count now
-        processorContext.state().get(StateScope.LOCAL).forEach((path, status) -> {
-            if (status.startsWith(FAILED)) {
-                failed.put(path, status);
-            }
-        });
+        failed = new FailedFiles(processorContext);
+        failed.load();
     }
 
     @Override
@@ -140,8 +150,8 @@ public class ReadDir implements TriggerProcessor {
         }
         while (results.size() < call.capacity() && !listing.isEmpty()) {
             Path file = listing.poll();
-            String key = file.toAbsolutePath().toString();
-            if (inFlight.contains(key)) {
+            String mark = FileNames.mark(file);
+            if (inFlight.containsKey(mark)) {
                 continue;
             }
             BasicFileAttributes attributes;
@@ -149,117 +159,231 @@ public class ReadDir implements TriggerProcessor {
                 attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException e) {
                 continue;
+            } catch (IOException e) {
+                // ENOTDIR, ESTALE, EACCES: this file only; nothing of the call is lost
+                report(file, mark, "cannot read its attributes (" + e + ")");
+                continue;
             }
             if (!attributes.isRegularFile()) {
                 // whoever drops files here is not trusted: a link would hand the flow any file the engine can read
-                if (!attributes.isDirectory() && skipped.add(key)) {
-                    context.logger().log(System.Logger.Level.WARNING, "skipping " + key + ": "
-                            + (attributes.isSymbolicLink() ? "a symbolic link (links in an input folder are never followed)"
-                                    : "not a regular file"));
+                if (!attributes.isDirectory()) {
+                    report(file, mark, attributes.isSymbolicLink() ? "a symbolic link (links in an input folder are never followed)"
+                            : "not a regular file");
                 }
                 continue;
             }
-            String failure = failed.get(key);
-            if (failure != null) {
-                if (failure.equals(FAILED) || failure.equals(identity(attributes))) {
-                    continue; // the file that failed, left for an operator
-                }
-                failed.remove(key); // another file under that name now: it gets its own session
-                rememberFailure(key, null);
+            if (failed.isFailed(mark, attributes)) {
+                continue; // the file that failed, left for an operator
             }
-            if (now - attributes.lastModifiedTime().toMillis() < minAgeMillis) {
+            long modified = attributes.lastModifiedTime().toMillis();
+            if (modified > now + FUTURE_SLACK_MILLIS) {
+                report(file, mark, "modified in the future (" + attributes.lastModifiedTime() + "): it waits until that time is "
+                        + minAgeMillis + " ms past");
                 continue;
             }
-            results.add(new TriggerResult(Map.of("ReadDir.Path", key, "ReadDir.Name", file.getFileName().toString(),
-                    "ReadDir.Size", attributes.size()), key, () -> Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)));
-            inFlight.add(key);
+            if (now - modified < minAgeMillis) {
+                continue;
+            }
+            if (!Files.isReadable(file)) {
+                // a broken upload of another owner: waits, named once, until it is readable; the others go on
+                report(file, mark, "not readable by the engine (owner or mode)");
+                continue;
+            }
+            reported.remove(mark);
+            String readable = FileNames.readable(file);
+            results.add(new TriggerResult(Map.of("ReadDir.Path", readable, "ReadDir.Name", readable.substring(readable.lastIndexOf('/') + 1),
+                    "ReadDir.Size", attributes.size()), mark, () -> open(file, mark)));
+            inFlight.put(mark, FailedFiles.identity(attributes));
         }
         return results;
+    }
+
+    /** The file's content for the engine; a failure to read it is noted against the item, so that it alone fails. */
+    private InputStream open(Path file, String mark) throws IOException {
+        InputStream in;
+        try {
+            in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            unreadable.put(mark, GONE);
+            throw e;
+        } catch (IOException e) {
+            unreadable.put(mark, e.toString());
+            throw e;
+        }
+        return new FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                try {
+                    return super.read();
+                } catch (IOException e) {
+                    unreadable.put(mark, e.toString());
+                    throw e;
+                }
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (IOException e) {
+                    unreadable.put(mark, e.toString());
+                    throw e;
+                }
+            }
+        };
     }
 
     /**
      * Lists the folder into {@link #listing}, in name order. Only once every file of a listing was looked at is
      * the folder listed again, so that a call costs the same whether 100 or 100,000 files wait: a listing is
      * paid for once per file, not once per call. Files that arrive meanwhile are found by the next listing.
+     * A subfolder that cannot be listed (an unreadable {@code lost+found}) is skipped, named in the log.
      */
-    private void list() throws IOException {
-        List<Path> candidates;
-        try (Stream<Path> files = recursive ? Files.walk(input) : Files.list(input)) {
-            candidates = files.filter(file -> pattern.matches(file.getFileName())).sorted().toList();
+    private void list() throws IOException, StateException {
+        if (heldElsewhere) {
+            // another instance's sessions held files of ours: the failures it noted since are in the shared state
+            heldElsewhere = false;
+            failed.load();
         }
+        List<Path> candidates = new ArrayList<>();
+        Map<String, String> unlisted = new HashMap<>();
+        if (recursive) {
+            Files.walkFileTree(input, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    if (matches(file)) {
+                        candidates.add(file);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (file.equals(input)) {
+                        throw e;
+                    }
+                    unlisted.put(FileNames.mark(file), "cannot be listed or read (" + e + ")");
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path folder, IOException e) throws IOException {
+                    if (e != null) {
+                        if (folder.equals(input)) {
+                            throw e;
+                        }
+                        unlisted.put(FileNames.mark(folder), "cannot be listed (" + e + ")");
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } else {
+            try (Stream<Path> files = Files.list(input)) {
+                files.filter(this::matches).forEach(candidates::add);
+            }
+        }
+        candidates.sort(null);
         listing.addAll(candidates);
-        Set<String> listed = new HashSet<>();
-        candidates.forEach(file -> listed.add(file.toAbsolutePath().toString()));
-        skipped.retainAll(listed); // warned once a link stays; again if it comes back
+        // reported once while a file stays so; again if it comes back
+        Map<String, String> stillReported = new ConcurrentHashMap<>();
+        for (Path file : candidates) {
+            String mark = FileNames.mark(file);
+            String said = reported.get(mark);
+            if (said != null) {
+                stillReported.put(mark, said);
+            }
+        }
+        unlisted.forEach((mark, why) -> {
+            if (!why.equals(reported.get(mark))) {
+                context.logger().log(System.Logger.Level.WARNING, "skipping folder " + FileNames.readable(FileNames.path(mark)) + ": " + why);
+            }
+            stillReported.put(mark, why);
+        });
+        reported = stillReported;
+    }
+
+    private boolean matches(Path file) {
+        Path name = file.getFileName();
+        return !NoReplace.isTemporary(name.toString()) && pattern.matches(name); // temporary names are ASCII
+    }
+
+    /** Says once, while it stays so, why a file is skipped. */
+    private void report(Path file, String mark, String why) {
+        if (!why.equals(reported.put(mark, why))) {
+            context.logger().log(System.Logger.Level.WARNING, "skipping " + FileNames.readable(file) + ": " + why);
+        }
     }
 
     @Override
     public void itemsReceived(List<ItemOutcome> outcomes) {
         for (ItemOutcome outcome : outcomes) {
-            if (!outcome.accepted()) {
-                inFlight.remove(outcome.item().triggerMark()); // emitted again by the next call
+            String mark = outcome.item().triggerMark();
+            String unread = unreadable.remove(mark);
+            switch (outcome.status()) {
+                case STARTED -> {
+                }
+                // the live session is another instance's (the flow's previous version, or a run before a restart): its
+                // end is told there, not here; emitted again by a later listing, and a duplicate while that session lives
+                case DUPLICATE -> {
+                    inFlight.remove(mark);
+                    heldElsewhere = true;
+                }
+                case NOT_STARTED -> {
+                    String identity = inFlight.remove(mark); // emitted again by the next call, unless it cannot be read
+                    if (unread != null && !unread.equals(GONE)) {
+                        String reason = "its content could not be read: " + unread;
+                        context.logger().log(System.Logger.Level.WARNING, "cannot start a session for "
+                                + FileNames.readable(FileNames.path(mark)) + ", remembered as failed, the others go on: " + reason);
+                        failed.remember(mark, identity != null ? identity : FailedFiles.identityNow(FileNames.path(mark)), reason);
+                    }
+                }
             }
         }
     }
 
     @Override
     public void sessionEnded(SessionUpdate update) {
-        String key = update.triggerMark();
-        if (update.failed()) {
-            context.logger().log(System.Logger.Level.WARNING, "session of " + key + " failed; the file stays: " + update.error());
-            String failure = failureOf(Path.of(key));
-            failed.put(key, failure);
-            rememberFailure(key, failure);
-            inFlight.remove(key);
+        String mark = update.triggerMark();
+        Path file;
+        try {
+            file = FileNames.path(mark);
+        } catch (IllegalArgumentException e) { // InvalidPathException too
+            context.logger().log(System.Logger.Level.ERROR, "the end of session " + update.sessionId() + " names no file: " + e.getMessage());
             return;
         }
-        Path file = Path.of(key);
-        try {
-            if (move) {
-                Path target = done.resolve(input.relativize(file));
-                Files.createDirectories(target.getParent());
-                Files.move(file, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                Files.deleteIfExists(file);
+        String name = FileNames.readable(file);
+        if (update.failed()) {
+            String now = FailedFiles.identityNow(file);
+            String identity = inFlight.get(mark); // as it was when emitted; after a restart, as it is now
+            if (identity == null) {
+                identity = now;
             }
-        } catch (NoSuchFileException e) {
-            // told again after a restart: already done
+            if (identity != null) {
+                failed.remember(mark, identity, "session " + update.sessionId() + " failed: " + update.error());
+            }
+            context.logger().log(System.Logger.Level.WARNING, "session of " + name + " failed; " + (now == null
+                    ? "the file is gone (a new file under its name is processed)" : "the file stays, not emitted again") + ": " + update.error());
+            inFlight.remove(mark);
+            return;
+        }
+        try {
+            if (done != null) {
+                try {
+                    done.move(file);
+                } catch (NoSuchFileException e) {
+                    // told again after a restart: already moved
+                }
+            } else {
+                Files.deleteIfExists(file); // gone already when told again after a restart
+            }
+            // also when it was gone already: its removal may not have reached the disk before a crash. Forced before the
+            // engine logs the end, so a power loss never brings back a processed file
+            forces.force(file.getParent());
         } catch (IOException e) {
             // stays in flight: not emitted again in this run, where it would be processed a second time
-            context.logger().log(System.Logger.Level.ERROR, "cannot " + (move ? "move " : "delete ") + key + ": " + e);
+            context.logger().log(System.Logger.Level.ERROR, "cannot " + (done != null ? "move " : "delete ") + name + ": " + e);
             return;
         }
-        inFlight.remove(key);
-    }
-
-    /** What identifies the file that failed under its name: a file put there later has another size or time. */
-    private static String identity(BasicFileAttributes attributes) {
-        return FAILED + ":" + attributes.size() + ":" + attributes.lastModifiedTime().toMillis();
-    }
-
-    private static String failureOf(Path file) {
-        try {
-            return identity(Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-        } catch (IOException e) {
-            return FAILED;
-        }
-    }
-
-    /**
-     * Saves that a file's session failed, or ({@code failure} null) that it no longer counts as failed: one key
-     * of the state, at a cost that does not grow with the failures remembered. Only failures are kept, so a
-     * successful session writes no state.
-     */
-    private void rememberFailure(String key, String failure) {
-        try {
-            if (failure == null) {
-                context.state().remove(StateScope.LOCAL, key);
-            } else {
-                context.state().put(StateScope.LOCAL, key, failure);
-            }
-        } catch (StateException e) {
-            context.logger().log(System.Logger.Level.ERROR, "cannot save that " + key + (failure == null ? " no longer failed" : " failed")
-                    + ": " + e.getMessage());
-        }
+        inFlight.remove(mark);
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.UUID;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -27,12 +28,14 @@ import streamline.api.processor.StepContext;
  *
  * <p>Configuration: {@code path} (expression, for example {@code outbox/${ReadDir.Name}}; relative to
  * the home), {@code overwrite} ({@code true}/{@code false}, default false).
- * Metadata it sets: {@code WriteFile.OutputPath} (absolute path).
+ * Metadata it sets: {@code WriteFile.OutputPath} (absolute path, in the readable form of {@link FileNames#readable}).
  *
- * <p>The content goes to a temporary file in the target folder, is forced to disk, and is renamed
- * to its name, so a crash never leaves a half file under the final name. An existing file is
- * replaced only with {@code overwrite=true}; otherwise the step fails, unless the file already holds
- * exactly this content (the same step ran before a crash or a retry), which counts as done.
+ * <p>The content goes to a temporary file in the target folder (a short name, {@link NoReplace#temporaryName}), is
+ * forced to disk, and gets its name, so a crash never leaves a half file under the final name. An existing file is
+ * replaced only with {@code overwrite=true}; otherwise the name is given by a hard link, which fails if the name
+ * exists even when another session takes it at the same moment, and the step fails, unless the file holds exactly
+ * this content (the same step ran before a crash or a retry), which counts as done. A path's characters the JVM's
+ * encoding cannot write (under a C locale, any non-ASCII one) are written in UTF-8.
  */
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=WriteFile",
         configurationPid = "streamline.processors.files")
@@ -55,16 +58,23 @@ public class WriteFile implements Processor {
         this.roots = roots;
     }
 
+    /**
+     * One temporary file per session and target: two sessions writing the same target never share one, and the same
+     * step repeated after a crash replaces what the crash left.
+     */
+    static Path temporaryFile(Path target, UUID sessionId) {
+        return target.getParent().resolve(NoReplace.temporaryName(sessionId + "/" + FileNames.mark(target)));
+    }
+
     @Override
     public FlowObject process(FlowObject input, StepContext step) throws Exception {
         Path target = roots.forWriting(step.config("path"));
         boolean overwrite = Boolean.parseBoolean(step.optionalConfig("overwrite").orElse("false").trim());
         Path folder = target.getParent();
         Files.createDirectories(folder);
-        // one temporary file per session and target: two sessions writing the same target never share one, and
-        // the same step repeated after a crash replaces what the crash left. It is created exclusively and never
-        // through a link: whatever stands at its name (a link planted there) is removed, not followed.
-        Path temp = folder.resolve("." + target.getFileName() + "." + step.sessionId() + ".streamline-tmp");
+        // created exclusively and never through a link: whatever stands at its name (a link planted there) is removed,
+        // not followed
+        Path temp = temporaryFile(target, step.sessionId());
         Files.deleteIfExists(temp);
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -73,22 +83,37 @@ public class WriteFile implements Processor {
                 content.transferTo(Channels.newOutputStream(channel));
                 channel.force(false); // the data and the size a read needs
             }
-            if (Files.exists(target) && !overwrite) {
-                if (Files.mismatch(temp, target) == -1) {
-                    step.logger().log(System.Logger.Level.INFO, target + " already holds this content (a repeated step)");
-                    step.forceFolderBeforeCompletion(folder); // the earlier run may have stopped before its force
-                    return input.with("WriteFile.OutputPath", target.toString());
-                }
-                throw new FileAlreadyExistsException(target.toString(), null,
-                        "WriteFile: the file exists with other content and overwrite is false");
+            if (overwrite) {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                publishWithoutReplacing(temp, target, step);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            // the rename too survives a crash before the step counts as done; the engine shares the folder's force
-            // among the steps completing together
+            // the new name too survives a crash before the step counts as done; the engine shares the folder's force
+            // among the steps completing together (also for a repeated step: the earlier run may have stopped before it)
             step.forceFolderBeforeCompletion(folder);
         } finally {
             Files.deleteIfExists(temp);
         }
-        return input.with("WriteFile.OutputPath", target.toString());
+        return input.with("WriteFile.OutputPath", FileNames.readable(target));
+    }
+
+    private static void publishWithoutReplacing(Path temp, Path target, StepContext step) throws IOException {
+        try {
+            if (NoReplace.link(temp, target)) {
+                return;
+            }
+            // a file system without hard links: checked, then renamed (Files.move refuses an existing target), which a
+            // writer of the same name at the same moment may race
+            step.logger().log(System.Logger.Level.WARNING, "the file system of " + FileNames.readable(target.getParent())
+                    + " has no hard links: overwrite=false is checked before the rename, not by it");
+            Files.move(temp, target);
+        } catch (FileAlreadyExistsException e) {
+            if (Files.mismatch(temp, target) == -1) {
+                step.logger().log(System.Logger.Level.INFO, FileNames.readable(target) + " already holds this content (a repeated step)");
+                return;
+            }
+            throw new FileAlreadyExistsException(FileNames.readable(target), null,
+                    "WriteFile: the file exists with other content and overwrite is false");
+        }
     }
 }

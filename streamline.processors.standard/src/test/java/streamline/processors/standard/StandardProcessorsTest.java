@@ -105,7 +105,8 @@ class StandardProcessorsTest {
     @Test
     void writeFileWritesAtomicallyRepeatsSafelyAndNeverOverwritesUnlessTold() throws Exception {
         UUID session = UUID.randomUUID();
-        file("outbox/.x.txt." + session + ".streamline-tmp", "half written before a crash");
+        Path leftover = WriteFile.temporaryFile(home.resolve("outbox/x.txt"), session);
+        file(home.relativize(leftover).toString(), "half written before a crash");
         ProcessorHarness.Result result = ProcessorHarness.of(new WriteFile(home)).config(Map.of("path", "outbox/${name}"))
                 .metadata(Map.of("name", "x.txt")).content("one").sessionId(session).run();
         Path written = home.resolve("outbox/x.txt");
@@ -201,7 +202,7 @@ class StandardProcessorsTest {
         Path victim = file("data/victim.txt", "precious");
         UUID session = UUID.randomUUID();
         Files.createDirectories(home.resolve("outbox"));
-        Files.createSymbolicLink(home.resolve("outbox/.report.txt." + session + ".streamline-tmp"), victim);
+        Files.createSymbolicLink(WriteFile.temporaryFile(home.resolve("outbox/report.txt"), session), victim);
         ProcessorHarness.of(new WriteFile(home)).config(Map.of("path", "outbox/report.txt")).content("report").sessionId(session).run();
         assertEquals("precious", Files.readString(victim), "the link's target is untouched");
         assertEquals("report", Files.readString(home.resolve("outbox/report.txt")));
