@@ -92,8 +92,13 @@ final class EngineContexts {
             if (value == null) {
                 return Optional.empty();
             }
+            return Optional.of(evaluate(key, expressions.text(value)));
+        }
+
+        @Override
+        public String evaluate(String key, String text) {
             String where = "processor " + processorName + " of flow " + flowName + ", configuration key '" + key + "'";
-            return Optional.of(expressions.evaluate(expressions.text(value), metadata(), where));
+            return expressions.evaluate(text, metadata(), where);
         }
 
         @Override

@@ -265,7 +265,12 @@ public final class ProcessorHarness {
             if (value == null) {
                 return Optional.empty();
             }
-            Matcher matcher = SIMPLE_EXPRESSION.matcher(String.valueOf(value));
+            return Optional.of(evaluate(key, String.valueOf(value)));
+        }
+
+        @Override
+        public String evaluate(String key, String text) {
+            Matcher matcher = SIMPLE_EXPRESSION.matcher(text);
             StringBuilder out = new StringBuilder();
             while (matcher.find()) {
                 Object replacement = metadata.get(matcher.group(1));
@@ -275,7 +280,7 @@ public final class ProcessorHarness {
                 matcher.appendReplacement(out, Matcher.quoteReplacement(String.valueOf(replacement)));
             }
             matcher.appendTail(out);
-            return Optional.of(out.toString());
+            return out.toString();
         }
 
         @Override

@@ -44,6 +44,17 @@ public interface ProcessorContext {
     Optional<String> optionalConfig(String key);
 
     /**
+     * Evaluates the {@code ${…}} expressions of one part of the configuration value of {@code key}, as
+     * {@link #config(String)} evaluates a whole value: for values that are lists or maps whose elements, keys or
+     * values are expressions each (a header name and its value, one argument), which {@link #config(String)} can
+     * give only as one text. Errors name {@code key}.
+     *
+     * @throws ExpressionException if an expression cannot be evaluated
+     * @since 1.3
+     */
+    String evaluate(String key, String text);
+
+    /**
      * A logger whose lines carry the flow, the processor and (in a step) the session, at the
      * level the processor's definition gives.
      */
