@@ -25,10 +25,14 @@ enum Feature {
     END_ERRORS,
     /** A session listener throws an {@code Error} for some sessions. */
     LISTENER_ERRORS,
-    /** Flows saved in a changed version, deactivated and activated again while running. */
+    /** Flows saved in a changed version (same graph, changed configuration), deactivated and activated again while running. */
     FLOW_CHANGES,
+    /** Flows saved with another graph (processors added, removed or reordered) while sessions run. */
+    FLOW_GRAPH_CHANGES,
     /** A flow changed or deactivated while one of its trigger's calls is in progress. */
     FLOW_CHANGE_DURING_CALL,
+    /** The file log forced every {@code sync.interval.ms} instead of at every append, in a third of the seeds (none with power losses). */
+    INTERVAL_SYNC,
     /** Clean restarts of the engine (stop, then a new engine on the same folders). */
     RESTARTS,
     /** A log write failing with {@code EIO}, or part-written then {@code ENOSPC}. */
@@ -42,5 +46,7 @@ enum Feature {
     /** A power loss: as a crash, the copy keeping only the bytes the log forced. */
     POWER_LOSS,
     /** A processor type's provider removed and returned while sessions run. */
-    PROVIDER_CHURN
+    PROVIDER_CHURN,
+    /** Not a kind of operation but a check: every log line naming a session in its context names no other in its text. */
+    SESSION_LOG_CHECK
 }

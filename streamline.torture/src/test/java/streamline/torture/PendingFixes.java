@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * The features whose schedules still find an open bug, each with the finding it reproduces. The build's seeds run
- * without them; {@link FindingsTest} runs each with its scripted schedule once its entry is removed here. Remove an
+ * without them; {@link FindingsTest} runs the seed that found each once its entry is removed here. Remove an
  * entry when the fix is merged, and the build checks it from then on.
  */
 final class PendingFixes {
@@ -27,7 +27,41 @@ final class PendingFixes {
                 + "re-activated starts sessions on a closed run that park forever");
         findings.put(Feature.INTERRUPT_AT_WRITE, "issue 25, finding 10: an interrupt during a write makes the failed "
                 + "append durable and fails later appends");
+        findings.put(Feature.INTERVAL_SYNC, "issue 25, finding 10 (flush under interval): a failed or lost buffer flush "
+                + "drops acknowledged appends, while the content of the sessions they ended or advanced is already deleted: "
+                + "after a restart or a crash their steps find their input missing and fail");
+        findings.put(Feature.FLOW_GRAPH_CHANGES, "recovery resumes a session on the flow's current definition, not the "
+                + "one it started with: a session whose step is gone fails, and a changed graph can make the tracker "
+                + "throw on a worker thread (step already scheduled), which dies");
+        findings.put(Feature.SESSION_LOG_CHECK, "issue 25, finding 6: a worker logs 'could not log the end of session X' "
+                + "under the thread context of another session Y");
+        findings.put(Feature.FORCE_FAULTS, "issue 25 (the first 'less certain' item): a batch start whose write landed but "
+                + "whose fsync failed throws, so the engine deletes the batch's content container; the records are in the "
+                + "file, and after the restart the recovered sessions find their container missing and fail");
         FINDINGS = Collections.unmodifiableMap(findings);
+    }
+
+    /**
+     * Open bugs that green features still meet now and then (their timing is the OS's), by the text of the violation
+     * they cause first: a run whose <em>first</em> violation contains one of these is reported as meeting that known bug
+     * and does not fail the build. Remove an entry when its fix is merged.
+     */
+    static final Map<String, String> KNOWN_SYMPTOMS = Map.of(
+            "was already scheduled", "a step completed twice: the tracker throws on a worker, which dies, and the session stays "
+                    + "in progress (not in issue 25; seeds 4 with FLOW_GRAPH_CHANGES and 6 with the green features, after "
+                    + "retries and restarts)");
+
+    /** The known bug a run's first violation shows, or null. */
+    static String knownSymptom(java.util.List<String> violations) {
+        if (violations.isEmpty()) {
+            return null;
+        }
+        for (Map.Entry<String, String> symptom : KNOWN_SYMPTOMS.entrySet()) {
+            if (violations.get(0).contains(symptom.getKey())) {
+                return symptom.getValue();
+            }
+        }
+        return null;
     }
 
     static final Set<Feature> FEATURES = Collections.unmodifiableSet(FINDINGS.isEmpty()

@@ -41,9 +41,10 @@ record Schedule(long seed, Config config, List<Op> ops) {
 
     static Schedule generate(long seed, Set<Feature> features, int length) {
         SplittableRandom random = new SplittableRandom(seed);
-        boolean powerLoss = features.contains(Feature.POWER_LOSS);
+        boolean interval = random.nextInt(3) == 0;
         // under interval a power loss may lose what was acknowledged (as documented), so such runs force every append
-        String sync = powerLoss || random.nextInt(3) > 0 ? "always" : "interval";
+        String sync = interval && features.contains(Feature.INTERVAL_SYNC) && !features.contains(Feature.POWER_LOSS)
+                ? "interval" : "always";
         Config config = new Config(1 + random.nextInt(3), sync);
         List<Op> ops = new ArrayList<>();
         boolean providerGone = false;
@@ -89,14 +90,15 @@ record Schedule(long seed, Config config, List<Op> ops) {
             } else if (pick < 52) {
                 return new Op(Kind.AWAIT_PROGRESS, flow, 1 + random.nextInt(5), "", own);
             } else if (pick < 58 && features.contains(Feature.FLOW_CHANGES)) {
-                return new Op(Kind.CHANGE_FLOW, flow, random.nextInt(3), "", own);
+                // a shape of -1 keeps the graph
+                return new Op(Kind.CHANGE_FLOW, flow, features.contains(Feature.FLOW_GRAPH_CHANGES) ? random.nextInt(3) : -1, "", own);
             } else if (pick < 61 && features.contains(Feature.FLOW_CHANGES)) {
                 return new Op(Kind.DEACTIVATE, flow, 0, "", own);
             } else if (pick < 64 && features.contains(Feature.FLOW_CHANGES)) {
                 return new Op(Kind.ACTIVATE, flow, 0, "", own);
             } else if (pick < 67 && features.contains(Feature.FLOW_CHANGE_DURING_CALL)) {
                 return new Op(random.nextInt(3) == 0 ? Kind.DEACTIVATE_DURING_CALL : Kind.CHANGE_DURING_CALL, flow,
-                        random.nextInt(3), "", own);
+                        features.contains(Feature.FLOW_GRAPH_CHANGES) ? random.nextInt(3) : -1, "", own);
             } else if (pick < 76) {
                 List<Disk.Fault> faults = new ArrayList<>();
                 if (features.contains(Feature.WRITE_FAULTS)) {

@@ -20,8 +20,8 @@ final class Source {
     final String flow;
     private final Map<String, Item> items = new LinkedHashMap<>();
     private final Set<String> unacknowledged = new LinkedHashSet<>();
-    /** For each mark, the sessions whose end was told (to any instance of its trigger), with whether it failed. */
-    private final Map<String, Map<UUID, Boolean>> ended = new LinkedHashMap<>();
+    /** For each mark, the sessions whose end was told (to any instance of its trigger), with their error (empty: succeeded). */
+    private final Map<String, Map<UUID, String>> ended = new LinkedHashMap<>();
     /** Every session an instance was told was started for a mark of this source. */
     private final Map<UUID, String> started = new LinkedHashMap<>();
     private final Set<String> endErrorsThrown = new LinkedHashSet<>();
@@ -78,13 +78,13 @@ final class Source {
     }
 
     /** A session's end was told: the item is acknowledged. */
-    synchronized void acknowledge(String mark, UUID session, boolean failed) {
-        ended.computeIfAbsent(mark, m -> new LinkedHashMap<>()).put(session, failed);
+    synchronized void acknowledge(String mark, UUID session, String error) {
+        ended.computeIfAbsent(mark, m -> new LinkedHashMap<>()).put(session, error);
         unacknowledged.remove(mark);
     }
 
-    synchronized Map<String, Map<UUID, Boolean>> ends() {
-        Map<String, Map<UUID, Boolean>> copy = new LinkedHashMap<>();
+    synchronized Map<String, Map<UUID, String>> ends() {
+        Map<String, Map<UUID, String>> copy = new LinkedHashMap<>();
         ended.forEach((mark, sessions) -> copy.put(mark, new LinkedHashMap<>(sessions)));
         return copy;
     }

@@ -30,9 +30,9 @@ final class TortureRun {
     /** How long one operation may take (a stop that deadlocks shows here). */
     static final Duration OPERATION_LIMIT = Duration.ofSeconds(30);
     /** How long the engine has, with no faults, to finish everything after the schedule. */
-    static final Duration SETTLE_LIMIT = Duration.ofSeconds(60);
+    static final Duration SETTLE_LIMIT = Duration.ofSeconds(20);
 
-    record Result(Schedule schedule, List<String> violations, List<String> history, String threadDump) {
+    record Result(Schedule schedule, List<String> violations, List<String> history, String threadDump, String summary) {
         boolean failed() {
             return !violations.isEmpty();
         }
@@ -40,7 +40,7 @@ final class TortureRun {
         String report() {
             StringBuilder text = new StringBuilder();
             text.append("seed ").append(schedule.seed()).append(", ").append(schedule.ops().size()).append(" operations, ")
-                    .append(schedule.config()).append('\n');
+                    .append(schedule.config()).append(", ").append(summary).append('\n');
             violations.forEach(v -> text.append("VIOLATION: ").append(v).append('\n'));
             text.append("schedule:\n");
             history.forEach(h -> text.append("  ").append(h).append('\n'));
@@ -56,7 +56,7 @@ final class TortureRun {
 
     static Result run(Schedule schedule, Set<Feature> features, Path directory) throws Exception {
         World world = new World(directory, schedule.config());
-        SessionLogCheck logCheck = SessionLogCheck.attach(world, world.sessionIds);
+        SessionLogCheck logCheck = features.contains(Feature.SESSION_LOG_CHECK) ? SessionLogCheck.attach(world, world.sessionIds) : null;
         ExecutorService operations = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "torture-schedule");
             thread.setDaemon(true);
@@ -64,6 +64,14 @@ final class TortureRun {
         });
         String threadDump = "";
         boolean stuck = false;
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        // no engine thread dies of what a plug-in or a fault throws
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (thread.getName().startsWith("streamline")) {
+                world.violation("engine thread " + thread.getName() + " died of " + e + " at " + (e.getStackTrace().length > 0
+                        ? e.getStackTrace()[0] : "?"));
+            }
+        });
         try {
             world.start();
             Map<String, Integer> numbers = new HashMap<>();
@@ -106,9 +114,14 @@ final class TortureRun {
                 world.close();
             }
             operations.shutdownNow();
-            logCheck.detach();
+            if (logCheck != null) {
+                logCheck.detach();
+            }
+            Thread.setDefaultUncaughtExceptionHandler(previous);
         }
-        return new Result(schedule, world.violations(), List.copyOf(world.history), threadDump);
+        String summary = world.itemCount() + " items, " + world.generationCount() + " engine generations, "
+                + world.disk.faultsFired() + " faults fired, " + world.sessionIds.size() + " sessions started";
+        return new Result(schedule, world.violations(), List.copyOf(world.history), threadDump, summary);
     }
 
     private static void execute(World world, Schedule.Op op, String flow, Map<String, Integer> numbers,
@@ -216,17 +229,19 @@ final class TortureRun {
     /** Exactly once: each item's end told for one session, failed only if doomed; its output once, with its content. */
     private static void checkOutcomes(World world) throws Exception {
         for (Source source : world.sources().values()) {
-            Map<String, Map<UUID, Boolean>> ends = source.ends();
+            Map<String, Map<UUID, String>> ends = source.ends();
             Path outbox = world.home().resolve("outbox").resolve(source.flow);
             for (Item item : source.items()) {
-                Map<UUID, Boolean> sessions = ends.getOrDefault(item.mark(), Map.of());
+                Map<UUID, String> sessions = ends.getOrDefault(item.mark(), Map.of());
                 if (sessions.size() != 1) {
                     world.violation("item " + item.describe() + " was acknowledged for " + sessions.size() + " sessions " + sessions.keySet());
                 }
-                for (Map.Entry<UUID, Boolean> session : sessions.entrySet()) {
-                    if (session.getValue() != item.doomed()) {
-                        world.violation("session " + session.getKey() + " of item " + item.describe() + (session.getValue()
-                                ? " failed although its plan lets it succeed" : " succeeded although its plan fails it"));
+                for (Map.Entry<UUID, String> session : sessions.entrySet()) {
+                    boolean failed = !session.getValue().isEmpty();
+                    if (failed != item.doomed()) {
+                        world.violation("session " + session.getKey() + " of item " + item.describe() + (failed
+                                ? " failed although its plan lets it succeed: " + abbreviate(session.getValue())
+                                : " succeeded although its plan fails it"));
                     }
                 }
                 Path output = outbox.resolve(item.mark());

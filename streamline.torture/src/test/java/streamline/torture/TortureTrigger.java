@@ -100,7 +100,7 @@ final class TortureTrigger implements TriggerProcessor {
         }
         boolean[] throwNow = {false};
         world.whileAlive(generation, () -> {
-            source.acknowledge(update.triggerMark(), update.sessionId(), update.failed());
+            source.acknowledge(update.triggerMark(), update.sessionId(), update.error());
             inFlight.remove(update.triggerMark());
             throwNow[0] = source.throwAtEnd(update.triggerMark());
         });

@@ -181,8 +181,11 @@ final class World implements AutoCloseable {
         items.forEach(source(flow)::add);
     }
 
+    /** Saves a new version of the flow: its graph becomes {@code shape} (-1: the same graph, a changed configuration). */
     void changeFlow(String flow, int shape) throws Exception {
-        shapes.put(flow, shape % SHAPES.size());
+        if (shape >= 0) {
+            shapes.put(flow, shape % SHAPES.size());
+        }
         versions.merge(flow, 1, Integer::sum);
         flows.save(definition(flow, true));
     }
@@ -245,7 +248,12 @@ final class World implements AutoCloseable {
     void restart() throws Exception {
         Generation old = current;
         old.engine.stop();
-        old.log.close();
+        try {
+            old.log.close();
+        } catch (Exception e) {
+            // a log whose last force fails says so on close: what it did not force, a restart recovers or not
+            history.add("  (closing the log failed: " + e.getMessage() + ")");
+        }
         old.disk.dead = true;
         disk.disarm();
         logPoisoned = false;
@@ -307,6 +315,10 @@ final class World implements AutoCloseable {
                 setActive(flow, true);
             }
         }
+    }
+
+    int generationCount() {
+        return generations;
     }
 
     Path home() {
