@@ -48,7 +48,41 @@ class FindingsTest {
             new Reproduction(Feature.INTERVAL_SYNC, 5, Feature.WRITE_FAULTS),
             new Reproduction(Feature.INTERVAL_SYNC, 5, Feature.CRASHES),
             new Reproduction(Feature.FLOW_GRAPH_CHANGES, 2),
-            new Reproduction(Feature.FLOW_GRAPH_CHANGES, 4));
+            new Reproduction(Feature.FLOW_GRAPH_CHANGES, 4),
+            new Reproduction(Feature.POWER_LOSS, 3, Feature.CRASHES, Feature.PROVIDER_CHURN),
+            new Reproduction(Feature.WRITE_FAULTS, 4012788685734656184L, Feature.CRASHES, Feature.POWER_LOSS, Feature.PROVIDER_CHURN),
+            new Reproduction(Feature.WRITE_FAULTS, 8968536104363550355L, Feature.CRASHES, Feature.POWER_LOSS, Feature.PROVIDER_CHURN));
+
+    /**
+     * Issue 25, finding 10, scripted in the same harness: an interrupt arrives during the write of a trigger's batch
+     * (the next write after the fault is armed on an idle engine), then the engine restarts. The write completed,
+     * so its records must not come back as sessions whose items were answered not started.
+     */
+    static Schedule interruptDuringBatchStart() {
+        List<Schedule.Op> ops = new java.util.ArrayList<>();
+        for (int round = 0; round < 6; round++) {
+            ops.add(new Schedule.Op(Schedule.Kind.AWAIT_PROGRESS, 0, 100, "", 0));
+            ops.add(new Schedule.Op(Schedule.Kind.FAULT, 0, 0, Disk.Fault.WRITE_INTERRUPTED.name(), 0));
+            ops.add(new Schedule.Op(Schedule.Kind.EMIT, 0, 4, "", round));
+            ops.add(new Schedule.Op(Schedule.Kind.AWAIT_PROGRESS, 0, 4, "", 0));
+            ops.add(new Schedule.Op(Schedule.Kind.RESTART, 0, 0, "", 0));
+        }
+        return new Schedule(-10, new Schedule.Config(1, "always"), ops);
+    }
+
+    @org.junit.jupiter.api.Test
+    @DisabledIfSystemProperty(named = "torture.seed", matches = ".+")
+    @DisabledIfSystemProperty(named = "torture.minutes", matches = ".+")
+    void interruptDuringWrite() throws Exception {
+        assumeFalse(PendingFixes.FEATURES.contains(Feature.INTERRUPT_AT_WRITE),
+                () -> "pending: " + PendingFixes.FINDINGS.get(Feature.INTERRUPT_AT_WRITE));
+        Set<Feature> features = EnumSet.of(Feature.BASIC_ITEMS, Feature.INTERRUPT_AT_WRITE, Feature.RESTARTS);
+        TortureRun.Result result = TortureRun.run(interruptDuringBatchStart(), features,
+                Torture.ROOT.resolve("scripted-interrupt-" + System.nanoTime()).toAbsolutePath());
+        if (result.failed()) {
+            fail("the scripted interrupt during a write fails:\n" + result.report());
+        }
+    }
 
     @TestFactory
     @DisabledIfSystemProperty(named = "torture.seed", matches = ".+")

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -346,9 +345,5 @@ final class World implements AutoCloseable {
                 return;
             }
         }
-    }
-
-    static SplittableRandom random(long seed) {
-        return new SplittableRandom(seed);
     }
 }
