@@ -23,8 +23,8 @@ class TortureTest {
 
     /** Seeds every build runs. A fresh seed that failed and was fixed is added here. */
     static final long[] FIXED_SEEDS = {1, 2, 3, 4, 5, 6};
-    /** Fresh seeds per build, besides the fixed ones. */
-    static final int FRESH_SEEDS = 2;
+    /** Fresh seeds per build, besides the fixed ones ({@code -Dtorture.fresh=N} to change). */
+    static final int FRESH_SEEDS = Integer.getInteger("torture.fresh", 2);
 
     @Test
     @DisabledIfSystemProperty(named = "torture.seed", matches = ".+")
