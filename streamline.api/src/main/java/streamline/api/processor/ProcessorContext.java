@@ -1,6 +1,7 @@
 package streamline.api.processor;
 
 import java.lang.System.Logger;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -42,6 +43,16 @@ public interface ProcessorContext {
 
     /** Like {@link #config(String)}, but empty when the key is missing. */
     Optional<String> optionalConfig(String key);
+
+    /**
+     * A configuration value that is a list of strings (in a flow file, {@code ["-v", "${name}"]}), each element with
+     * its {@code ${…}} expressions evaluated as by {@link #config(String)}; empty when the key is missing.
+     *
+     * @throws IllegalArgumentException if the value is not a list of strings (naming the key)
+     * @throws ExpressionException if an expression cannot be evaluated
+     * @since 1.3
+     */
+    List<String> configList(String key);
 
     /**
      * A logger whose lines carry the flow, the processor and (in a step) the session, at the
