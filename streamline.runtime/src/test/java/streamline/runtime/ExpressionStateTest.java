@@ -1,0 +1,72 @@
+package streamline.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import streamline.api.processor.ExpressionException;
+import streamline.api.state.StateScope;
+
+/** The Go project's {@code getState(scope)} / {@code setState(scope, map)}: the configured processor's own state. */
+class ExpressionStateTest {
+
+    @TempDir
+    Path directory;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final ExpressionEvaluator expressions = new ExpressionEvaluator(List.of());
+
+    /** A processor's context as the engine builds it, with its configuration and its state on disk. */
+    private EngineContexts.Base processor(Map<String, Object> configuration, FileStateManager state) {
+        return new EngineContexts.Base(UUID.randomUUID(), "flow", UUID.randomUUID(), "counter", "UpdateMetadata", configuration,
+                System.getLogger("test"), state, expressions);
+    }
+
+    @Test
+    void setStateStoresTheProcessorsStateAndALaterEvaluationReadsItBack() throws Exception {
+        FileStateManager state = new FileStateManager(directory, "counter", json);
+        EngineContexts.Base setting = processor(Map.of("stored", "${setState(\"local\", {\"count\": 1, \"name\": \"a\"})}"), state);
+        assertEquals("", setting.config("stored"), "the key holding a setState call gets the empty string");
+        assertEquals(Map.of("count", "1", "name", "a"), state.get(StateScope.LOCAL));
+
+        // a later session, after a restart: the state is read back from disk
+        FileStateManager reopened = new FileStateManager(directory, "counter", json);
+        EngineContexts.Base reading = processor(Map.of("count", "${getState(\"local\")[\"count\"]}",
+                "next", "${getState('local')['count'] + 1}"), reopened);
+        assertEquals("1", reading.config("count"));
+        assertEquals("11", reading.config("next"), "values are text, as stored");
+        assertEquals(Map.of(), reopened.get(StateScope.CLUSTER), "the scopes are apart");
+        assertEquals("{}", processor(Map.of("all", "${getState('cluster')}"), reopened).config("all"));
+    }
+
+    @Test
+    void aNonMapValueAWrongScopeOrAWrongArgumentCountIsAnError() throws Exception {
+        FileStateManager state = new FileStateManager(directory, "counter", json);
+        state.set(StateScope.LOCAL, Map.of("count", "5"));
+        for (String wrong : List.of("${setState('local', 1)}", "${setState('local', [1, 2])}", "${setState('local')}",
+                "${setState('local', {'a': 1}, 2)}", "${getState()}", "${getState('local', 'x')}", "${getState('nowhere')}")) {
+            ExpressionException refused = assertThrows(ExpressionException.class,
+                    () -> processor(Map.of("key", wrong), state).config("key"), wrong);
+            assertTrue(refused.getMessage().contains("processor counter of flow flow, configuration key 'key'"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("State"), wrong + ": " + refused.getMessage());
+        }
+        assertEquals(Map.of("count", "5"), state.get(StateScope.LOCAL), "nothing stored by a refused call");
+    }
+
+    @Test
+    void withoutAProcessorsStateTheFunctionsAreRefused() {
+        ExpressionException refused = assertThrows(ExpressionException.class,
+                () -> expressions.evaluate("${getState('local')}", Map.of(), "somewhere"));
+        assertTrue(refused.getMessage().contains("no processor's state"), refused.getMessage());
+    }
+}
