@@ -90,7 +90,7 @@ class GoKeysTest {
         file("inbox/sub/c.csv", "C", SECOND);
         file("inbox/data.csv.bak", "not matched at the end? it is: unanchored", SECOND);
         file("inbox/notes.txt", "not matched", SECOND);
-        file("files/csv/in-a-folder-name.txt", "the folder's name is not the file's", SECOND);
+        file("inbox/sub.csv/in-a-folder.txt", "the folder's name matches, the file's does not", SECOND);
         Map<String, Object> config = Map.of("input", "inbox", "regex_filter", "\\.csv", "recursive", "true");
 
         TriggerHarness trigger = new TriggerHarness(new ReadDir(home), config).init();
