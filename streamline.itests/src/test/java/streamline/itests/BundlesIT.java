@@ -83,7 +83,7 @@ public class BundlesIT extends StreamlineTestSupport {
         // FlowDefinition.equalsIgnoringLastUpdated, WriteAheadLog.appendUnforced, StateManager.update added;
         // major: WriteAheadLog.close() removed
         expected.put("streamline.api.flow", "streamline.api 1.1.0");
-        expected.put("streamline.api.engine", "streamline.api 1.2.0");
+        expected.put("streamline.api.engine", "streamline.api 1.3.0");
         expected.put("streamline.api.processor", "streamline.api 1.2.0");
         expected.put("streamline.api.wal", "streamline.api 2.1.0");
         assertEquals(expected, exports);
@@ -109,10 +109,11 @@ public class BundlesIT extends StreamlineTestSupport {
                 assertFalse(description.name + " has a configuration", scr.getComponentConfigurationDTOs(description).isEmpty());
             }
         }
-        assertEquals(List.of("streamline.tracker.InMemoryBranchTracker", "streamline.flow.memory.InMemoryFlowManager",
-                "streamline.wal.file.FileWalComponent", "streamline.flow.jpa.JpaFlowStoreComponent",
-                "streamline.wal.jpa.JpaWalComponent", "streamline.runtime.EngineComponent", "streamline.runtime.FrameworkShutdownHook"),
-                components);
+        assertEquals(List.of("streamline.flow.jpa.JpaFlowStoreComponent", "streamline.flow.memory.InMemoryFlowManager",
+                "streamline.runtime.EngineComponent", "streamline.runtime.EngineTargetReport", "streamline.runtime.FrameworkShutdownHook",
+                "streamline.runtime.OsgiLogBridge", "streamline.tracker.InMemoryBranchTracker", "streamline.wal.file.FileWalComponent",
+                "streamline.wal.jpa.JpaWalComponent"),
+                components.stream().sorted().toList());
     }
 
     @Test

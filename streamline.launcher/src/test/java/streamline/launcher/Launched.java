@@ -108,7 +108,7 @@ final class Launched implements AutoCloseable {
 
     /** Copies the engine's log and every process's output out of the temporary home. */
     Path keepLogs() {
-        Path kept = Path.of("target", name + "-" + System.currentTimeMillis()).toAbsolutePath();
+        Path kept = Path.of(System.getProperty("streamline.kept.logs", "target"), name + "-" + System.currentTimeMillis()).toAbsolutePath();
         try {
             Files.createDirectories(kept);
             for (int i = 1; i <= starts; i++) {

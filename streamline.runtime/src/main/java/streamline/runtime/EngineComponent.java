@@ -3,6 +3,7 @@ package streamline.runtime;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,6 +40,8 @@ import streamline.api.processor.TriggerProcessor;
 import streamline.api.track.BranchTracker;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
+import streamline.config.support.ConfigList;
+import streamline.config.support.ConfigRefused;
 
 /**
  * The engine as a service, PID {@code streamline.runtime}. It follows the best write-ahead log and
@@ -74,16 +77,51 @@ public class EngineComponent implements Engine {
     /** The options of an engine that waits for the log or store it used last; null when none waits. */
     private EngineOptions waiting;
     private volatile String waitingFor = "";
+    /** Why no engine runs (refused configuration, failed start, waiting), for {@link #notRunning()}. */
+    private volatile String notRunning = "";
     private volatile TriggerCoordinator coordinator;
     private volatile StreamlineEngine engine;
 
     @Activate
-    void activate(BundleContext context, RuntimeConfig config) throws IOException, WriteAheadLogException {
+    void activate(BundleContext context, RuntimeConfig config, Map<String, Object> properties) {
         synchronized (lock) {
             bundleContext = context;
             home = StreamlineHome.of(context::getProperty);
-            present.abandon(config.abandon());
-            engine = startEngine(EngineOptions.from(config, home));
+            EngineOptions options = accepted(config, properties, "the engine does not start until the value is corrected");
+            if (options != null) {
+                engine = startOrReport(options);
+            }
+        }
+    }
+
+    /**
+     * Checks a configuration whole (values, ranges, filters, the work directory) before anything is stopped.
+     *
+     * @return its options, or null if refused: the refusal is logged with PID, key, value and rule
+     */
+    private EngineOptions accepted(RuntimeConfig config, Map<String, Object> properties, String consequence) {
+        try {
+            EngineOptions options = EngineOptions.accepted(config, properties, home);
+            present.abandon(ConfigList.split(config.abandon()));
+            return options;
+        } catch (ConfigRefused e) {
+            LOG.error("{}; {}", e.getMessage(), consequence);
+            if (engine == null) {
+                notRunning = e.getMessage();
+            }
+            return null;
+        }
+    }
+
+    /** Starts an engine; a start that fails is logged and leaves none. */
+    private StreamlineEngine startOrReport(EngineOptions options) {
+        try {
+            return startEngine(options);
+        } catch (IOException | WriteAheadLogException | RuntimeException e) {
+            LOG.error("the engine could not start (configuration {}, work directory {}): {}", EngineOptions.PID, options.workDirectory(),
+                    e.toString(), e);
+            notRunning = "the engine could not start: " + e;
+            return null;
         }
     }
 
@@ -100,12 +138,14 @@ public class EngineComponent implements Engine {
             started.stop();
             waiting = options;
             waitingFor = e.name();
+            notRunning = "the engine waits for '" + e.name() + "', the write-ahead log or flow store it used last";
             LOG.warn("engine not started: {}", e.getMessage());
             return null;
         } catch (IOException | WriteAheadLogException | RuntimeException e) {
             started.stop();
             throw e;
         }
+        notRunning = "";
         LOG.info("engine started: work directory {}, {} workers", options.workDirectory(), options.workers());
         return started;
     }
@@ -116,26 +156,44 @@ public class EngineComponent implements Engine {
             if (waiting == null || engine != null || boundWal == null || boundFlows == null) {
                 return;
             }
-            try {
-                engine = startEngine(waiting);
-            } catch (IOException | WriteAheadLogException | RuntimeException e) {
-                LOG.error("the engine could not start: {}", e.getMessage(), e);
-            }
+            engine = startOrReport(waiting);
         }
     }
 
+    /**
+     * A new configuration: checked whole first, so that a refused one leaves the running engine running; an
+     * accepted one restarts the engine on it (unless only targets or abandoned names changed). If the new
+     * engine cannot start, the previous configuration's engine starts again, and the next configuration is
+     * tried whatever it is.
+     */
     @Modified
-    void modified(RuntimeConfig config) throws IOException, WriteAheadLogException {
-        EngineOptions options = EngineOptions.from(config, home);
+    void modified(RuntimeConfig config, Map<String, Object> properties) {
         synchronized (lock) {
-            present.abandon(config.abandon());
-            if (engine != null && engine.options().equals(options)) {
-                return; // only targets changed: the references follow them
+            StreamlineEngine running = engine;
+            EngineOptions options = accepted(config, properties, running != null
+                    ? "the engine keeps running with its current configuration" : "the engine stays stopped until the value is corrected");
+            if (options == null) {
+                return;
             }
-            if (engine != null) {
-                engine.stop();
+            if (running != null && running.options().equals(options)) {
+                return; // only targets or abandoned names changed: the references follow them
             }
-            engine = startEngine(options);
+            if (running == null) {
+                engine = startOrReport(options);
+                return;
+            }
+            engine = null;
+            running.stop();
+            engine = startOrReport(options);
+            if (engine == null && waiting == null) {
+                LOG.error("configuration {} not applied: the engine starts again with its previous configuration", EngineOptions.PID);
+                String reason = notRunning;
+                engine = startOrReport(running.options());
+                if (engine != null) {
+                    notRunning = "";
+                    LOG.info("the engine runs with its previous configuration; the refused one: {}", reason);
+                }
+            }
         }
     }
 
@@ -147,6 +205,7 @@ public class EngineComponent implements Engine {
                 engine.stop();
                 engine = null;
             }
+            notRunning = "the engine is stopped";
         }
     }
 
@@ -385,6 +444,11 @@ public class EngineComponent implements Engine {
     public List<SessionInfo> sessionsInProgress() {
         StreamlineEngine current = engine;
         return current == null ? List.of() : current.sessionsInProgress();
+    }
+
+    @Override
+    public Optional<String> notRunning() {
+        return engine != null ? Optional.empty() : Optional.of(notRunning.isEmpty() ? "the engine is not running" : notRunning);
     }
 
     @Override

@@ -2,10 +2,16 @@ package streamline.runtime;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+
+import streamline.config.support.ConfigReader;
+import streamline.config.support.ConfigRefused;
 
 /**
  * The engine's settings in plain Java form, checked once: the DS component builds them from
@@ -92,38 +98,71 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
         }
     }
 
-    /** The options a configuration gives; a relative work directory is resolved against {@code home} when given. */
-    static EngineOptions from(RuntimeConfig config, String home) {
-        Path directory = Path.of(config.work_directory());
+    /** The configuration's PID. */
+    static final String PID = "streamline.runtime";
+
+    /**
+     * The options a configuration gives, every value checked against its range (the README's configuration table);
+     * a relative work directory is resolved against {@code home} when given.
+     *
+     * @param properties the component properties, where a refusal finds the value as the operator wrote it
+     * @throws ConfigRefused naming the PID, key, value and rule of the first value refused
+     */
+    static EngineOptions from(RuntimeConfig config, Map<String, ?> properties, String home) {
+        ConfigReader read = new ConfigReader(PID, properties);
+        Path directory;
+        String configured = read.text("work.directory", config::work_directory, "a path is required");
+        try {
+            directory = Path.of(configured);
+        } catch (InvalidPathException e) {
+            throw new ConfigRefused(PID, "work.directory", configured, "a valid path is required", e);
+        }
         if (!directory.isAbsolute() && home != null && !home.isBlank()) {
             directory = Path.of(home).resolve(directory);
         }
-        try {
-            return builder(directory).workers(config.workers()).pollInterval(Duration.ofMillis(config.poll_interval_ms()))
-                    .maxSessionsPerFlow(config.max_sessions_per_flow()).stepTimeout(Duration.ofSeconds(config.step_timeout_seconds()))
-                    .triggerTimeout(Duration.ofSeconds(config.trigger_timeout_seconds()))
-                    .triggerBackoffMax(Duration.ofSeconds(config.trigger_backoff_max_seconds()))
-                    .eventIdle(Duration.ofMillis(config.event_idle_ms()))
-                    .retryBackoff(RetryBackoff.Strategy.parse(config.retry_backoff(), "retry.backoff"))
-                    .retryBackoffCap(Duration.ofSeconds(config.retry_backoff_cap_seconds()))
-                    .envInExpressions(names(config.expressions_env())).stopGrace(Duration.ofSeconds(config.stop_grace_seconds())).build();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid configuration of streamline.runtime: " + e.getMessage(), e);
-        }
+        RetryBackoff.Strategy strategy = RetryBackoff.Strategy.parse(read.oneOf("retry.backoff", config::retry_backoff, "fixed", "exponential"),
+                "retry.backoff");
+        read.filter("wal.target", config::wal_target);
+        read.filter("flowManager.target", config::flowManager_target);
+        read.list("abandon", config::abandon);
+        return builder(directory).workers(read.intIn("workers", config::workers, 1, MAX_WORKERS))
+                .pollInterval(Duration.ofMillis(read.longIn("poll.interval.ms", config::poll_interval_ms, 10, HOUR_MS)))
+                .maxSessionsPerFlow(read.intIn("max.sessions.per.flow", config::max_sessions_per_flow, 1, 10_000_000))
+                .stepTimeout(Duration.ofSeconds(read.longIn("step.timeout.seconds", config::step_timeout_seconds, 1, WEEK_SECONDS)))
+                .triggerTimeout(Duration.ofSeconds(read.longIn("trigger.timeout.seconds", config::trigger_timeout_seconds, 1, DAY_SECONDS)))
+                .triggerBackoffMax(Duration.ofSeconds(read.longIn("trigger.backoff.max.seconds", config::trigger_backoff_max_seconds, 1,
+                        DAY_SECONDS)))
+                .eventIdle(Duration.ofMillis(read.longIn("event.idle.ms", config::event_idle_ms, 0, HOUR_MS)))
+                .retryBackoff(strategy)
+                .retryBackoffCap(Duration.ofSeconds(read.longIn("retry.backoff.cap.seconds", config::retry_backoff_cap_seconds, 1, WEEK_SECONDS)))
+                .envInExpressions(read.list("expressions.env", config::expressions_env))
+                .stopGrace(Duration.ofSeconds(read.longIn("stop.grace.seconds", config::stop_grace_seconds, 0, HOUR_MS / 1000))).build();
     }
 
-    /** Configured names, each entry possibly listing several, comma-separated (a .cfg file gives one string). */
-    static List<String> names(String[] configured) {
-        List<String> names = new ArrayList<>();
-        for (String entry : configured) {
-            for (String name : entry.split(",")) {
-                if (!name.isBlank()) {
-                    names.add(name.trim());
-                }
-            }
+    /**
+     * {@link #from} and a check that the work directory can be made and written, so that a configuration
+     * naming one that cannot is refused before the running engine is stopped.
+     */
+    static EngineOptions accepted(RuntimeConfig config, Map<String, ?> properties, String home) {
+        EngineOptions options = from(config, properties, home);
+        Path directory = options.workDirectory();
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigRefused(PID, "work.directory", config.work_directory(),
+                    "a folder the engine can create and write is required (" + e + ")", e);
         }
-        return names;
+        if (!Files.isWritable(directory)) {
+            throw new ConfigRefused(PID, "work.directory", config.work_directory(),
+                    "a folder the engine can create and write is required (" + directory + " is not writable)");
+        }
+        return options;
     }
+
+    static final int MAX_WORKERS = 1024;
+    static final long HOUR_MS = 3_600_000;
+    static final long DAY_SECONDS = 86_400;
+    static final long WEEK_SECONDS = 7 * DAY_SECONDS;
 
     static String lower(String text) {
         return text.trim().toLowerCase(Locale.ROOT);

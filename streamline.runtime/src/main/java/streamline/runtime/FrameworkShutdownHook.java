@@ -5,6 +5,7 @@ import org.apache.logging.log4j.Logger;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.launch.Framework;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -23,6 +24,8 @@ public class FrameworkShutdownHook {
 
     private static final Logger LOG = LogManager.getLogger(FrameworkShutdownHook.class);
     private static final long STOP_WAIT_MS = 60_000;
+    /** The launcher's exit status when the framework did not stop cleanly (see the README's exit codes). */
+    static final int UNCLEAN_EXIT = 1;
 
     private Thread hook;
 
@@ -40,10 +43,18 @@ public class FrameworkShutdownHook {
         try {
             LOG.info("the JVM is stopping: stopping the framework first");
             framework.stop();
-            framework.waitForStop(STOP_WAIT_MS);
+            if (framework.waitForStop(STOP_WAIT_MS).getType() == FrameworkEvent.WAIT_TIMEDOUT) {
+                unclean("still stopping after " + STOP_WAIT_MS / 1000 + " s");
+            }
         } catch (BundleException | InterruptedException | RuntimeException e) {
-            LOG.warn("the framework did not stop cleanly: {}", e.toString());
+            unclean(e.toString());
         }
+    }
+
+    /** The exit status says so: a stop that exits 0 was a clean one. */
+    private static void unclean(String why) {
+        LOG.error("the framework did not stop cleanly: {}; exiting with status {}", why, UNCLEAN_EXIT);
+        Runtime.getRuntime().halt(UNCLEAN_EXIT);
     }
 
     @Deactivate

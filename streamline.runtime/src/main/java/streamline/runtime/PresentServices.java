@@ -1,5 +1,6 @@
 package streamline.runtime;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,8 +37,9 @@ final class PresentServices {
         return component instanceof String name ? name : "service " + properties.get(Constants.SERVICE_ID);
     }
 
-    void abandon(String[] names) {
-        abandoned = Set.of(names);
+    /** The names declared gone for good, as {@code ConfigList} reads the configuration's list. */
+    void abandon(List<String> names) {
+        abandoned = Set.copyOf(names);
     }
 
     void addWal(ComponentServiceObjects<WriteAheadLog> log, Map<String, Object> properties) {

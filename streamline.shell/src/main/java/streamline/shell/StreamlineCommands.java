@@ -21,6 +21,7 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.component.runtime.dto.SatisfiedReferenceDTO;
+import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
 
 import streamline.api.engine.Engine;
 import streamline.api.engine.SessionInfo;
@@ -69,7 +70,7 @@ public class StreamlineCommands {
     private <T> T withStore(StoreCall<T> call) throws FlowStoreException {
         ServiceReference<?> bound = boundReference("flowManager");
         if (bound == null) {
-            throw new IllegalStateException("the engine is not bound to a flow store");
+            throw new IllegalStateException("the engine is not bound to a flow store: " + engineComponentState());
         }
         FlowManager store = (FlowManager) context.getService(bound);
         if (store == null) {
@@ -131,14 +132,94 @@ public class StreamlineCommands {
         return "flow " + flow.name() + " is inactive";
     }
 
-    /** Sessions in progress, with their current steps. */
+    /** Sessions in progress, with their current steps; or why the engine runs none. */
     public String sessions() {
-        return describe(running().sessionsInProgress(), "no session in progress");
+        Engine current = engine;
+        String down = notRunning(current);
+        if (down != null) {
+            return down;
+        }
+        return describe(current.sessionsInProgress(), "no session in progress");
     }
 
-    /** Failed sessions kept for inspection. */
+    /** Failed sessions kept for inspection (readable while the engine is down, when it says so too). */
     public String failed() {
-        return describe(running().failedSessions(), "no failed session");
+        Engine current = engine;
+        String down = notRunning(current);
+        if (current == null) {
+            return down;
+        }
+        String failed = describe(current.failedSessions(), "no failed session");
+        return down == null ? failed : down + "\n" + failed;
+    }
+
+    /** Why the engine runs no session, or null while it runs. */
+    private String notRunning(Engine current) {
+        if (current == null) {
+            return "the engine is not running: " + engineComponentState();
+        }
+        return current.notRunning().map(reason -> "the engine is not running: " + reason).orElse(null);
+    }
+
+    /** What SCR says of the engine component: its state, the references it waits for (with their filters), its failure. */
+    private String engineComponentState() {
+        List<String> states = new ArrayList<>();
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
+            if (!description.name.equals(ENGINE_COMPONENT)) {
+                continue;
+            }
+            if (!scr.isComponentEnabled(description)) {
+                states.add("the engine component is disabled");
+            }
+            for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
+                StringBuilder state = new StringBuilder(stateName(configuration.state));
+                for (UnsatisfiedReferenceDTO reference : configuration.unsatisfiedReferences) {
+                    state.append("; it waits for a ").append(reference.name).append(" matching ").append(reference.target)
+                            .append(" (present: ").append(present(reference.name)).append(")");
+                }
+                if (configuration.failure != null && !configuration.failure.isBlank()) {
+                    state.append("; ").append(configuration.failure.lines().findFirst().orElse(""));
+                }
+                states.add(state.toString());
+            }
+        }
+        return states.isEmpty() ? "the engine component is not active" : String.join("; ", states);
+    }
+
+    private static String stateName(int state) {
+        return switch (state) {
+            case ComponentConfigurationDTO.ACTIVE -> "the engine component is active";
+            case ComponentConfigurationDTO.SATISFIED -> "the engine component is satisfied, not activated";
+            case ComponentConfigurationDTO.UNSATISFIED_REFERENCE -> "the engine component is deactivated";
+            case ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION -> "the engine component waits for its configuration";
+            case ComponentConfigurationDTO.FAILED_ACTIVATION -> "the engine component failed to activate";
+            default -> "the engine component is in state " + state;
+        };
+    }
+
+    /** The services a reference of the engine could bind, by type and ranking. */
+    private String present(String referenceName) {
+        String service = switch (referenceName) {
+            case "wal" -> WriteAheadLog.class.getName();
+            case "flowManager" -> FlowManager.class.getName();
+            default -> null;
+        };
+        if (service == null) {
+            return "?";
+        }
+        try {
+            ServiceReference<?>[] all = context.getServiceReferences(service, null);
+            if (all == null) {
+                return "none";
+            }
+            List<String> names = new ArrayList<>();
+            for (ServiceReference<?> reference : all) {
+                names.add(describe(reference));
+            }
+            return String.join(", ", names.stream().sorted().toList());
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String describe(List<SessionInfo> sessions, String none) {
@@ -155,7 +236,7 @@ public class StreamlineCommands {
     public String wal() throws WriteAheadLogException {
         ServiceReference<?> bound = boundReference("wal");
         if (bound == null) {
-            return "the engine is not bound to a write-ahead log";
+            return "the engine is not bound to a write-ahead log: " + engineComponentState();
         }
         WriteAheadLog log = (WriteAheadLog) context.getService(bound);
         if (log == null) {
@@ -172,12 +253,14 @@ public class StreamlineCommands {
         }
     }
 
-    /** Which write-ahead log and flow store the engine is bound to. */
+    /** Which write-ahead log and flow store the engine is bound to; when it runs none, why. */
     public String bound() {
         ServiceReference<?> wal = boundReference("wal");
         ServiceReference<?> flows = boundReference("flowManager");
-        return "write-ahead log: " + (wal == null ? "none" : describe(wal)) + "\nflow store: "
+        String text = "write-ahead log: " + (wal == null ? "none" : describe(wal)) + "\nflow store: "
                 + (flows == null ? "none" : describe(flows));
+        String down = notRunning(engine);
+        return down == null ? text : text + "\n" + down;
     }
 
     private static String describe(ServiceReference<?> reference) {
@@ -187,14 +270,6 @@ public class StreamlineCommands {
         }
         return type + " (service " + reference.getProperty(Constants.SERVICE_ID) + ", ranking "
                 + reference.getProperty(Constants.SERVICE_RANKING) + ")";
-    }
-
-    private Engine running() {
-        Engine current = engine;
-        if (current == null) {
-            throw new IllegalStateException("the engine is not running");
-        }
-        return current;
     }
 
     /** The service the engine's reference {@code name} is bound to now, from SCR's runtime view. */

@@ -1,6 +1,7 @@
 package streamline.api.engine;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -29,4 +30,15 @@ public interface Engine {
 
     /** The sessions that failed and whose input is kept for inspection. */
     List<SessionInfo> failedSessions();
+
+    /**
+     * Why the engine runs no session now (a configuration refused, a start that failed, the log or flow
+     * store it used last not present), or empty while it runs. Where a shell or a console says so,
+     * instead of showing an empty list as if nothing were in progress.
+     *
+     * @since 1.3
+     */
+    default Optional<String> notRunning() {
+        return Optional.empty();
+    }
 }

@@ -2,9 +2,9 @@ package streamline.flow.files;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,9 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Filter;
-import org.osgi.framework.FrameworkUtil;
-import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -27,6 +24,8 @@ import org.osgi.service.metatype.annotations.Designate;
 import streamline.api.engine.Engine;
 import streamline.api.engine.StreamlineHome;
 import streamline.api.flow.FlowManager;
+import streamline.config.support.ConfigReader;
+import streamline.config.support.ConfigRefused;
 
 /**
  * Keeps a flow store in step with the folder of flow files ({@link FlowFolder} says how), checking
@@ -42,80 +41,111 @@ import streamline.api.flow.FlowManager;
 public class FlowFolderComponent {
 
     private static final Logger LOG = LogManager.getLogger(FlowFolderComponent.class);
-    private static final String TARGET = "flowManager.target";
-    private static final String ANY_STORE = "(" + FlowManager.TYPE_PROPERTY + "=*)";
+    private static final String PID = "streamline.flow.files";
 
-    private final Map<ServiceReference<FlowManager>, FlowManager> stores = new ConcurrentHashMap<>();
+    private final FlowStoreSelection selection = new FlowStoreSelection();
     /** The filter of this component's own configuration, or null to follow the engine's. */
     private volatile String ownTarget;
-    private volatile String engineTarget = ANY_STORE;
     private FlowManager lastStore;
+    static final long SETTLE_MILLIS = 5000;
+    /** Why no store was found at the last poll, since when, and whether that was logged (only the poll thread uses these). */
+    private String missing;
+    private long missingSince;
+    private boolean missingLogged;
     private Path directory;
     private FlowFolder folder;
     private ScheduledExecutorService poller;
 
+    /**
+     * Checks the configuration whole; a value refused is logged with PID, key, value and rule and the folder
+     * is not read until a corrected configuration comes (SCR activates the component again with it).
+     */
     @Activate
-    void activate(BundleContext context, FlowFilesConfig config, Map<String, Object> properties) throws IOException {
-        ownTarget = properties.get(TARGET) instanceof String target && !target.isBlank() ? target : null;
-        directory = Path.of(config.directory());
-        String home = StreamlineHome.of(context::getProperty);
-        if (!directory.isAbsolute() && home != null && !home.isBlank()) {
-            directory = Path.of(home).resolve(directory);
+    void activate(BundleContext context, FlowFilesConfig config, Map<String, Object> properties) {
+        ConfigReader read = new ConfigReader(PID, properties);
+        long interval;
+        long maxBytes;
+        try {
+            // blank (the default): follow the engine's choice
+            ownTarget = config.flowManager_target().isBlank() ? null : read.filter(FlowStoreSelection.TARGET, config::flowManager_target);
+            interval = read.longIn("poll.interval.ms", config::poll_interval_ms, 50, 3_600_000);
+            maxBytes = read.longIn("max.file.bytes", config::max_file_bytes, 1, Integer.MAX_VALUE);
+            String configured = read.text("directory", config::directory, "a path is required");
+            directory = Path.of(configured);
+            String home = StreamlineHome.of(context::getProperty);
+            if (!directory.isAbsolute() && home != null && !home.isBlank()) {
+                directory = Path.of(home).resolve(directory);
+            }
+            try {
+                Files.createDirectories(directory);
+            } catch (IOException | RuntimeException e) {
+                throw new ConfigRefused(PID, "directory", configured, "a folder that can be created and read is required (" + e + ")", e);
+            }
+        } catch (ConfigRefused | InvalidPathException e) {
+            LOG.error("{}; flow files are not loaded until the value is corrected", e.getMessage());
+            return;
         }
-        Files.createDirectories(directory);
-        folder = new FlowFolder(directory, config.max_file_bytes());
+        folder = new FlowFolder(directory, maxBytes);
         poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "streamline-flow-files");
             thread.setDaemon(true);
             return thread;
         });
-        poller.scheduleWithFixedDelay(this::scanSafely, 0, config.poll_interval_ms(), TimeUnit.MILLISECONDS);
+        poller.scheduleWithFixedDelay(this::scanSafely, 0, interval, TimeUnit.MILLISECONDS);
         LOG.info("loading flow files from {}", directory);
     }
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        poller.shutdownNow();
-        poller.awaitTermination(5, TimeUnit.SECONDS);
+        if (poller != null) {
+            poller.shutdownNow();
+            poller.awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     @Reference(service = FlowManager.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             unbind = "removeStore")
     void addStore(ServiceReference<FlowManager> reference, FlowManager store) {
-        stores.put(reference, store);
+        selection.add(reference, store);
     }
 
     void removeStore(ServiceReference<FlowManager> reference) {
-        stores.remove(reference);
+        selection.remove(reference);
     }
 
     @Reference(service = Engine.class, cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             unbind = "unbindEngine", updated = "bindEngine")
     void bindEngine(Map<String, Object> properties) {
-        engineTarget = properties.get(TARGET) instanceof String target && !target.isBlank() ? target : ANY_STORE;
+        selection.engine(properties);
     }
 
     void unbindEngine(Map<String, Object> properties) {
         // the engine's last choice stays: the files keep feeding the store it used
     }
 
-    /** The best-ranked store matching the filter in force, or null if none (or the filter is invalid, which is reported). */
+    /**
+     * The store in force, or null if none. Why none is logged once it lasted {@value #SETTLE_MILLIS} ms (at start
+     * the stores register one by one) and once per reason, not at every poll.
+     */
     private FlowManager selectedStore() {
-        String target = ownTarget != null ? ownTarget : engineTarget;
-        Filter filter;
         try {
-            filter = FrameworkUtil.createFilter(target);
-        } catch (InvalidSyntaxException e) {
-            LOG.error("flowManager.target '{}' is not a valid filter: {}", target, e.getMessage());
+            FlowManager store = selection.select(ownTarget);
+            missing = null;
+            return store;
+        } catch (FlowStoreSelection.NoStoreException e) {
+            long now = System.nanoTime();
+            if (missing == null || !missing.equals(e.getMessage())) {
+                missing = e.getMessage();
+                missingSince = now;
+                missingLogged = false;
+            }
+            // with no store registered at all the framework is starting (or stopping): nothing to tell the operator
+            if (!missingLogged && now - missingSince >= TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS) && selection.anyPresent()) {
+                LOG.warn("flow files from {} wait: {}", directory, e.getMessage());
+                missingLogged = true;
+            }
             return null;
         }
-        ServiceReference<FlowManager> best = null;
-        for (ServiceReference<FlowManager> reference : stores.keySet()) {
-            if (filter.match(reference) && (best == null || reference.compareTo(best) > 0)) {
-                best = reference;
-            }
-        }
-        return best == null ? null : stores.get(best);
     }
 
     private void scanSafely() {

@@ -1,5 +1,9 @@
 package streamline.flow.jpa;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -48,14 +52,19 @@ public class JpaFlowStoreComponent implements FlowManager {
      *        DataSourceFactory; {@code dataSourceFactory.target} chooses among several)
      */
     @Activate
-    public JpaFlowStoreComponent(JpaFlowStoreConfig config, BundleContext context,
+    public JpaFlowStoreComponent(JpaFlowStoreConfig config, BundleContext context, Map<String, Object> properties,
             @Reference(name = "dataSourceFactory", cardinality = ReferenceCardinality.OPTIONAL,
                     policyOption = ReferencePolicyOption.GREEDY) DataSourceFactory driver) {
+        if (properties.containsKey("password")) {
+            // a public property is a service property: scr:info and every service listing would show it
+            throw new IllegalArgumentException("configuration streamline.flow.jpa: key 'password' refused: give the password as '.password', a private"
+                    + " property that is never published with the service");
+        }
         if (config.cache_size() < 0 || config.cache_expiry_seconds() < 0) {
             throw new IllegalArgumentException("invalid configuration of streamline.flow.jpa: cache.size and"
                     + " cache.expiry.seconds must be >= 0, were " + config.cache_size() + " and " + config.cache_expiry_seconds());
         }
-        Database database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
+        Database database = Database.open(config.jdbc_url(), config.user(), password(config, StreamlineHome.of(context::getProperty)), config.pool_size(), driver,
                 "streamline.flow.jpa", StreamlineHome.of(context::getProperty));
         this.opened = OpenedStore.open(database,
                 db -> JpaFlowManager.createFactory(db.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
@@ -64,6 +73,22 @@ public class JpaFlowStoreComponent implements FlowManager {
                 "the flow store");
         this.store = opened.store();
         LOG.info("JPA flow store open at {}", database.displayUrl());
+    }
+
+    /** The password: the first line of {@code password.file} when set (so that no listing shows it), else {@code .password}. */
+    static String password(JpaFlowStoreConfig config, String home) {
+        if (config.password_file().isBlank()) {
+            return config._password();
+        }
+        Path file = Path.of(config.password_file());
+        if (!file.isAbsolute() && home != null && !home.isBlank()) {
+            file = Path.of(home).resolve(file);
+        }
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("");
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("configuration streamline.flow.jpa: password.file=" + config.password_file() + " cannot be read: " + e, e);
+        }
     }
 
     @Deactivate

@@ -30,7 +30,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String user() default "";
 
     @AttributeDefinition(name = PASSWORD_NAME, description = PASSWORD, type = AttributeType.PASSWORD)
-    String password() default "";
+    /** {@code .password} in a .cfg file: a private property, never published with the service. */
+    String _password() default "";
+
+    @AttributeDefinition(name = "Password file", description = "A file whose first line is the database password, used instead of"
+            + " .password: the password is then in no listing at all (scr:info shows a component's configuration, .password included)."
+            + " A relative path is resolved against the home.")
+    String password_file() default "";
 
     @AttributeDefinition(name = POOL_SIZE_NAME, description = POOL_SIZE, min = "1")
     int pool_size() default 8;

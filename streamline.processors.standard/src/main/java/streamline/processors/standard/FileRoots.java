@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import streamline.config.support.ConfigList;
+
 /**
  * The folders the file processors ({@code ReadDir}, {@code ReadFile}, {@code WriteFile}) may use: the
  * operator's roots (PID {@code streamline.processors.files}, key {@code roots}), and never the home's
@@ -26,12 +28,8 @@ final class FileRoots {
     /** @param configured root folders, relative to {@code home} or absolute; an entry may list several, comma-separated */
     FileRoots(Path home, List<String> configured) {
         this.home = home;
-        for (String entry : configured) {
-            for (String root : entry.split(",")) {
-                if (!root.isBlank()) {
-                    roots.add(real(Paths.resolve(home, root)));
-                }
-            }
+        for (String root : ConfigList.split(configured.toArray(String[]::new))) {
+            roots.add(real(Paths.resolve(home, root)));
         }
         NEVER.forEach(name -> forbidden.add(real(home.resolve(name))));
     }

@@ -25,6 +25,8 @@ import streamline.api.processor.Processor;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 
+import streamline.config.support.ConfigList;
+
 /**
  * Processor {@code RunExecutable}: runs a program, without a shell, and captures its output.
  *
@@ -72,20 +74,10 @@ public class RunExecutable implements Processor {
     public RunExecutable(Path home, List<String> allowedExecutables, int outputLimit, List<String> environment) {
         this.home = home;
         this.outputLimit = outputLimit;
-        for (String entry : environment) {
-            for (String name : entry.split(",")) {
-                if (!name.isBlank()) {
-                    passedEnvironment.add(name.trim());
-                }
-            }
-        }
-        for (String entry : allowedExecutables) {
-            for (String path : entry.split(",")) {
-                if (!path.isBlank()) {
-                    Path named = Path.of(path.trim()).toAbsolutePath().normalize();
-                    allowed.put(named, real(named));
-                }
-            }
+        passedEnvironment.addAll(ConfigList.split(environment.toArray(String[]::new)));
+        for (String path : ConfigList.split(allowedExecutables.toArray(String[]::new))) {
+            Path named = Path.of(path).toAbsolutePath().normalize();
+            allowed.put(named, real(named));
         }
     }
 

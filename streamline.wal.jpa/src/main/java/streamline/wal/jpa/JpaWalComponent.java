@@ -1,7 +1,12 @@
 package streamline.wal.jpa;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -42,10 +47,15 @@ public class JpaWalComponent implements WriteAheadLog {
      *        DataSourceFactory; {@code dataSourceFactory.target} chooses among several)
      */
     @Activate
-    public JpaWalComponent(JpaWalConfig config, BundleContext context,
+    public JpaWalComponent(JpaWalConfig config, BundleContext context, Map<String, Object> properties,
             @Reference(name = "dataSourceFactory", cardinality = ReferenceCardinality.OPTIONAL,
                     policyOption = ReferencePolicyOption.GREEDY) DataSourceFactory driver) {
-        Database database = Database.open(config.jdbc_url(), config.user(), config.password(), config.pool_size(), driver,
+        if (properties.containsKey("password")) {
+            // a public property is a service property: scr:info and every service listing would show it
+            throw new IllegalArgumentException("configuration streamline.wal.jpa: key 'password' refused: give the password as '.password', a private"
+                    + " property that is never published with the service");
+        }
+        Database database = Database.open(config.jdbc_url(), config.user(), password(config, StreamlineHome.of(context::getProperty)), config.pool_size(), driver,
                 "streamline.wal.jpa", StreamlineHome.of(context::getProperty));
         this.opened = OpenedStore.open(database,
                 db -> JpaWriteAheadLog.createFactory(db.dataSource(), config.pool_size(), context.getBundle().getEntry("/"),
@@ -54,6 +64,22 @@ public class JpaWalComponent implements WriteAheadLog {
                 "the write-ahead log");
         this.log = opened.store();
         LOG.info("JPA write-ahead log open at {}", database.displayUrl());
+    }
+
+    /** The password: the first line of {@code password.file} when set (so that no listing shows it), else {@code .password}. */
+    static String password(JpaWalConfig config, String home) {
+        if (config.password_file().isBlank()) {
+            return config._password();
+        }
+        Path file = Path.of(config.password_file());
+        if (!file.isAbsolute() && home != null && !home.isBlank()) {
+            file = Path.of(home).resolve(file);
+        }
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("");
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("configuration streamline.wal.jpa: password.file=" + config.password_file() + " cannot be read: " + e, e);
+        }
     }
 
     @Deactivate
