@@ -8,14 +8,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import streamline.api.flow.FlowDefinition;
 import streamline.api.processor.ExpressionException;
+import streamline.api.processor.FlowObject;
 import streamline.api.state.StateScope;
+import streamline.testkit.TestFlows;
 
 /** The Go project's {@code getState(scope)} / {@code setState(scope, map)}: the configured processor's own state. */
 class ExpressionStateTest {
@@ -47,6 +51,30 @@ class ExpressionStateTest {
         assertEquals("11", reading.config("next"), "values are text, as stored");
         assertEquals(Map.of(), reopened.get(StateScope.CLUSTER), "the scopes are apart");
         assertEquals("{}", processor(Map.of("all", "${getState('cluster')}"), reopened).config("all"));
+    }
+
+    @Test
+    void aSessionReadsWhatAnEarlierSessionsStepStoredInItsProcessorsState() throws Exception {
+        Map<UUID, FlowObject> seen = new ConcurrentHashMap<>();
+        try (EngineHarness harness = new EngineHarness(directory.resolve("engine"))) {
+            harness.start();
+            // evaluates the configuration key the session names, as UpdateMetadata evaluates its keys
+            harness.processor("Keyed", () -> (input, step) -> {
+                String key = (String) input.metadata().get("key");
+                FlowObject output = input.with(key, step.config(key));
+                seen.put(step.sessionId(), output);
+                return output;
+            });
+            FlowDefinition flow = harness.activate(EngineTest.withProcessor(TestFlows.flow("state", "A"), "A", b -> b.type("Keyed")
+                    .config(Map.of("store", "${setState(\"local\", {\"count\": 1})}", "read", "${getState(\"local\")[\"count\"]}"))));
+            UUID storing = harness.submit(flow, Map.of("key", "store"));
+            harness.awaitEnded(1);
+            assertEquals("", seen.get(storing).metadata().get("store"));
+            UUID reading = harness.submit(flow, Map.of("key", "read"));
+            harness.awaitEnded(2);
+            assertEquals("", harness.ended.get(reading).error());
+            assertEquals("1", seen.get(reading).metadata().get("read"));
+        }
     }
 
     @Test
