@@ -128,6 +128,12 @@ public class RunExecutable implements Processor {
             throw new IllegalArgumentException("executable " + named + " is allowed as " + listedAs + " but now resolves to "
                     + real(named) + ": a link was changed since the allow-list was read; the operator must allow it again");
         }
+        Object args = context.rawConfiguration().get("args");
+        if (args != null && !(args instanceof List<?> list && list.stream().allMatch(String.class::isInstance))) {
+            // refused when the flow activates, not at its first session
+            throw new IllegalArgumentException("RunExecutable " + context.processorName() + " of flow " + context.flowName()
+                    + ": 'args' must be a list of strings, such as [\"-v\", \"${name}\"], was " + args);
+        }
         executable = named;
         warnIfSharedByOtherNames(named, listedAs, context.logger());
         this.logger = context.logger();
