@@ -26,7 +26,9 @@ import streamline.api.processor.ContentSource;
  * file per item would cost a file creation and a force each, which on a journaling file system wait for one
  * another's journal commits; a container costs one of each for the whole batch. A container is deleted once
  * its last claim is released (the sessions holding it ended); after a restart the live claims are taken from
- * the sessions recovered, and containers none of them holds are swept.
+ * the sessions recovered, and containers none of them holds are swept. A claim of no bytes (an empty file) holds
+ * nothing: it reads as empty without its container, so the many empty items of one batch, whose ids are all alike
+ * ({@code <container>:<offset>:0}), never make one of them delete the container the others read.
  */
 final class ContentClaims {
 
@@ -96,6 +98,9 @@ final class ContentClaims {
                 throw e;
             }
             String id = new Claim(container, start, size - start).id();
+            if (size == start) {
+                return id; // holds nothing: read as empty without the container
+            }
             synchronized (ContentClaims.this) {
                 live.computeIfAbsent(container, name -> new HashSet<>()).add(id);
             }
@@ -130,9 +135,13 @@ final class ContentClaims {
 
     /** Opens a claim's range for reading. */
     InputStream open(Claim claim) throws IOException {
+        Path container = containerPath(claim);
+        if (claim.length() == 0) {
+            return InputStream.nullInputStream();
+        }
         FileChannel channel;
         try {
-            channel = FileChannel.open(containerPath(claim), StandardOpenOption.READ);
+            channel = FileChannel.open(container, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new IOException("content container " + claim.container() + " is missing from " + directory, e);
         }
@@ -141,6 +150,9 @@ final class ContentClaims {
 
     /** Releases a claim; its container is deleted with its last one. Releasing one twice does nothing. */
     void release(Claim claim) throws IOException {
+        if (claim.length() == 0) {
+            return; // it held nothing
+        }
         synchronized (this) {
             Set<String> claims = live.get(claim.container());
             if (claims == null || !claims.remove(claim.id()) || !claims.isEmpty()) {
@@ -157,7 +169,7 @@ final class ContentClaims {
         synchronized (this) {
             for (String id : liveContentIds) {
                 Claim claim = parse(id);
-                if (claim != null) {
+                if (claim != null && claim.length() > 0) {
                     live.computeIfAbsent(claim.container(), name -> new HashSet<>()).add(id);
                     containers.add(claim.container());
                 }

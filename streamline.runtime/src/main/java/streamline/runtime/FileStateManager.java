@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,6 +40,8 @@ import streamline.api.state.StateScope;
 final class FileStateManager implements StateManager {
 
     private static final long MIN_JOURNAL_TO_FOLD = 64 * 1024;
+    /** How every journal line starts. */
+    private static final String LINE_START = "{\"g\":";
 
     private final Path directory;
     private final String owner;
@@ -65,10 +68,25 @@ final class FileStateManager implements StateManager {
         }
     }
 
+    /** Opens a scope's journal for writing (tests pass one whose writes fail, as on a full disk). */
+    @FunctionalInterface
+    interface JournalOpener {
+        FileChannel open(Path journal) throws IOException;
+
+        JournalOpener FILES = journal -> FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    }
+
+    private final JournalOpener opener;
+
     FileStateManager(Path directory, String owner, ObjectMapper json) {
+        this(directory, owner, json, JournalOpener.FILES);
+    }
+
+    FileStateManager(Path directory, String owner, ObjectMapper json, JournalOpener opener) {
         this.directory = directory;
         this.owner = owner;
         this.json = json;
+        this.opener = opener;
     }
 
     @Override
@@ -108,7 +126,7 @@ final class FileStateManager implements StateManager {
                 line.set("remove", json.valueToTree(removals.stream().filter(key -> !puts.containsKey(key)).sorted().toList()));
                 byte[] bytes = (json.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
                 Files.createDirectories(directory);
-                Files.write(s.journal, bytes, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                appendLine(s, bytes);
                 s.journalBytes += bytes.length;
                 s.current.keySet().removeAll(removals);
                 s.current.putAll(puts);
@@ -122,6 +140,29 @@ final class FileStateManager implements StateManager {
             }
         }
         forceUpTo(s, mine);
+    }
+
+    /**
+     * Writes a line at the end of the journal's good lines. A write that fails half-way is cut off again; if even
+     * that fails, the next line is written over the fragment all the same (it starts where the good lines end), so a
+     * failed update never turns the updates acknowledged after it into the tail of a broken line. The caller holds this.
+     */
+    private void appendLine(Scope s, byte[] bytes) throws IOException {
+        try (FileChannel channel = opener.open(s.journal)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            try {
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer, s.journalBytes + buffer.position());
+                }
+            } catch (IOException e) {
+                try {
+                    channel.truncate(s.journalBytes);
+                } catch (IOException truncateFailed) {
+                    e.addSuppressed(truncateFailed);
+                }
+                throw e;
+            }
+        }
     }
 
     /** Group commit: the first waiter forces the journal for every update appended by then; the others find it done. */
@@ -185,7 +226,13 @@ final class FileStateManager implements StateManager {
         putAll(s.current, journaled ? root.get("state") : root);
     }
 
-    /** Applies the journal's lines of the snapshot's generation; cuts off a torn last line. */
+    /**
+     * Applies the journal's lines of the snapshot's generation; cuts off a torn last line (one without its newline).
+     * A broken line before others (a write that failed half-way, left by a crash before it was cut off) is skipped,
+     * not taken for the end: the updates after it were acknowledged. If a line was written right after such a
+     * fragment, it is found by its start ({@code {"g":} is only ever a line's start: a string value's quotes are
+     * escaped).
+     */
     private void replayJournal(Scope s) throws IOException {
         byte[] bytes = readIfPresent(s.journal);
         if (bytes == null) {
@@ -193,13 +240,8 @@ final class FileStateManager implements StateManager {
         }
         int good = 0;
         for (int end; (end = indexOf(bytes, (byte) '\n', good)) >= 0; good = end + 1) {
-            JsonNode line;
-            try {
-                line = json.readTree(new String(bytes, good, end - good, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                break;
-            }
-            if (line.path("g").asLong(-1) == s.generation) {
+            JsonNode line = parseLine(new String(bytes, good, end - good, StandardCharsets.UTF_8));
+            if (line != null && line.path("g").asLong(-1) == s.generation) {
                 line.path("remove").forEach(key -> s.current.remove(key.asText()));
                 putAll(s.current, line.path("put"));
             }
@@ -238,6 +280,21 @@ final class FileStateManager implements StateManager {
             s.current = new TreeMap<>(state);
         }
         s.forced = s.written;
+    }
+
+    /** A journal line, or the whole line written after a fragment within it; null if there is none. */
+    private JsonNode parseLine(String text) {
+        for (int start = 0; start >= 0; start = text.indexOf(LINE_START, start + 1)) {
+            try {
+                JsonNode line = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(text.substring(start));
+                if (line != null && line.isObject()) {
+                    return line;
+                }
+            } catch (IOException e) {
+                // a fragment: try from the next line start within it
+            }
+        }
+        return null;
     }
 
     private static void putAll(Map<String, String> into, JsonNode object) {

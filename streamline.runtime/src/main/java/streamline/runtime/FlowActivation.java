@@ -210,46 +210,55 @@ final class FlowActivation {
      * operator configuration changed is registered anew).
      */
     private void reconcile(FlowDefinition flow) {
+        FlowRun provided;
         synchronized (flowLock) {
-            if (stopped) {
-                return;
-            }
-            FlowRun current = activeFlows.get(flow.id());
-            if (!flow.active()) {
-                refused.remove(flow.id());
-                if (current != null) {
-                    deactivate(flow.id(), "it was set inactive");
-                }
-                return;
-            }
-            if (current != null && current.definition.equalsIgnoringLastUpdated(flow)) {
-                // the very same definition (saved again, or carried into another store): nothing to restart
-                current.resaved(flow);
-                refused.remove(flow.id());
-                return;
-            }
-            FlowRun next;
-            try {
-                next = prepare(flow);
-            } catch (IllegalArgumentException e) {
-                refuse(flow, current, e);
-                return;
-            }
-            try {
-                next.provideInstances(registry);
-            } catch (RuntimeException | StackOverflowError | LinkageError e) {
-                next.releaseInstances();
-                refuse(flow, current, e);
-                return;
-            }
+            provided = reconcileLocked(flow);
+        }
+        if (provided != null) {
+            resumeWhenComplete(provided);
+        }
+    }
+
+    /** @return the run given instances now, whose parked work and recovered sessions resume once flowLock is released */
+    private FlowRun reconcileLocked(FlowDefinition flow) {
+        if (stopped) {
+            return null;
+        }
+        FlowRun current = activeFlows.get(flow.id());
+        if (!flow.active()) {
             refused.remove(flow.id());
             if (current != null) {
-                retire(current);
+                deactivate(flow.id(), "it was set inactive");
             }
-            activeFlows.put(flow.id(), next);
-            LOG.info("flow {} ({}) {}", flow.name(), flow.id(), current == null ? "activated" : "re-activated with its new definition");
-            provide(next);
+            return null;
         }
+        if (current != null && current.definition.equalsIgnoringLastUpdated(flow)) {
+            // the very same definition (saved again, or carried into another store): nothing to restart
+            current.resaved(flow);
+            refused.remove(flow.id());
+            return null;
+        }
+        FlowRun next;
+        try {
+            next = prepare(flow);
+        } catch (IllegalArgumentException e) {
+            refuse(flow, current, e);
+            return null;
+        }
+        try {
+            next.provideInstances(registry);
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+            next.releaseInstances();
+            refuse(flow, current, e);
+            return null;
+        }
+        refused.remove(flow.id());
+        if (current != null) {
+            retire(current);
+        }
+        activeFlows.put(flow.id(), next);
+        LOG.info("flow {} ({}) {}", flow.name(), flow.id(), current == null ? "activated" : "re-activated with its new definition");
+        return provideLocked(next) ? next : null;
     }
 
     /** Remembers a version refused at its preparation, to try it again when providers change, and says why. */
@@ -318,9 +327,9 @@ final class FlowActivation {
 
     /** Stops a run's triggers; its sessions finish, and its instances close with the last of them. */
     private void retire(FlowRun run) {
-        run.retired = true;
+        boolean idle = run.retire();
         triggers.stop(run);
-        if (run.sessions.get() == 0) {
+        if (idle) {
             closeInstances(run);
         } else {
             retiredFlows.add(run);
@@ -332,27 +341,59 @@ final class FlowActivation {
      * and resumes its recovered sessions once it is complete.
      */
     private void provide(FlowRun run) {
+        boolean complete;
         synchronized (flowLock) {
-            if (run.closed || stopped) {
-                return;
+            complete = provideLocked(run);
+        }
+        if (complete) {
+            resumeWhenComplete(run);
+        }
+    }
+
+    /**
+     * {@link #provide} under flowLock, which the caller holds.
+     *
+     * @return whether the run is complete: the caller resumes its work with {@link #resumeWhenComplete} once it
+     *         released flowLock
+     */
+    private boolean provideLocked(FlowRun run) {
+        if (run.closed || stopped) {
+            return false;
+        }
+        try {
+            run.provideInstances(registry);
+        } catch (IllegalStateException e) {
+            LOG.error("{} cannot run: {}", run, e.getMessage());
+            if (!run.retired) {
+                activeFlows.remove(run.id());
+                retire(run);
             }
+            return false;
+        }
+        if (!run.ready()) {
+            LOG.warn("{} waits for processor types without a provider: {}", run, run.missingTypes());
+            return false;
+        }
+        if (!run.retired && !run.triggersStarted) {
+            triggers.start(run);
+        }
+        return true;
+    }
+
+    /**
+     * A complete run's parked steps and ends, and its recovered sessions, go on. Never under flowLock: they log, so
+     * they enter the journal's gate, which comes before flowLock (a switch of logs holding the gate closed would
+     * otherwise hold flowLock too, and with it a stop and every step whose end closes a retired run).
+     */
+    private void resumeWhenComplete(FlowRun run) {
+        if (Thread.holdsLock(flowLock)) {
+            // called back from inside an activation (a provider registered while an instance was made): later
             try {
-                run.provideInstances(registry);
-            } catch (IllegalStateException e) {
-                LOG.error("{} cannot run: {}", run, e.getMessage());
-                if (!run.retired) {
-                    activeFlows.remove(run.id());
-                    retire(run);
-                }
-                return;
+                scheduler.execute(() -> resumeWhenComplete(run));
+            } catch (RejectedExecutionException e) {
+                // stopping: recovered sessions resume after the next start
             }
-            if (!run.ready()) {
-                LOG.warn("{} waits for processor types without a provider: {}", run, run.missingTypes());
-                return;
-            }
-            if (!run.retired && !run.triggersStarted) {
-                triggers.start(run);
-            }
+            return;
         }
         run.releaseParked();
         if (!run.retired) {
@@ -369,7 +410,8 @@ final class FlowActivation {
             run.closed = true;
             retiredFlows.remove(run);
             triggers.stop(run);
-            run.releaseInstances();
+            // a trigger call still in progress keeps its instance until it returned and heard of its items
+            run.releaseInstancesAfterCalls();
         }
     }
 

@@ -95,13 +95,74 @@ final class FlowRun {
     final AtomicInteger sessions = new AtomicInteger();
     /** Steps waiting for a provider of their processor's type to come back. */
     final Queue<Runnable> parked = new ConcurrentLinkedQueue<>();
+    /** Set under this run's monitor (with the session count read), so that no session is admitted once it is set. */
     volatile boolean retired;
     volatile boolean triggersStarted;
     volatile boolean closed;
+    /** Guarded by this: trigger calls in progress, and whether the instances are released when the last returns. */
+    private int callsInProgress;
+    private boolean releaseAfterCalls;
 
     FlowRun(FlowDefinition definition, FlowGraph graph) {
         this.definition = definition;
         this.graph = graph;
+    }
+
+    /**
+     * A trigger call of this run begins; none does once the run is retired or closed. Its instances stay until every
+     * call that began returned ({@link #exitCall}).
+     */
+    synchronized boolean enterCall() {
+        if (retired || closed) {
+            return false;
+        }
+        callsInProgress++;
+        return true;
+    }
+
+    /** A trigger call returned (its items answered): the last one out of a closed run releases its instances. */
+    void exitCall() {
+        boolean release;
+        synchronized (this) {
+            release = --callsInProgress == 0 && releaseAfterCalls;
+            releaseAfterCalls &= !release;
+        }
+        if (release) {
+            releaseInstances();
+        }
+    }
+
+    /**
+     * Admits a new session, counted on this run; refused once the run is retired (a trigger call that returned
+     * after its flow was re-activated or deactivated: its items are not started on a run whose instances go).
+     */
+    synchronized boolean admit() {
+        if (retired) {
+            return false;
+        }
+        sessions.incrementAndGet();
+        return true;
+    }
+
+    /**
+     * Retires the run: no session is admitted from now on.
+     *
+     * @return whether it has no session in progress (it can close now)
+     */
+    synchronized boolean retire() {
+        retired = true;
+        return sessions.get() == 0;
+    }
+
+    /** Closes and gives back every instance now, or when the trigger calls in progress returned. */
+    void releaseInstancesAfterCalls() {
+        synchronized (this) {
+            if (callsInProgress > 0) {
+                releaseAfterCalls = true;
+                return;
+            }
+        }
+        releaseInstances();
     }
 
     /** Runs the steps that waited for a provider (one is back). */
@@ -186,7 +247,7 @@ final class FlowRun {
                 trigger.init(context);
             }
             return instance;
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
             provider.release(instance);
             throw new IllegalStateException("processor " + context.processorName() + " (type " + provider.type()
                     + ") refused its configuration: " + e.getMessage(), e);
@@ -246,7 +307,7 @@ final class FlowRun {
             } else if (instance instanceof TriggerProcessor trigger) {
                 trigger.close();
             }
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
             LOG.warn("processor {} failed to close: {}", name, e.toString());
         }
         try {

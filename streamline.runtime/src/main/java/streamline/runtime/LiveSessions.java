@@ -39,16 +39,21 @@ final class LiveSessions {
         byMark.remove(loggedMark, sessionId);
     }
 
-    /** A session starts (or is recovered); {@code run} is its activation, or null while it waits for one. */
-    void add(SessionRun session, FlowRun run) {
+    /**
+     * A session starts (or is recovered); {@code run} is its activation, or null while it waits for one.
+     *
+     * @return false, and nothing added, if the activation was retired (it admits no new session)
+     */
+    boolean add(SessionRun session, FlowRun run) {
+        if (run != null && !run.admit()) {
+            return false;
+        }
         sessions.put(session.id, session);
         if (session.triggerId != null && !session.mark.isEmpty()) {
             byMark.put(session.loggedMark, session.id);
         }
         perFlow.computeIfAbsent(session.flowId, id -> new AtomicInteger()).incrementAndGet();
-        if (run != null) {
-            run.sessions.incrementAndGet();
-        }
+        return true;
     }
 
     /** A session ended, or was never started: forgotten, and its retired activation closed if it was the last. */

@@ -85,7 +85,7 @@ final class Recovery {
             return;
         }
         for (SessionRun session : waiting) {
-            try {
+            try (LogContext context = LogContext.of(run.name(), session.id, null)) {
                 resumeSession(session, run);
             } catch (RuntimeException e) {
                 LOG.error("session {} could not be recovered on {}: {}", session.id, run, e.toString());
@@ -94,10 +94,18 @@ final class Recovery {
     }
 
     private void resumeSession(SessionRun session, FlowRun run) {
+        if (!run.admit()) {
+            // the run was retired meanwhile: the session waits for the one that replaced it
+            awaitingFlow.computeIfAbsent(run.id(), id -> ConcurrentHashMap.newKeySet()).add(session);
+            FlowRun active = flows.active(run.id());
+            if (active != null && active != run && active.ready()) {
+                resume(active);
+            }
+            return;
+        }
         List<LogEntry> entries = session.recoveredEntries;
         session.recoveredEntries = null;
         session.run = run;
-        run.sessions.incrementAndGet();
         Map<UUID, SessionRun.StepData> completed = new LinkedHashMap<>();
         Map<UUID, LogEntry> started = new LinkedHashMap<>();
         for (LogEntry entry : entries) {

@@ -87,7 +87,8 @@ final class SessionCompletions {
             }
             try {
                 write(batch);
-            } catch (RuntimeException | LinkageError e) {
+            } catch (Throwable e) {
+                // nothing may end this loop but an empty queue: with "writing" left set, no session would complete again
                 LOG.error("completing {} sessions failed; their last steps run again after the next start: {}", batch.size(),
                         e.toString(), e);
             } finally {
@@ -155,7 +156,7 @@ final class SessionCompletions {
     private static void run(Runnable part) {
         try {
             part.run();
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
             LOG.error("ending a completed session failed: {}", e.toString(), e);
         }
     }

@@ -66,6 +66,12 @@ final class SessionOutcomes {
 
     /** @param loggedError {@code error}, or its start if the log refused the whole text */
     private void logEnd(SessionRun session, String error, String loggedError, boolean enterGate) {
+        try (LogContext context = LogContext.of(session)) {
+            logEndInContext(session, error, loggedError, enterGate);
+        }
+    }
+
+    private void logEndInContext(SessionRun session, String error, String loggedError, boolean enterGate) {
         List<LogEntry> end = List.of(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, loggedError));
         try {
             if (error.isEmpty()) {
@@ -169,18 +175,23 @@ final class SessionOutcomes {
      * hearing of its end is answered with the live session, not a second one.
      */
     void endTriggered(SessionRun session, String error, boolean enterGate) {
+        try (LogContext context = LogContext.of(session)) {
+            endTriggeredInContext(session, error, enterGate);
+        }
+    }
+
+    private void endTriggeredInContext(SessionRun session, String error, boolean enterGate) {
         FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
         if (waitsForTrigger(session, error, trigger)) {
             return;
         }
-        FlowRun.TriggerSlot called = calledSlot(session, trigger);
-        if (called == null) {
-            tellTrigger(trigger, session, error);
-            logEnd(session, error, enterGate);
+        if (trigger == null) {
+            logEnd(session, error, enterGate); // a trigger no longer in the flow's definition: no one to tell
             return;
         }
-        called.endsToTell.add(new FlowRun.EndToTell(session, error));
-        tellWhenFree(called, enterGate);
+        // told under the lock of the very instance told (a retired run's trigger may still be in a call of its own)
+        trigger.endsToTell.add(new FlowRun.EndToTell(session, error));
+        tellWhenFree(trigger, enterGate);
     }
 
     /**
@@ -190,21 +201,24 @@ final class SessionOutcomes {
     void tellWhenFree(FlowRun.TriggerSlot called, boolean enterGate) {
         while (!called.endsToTell.isEmpty() && called.calling.tryLock()) {
             List<FlowRun.EndToTell> told = new ArrayList<>();
+            List<FlowRun.EndToTell> elsewhere = new ArrayList<>();
             try {
                 FlowRun.EndToTell end;
                 while ((end = called.endsToTell.poll()) != null) {
                     SessionRun session = end.session();
                     FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
-                    if (waitsForTrigger(session, end.error(), trigger)) {
-                        continue; // its provider went away while the end waited for a call
+                    if (trigger != called) {
+                        elsewhere.add(end); // the instance it waited for went away: told to the one there is now, under its lock
+                    } else if (!waitsForTrigger(session, end.error(), trigger)) {
+                        tellTrigger(trigger, session, end.error());
+                        told.add(end);
                     }
-                    tellTrigger(trigger, session, end.error());
-                    told.add(end);
                 }
             } finally {
                 called.calling.unlock();
             }
             told.forEach(end -> logEnd(end.session(), end.error(), enterGate));
+            elsewhere.forEach(end -> endTriggered(end.session(), end.error(), enterGate));
         }
     }
 
@@ -228,22 +242,17 @@ final class SessionOutcomes {
         return true;
     }
 
-    /** The trigger slot whose calls emit the session's source items now: the active run's, else the one told. */
-    private FlowRun.TriggerSlot calledSlot(SessionRun session, FlowRun.TriggerSlot told) {
-        FlowRun active = session.run == null ? null : flows.active(session.run.id());
-        FlowRun.TriggerSlot slot = active == null ? null : active.triggers.get(session.triggerId);
-        return slot != null ? slot : told;
-    }
-
     /** Tells the trigger that started a session that it ended, if it has an instance. */
     private static void tellTrigger(FlowRun.TriggerSlot trigger, SessionRun session, String error) {
         TriggerProcessor instance = trigger == null ? null : trigger.instance;
         if (instance == null) {
             return; // a trigger no longer in the flow's definition, or disabled: no one to tell
         }
-        try {
+        // the lines it logs are about this session and this trigger, whichever thread tells it
+        try (LogContext context = LogContext.of(trigger.context.flowName(), session.id, trigger.definition.name())) {
             instance.sessionEnded(new SessionUpdate(session.id, session.flowId, true, error, session.mark));
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+            // whatever a trigger throws (an Error too) is its own failure: the session's end goes on
             LOG.warn("trigger {} failed to take the end of session {}: {}", trigger.definition.name(), session.id, e.toString());
         }
     }
@@ -256,11 +265,14 @@ final class SessionOutcomes {
         session.contentIds.forEach(content::delete);
         live.remove(session);
         SessionUpdate update = new SessionUpdate(session.id, session.flowId, true, error, session.mark);
-        for (SessionListener listener : listeners) {
-            try {
-                listener.sessionUpdated(update);
-            } catch (RuntimeException | LinkageError e) {
-                LOG.warn("session listener {} failed: {}", listener, e.toString());
+        try (LogContext context = LogContext.of(session)) {
+            for (SessionListener listener : listeners) {
+                try {
+                    listener.sessionUpdated(update);
+                } catch (Throwable e) {
+                    // a listener's failure (an Error too) is its own: the other listeners and the engine's thread go on
+                    LOG.warn("session listener {} failed on the end of session {}: {}", listener, session.id, e.toString());
+                }
             }
         }
     }

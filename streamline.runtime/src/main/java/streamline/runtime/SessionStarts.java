@@ -13,6 +13,7 @@ import streamline.api.processor.FlowObject;
 import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.TriggerResult;
 import streamline.api.track.BranchTracker;
+import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLogException;
 
@@ -77,9 +78,16 @@ final class SessionStarts {
             }
         }
         String failure = null;
+        boolean maybeLogged = false;
+        if (run.retired && !batch.isEmpty()) {
+            failure = retiredMessage(run);
+        }
         List<LogEntry> starts = new ArrayList<>();
         Map<NewSession, List<UUID>> firstSteps = new LinkedHashMap<>();
         try {
+            if (failure != null) {
+                throw new RunRetiredException();
+            }
             try (ContentClaims.Batch imports = content.importBatch()) {
                 for (NewSession fresh : batch) {
                     fresh.contentId = importContent(imports, fresh);
@@ -89,7 +97,9 @@ final class SessionStarts {
             for (NewSession fresh : batch) {
                 SessionRun session = new SessionRun(fresh.id, run.id(), triggerId, fresh.item.triggerMark(), Instant.now(), run);
                 session.holdContent(fresh.contentId);
-                live.add(session, run);
+                if (!live.add(session, run)) {
+                    throw new RunRetiredException();
+                }
                 fresh.session = session;
                 List<UUID> first = tracker.startSession(fresh.id, run.graph);
                 firstSteps.put(fresh, first);
@@ -101,15 +111,25 @@ final class SessionStarts {
             if (!starts.isEmpty()) {
                 journal.append(starts);
             }
+        } catch (RunRetiredException e) {
+            failure = retiredMessage(run);
         } catch (IOException | RuntimeException | LinkageError e) {
             failure = "could not store the content of an item for " + run + ": " + SessionOutcomes.describe(e);
         } catch (WriteAheadLogException e) {
             failure = "could not log the start of the batch's sessions of " + run + ": " + e.getMessage();
+            // a log may have made a prefix of the write durable (none if it refused an entry as it is)
+            maybeLogged = !(e instanceof EntryRejectedException);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failure = "interrupted while logging the start of the batch's sessions of " + run;
         }
         if (failure != null) {
+            // sessions a failed write may have left in the log (a prefix of it) are ended there, so that none of them comes
+            // back after a restart without the content released now; if the log refuses that too, such a session fails
+            // at its recovery, saying its content is missing (a log whose failed write comes back is the log's bug)
+            if (maybeLogged) {
+                endInLog(run, batch, failure);
+            }
             for (NewSession fresh : batch) {
                 undoStart(fresh);
                 outcomes[fresh.index] = ItemOutcome.notStarted(fresh.item, batch.size() == 1 ? failure
@@ -125,6 +145,19 @@ final class SessionStarts {
             }
         }
         return List.of(outcomes);
+    }
+
+    /** The run was retired while the items were made (its flow re-activated or deactivated during the trigger's call). */
+    private static final class RunRetiredException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        RunRetiredException() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static String retiredMessage(FlowRun run) {
+        return run + " was re-activated or deactivated while the items were made; they were not started";
     }
 
     private String importContent(ContentClaims.Batch imports, NewSession fresh) throws IOException {
@@ -147,5 +180,29 @@ final class SessionStarts {
             live.release(fresh.claimedMark, fresh.id);
         }
         content.delete(fresh.contentId);
+    }
+
+    /**
+     * Logs the end of the batch's sessions whose start a failed write may have logged in part, so that none of them
+     * is recovered after a restart as a session its trigger was told was not started. Best effort: the log just
+     * failed a write, and this one may fail too.
+     */
+    private void endInLog(FlowRun run, List<NewSession> batch, String failure) {
+        List<LogEntry> ends = new ArrayList<>();
+        for (NewSession fresh : batch) {
+            if (fresh.session != null) {
+                ends.add(LogEntry.sessionFinished(fresh.id, run.id(), fresh.session.loggedMark, "not started: " + failure));
+            }
+        }
+        if (ends.isEmpty()) {
+            return;
+        }
+        try {
+            journal.append(ends);
+        } catch (WriteAheadLogException | RuntimeException e) {
+            // the sessions of a prefix the failed write left, if any, fail at their recovery, saying what is missing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

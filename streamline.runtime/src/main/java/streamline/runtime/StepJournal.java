@@ -2,6 +2,8 @@ package streamline.runtime;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
@@ -18,6 +20,12 @@ final class StepJournal {
     private final StepGate gate = new StepGate();
     private final Duration quiesceLimit;
     private volatile WriteAheadLog log;
+    /**
+     * Read-held around every write, write-held to change the log: once {@link #use} returned, no write to the log
+     * it replaced is in progress or begins (a switch that could not wait for running steps reads what the log
+     * left holds only after that, so no step's write lands there unseen).
+     */
+    private final ReadWriteLock switching = new ReentrantReadWriteLock();
 
     /** @param quiesceLimit how long a switch waits for running steps */
     StepJournal(Duration quiesceLimit) {
@@ -29,15 +37,45 @@ final class StepJournal {
         return log;
     }
 
+    /** Writes go to {@code next} (none while null) from now on; returns once no write to the previous one is in progress. */
     void use(WriteAheadLog next) {
-        log = next;
+        switching.writeLock().lock();
+        try {
+            log = next;
+        } finally {
+            switching.writeLock().unlock();
+        }
+    }
+
+    /** The log in use, read-locked for one write; throws while there is none (a step then retries through the gate). */
+    private WriteAheadLog lockedLog() throws WriteAheadLogException {
+        switching.readLock().lock();
+        WriteAheadLog current = log;
+        if (current == null) {
+            switching.readLock().unlock();
+            throw new WriteAheadLogException("no write-ahead log in use: the one in use went away and no other came yet");
+        }
+        return current;
+    }
+
+    private void write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
+        WriteAheadLog current = lockedLog();
+        try {
+            if (forced) {
+                current.appendAll(entries);
+            } else {
+                current.appendUnforced(entries);
+            }
+        } finally {
+            switching.readLock().unlock();
+        }
     }
 
     /** Writes from a thread outside the gate: waits while it is closed (a switch), then writes inside it. */
     void append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
         gate.enter();
         try {
-            log.appendAll(entries);
+            write(entries, true);
         } finally {
             gate.exit();
         }
@@ -45,7 +83,7 @@ final class StepJournal {
 
     /** Writes from a thread already inside the gate: a running step. */
     void appendInside(List<LogEntry> entries) throws WriteAheadLogException {
-        log.appendAll(entries);
+        write(entries, true);
     }
 
     /**
@@ -57,12 +95,12 @@ final class StepJournal {
      */
     void appendUnforced(List<LogEntry> entries, boolean enterGate) throws WriteAheadLogException, InterruptedException {
         if (!enterGate) {
-            log.appendUnforced(entries);
+            write(entries, false);
             return;
         }
         gate.enter();
         try {
-            log.appendUnforced(entries);
+            write(entries, false);
         } finally {
             gate.exit();
         }

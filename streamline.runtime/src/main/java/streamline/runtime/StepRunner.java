@@ -20,7 +20,6 @@ import java.util.function.Consumer;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.ThreadContext;
 
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.processor.FlowObject;
@@ -122,9 +121,7 @@ final class StepRunner {
         } catch (InterruptedException e) {
             return;
         }
-        ThreadContext.put("flow", run.name());
-        ThreadContext.put("session", session.id.toString());
-        ThreadContext.put("processor", processor.name());
+        LogContext logContext = LogContext.of(run.name(), session.id, processor.name());
         boolean handedOver = false;
         try {
             session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), null, true));
@@ -157,7 +154,7 @@ final class StepRunner {
             handedOver = completed(session, step, input, new FlowObject(output.metadata(), session.mark),
                     context.output().orElse(input.contentId()), context.foldersToForce());
         } finally {
-            ThreadContext.clearMap();
+            logContext.close();
             if (!handedOver) {
                 journal.stepDone(); // a completion handed over leaves the gate once written
             }
@@ -232,9 +229,12 @@ final class StepRunner {
         };
         if (completion.sessionComplete()) {
             // the session's last write, shared with the sessions completing meanwhile, and their folders' forces too
+            // on the committer thread, each part logs with this session's context
+            String flowName = run.name();
             completions.complete(new SessionCompletions.Completion(entries, folders,
-                    () -> continueLogged(session, ready, true, false),
-                    () -> logThenContinue(session, entries, ready, true, false, whenRejected), whenUnforced));
+                    () -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false)),
+                    () -> withContext(flowName, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
+                    reason -> withContext(flowName, session, processor, () -> whenUnforced.accept(reason))));
             return true;
         }
         for (Path folder : folders) {
@@ -283,7 +283,11 @@ final class StepRunner {
             }
             LOG.error("could not log the next steps of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
                     e.getMessage());
-            later(WAL_RETRY, () -> logThenContinue(session, entries, ready, sessionComplete, true, whenRejected));
+            later(WAL_RETRY, () -> {
+                try (LogContext context = LogContext.of(session)) {
+                    logThenContinue(session, entries, ready, sessionComplete, true, whenRejected);
+                }
+            });
             return;
         } catch (InterruptedException e) {
             return;
@@ -301,6 +305,17 @@ final class StepRunner {
             } else {
                 outcomes.endTriggered(session, "", enterGate);
             }
+        }
+    }
+
+    private static void withContext(String flowName, SessionRun session, ProcessorDefinition processor, Runnable work) {
+        withContext(flowName, session, processor.name(), work);
+    }
+
+    /** Runs work about one session, on whichever thread, with its log context. */
+    private static void withContext(String flowName, SessionRun session, String processorName, Runnable work) {
+        try (LogContext context = LogContext.of(flowName, session.id, processorName)) {
+            work.run();
         }
     }
 

@@ -80,6 +80,8 @@ public final class StreamlineEngine implements Engine {
     private static final Duration SWAP_SLACK = Duration.ofSeconds(30);
     /** Trigger threads while no call blocks: idle triggers' calls are short, and a blocking one adds a thread. */
     private static final int TRIGGER_THREADS = 2;
+    /** How often a submitted item is tried on a flow re-activated while it was being started. */
+    private static final int SUBMIT_ATTEMPTS = 3;
 
     private final EngineOptions options;
     private final BranchTracker tracker;
@@ -340,15 +342,20 @@ public final class StreamlineEngine implements Engine {
 
     @Override
     public UUID submit(UUID flowId, FlowObject item, ContentSource source) throws EngineException {
-        FlowRun run = flows.active(flowId);
-        if (run == null || !run.ready()) {
-            throw new EngineException("flow " + flowId + (run == null ? " is not active" : " waits for processor types " + run.missingTypes()));
+        for (int attempt = 1; ; attempt++) {
+            FlowRun run = flows.active(flowId);
+            if (run == null || !run.ready()) {
+                throw new EngineException("flow " + flowId + (run == null ? " is not active" : " waits for processor types " + run.missingTypes()));
+            }
+            ItemOutcome outcome = starts.start(run, null, List.of(new TriggerResult(item.metadata(), item.triggerMark(), source))).get(0);
+            if (outcome.accepted()) {
+                return outcome.sessionId();
+            }
+            if (!run.retired || attempt == SUBMIT_ATTEMPTS) {
+                throw new EngineException(outcome.reason());
+            }
+            // the flow was re-activated meanwhile: the item starts on the run that replaced this one
         }
-        ItemOutcome outcome = starts.start(run, null, List.of(new TriggerResult(item.metadata(), item.triggerMark(), source))).get(0);
-        if (!outcome.accepted()) {
-            throw new EngineException(outcome.reason());
-        }
-        return outcome.sessionId();
     }
 
     @Override

@@ -48,6 +48,13 @@ final class Switches {
      */
     void carryFromPrevious(Named<WriteAheadLog> log, Named<FlowManager> store, KnownServices known)
             throws WriteAheadLogException, IOException, PreviousUnavailableException {
+        try (LogContext context = LogContext.none()) {
+            carryFromPreviousInContext(log, store, known);
+        }
+    }
+
+    private void carryFromPreviousInContext(Named<WriteAheadLog> log, Named<FlowManager> store, KnownServices known)
+            throws WriteAheadLogException, IOException, PreviousUnavailableException {
         InUseRecord.InUse recorded = log.recorded() || store.recorded() ? inUse.read() : InUseRecord.InUse.NONE;
         WriteAheadLog previousLog = previous(recorded.wal(), log, known.wal(recorded.wal()), "write-ahead log", known);
         FlowManager previousStore = previous(recorded.flowStore(), store, known.flowStore(recorded.flowStore()), "flow store", known);
@@ -101,6 +108,12 @@ final class Switches {
     /** Moves to another log while running (or, after the one in use went away, takes the next one). */
     void swapWal(Named<WriteAheadLog> next) throws WriteAheadLogException {
         Objects.requireNonNull(next, "next");
+        try (LogContext context = LogContext.none()) {
+            swapWalInContext(next);
+        }
+    }
+
+    private void swapWalInContext(Named<WriteAheadLog> next) throws WriteAheadLogException {
         WriteAheadLog previous = journal.log();
         if (previous == next.service()) {
             return;
@@ -134,6 +147,12 @@ final class Switches {
      * stops first, nothing is lost: the entries are still in the log that went away.
      */
     void detachWal(WriteAheadLog leaving) {
+        try (LogContext context = LogContext.none()) {
+            detachWalInContext(leaving);
+        }
+    }
+
+    private void detachWalInContext(WriteAheadLog leaving) {
         if (journal.log() != leaving) {
             return;
         }
@@ -143,6 +162,9 @@ final class Switches {
             LOG.warn("the write-ahead log in use goes away while steps still run: {}", e.getMessage());
             journal.forceClose();
         }
+        // no write to the log leaving is in progress or begins from here (steps still running after a quiesce that timed
+        // out retry theirs through the gate, into the next log): what it holds now is all it will hold
+        journal.use(null);
         try {
             carryOver = leaving.liveEntries();
         } catch (WriteAheadLogException | RuntimeException e) {
@@ -150,7 +172,6 @@ final class Switches {
                     e.getMessage());
             carryOver = List.of();
         }
-        journal.use(null);
         LOG.warn("the write-ahead log in use went away; steps wait for another ({} entries held to carry over)", carryOver.size());
     }
 
@@ -170,6 +191,12 @@ final class Switches {
      */
     void switchFlowStore(Named<FlowManager> next) {
         Objects.requireNonNull(next, "next");
+        try (LogContext context = LogContext.none()) {
+            switchFlowStoreInContext(next);
+        }
+    }
+
+    private void switchFlowStoreInContext(Named<FlowManager> next) {
         FlowManager previous = flows.store();
         if (previous != null && previous != next.service()) {
             try {

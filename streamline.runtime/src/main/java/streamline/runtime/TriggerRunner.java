@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.ThreadContext;
 
 import streamline.api.engine.EngineException;
 import streamline.api.engine.TriggerCoordinator;
@@ -177,8 +176,16 @@ final class TriggerRunner {
             return -1;
         }
         TriggerProcessor instance = slot.instance;
+        // the call's lines (and those of itemsReceived) are about this trigger and no session
+        LogContext logContext = LogContext.of(run.name(), null, slot.definition.name());
+        boolean entered = false;
         try {
-            if (instance == null || run.retired || !run.ready() || System.nanoTime() < slot.backoffUntilNanos) {
+            if (instance == null || !run.ready() || System.nanoTime() < slot.backoffUntilNanos) {
+                return -1;
+            }
+            // no call begins on a retired run, and its instances stay until this call returned and heard of its items
+            entered = run.enterCall();
+            if (!entered) {
                 return -1;
             }
             TriggerCoordinator cluster = sessions.coordinator();
@@ -189,8 +196,6 @@ final class TriggerRunner {
             if (capacity <= 0) {
                 return -1;
             }
-            ThreadContext.put("flow", run.name());
-            ThreadContext.put("processor", slot.definition.name());
             List<ItemOutcome> outcomes;
             // no session's end is told to the trigger from its call until its items' outcomes are: an item the call
             // emits because it has not heard of its session's end yet meets that session still live, a duplicate
@@ -220,7 +225,8 @@ final class TriggerRunner {
             }
             slot.failures = 0;
             return (int) outcomes.stream().filter(outcome -> outcome.status() == ItemOutcome.Status.STARTED).count();
-        } catch (Exception | LinkageError | StackOverflowError e) {
+        } catch (Throwable e) {
+            // whatever the trigger throws (an Error too) is its failure: it is backed off, and called again after
             int failures = ++slot.failures;
             long seconds = Math.min(options.triggerBackoffMax().toSeconds(), 1L << Math.min(failures - 1, 30));
             slot.backoffUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -228,9 +234,12 @@ final class TriggerRunner {
                     e.toString());
             return -1;
         } finally {
-            ThreadContext.clearMap();
+            logContext.close();
             slot.busy.set(false);
             sessions.callDone(slot);
+            if (entered) {
+                run.exitCall();
+            }
         }
     }
 
@@ -248,7 +257,7 @@ final class TriggerRunner {
     private static void tellOutcomes(FlowRun run, FlowRun.TriggerSlot slot, TriggerProcessor instance, List<ItemOutcome> outcomes) {
         try {
             instance.itemsReceived(outcomes);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
             LOG.warn("{}: trigger {} failed to take the outcome of its items: {}", run, slot.definition.name(), e.toString());
         }
     }

@@ -75,7 +75,9 @@ final class TriggerThreads {
 
     /**
      * Runs {@code call} on the calling thread, one of these threads, interrupting it once it ran longer than
-     * {@code limit}; a call interrupted for that throws {@link TimeoutException}.
+     * {@code limit}; a call that throws after it was interrupted for that throws {@link TimeoutException}. A call that
+     * returns (at the very moment of its limit, or ignoring the interrupt) returns its result: its items are
+     * started or answered like any others, never dropped unreported.
      */
     <T> T callWithin(Duration limit, Callable<T> call) throws Exception {
         Task current = running.get(Thread.currentThread());
@@ -86,17 +88,31 @@ final class TriggerThreads {
             current.limited = true;
             current.deadline = System.nanoTime() + limit.toNanos();
         }
+        T result;
         try {
-            return call.call();
-        } finally {
-            synchronized (current) {
-                current.limited = false;
-                if (current.timedOut) {
-                    current.timedOut = false;
-                    Thread.interrupted();
-                    throw new TimeoutException("trigger call exceeded " + limit.toSeconds() + " s");
-                }
+            result = call.call();
+        } catch (Exception | Error e) {
+            if (endLimit(current)) {
+                TimeoutException timeout = new TimeoutException("trigger call exceeded " + limit.toSeconds() + " s");
+                timeout.addSuppressed(e);
+                throw timeout;
             }
+            throw e;
+        }
+        endLimit(current);
+        return result;
+    }
+
+    /** Ends a call's limit; if the limit interrupted it, clears that interrupt. @return whether it did */
+    private static boolean endLimit(Task current) {
+        synchronized (current) {
+            current.limited = false;
+            if (!current.timedOut) {
+                return false;
+            }
+            current.timedOut = false;
+            Thread.interrupted();
+            return true;
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -123,10 +124,35 @@ class ContentStoreTest {
     }
 
     @Test
+    void emptyItemsOfOneBatchAreReadByEverySessionWhateverEndsFirstAndAfterARestart() throws Exception {
+        ContentStore store = new ContentStore(directory.resolve("content"));
+        List<String> ids = importAll(store, "", "", "", "some", "");
+        store.delete(ids.get(0)); // the first session to end
+        assertEquals("", read(store, ids.get(1)), "another empty item of the batch is still readable");
+        assertEquals("some", read(store, ids.get(3)));
+        List<String> only = importAll(store, "", "");
+        store.delete(only.get(0));
+        assertEquals("", read(store, only.get(1)));
+
+        // a crash: the sessions of the empty items are recovered
+        ContentStore after = new ContentStore(directory.resolve("content"));
+        after.sweep(new HashSet<>(List.of(ids.get(1), ids.get(2), ids.get(4), only.get(1)))); // alike ids: one entry
+        after.delete(ids.get(1));
+        assertEquals("", read(after, ids.get(2)));
+        assertEquals("", read(after, only.get(1)));
+        after.delete(ids.get(2));
+        assertEquals("", read(after, ids.get(4)));
+        after.delete(ids.get(4));
+        after.delete(only.get(1));
+        assertEquals(List.of(), files(), "no container stays behind");
+    }
+
+    @Test
     void aForgedClaimNamingAFileOutsideTheStoreIsRefused() throws Exception {
         ContentStore store = new ContentStore(directory.resolve("content"));
         Files.writeString(directory.resolve("secret"), "secret");
         assertThrows(IllegalArgumentException.class, () -> store.open("../secret:0:6"));
         assertThrows(IllegalArgumentException.class, () -> store.open(".hidden:0:6"));
+        assertThrows(IllegalArgumentException.class, () -> store.open("../secret:0:0"));
     }
 }

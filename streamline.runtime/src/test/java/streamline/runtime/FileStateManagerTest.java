@@ -1,6 +1,7 @@
 package streamline.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import streamline.api.state.StateException;
 import streamline.api.state.StateScope;
 
 class FileStateManagerTest {
@@ -58,6 +60,41 @@ class FileStateManagerTest {
         assertEquals(Map.of("kept", "yes"), reopened.get(StateScope.LOCAL));
         reopened.put(StateScope.LOCAL, "after", "too");
         assertEquals(Map.of("kept", "yes", "after", "too"), open().get(StateScope.LOCAL), "an update after the cut is read back");
+    }
+
+    @Test
+    void anUpdateWhoseWriteFailsHalfWayLosesNoUpdateAcknowledgedAfterIt() throws Exception {
+        FullDiskChannel.Disk disk = new FullDiskChannel.Disk();
+        FileStateManager state = new FileStateManager(directory, "owner", json, disk.opener());
+        state.put(StateScope.LOCAL, "before", "1");
+        disk.bytesLeft = 10;
+        assertThrows(StateException.class, () -> state.put(StateScope.LOCAL, "failed", "x".repeat(100)));
+        disk.bytesLeft = Long.MAX_VALUE;
+        state.put(StateScope.LOCAL, "after", "2");
+        assertEquals(Map.of("before", "1", "after", "2"), open().get(StateScope.LOCAL), "the update after the failed one is kept");
+
+        // the cut itself fails too: the next line is written over the fragment
+        disk.bytesLeft = 10;
+        disk.failTruncate = true;
+        assertThrows(StateException.class, () -> state.put(StateScope.LOCAL, "failed", "y".repeat(100)));
+        disk.bytesLeft = Long.MAX_VALUE;
+        disk.failTruncate = false;
+        state.put(StateScope.LOCAL, "later", "3");
+        state.put(StateScope.LOCAL, "last", "4");
+        assertEquals(Map.of("before", "1", "after", "2", "later", "3", "last", "4"), open().get(StateScope.LOCAL));
+    }
+
+    @Test
+    void aBrokenLineBeforeOthersIsSkippedAndTheLinesAfterItAreKept() throws Exception {
+        FileStateManager state = open();
+        state.put(StateScope.LOCAL, "first", "1");
+        Path journal = directory.resolve("owner.local.journal");
+        String first = Files.readString(journal, StandardCharsets.UTF_8);
+        // a fragment a crash left before it was cut off, a line written right after it, a damaged line, a good one
+        Files.writeString(journal, first + "{\"g\":0,\"put\":{\"torn" + "{\"g\":0,\"put\":{\"second\":\"2\"},\"remove\":[]}\n"
+                + "{\"g\":0,\"put\":{\"x\":\"1\"}}#damaged\n" + "{\"g\":0,\"put\":{\"third\":\"3\"},\"remove\":[\"first\"]}\n",
+                StandardCharsets.UTF_8);
+        assertEquals(Map.of("second", "2", "third", "3"), open().get(StateScope.LOCAL));
     }
 
     @Test

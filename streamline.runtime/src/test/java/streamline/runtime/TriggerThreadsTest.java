@@ -83,6 +83,27 @@ class TriggerThreadsTest {
     }
 
     @Test
+    void aResultReturnedAtTheMomentOfTheLimitIsReturnedNotDropped() throws Exception {
+        Future<?> late = threads.submit(() -> {
+            try {
+                String result = threads.callWithin(Duration.ofMillis(100), () -> {
+                    try {
+                        new CountDownLatch(1).await(); // until the limit interrupts it
+                    } catch (InterruptedException e) {
+                        // the call returns its items all the same, as one that was returning at that moment does
+                    }
+                    return "items";
+                });
+                assertEquals("items", result, "the items of a call that returned are reported, not dropped");
+                assertTrue(!Thread.currentThread().isInterrupted(), "the interrupt of the limit is cleared");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        late.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void withoutCallsNothingIsScheduledForTheCheck() throws Exception {
         assertTrue(scheduler.getQueue().isEmpty(), "no check before the first call");
         CountDownLatch done = new CountDownLatch(1);

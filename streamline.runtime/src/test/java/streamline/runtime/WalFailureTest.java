@@ -208,4 +208,82 @@ class WalFailureTest {
                 && error.startsWith(end.error().substring(0, 1000)), end.error().substring(0, 200));
         assertTrue(harness.wal.unfinishedSteps().isEmpty());
     }
+    /** The real file log; one write of several entries fails after its first entry was written, as a log may fail. */
+    static final class PrefixLog extends FullDiskLogBase {
+        volatile boolean failNextBatch;
+
+        PrefixLog(WriteAheadLog log) {
+            super(log);
+        }
+
+        @Override
+        public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
+            if (failNextBatch && entries.size() > 1) {
+                failNextBatch = false;
+                log.appendAll(entries.subList(0, 1));
+                throw new WriteAheadLogException("input/output error after the first entry of " + entries.size());
+            }
+            return log.appendAll(entries);
+        }
+    }
+
+    /** Delegates to a log. */
+    abstract static class FullDiskLogBase implements WriteAheadLog {
+        final WriteAheadLog log;
+
+        FullDiskLogBase(WriteAheadLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public long append(LogEntry entry) throws WriteAheadLogException {
+            return appendAll(List.of(entry));
+        }
+
+        @Override
+        public List<LogEntry> entries() throws WriteAheadLogException {
+            return log.entries();
+        }
+
+        @Override
+        public List<LogEntry> liveEntries() throws WriteAheadLogException {
+            return log.liveEntries();
+        }
+
+        @Override
+        public List<LogEntry> unfinishedSteps() throws WriteAheadLogException {
+            return log.unfinishedSteps();
+        }
+    }
+
+    @Test
+    void aStartWhoseWriteFailsAfterAPrefixLeavesNoSessionWithoutItsContentAfterARestart() throws Exception {
+        harness = new EngineHarness(directory);
+        byte[] input = "the item's content".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        harness.processor("Noop", () -> (item, step) -> {
+            try (java.io.InputStream in = step.readContent()) {
+                if (!java.util.Arrays.equals(input, in.readAllBytes())) {
+                    throw new IllegalStateException("other content");
+                }
+            }
+            return item;
+        });
+        harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        PrefixLog log = new PrefixLog(harness.wal);
+        harness.start(harness.options().build(), log);
+        FlowDefinition flow = harness.activate(TestFlows.flow("prefix", "A", "B")); // two first steps: two entries
+        log.failNextBatch = true;
+        assertThrows(EngineException.class, () -> harness.engine.submit(flow.id(), streamline.api.processor.FlowObject.of(Map.of()),
+                () -> new java.io.ByteArrayInputStream(input)));
+        harness.engine.stop();
+
+        harness.start(harness.options().build(), harness.wal); // a restart on the same log
+        EngineHarness.await("no session in progress", () -> harness.engine.sessionsInProgress().isEmpty(),
+                harness.engine::sessionsInProgress);
+        assertEquals(List.of(), harness.ended.values().stream().filter(end -> end.failed()).map(end -> end.error()).toList(),
+                "no session recovered without its content");
+        // the session the failed write left in the log was ended there: it is not recovered
+        assertEquals(0, harness.ended.size(), "sessions recovered: " + harness.ended.keySet());
+        assertTrue(harness.wal.unfinishedSteps().isEmpty());
+    }
 }

@@ -167,7 +167,7 @@ class CheckpointerTest extends LogTestSupport {
         try (FileWriteAheadLog log = open(options)) {
             // a negative check: six timer periods pass with nothing appended, and none may write a snapshot
             // (the periodic turns count the 100 ms flush's too: twelve of them hold at least six of the checkpoint's)
-            Eventually.await("six timer periods", Duration.ofSeconds(10), () -> log.periodicTurns() >= 12);
+            Eventually.await("six timer periods", Duration.ofSeconds(10), () -> log.periodicTurnsEnded() >= 12);
             assertEquals(List.of(), files("snapshot-"), "an idle log is not checkpointed");
             log.append(started(live, flow, UUID.randomUUID(), 0, List.of()));
             UUID finished = UUID.randomUUID();
