@@ -78,6 +78,19 @@ class ExpressionStateTest {
     }
 
     @Test
+    void theSameTextEvaluatedForTwoProcessorsReachesEachOnesOwnState() throws Exception {
+        FileStateManager first = new FileStateManager(directory, "first", json);
+        FileStateManager second = new FileStateManager(directory, "second", json);
+        first.set(StateScope.LOCAL, Map.of("n", "1"));
+        second.set(StateScope.LOCAL, Map.of("n", "2"));
+        Map<String, Object> configuration = Map.of("n", "${getState('local')['n']}");
+        for (int i = 0; i < 3; i++) { // the parsed text and JEXL's resolution are cached after the first evaluation
+            assertEquals("1", processor(configuration, first).config("n"));
+            assertEquals("2", processor(configuration, second).config("n"));
+        }
+    }
+
+    @Test
     void aNonMapValueAWrongScopeOrAWrongArgumentCountIsAnError() throws Exception {
         FileStateManager state = new FileStateManager(directory, "counter", json);
         state.set(StateScope.LOCAL, Map.of("count", "5"));
