@@ -48,11 +48,28 @@ public interface ProcessorContext {
      * A configuration value that is a list of strings (in a flow file, {@code ["-v", "${name}"]}), each element with
      * its {@code ${…}} expressions evaluated as by {@link #config(String)}; empty when the key is missing.
      *
+     * <p>The engine implements it; this default, for contexts that predate it (test doubles), gives the elements
+     * as written and refuses an element holding an expression, which it cannot evaluate.
+     *
      * @throws IllegalArgumentException if the value is not a list of strings (naming the key)
      * @throws ExpressionException if an expression cannot be evaluated
      * @since 1.3
      */
-    List<String> configList(String key);
+    default List<String> configList(String key) {
+        Object value = rawConfiguration().get(key);
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+            throw new IllegalArgumentException("configuration key '" + key + "' must be a list of strings, was " + value);
+        }
+        for (Object element : list) {
+            if (((String) element).contains("${")) {
+                throw new ExpressionException("configuration key '" + key + "': this context cannot evaluate '" + element + "'");
+            }
+        }
+        return list.stream().map(String.class::cast).toList();
+    }
 
     /**
      * A logger whose lines carry the flow, the processor and (in a step) the session, at the
