@@ -260,6 +260,18 @@ public final class ProcessorHarness {
         }
 
         @Override
+        public List<String> configList(String key) {
+            Object value = config.get(key);
+            if (value == null) {
+                return List.of();
+            }
+            if (!(value instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+                throw new IllegalArgumentException("configuration key '" + key + "' must be a list of strings, was " + value);
+            }
+            return list.stream().map(element -> evaluate(key, (String) element)).toList();
+        }
+
+        @Override
         public Optional<String> optionalConfig(String key) {
             Object value = config.get(key);
             if (value == null) {

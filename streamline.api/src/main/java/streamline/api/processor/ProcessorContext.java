@@ -1,6 +1,7 @@
 package streamline.api.processor;
 
 import java.lang.System.Logger;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -53,6 +54,25 @@ public interface ProcessorContext {
      * @since 1.3
      */
     String evaluate(String key, String text);
+
+    /**
+     * A configuration value that is a list of strings (in a flow file, {@code ["-v", "${name}"]}), each element with
+     * its {@code ${…}} expressions evaluated as by {@link #config(String)}; empty when the key is missing.
+     *
+     * @throws IllegalArgumentException if the value is not a list of strings (naming the key)
+     * @throws ExpressionException if an expression cannot be evaluated
+     * @since 1.3
+     */
+    default List<String> configList(String key) {
+        Object value = rawConfiguration().get(key);
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+            throw new IllegalArgumentException("configuration key '" + key + "' must be a list of strings, was " + value);
+        }
+        return list.stream().map(element -> evaluate(key, (String) element)).toList();
+    }
 
     /**
      * A logger whose lines carry the flow, the processor and (in a step) the session, at the
