@@ -155,12 +155,35 @@ final class FileStateManager implements StateManager {
                     channel.write(buffer, s.journalBytes + buffer.position());
                 }
             } catch (IOException e) {
-                try {
-                    channel.truncate(s.journalBytes);
-                } catch (IOException truncateFailed) {
-                    e.addSuppressed(truncateFailed);
-                }
+                cutBack(s, channel, e);
                 throw e;
+            }
+        }
+    }
+
+    /**
+     * Cuts a failed write's bytes off the journal, through a new channel if the failure closed this one: an interrupt
+     * closes a channel under its write after the JDK wrote the bytes all the same, and a whole line left there would
+     * come back at the next load although its update threw. The interrupt is held aside meanwhile (it would close the
+     * new channel too) and given back; the cut is forced, so no power loss brings the line back either.
+     */
+    private void cutBack(Scope s, FileChannel channel, IOException failure) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            if (channel.isOpen()) {
+                channel.truncate(s.journalBytes);
+                channel.force(false);
+            } else {
+                try (FileChannel again = opener.open(s.journal)) {
+                    again.truncate(s.journalBytes);
+                    again.force(false);
+                }
+            }
+        } catch (IOException truncateFailed) {
+            failure.addSuppressed(truncateFailed);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -85,6 +85,25 @@ class FileStateManagerTest {
     }
 
     @Test
+    void anUpdateWhoseWriteMetAnInterruptNeverComesBackAfterARestart() throws Exception {
+        FullDiskChannel.Disk disk = new FullDiskChannel.Disk();
+        FileStateManager state = new FileStateManager(directory, "owner", json, disk.opener());
+        state.put(StateScope.LOCAL, "before", "1");
+        // the JDK writes the whole line, then closes the channel and throws: the cut must not use that closed channel
+        disk.interruptNextWrite = true;
+        try {
+            assertThrows(StateException.class, () -> state.put(StateScope.LOCAL, "failed", "x".repeat(100)));
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt stays the caller's");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(Map.of("before", "1"), state.get(StateScope.LOCAL));
+        assertEquals(Map.of("before", "1"), open().get(StateScope.LOCAL), "an update that threw is not read back after a restart");
+        state.put(StateScope.LOCAL, "after", "2");
+        assertEquals(Map.of("before", "1", "after", "2"), open().get(StateScope.LOCAL));
+    }
+
+    @Test
     void aBrokenLineBeforeOthersIsSkippedAndTheLinesAfterItAreKept() throws Exception {
         FileStateManager state = open();
         state.put(StateScope.LOCAL, "first", "1");
