@@ -3,11 +3,9 @@ package streamline.api.wal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -20,17 +18,23 @@ public final class LiveSteps {
     private LiveSteps() {
     }
 
-    /** The entries of the sessions that have no {@code SESSION_FINISHED} entry, in sequence order. */
+    /**
+     * The entries of unfinished sessions, in sequence order: each session's entries after its last
+     * {@code SESSION_FINISHED} entry (all of them if it has none), never a {@code SESSION_FINISHED} entry. A
+     * session handed to another log and back was ended in this one and goes on under the same id: its entries
+     * after that end are live.
+     */
     public static List<LogEntry> liveEntries(List<LogEntry> entries) {
-        Set<UUID> finished = new HashSet<>();
+        Map<UUID, Long> lastEnd = new HashMap<>();
         for (LogEntry e : entries) {
             if (e.kind() == LogEntry.Kind.SESSION_FINISHED) {
-                finished.add(e.sessionId());
+                lastEnd.merge(e.sessionId(), e.sequence(), Math::max);
             }
         }
         List<LogEntry> live = new ArrayList<>();
         for (LogEntry e : entries) {
-            if (!finished.contains(e.sessionId())) {
+            Long end = lastEnd.get(e.sessionId());
+            if (e.kind() != LogEntry.Kind.SESSION_FINISHED && (end == null || e.sequence() > end)) {
                 live.add(e);
             }
         }

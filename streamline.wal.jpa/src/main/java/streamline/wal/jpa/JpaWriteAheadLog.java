@@ -41,7 +41,8 @@ import streamline.jpa.support.Transactions;
  * queued entry in one transaction, so concurrent appenders share commits. An append returns once
  * the transaction holding its entries committed, and throws if it did not. A background task (owned
  * by the log, stopped on close) deletes the entries of finished sessions, so the table holds the
- * live state plus what finished since the last compaction.
+ * live state plus what finished since the last compaction. A session's entries after its last end (a session
+ * handed to another log and back) are live, and kept.
  */
 public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
@@ -217,8 +218,11 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
-        return query("select e from WalEntryEntity e where e.sessionId not in (select f.sessionId from WalEntryEntity f"
-                + " where f.kind = 'SESSION_FINISHED') order by e.sequence");
+        // a session handed to another log is ended here, and when handed back its entries come again under its id:
+        // the entries after a session's last end are live, those before it are not
+        return query("select e from WalEntryEntity e where e.kind <> 'SESSION_FINISHED' and not exists (select f from"
+                + " WalEntryEntity f where f.sessionId = e.sessionId and f.kind = 'SESSION_FINISHED' and f.sequence > e.sequence)"
+                + " order by e.sequence");
     }
 
     private List<LogEntry> query(String jpql) throws WriteAheadLogException {
@@ -238,10 +242,11 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
     }
 
-    /** Deletes the entries of finished sessions; returns how many. */
+    /** Deletes the entries of finished sessions up to their last end (a session started again after it stays); returns how many. */
     int compact() {
-        return transactions.required(em -> em.createQuery("delete from WalEntryEntity e where e.sessionId in (select"
-                + " f.sessionId from WalEntryEntity f where f.kind = 'SESSION_FINISHED')").executeUpdate());
+        return transactions.required(em -> em.createQuery("delete from WalEntryEntity e where exists (select f from"
+                + " WalEntryEntity f where f.sessionId = e.sessionId and f.kind = 'SESSION_FINISHED' and f.sequence >= e.sequence)")
+                .executeUpdate());
     }
 
     private void compactQuietly() {
