@@ -2,6 +2,7 @@ package streamline.runtime;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,6 +43,8 @@ final class FileStateManager implements StateManager {
     private static final long MIN_JOURNAL_TO_FOLD = 64 * 1024;
     /** How every journal line starts. */
     private static final String LINE_START = "{\"g\":";
+    /** How often a force is tried when interrupts from other threads keep closing its channel. */
+    private static final int FORCE_ATTEMPTS = 3;
 
     private final Path directory;
     private final String owner;
@@ -198,14 +201,40 @@ final class FileStateManager implements StateManager {
             synchronized (this) {
                 upTo = s.written;
             }
-            try (FileChannel channel = FileChannel.open(s.journal, StandardOpenOption.WRITE)) {
-                channel.force(false);
+            try {
+                forceJournal(s);
             } catch (NoSuchFileException e) {
                 // folded into a snapshot meanwhile, which was forced
             } catch (IOException e) {
-                throw new StateException("cannot force the state of " + owner + " in " + s.journal + ": " + e.getMessage(), e);
+                throw new StateException("cannot force the state of " + owner + " in " + s.journal + ": " + e, e);
             }
             s.forced = Math.max(s.forced, upTo);
+        }
+    }
+
+    /**
+     * Forces the journal. The update it serves is applied already (its line written, the state changed): an
+     * interrupt must not make it throw, so the interrupt is held aside (given back afterwards), and a force whose
+     * channel an interrupt from elsewhere closed is done again through a new one.
+     */
+    private void forceJournal(Scope s) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                try (FileChannel channel = FileChannel.open(s.journal, StandardOpenOption.WRITE)) {
+                    channel.force(false);
+                    return;
+                } catch (ClosedChannelException e) {
+                    interrupted |= Thread.interrupted();
+                    if (attempt == FORCE_ATTEMPTS) {
+                        throw e;
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -104,6 +104,24 @@ class FileStateManagerTest {
     }
 
     @Test
+    void anInterruptDuringAnUpdateNeitherFailsAnUpdateItAppliedNorLosesIt() throws Exception {
+        FullDiskChannel.Disk disk = new FullDiskChannel.Disk();
+        FileStateManager state = new FileStateManager(directory, "owner", json, disk.opener());
+        state.put(StateScope.LOCAL, "before", "1");
+        // the line is written; the interrupt meets the force that makes it durable
+        disk.interruptAfterNextWrite = true;
+        boolean interrupted;
+        try {
+            state.put(StateScope.LOCAL, "during", "2");
+        } finally {
+            interrupted = Thread.interrupted();
+        }
+        assertTrue(interrupted, "the interrupt stays the caller's");
+        assertEquals(Map.of("before", "1", "during", "2"), state.get(StateScope.LOCAL));
+        assertEquals(Map.of("before", "1", "during", "2"), open().get(StateScope.LOCAL));
+    }
+
+    @Test
     void aBrokenLineBeforeOthersIsSkippedAndTheLinesAfterItAreKept() throws Exception {
         FileStateManager state = open();
         state.put(StateScope.LOCAL, "first", "1");

@@ -23,6 +23,8 @@ final class FullDiskChannel extends FileChannel {
         volatile boolean failTruncate;
         /** The next write is done, then the channel is closed and the write throws, as the JDK does when an interrupt meets it. */
         volatile boolean interruptNextWrite;
+        /** The next write succeeds, and an interrupt comes right after it (it meets the caller's next I/O). */
+        volatile boolean interruptAfterNextWrite;
 
         FileStateManager.JournalOpener opener() {
             return file -> new FullDiskChannel(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE), this);
@@ -58,6 +60,10 @@ final class FullDiskChannel extends FileChannel {
         }
         int written = delegate.write(src, position);
         disk.bytesLeft = left - written;
+        if (disk.interruptAfterNextWrite) {
+            disk.interruptAfterNextWrite = false;
+            Thread.currentThread().interrupt();
+        }
         return written;
     }
 
