@@ -19,6 +19,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,6 +43,7 @@ import streamline.api.state.StateScope;
  */
 final class FileStateManager implements StateManager {
 
+    private static final Logger LOG = LogManager.getLogger(FileStateManager.class);
     private static final long MIN_JOURNAL_TO_FOLD = 64 * 1024;
     /** How every journal line starts. */
     private static final String LINE_START = "{\"g\":";
@@ -134,9 +138,8 @@ final class FileStateManager implements StateManager {
                 s.current.keySet().removeAll(removals);
                 s.current.putAll(puts);
                 mine = ++s.written;
-                if (s.journalBytes > Math.max(MIN_JOURNAL_TO_FOLD, s.snapshotBytes)) {
-                    writeSnapshot(s, s.current); // forces everything so far
-                    return;
+                if (s.journalBytes > Math.max(MIN_JOURNAL_TO_FOLD, s.snapshotBytes) && foldAfterUpdate(s)) {
+                    return; // the fold forced everything so far
                 }
             } catch (IOException e) {
                 throw new StateException("cannot update the state of " + owner + " in " + s.journal + ": " + e.getMessage(), e);
@@ -309,6 +312,15 @@ final class FileStateManager implements StateManager {
 
     /** Writes {@code state} as the next generation's snapshot, then empties the journal. The caller holds this. */
     private void writeSnapshot(Scope s, TreeMap<String, String> state) throws IOException {
+        installSnapshot(s, state, prepareSnapshot(s, state));
+    }
+
+    /** A next generation's snapshot, written and forced under its temporary name. */
+    private record PreparedSnapshot(Path temporary, long generation, int size) {
+    }
+
+    /** Writes and forces the next generation's snapshot under a temporary name; nothing else changes. The caller holds this. */
+    private PreparedSnapshot prepareSnapshot(Scope s, TreeMap<String, String> state) throws IOException {
         Files.createDirectories(directory);
         long generation = s.generation + 1;
         Map<String, Object> root = new LinkedHashMap<>();
@@ -318,20 +330,47 @@ final class FileStateManager implements StateManager {
         Path temp = s.snapshot.resolveSibling(s.snapshot.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(ByteBuffer.wrap(bytes));
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
             channel.force(false);
         }
-        Files.move(temp, s.snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return new PreparedSnapshot(temp, generation, bytes.length);
+    }
+
+    /** Renames a prepared snapshot into place and empties the journal. The caller holds this. */
+    private void installSnapshot(Scope s, TreeMap<String, String> state, PreparedSnapshot prepared) throws IOException {
+        Files.move(prepared.temporary(), s.snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ContentStore.forceDirectory(directory);
         // lines left by a crash before this truncation carry the older generation, which loading skips
         Files.deleteIfExists(s.journal);
-        s.generation = generation;
-        s.snapshotBytes = bytes.length;
+        s.generation = prepared.generation();
+        s.snapshotBytes = prepared.size();
         s.journalBytes = 0;
         if (s.current != state) {
             s.current = new TreeMap<>(state);
         }
         s.forced = s.written;
+    }
+
+    /**
+     * Folds a grown journal into a snapshot after an update that is in the journal already: a snapshot that cannot
+     * be written (a full disk) fails no update, the journal keeps it and the fold is tried at the next one.
+     *
+     * @return whether it folded (everything is forced then)
+     */
+    private boolean foldAfterUpdate(Scope s) throws IOException {
+        PreparedSnapshot prepared;
+        try {
+            prepared = prepareSnapshot(s, s.current);
+        } catch (IOException e) {
+            LOG.warn("cannot fold the state journal {} of {} into a snapshot now; the journal keeps growing until it can: {}",
+                    s.journal, owner, e.toString());
+            return false;
+        }
+        installSnapshot(s, s.current, prepared);
+        return true;
     }
 
     /** A journal line, or the whole line written after a fragment within it; null if there is none. */

@@ -122,6 +122,22 @@ class FileStateManagerTest {
     }
 
     @Test
+    void aFoldThatCannotBeWrittenNeverFailsTheUpdateItFollows() throws Exception {
+        FileStateManager state = open();
+        state.put(StateScope.LOCAL, "before", "1");
+        // the fold's temporary snapshot cannot be made (a directory in its place; a full disk does the same)
+        Path temporary = Files.createDirectory(directory.resolve("owner.local.json.tmp"));
+        String large = "x".repeat(70 * 1024); // the journal grows past the size that folds it
+        state.put(StateScope.LOCAL, "large", large);
+        assertEquals(Map.of("before", "1", "large", large), state.get(StateScope.LOCAL));
+        assertEquals(Map.of("before", "1", "large", large), open().get(StateScope.LOCAL), "the update is in the journal");
+        Files.delete(temporary);
+        state.put(StateScope.LOCAL, "after", "2"); // folds now
+        assertTrue(Files.notExists(directory.resolve("owner.local.journal")), "folded into the snapshot");
+        assertEquals(Map.of("before", "1", "large", large, "after", "2"), open().get(StateScope.LOCAL));
+    }
+
+    @Test
     void aBrokenLineBeforeOthersIsSkippedAndTheLinesAfterItAreKept() throws Exception {
         FileStateManager state = open();
         state.put(StateScope.LOCAL, "first", "1");
