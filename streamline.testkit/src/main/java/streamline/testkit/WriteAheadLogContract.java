@@ -156,6 +156,34 @@ public abstract class WriteAheadLogContract {
         assertEquals(Set.of(open), sessions(log.liveEntries()));
     }
 
+    /**
+     * A session handed over to another log is ended in this one; handed back (a swap back, or the other log going
+     * away), its entries are appended here again under the same id. From then on it is live: its entries after its
+     * end are live entries, before and after a restart, and a compaction keeps them.
+     */
+    @Test
+    void aSessionStartedAgainAfterItsEndIsLiveThroughACompaction() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID session = UUID.randomUUID();
+        UUID step = UUID.randomUUID();
+        log.append(started(session, flow, step, 0, List.of()));
+        log.recordSessionFinished(session, flow, "mark-" + session, ""); // handed over
+        List<LogEntry> handedBack = List.of(started(session, flow, step, 0, List.of()));
+        log.appendAll(handedBack);
+        assertEquals(handedBack, withoutSequences(log.liveEntries()));
+        assertEquals(handedBack, withoutSequences(log.unfinishedSteps()));
+        compactNow(log);
+        assertEquals(handedBack, withoutSequences(log.liveEntries()), "a compaction keeps the entries after the end");
+        restart();
+        assertEquals(handedBack, withoutSequences(log.liveEntries()), "live after a restart");
+        log.recordSessionFinished(session, flow, "mark-" + session, "");
+        assertEquals(List.of(), log.liveEntries(), "ended again, it is not live");
+    }
+
+    /** Compacts the log now, as its own schedule would, if it compacts at all (for the contract's tests). */
+    protected void compactNow(WriteAheadLog log) throws Exception {
+    }
+
     private static Set<UUID> sessions(List<LogEntry> entries) {
         Set<UUID> sessions = new HashSet<>();
         entries.forEach(e -> sessions.add(e.sessionId()));

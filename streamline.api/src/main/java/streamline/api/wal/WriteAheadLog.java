@@ -83,7 +83,10 @@ public interface WriteAheadLog {
 
     /**
      * Every entry of every unfinished session, in sequence order: what a new log needs to carry the
-     * sessions on (see a hot swap) and what recovery reads.
+     * sessions on (see a hot swap) and what recovery reads. A session whose entries go on after its
+     * {@code SESSION_FINISHED} entry (handed to another log and back, under the same id) is unfinished
+     * again: its entries after its last end are live, and no compaction discards them
+     * ({@link LiveSteps#liveEntries}).
      */
     List<LogEntry> liveEntries() throws WriteAheadLogException;
 
