@@ -35,6 +35,14 @@ final class KafkaSettings {
         return value;
     }
 
+    /** Checks that a key whose value is evaluated per session (an expression over its metadata) is given. */
+    static void present(ProcessorContext context, String key) {
+        Object value = context.rawConfiguration().get(key);
+        if (value == null || value.toString().isBlank()) {
+            throw new IllegalArgumentException(where(context) + ": '" + key + "' is required");
+        }
+    }
+
     /** A boolean key: {@code true} or {@code false} (any case), the default when missing; anything else is an error. */
     static boolean bool(ProcessorContext context, String key, boolean defaultValue) {
         String value = context.optionalConfig(key).map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("");

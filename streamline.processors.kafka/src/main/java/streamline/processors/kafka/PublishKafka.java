@@ -53,7 +53,7 @@ public class PublishKafka implements Processor {
     @Override
     public void init(ProcessorContext context) throws Exception {
         bootstrapServers = KafkaSettings.required(context, BOOTSTRAP_SERVERS);
-        KafkaSettings.required(context, TOPIC);
+        KafkaSettings.present(context, TOPIC);
         Properties properties = KafkaSettings.clientProperties(context, KNOWN);
         properties.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.setProperty(ProducerConfig.ACKS_CONFIG, acks(context));
