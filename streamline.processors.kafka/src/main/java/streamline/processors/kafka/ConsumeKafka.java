@@ -54,7 +54,10 @@ import streamline.api.state.StateScope;
  * never committed past a record whose session was not started: the consumer goes back to it. A session that
  * ends before its offset could be committed (the commit failed, or the session was recovered after a crash)
  * is remembered in the trigger's state until the commit passes it, so its record is not processed again.
- * A broker that cannot be reached fails the trigger's call with the reason (the engine backs the trigger off).
+ * A consumer that gets no partition for {@code default.api.timeout.ms} (15 s unless the flow sets another: the
+ * broker cannot be reached, or the topics do not exist) fails the trigger's call with that reason, and the
+ * engine backs the trigger off. One instance per group is what is tested; with several, a partition taken
+ * away is forgotten (its records fetched and not emitted are dropped, to come to its new owner).
  */
 @Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ConsumeKafka")
 public class ConsumeKafka implements TriggerProcessor {
@@ -70,6 +73,11 @@ public class ConsumeKafka implements TriggerProcessor {
     private final Object lock = new Object();
     private ProcessorContext context;
     private KafkaConsumer<byte[], byte[]> consumer;
+    private List<String> topics;
+    private String group;
+    private String bootstrapServers;
+    private Duration unassignedLimit;
+    private long unassignedSince = -1;
     /** Records fetched, not yet emitted: a poll may bring more than the engine takes in one call. */
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
     /** The records the last call looked at, in fetch order, for {@link #itemsReceived}. */
@@ -93,7 +101,7 @@ public class ConsumeKafka implements TriggerProcessor {
     @Override
     public void init(ProcessorContext processorContext) throws Exception {
         this.context = processorContext;
-        List<String> topics = Arrays.stream(KafkaSettings.required(processorContext, TOPIC_NAMES).split(","))
+        topics = Arrays.stream(KafkaSettings.required(processorContext, TOPIC_NAMES).split(","))
                 .map(String::trim).filter(name -> !name.isEmpty()).toList();
         Properties properties = KafkaSettings.clientProperties(processorContext, KNOWN);
         if (Boolean.parseBoolean(properties.getProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false").trim())) {
@@ -101,8 +109,11 @@ public class ConsumeKafka implements TriggerProcessor {
                     + "' cannot be true: offsets are committed once the sessions of their records are started");
         }
         properties.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        properties.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaSettings.required(processorContext, BOOTSTRAP_SERVERS));
-        properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, KafkaSettings.required(processorContext, CONSUMER_GROUP));
+        bootstrapServers = KafkaSettings.required(processorContext, BOOTSTRAP_SERVERS);
+        group = KafkaSettings.required(processorContext, CONSUMER_GROUP);
+        properties.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, group);
+        unassignedLimit = Duration.ofMillis(Long.parseLong(properties.getProperty(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG).trim()));
         properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
                 KafkaSettings.bool(processorContext, START_FROM_OLDEST, false) ? "earliest" : "latest");
         processorContext.state().get(StateScope.LOCAL).forEach((mark, status) -> {
@@ -158,6 +169,7 @@ public class ConsumeKafka implements TriggerProcessor {
                     }
                     consumer.poll(POLL).forEach(fetched::add);
                     polled = true;
+                    checkAssigned();
                     continue;
                 }
                 ConsumerRecord<byte[], byte[]> record = fetched.poll();
@@ -174,6 +186,26 @@ public class ConsumeKafka implements TriggerProcessor {
                 settle(List.of()); // only records accepted earlier: their offsets may be committed now
             }
             return results;
+        }
+    }
+
+    /**
+     * A consumer without partitions keeps trying quietly; after {@code default.api.timeout.ms} the call fails
+     * with the reason instead, so the flow's log says what is wrong (and the engine backs the trigger off).
+     */
+    private void checkAssigned() {
+        if (!consumer.assignment().isEmpty()) {
+            unassignedSince = -1;
+            return;
+        }
+        long now = System.nanoTime();
+        if (unassignedSince < 0) {
+            unassignedSince = now;
+        } else if (now - unassignedSince > unassignedLimit.toNanos()) {
+            unassignedSince = -1;
+            throw new IllegalStateException(KafkaSettings.where(context) + ": no partition of " + topics + " assigned to group '"
+                    + group + "' at " + bootstrapServers + " for " + unassignedLimit.toMillis()
+                    + " ms: the broker cannot be reached, or the topics do not exist");
         }
     }
 
@@ -239,8 +271,8 @@ public class ConsumeKafka implements TriggerProcessor {
         try {
             consumer.commitSync(ahead);
         } catch (KafkaException e) {
-            context.logger().log(System.Logger.Level.WARNING, "cannot commit offsets " + ahead + " of group '"
-                    + context.optionalConfig(CONSUMER_GROUP).orElse("") + "' (tried again on the next call): " + e);
+            context.logger().log(System.Logger.Level.WARNING, "cannot commit offsets " + ahead + " of group '" + group
+                    + "' at " + bootstrapServers + " (tried again on the next call): " + e);
             return;
         }
         ahead.forEach((partition, offset) -> committed.put(partition, offset.offset()));
