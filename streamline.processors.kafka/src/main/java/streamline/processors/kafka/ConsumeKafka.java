@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -68,6 +69,7 @@ public class ConsumeKafka implements TriggerProcessor {
     static final String START_FROM_OLDEST = "start_from_oldest";
     private static final Set<String> KNOWN = Set.of(TOPIC_NAMES, BOOTSTRAP_SERVERS, CONSUMER_GROUP, START_FROM_OLDEST);
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final String ENDED = "ended";
 
     private final Object lock = new Object();
@@ -357,7 +359,9 @@ public class ConsumeKafka implements TriggerProcessor {
     public void close() {
         synchronized (lock) {
             if (consumer != null) {
-                consumer.close();
+                commitPending();
+                // a broker that is gone does not hold the flow's stop for the client's default 30 s
+                consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
                 consumer = null;
             }
         }

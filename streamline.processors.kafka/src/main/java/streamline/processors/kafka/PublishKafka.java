@@ -1,6 +1,7 @@
 package streamline.processors.kafka;
 
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -109,7 +110,8 @@ public class PublishKafka implements Processor {
     @Override
     public void close() {
         if (producer != null) {
-            producer.close();
+            // sends in flight get this long: a broker that is gone does not hold the flow's stop forever
+            producer.close(Duration.ofSeconds(5));
             producer = null;
         }
     }
