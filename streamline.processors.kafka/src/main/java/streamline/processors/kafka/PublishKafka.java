@@ -37,7 +37,9 @@ import streamline.api.processor.StepContext;
  *
  * <p>A step run again (a retry, or after a crash between the send and the step's completion) publishes the
  * record again: Kafka holds it at least once. A broker that cannot be reached fails the step with the reason
- * (within {@code max.block.ms} / {@code delivery.timeout.ms}: 10 s and 30 s unless the flow sets others).
+ * (within {@code max.block.ms} / {@code delivery.timeout.ms}: 10 s and 30 s unless the flow sets others), and
+ * the engine retries it as the flow says: the processor API has no "not now" answer that would wait without
+ * spending retries yet.
  */
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=PublishKafka")
 public class PublishKafka implements Processor {

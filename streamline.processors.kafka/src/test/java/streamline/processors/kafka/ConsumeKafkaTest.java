@@ -145,20 +145,20 @@ class ConsumeKafkaTest {
 
     @Test
     void aSessionThatEndsBeforeItsOffsetIsCommittedIsNotRunAgainAfterARestart() throws Exception {
-        BROKER.createTopic("recovered", 1);
-        produce("recovered", 2);
+        BROKER.createTopic("re-covered-7", 1);
+        produce("re-covered-7", 2);
         InMemoryState state = new InMemoryState();
         // after a crash between the start of both records' sessions and the commit: the engine recovers the
         // sessions and tells the new trigger of their ends before it has fetched anything
         ConsumeKafka trigger = new ConsumeKafka();
-        TriggerHarness harness = new TriggerHarness(trigger, config("recovered", "recovered-group"), state).init();
+        TriggerHarness harness = new TriggerHarness(trigger, config("re-covered-7", "recovered-group"), state).init();
         try {
-            harness.sessionEnded("recovered-0-0", "");
-            assertEquals("ended", state.get(StateScope.LOCAL).get("recovered-0-0"), "kept before the end is logged");
+            harness.sessionEnded("re-covered-7-0-0", "");
+            assertEquals("ended", state.get(StateScope.LOCAL).get("re-covered-7-0-0"), "kept before the end is logged");
             List<TriggerResult> items = next(harness, 10);
-            assertEquals(List.of("recovered-0-1"), marks(items), "the ended one is not emitted again");
+            assertEquals(List.of("re-covered-7-0-1"), marks(items), "the ended one is not emitted again");
             harness.started(items);
-            assertEquals(2, committed("recovered-group", "recovered"));
+            assertEquals(2, committed("recovered-group", "re-covered-7"));
             assertEquals(Map.of(), state.get(StateScope.LOCAL), "forgotten once the commit passed it");
         } finally {
             trigger.close();
