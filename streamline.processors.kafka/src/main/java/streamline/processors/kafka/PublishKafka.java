@@ -30,7 +30,7 @@ import streamline.api.processor.StepContext;
  * expression over the session's metadata), {@code acks}: {@code all} (the default: every in-sync replica has
  * it), {@code local} (the partition leader has it) or {@code none} (sent, not acknowledged: the offset is then
  * unknown, {@code -1}); anything else is an error. Every other key is a Kafka producer property
- * ({@code linger.ms}, {@code compression.type}, {@code security.protocol}, …).
+ * ({@code linger.ms}, 0 by default here, {@code compression.type}, {@code security.protocol}, …).
  *
  * <p>Metadata: keeps the session's and sets {@code PublishKafka.Topic}, {@code PublishKafka.Partition} and
  * {@code PublishKafka.Offset}. Content passes through unchanged.
@@ -60,6 +60,8 @@ public class PublishKafka implements Processor {
         Properties properties = KafkaSettings.clientProperties(context, KNOWN);
         properties.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.setProperty(ProducerConfig.ACKS_CONFIG, acks(context));
+        // a step waits for its own record: lingering to fill a batch would only delay it (concurrent steps still share batches)
+        properties.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
         maxRecordBytes = Integer.parseInt(properties.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576").trim());
         try {
             producer = KafkaSettings.withOwnClassLoader(
