@@ -196,28 +196,48 @@ final class SessionOutcomes {
 
     /**
      * Tells the queued ends to their trigger while none of its calls is in progress, then logs them. Never
-     * waits: if a call is in progress, the thread making it tells them when it is done.
+     * waits for a call: if one is in progress, the thread making it tells them when it is done. From outside the
+     * gate ({@code enterGate}), it enters the gate before telling and leaves it once the told ends are logged: a
+     * stop or a switch of logs waits for them, so none is left told but unlogged by a clean stop (a trigger's
+     * {@code sessionEnded} may take a while, a folder force for each), and while one is under way none is told.
      */
     void tellWhenFree(FlowRun.TriggerSlot called, boolean enterGate) {
-        while (!called.endsToTell.isEmpty() && called.calling.tryLock()) {
-            List<FlowRun.EndToTell> told = new ArrayList<>();
+        while (!called.endsToTell.isEmpty()) {
+            if (enterGate) {
+                try {
+                    journal.enter();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return; // stopping: the ends stay untold and unlogged, and are told after the next start
+                }
+            }
             List<FlowRun.EndToTell> elsewhere = new ArrayList<>();
             try {
-                FlowRun.EndToTell end;
-                while ((end = called.endsToTell.poll()) != null) {
-                    SessionRun session = end.session();
-                    FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
-                    if (trigger != called) {
-                        elsewhere.add(end); // the instance it waited for went away: told to the one there is now, under its lock
-                    } else if (!waitsForTrigger(session, end.error(), trigger)) {
-                        tellTrigger(trigger, session, end.error());
-                        told.add(end);
-                    }
+                if (!called.calling.tryLock()) {
+                    return;
                 }
+                List<FlowRun.EndToTell> told = new ArrayList<>();
+                try {
+                    FlowRun.EndToTell end;
+                    while ((end = called.endsToTell.poll()) != null) {
+                        SessionRun session = end.session();
+                        FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
+                        if (trigger != called) {
+                            elsewhere.add(end); // the instance it waited for went away: told to the one there is now, under its lock
+                        } else if (!waitsForTrigger(session, end.error(), trigger)) {
+                            tellTrigger(trigger, session, end.error());
+                            told.add(end);
+                        }
+                    }
+                } finally {
+                    called.calling.unlock();
+                }
+                told.forEach(end -> logEnd(end.session(), end.error(), false)); // inside the gate, entered here or by the caller
             } finally {
-                called.calling.unlock();
+                if (enterGate) {
+                    journal.leave();
+                }
             }
-            told.forEach(end -> logEnd(end.session(), end.error(), enterGate));
             elsewhere.forEach(end -> endTriggered(end.session(), end.error(), enterGate));
         }
     }

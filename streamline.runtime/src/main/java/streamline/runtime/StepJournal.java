@@ -106,6 +106,23 @@ final class StepJournal {
         }
     }
 
+    /**
+     * A writer outside the gate enters it for work that ends in a write and must not be cut between its start and that
+     * write by a switch or a stop (which wait for it): inside until {@link #leave}. Waits while the gate is closed.
+     */
+    void enter() throws InterruptedException {
+        gate.enter();
+    }
+
+    void leave() {
+        gate.exit();
+    }
+
+    /** Whether the gate is closed: a switch of logs or a stop is under way (tests of this package wait on it). */
+    boolean closed() {
+        return gate.isClosed();
+    }
+
     /** A step starts: inside the gate until {@link #stepDone}. */
     void stepStarts() throws InterruptedException {
         gate.enter();

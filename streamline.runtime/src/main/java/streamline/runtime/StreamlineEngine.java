@@ -368,6 +368,11 @@ public final class StreamlineEngine implements Engine {
         return failed.list().stream().map(FailedSessionStore::info).toList();
     }
 
+    /** Whether the journal's gate is closed: a stop or a switch of logs is under way (for tests of this package). */
+    boolean gateClosed() {
+        return journal.closed();
+    }
+
     /** The runs of the flows active now (for tests of this package: what waits where). */
     List<FlowRun> activeRuns() {
         return flows.activeRuns();

@@ -1,6 +1,7 @@
 package streamline.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -188,6 +190,55 @@ class TriggerTest {
         EngineHarness.await("the trigger told", () -> items.ended.containsKey("item-7"), items.ended::keySet);
         harness.awaitEnded(1);
         assertTrue(harness.wal.liveEntries().isEmpty(), "the end is logged now");
+    }
+
+    @Test
+    void anEndToldToItsTriggerIsLoggedBeforeACleanStopEnds() throws Exception {
+        // a recovered session whose steps all completed: its end is told to the trigger (which deletes a source file and
+        // forces its folder, taking a while), then logged; a stop beginning meanwhile must not leave it told but unlogged
+        FlowDefinition flow = withTrigger(TestFlows.flow("told-at-stop", "A"), "Slow", "", false);
+        UUID session = UUID.randomUUID();
+        UUID trigger = TriggerDefinition.idFromName(flow.id(), "T");
+        UUID step = TestFlows.id("told-at-stop", "A");
+        String logged = TriggerMarks.encode(trigger, "item-3");
+        harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        harness.wal.append(LogEntry.stepStarted(session, flow.id(), step, "A", "", Map.of(), logged, 0, List.of()));
+        harness.wal.append(LogEntry.stepCompleted(session, flow.id(), step, "A", "", Map.of(), logged, 0));
+        CountDownLatch told = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Items slow = new Items(0) {
+            @Override
+            public void sessionEnded(SessionUpdate update) {
+                told.countDown();
+                boolean interrupted = false;
+                while (release.getCount() > 0) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the stop interrupts the engine's threads: the trigger finishes its work all the same
+                    }
+                }
+                super.sessionEnded(update);
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        harness.trigger("Slow", () -> slow);
+        harness.start(harness.options().stopGrace(EngineHarness.TIMEOUT).build());
+        harness.activate(flow);
+        assertTrue(told.await(EngineHarness.TIMEOUT.toSeconds(), TimeUnit.SECONDS), "the trigger told of the recovered end");
+
+        StreamlineEngine engine = harness.engine;
+        Thread stopper = new Thread(engine::stop, "stopper");
+        stopper.start();
+        EngineHarness.await("the stop closing the gate", engine::gateClosed, stopper::getState);
+        release.countDown();
+        stopper.join(EngineHarness.TIMEOUT.toMillis());
+        assertFalse(stopper.isAlive(), "the stop ended");
+
+        assertTrue(slow.ended.containsKey("item-3"), "the trigger heard of the end");
+        assertEquals(List.of(), EngineHarness.liveSessions(harness.wal), "the end the trigger heard of is logged by the clean stop");
     }
 
     @Test
