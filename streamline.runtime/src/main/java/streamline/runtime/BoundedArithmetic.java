@@ -1,5 +1,6 @@
 package streamline.runtime;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
 import java.util.ArrayList;
@@ -229,6 +230,20 @@ final class BoundedArithmetic extends JexlArithmetic {
             throw new ExpressionLimitException("a shift would build a number of more than " + MAX_BITS + " bits");
         }
         return super.shiftLeft(left, right);
+    }
+
+    /**
+     * A whole number of at most {@link #MAX_BITS} bits: a decimal such as {@code 1e99999999B} is one digit and an
+     * exponent, and writing out its digits would take minutes no interrupt can stop.
+     */
+    @Override
+    public BigInteger toBigInteger(Object value) {
+        if (value instanceof BigDecimal decimal && decimal.signum() != 0
+                && (long) decimal.precision() - decimal.scale() > MAX_BITS * Math.log10(2) + 1) {
+            throw new ExpressionLimitException("the number " + decimal + " has more than " + MAX_BITS
+                    + " bits as a whole number");
+        }
+        return super.toBigInteger(value);
     }
 
     @Override

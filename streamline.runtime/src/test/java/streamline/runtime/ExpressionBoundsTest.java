@@ -113,6 +113,14 @@ class ExpressionBoundsTest {
     }
 
     @Test
+    void aDecimalWithAHugeExponentIsRefusedBeforeItsDigitsAreBuilt() {
+        // 1e99999999B is small as a decimal (one digit, an exponent); a shift would first write out its 10^8 digits
+        String message = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> refusal(() -> eval("${(1e99999999B) << 1}")));
+        assertTrue(message.contains("more than " + BoundedArithmetic.MAX_BITS + " bits"), message);
+        assertEquals("2000", eval("${(1e3B) << 1}"));
+    }
+
+    @Test
     void elementsAreCountedAcrossTheWholeValue() {
         String message = refusal(() -> eval("${[1..6000]} ${[1..6000]}"));
         assertTrue(message.contains("builds more than " + ExpressionBudget.MAX_ELEMENTS + " elements"), message);
