@@ -1,5 +1,6 @@
 package streamline.runtime;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
 import java.util.ArrayList;
@@ -42,6 +43,8 @@ final class BoundedArithmetic extends JexlArithmetic {
     static final long MAX_REGEX_READS = 20_000_000;
     /** Largest whole number, in bits, a shift may build. */
     static final int MAX_BITS = 4096;
+    private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+    private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
     private final Supplier<ExpressionBudget> budget;
     private final ExpressionJson json;
@@ -229,6 +232,37 @@ final class BoundedArithmetic extends JexlArithmetic {
             throw new ExpressionLimitException("a shift would build a number of more than " + MAX_BITS + " bits");
         }
         return super.shiftLeft(left, right);
+    }
+
+    /**
+     * A whole number within a long (ranges, bitwise operators): a number outside would keep its low 64 bits
+     * ({@code 1e19B} as -8446744073709551616) or become 0, silently.
+     */
+    @Override
+    public long toLong(Object value) {
+        boolean outside = value instanceof BigDecimal decimal
+                ? decimal.compareTo(LONG_MIN) < 0 || decimal.compareTo(LONG_MAX) > 0
+                : value instanceof BigInteger whole ? whole.bitLength() > 63
+                : (value instanceof Double || value instanceof Float) && Math.abs(((Number) value).doubleValue()) >= 0x1p63;
+        if (outside) {
+            throw new ExpressionLimitException("the number " + value + " is not within the whole numbers from " + Long.MIN_VALUE
+                    + " to " + Long.MAX_VALUE);
+        }
+        return super.toLong(value);
+    }
+
+    /**
+     * A whole number of at most {@link #MAX_BITS} bits: a decimal such as {@code 1e99999999B} is one digit and an
+     * exponent, and writing out its digits would take minutes no interrupt can stop.
+     */
+    @Override
+    public BigInteger toBigInteger(Object value) {
+        if (value instanceof BigDecimal decimal && decimal.signum() != 0
+                && (long) decimal.precision() - decimal.scale() > MAX_BITS * Math.log10(2) + 1) {
+            throw new ExpressionLimitException("the number " + decimal + " has more than " + MAX_BITS
+                    + " bits as a whole number");
+        }
+        return super.toBigInteger(value);
     }
 
     @Override

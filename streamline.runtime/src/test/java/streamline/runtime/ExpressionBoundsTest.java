@@ -113,6 +113,27 @@ class ExpressionBoundsTest {
     }
 
     @Test
+    void aDecimalWithAHugeExponentIsRefusedBeforeItsDigitsAreBuilt() {
+        // 1e99999999B is small as a decimal (one digit, an exponent); a shift would first write out its 10^8 digits
+        String message = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> refusal(() -> eval("${(1e99999999B) << 1}")));
+        assertTrue(message.contains("more than " + BoundedArithmetic.MAX_BITS + " bits"), message);
+        assertEquals("2000", eval("${(1e3B) << 1}"));
+    }
+
+    @Test
+    void aNumberBeyondTheWholeNumbersOfALongIsRefusedWhereOneIsNeededNotCut() {
+        // a decimal past Long.MAX_VALUE would silently keep its low 64 bits (10^19 as -8446744073709551616), or become 0
+        String range = refusal(() -> eval("${1e19B..1e19B}"));
+        assertTrue(range.contains("1E+19") && range.contains(String.valueOf(Long.MAX_VALUE)), range);
+        String bits = refusal(() -> eval("${1e99B & 1}"));
+        assertTrue(bits.contains("1E+99"), bits);
+        String huge = refusal(() -> eval("${1e300 | 0}"));
+        assertTrue(huge.contains("1.0E300"), huge);
+        assertEquals("[9223372036854775806,9223372036854775807]", eval("${9223372036854775806..9223372036854775807}"));
+        assertEquals("1", eval("${3 & 1}"));
+    }
+
+    @Test
     void elementsAreCountedAcrossTheWholeValue() {
         String message = refusal(() -> eval("${[1..6000]} ${[1..6000]}"));
         assertTrue(message.contains("builds more than " + ExpressionBudget.MAX_ELEMENTS + " elements"), message);
