@@ -1,10 +1,11 @@
 package streamline.runtime;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,7 @@ final class TriggerRunner {
     private final EngineOptions options;
     private final ScheduledExecutorService scheduler;
     private final Ticks ticks;
+    private final CronTicks cronTicks;
     private final TriggerThreads triggerThreads;
     private final Sessions sessions;
 
@@ -69,6 +71,7 @@ final class TriggerRunner {
         this.options = options;
         this.scheduler = scheduler;
         this.ticks = new Ticks(scheduler, TICK);
+        this.cronTicks = new CronTicks(Clock.systemUTC(), scheduler);
         this.triggerThreads = triggerThreads;
         this.sessions = sessions;
     }
@@ -102,25 +105,29 @@ final class TriggerRunner {
     }
 
     private void scheduleCron(FlowRun run, FlowRun.TriggerSlot slot) {
-        if (!run.triggersStarted || sessions.stopped()) {
-            return;
-        }
-        Optional<Instant> next = slot.cron.next(Instant.now());
-        if (next.isEmpty()) {
-            LOG.info("{}: the cron schedule '{}' of trigger {} never fires again", run, slot.cron, slot.definition.name());
-            return;
-        }
-        long delay = Math.max(0, Duration.between(Instant.now(), next.get()).toMillis());
-        try {
-            slot.scheduled = scheduler.schedule(() -> {
-                if (run.triggersStarted && !slot.busy.get()) {
+        cronTicks.start(slot.cron, new CronTicks.Job() {
+            @Override
+            public boolean live() {
+                return run.triggersStarted && !sessions.stopped();
+            }
+
+            @Override
+            public void fire(Instant tick) {
+                if (!slot.busy.get()) {
                     triggerThreads.execute(() -> callTrigger(run, slot));
                 }
-                scheduleCron(run, slot);
-            }, delay, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // stopping
-        }
+            }
+
+            @Override
+            public void pending(Future<?> task) {
+                slot.scheduled = task;
+            }
+
+            @Override
+            public String toString() {
+                return run + ": trigger " + slot.definition.name();
+            }
+        });
     }
 
     /** Schedules an event trigger's next call after {@code delayNanos}; none once its flow's triggers stopped. */

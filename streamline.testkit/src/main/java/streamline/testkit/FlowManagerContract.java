@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -372,6 +374,22 @@ public abstract class FlowManagerContract {
                 .config(config).build())).build());
         assertEquals(config, store.flow(flow.id()).processors().get(0).config());
         assertEquals(config, store.listFlows(new PageRequest(0, 10), Instant.EPOCH).items().get(0).processors().get(0).config());
+    }
+
+    @Test
+    void numbersInConfigurationComeBackExactlyAndOfTheirType() throws Exception {
+        // a decimal keeps every digit (a double would not) and stays a BigDecimal also when a double could hold it
+        Map<String, Object> config = Map.of("price", new BigDecimal("12345678901234567.89"), "half", new BigDecimal("0.5"),
+                "scaled", new BigDecimal("2.50"), "huge", new BigDecimal("1E+300"), "double", 0.1, "big", 1.0E20,
+                "count", 7, "long", 12345678901234L, "integer", new BigInteger("123456789012345678901234567890"),
+                "nested", Map.of("list", List.of(new BigDecimal("-0.000000000000000000012345678901234567"), 2.5)));
+        FlowDefinition base = TestFlows.flow("exact-numbers", "A");
+        FlowDefinition flow = store.save(base.toBuilder().processors(List.of(base.processors().get(0).toBuilder()
+                .config(config).build())).triggers(List.of(TriggerDefinition.builder().id(TriggerDefinition.idFromName(base.id(), "T")).name("T").type("Tick")
+                .config(Map.of("price", new BigDecimal("12345678901234567.89"))).build())).build());
+        assertEquals(config, store.flow(flow.id()).processors().get(0).config());
+        assertEquals(config, store.listFlows(new PageRequest(0, 10), Instant.EPOCH).items().get(0).processors().get(0).config());
+        assertEquals(Map.of("price", new BigDecimal("12345678901234567.89")), store.flow(flow.id()).triggers().get(0).config());
     }
 
     @Test

@@ -1,18 +1,28 @@
 package streamline.flow.jpa;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.InvalidFlowException;
@@ -26,10 +36,21 @@ import streamline.api.flow.TriggerDefinition;
  */
 final class FlowRows {
 
-    /** Not-a-number and the infinities written as JSON's extension tokens and read back as doubles, not as text. */
+    /**
+     * Not-a-number and the infinities written as JSON's extension tokens and read back as doubles, not as text.
+     * Decimals keep their type and every digit: a {@code Double} is written as Java writes a double (always with a
+     * point), a {@code BigDecimal} as its unscaled value and exponent (never with a point), so reading tells them
+     * apart by the text ({@link #decimal}).
+     */
     private static final ObjectMapper JSON = JsonMapper.builder().disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
-    private static final TypeReference<Map<String, Object>> CONFIG = new TypeReference<>() { };
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .addModule(new SimpleModule("exact-decimals").addSerializer(BigDecimal.class, new StdSerializer<>(BigDecimal.class) {
+                @Override
+                public void serialize(BigDecimal value, JsonGenerator json, SerializerProvider provider) throws IOException {
+                    json.writeNumber(value.unscaledValue() + "E" + (-(long) value.scale()));
+                }
+            }))
+            .build();
 
     private FlowRows() {
     }
@@ -133,12 +154,77 @@ final class FlowRows {
         return flow.build();
     }
 
+    @SuppressWarnings("unchecked")
     private static Map<String, Object> config(String json, String owner) {
-        try {
-            return JSON.readValue(json, CONFIG);
+        try (JsonParser parser = JSON.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalStateException("stored configuration of " + owner + " is not a JSON object");
+            }
+            Map<String, Object> config = (Map<String, Object>) value(parser);
+            if (parser.nextToken() != null) {
+                throw new IllegalStateException("stored configuration of " + owner + " has text after its object");
+            }
+            return config;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored configuration of " + owner + " is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("stored configuration of " + owner + " could not be read", e);
         }
+    }
+
+    /** The value at the parser's current token: maps, lists, text, booleans, numbers of the type they were written as. */
+    private static Object value(JsonParser parser) throws IOException {
+        switch (parser.currentToken()) {
+            case START_OBJECT -> {
+                Map<String, Object> map = new LinkedHashMap<>();
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = parser.currentName();
+                    parser.nextToken();
+                    map.put(key, value(parser));
+                }
+                return map;
+            }
+            case START_ARRAY -> {
+                List<Object> list = new ArrayList<>();
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    list.add(value(parser));
+                }
+                return list;
+            }
+            case VALUE_STRING -> {
+                return parser.getText();
+            }
+            case VALUE_NUMBER_INT -> {
+                return parser.getNumberValue(); // the smallest of Integer, Long, BigInteger that holds it
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return decimal(parser);
+            }
+            case VALUE_TRUE, VALUE_FALSE -> {
+                return parser.getBooleanValue();
+            }
+            case VALUE_NULL -> {
+                return null;
+            }
+            default -> throw new JsonParseException(parser, "unexpected " + parser.currentToken());
+        }
+    }
+
+    /**
+     * A decimal as it was written: a {@code BigDecimal} (written without a point), or a {@code Double} (written with
+     * one, or as not-a-number or an infinity). A decimal with a point that a double does not hold exactly is a
+     * {@code BigDecimal} written by an earlier version of this store, which wrote them as text: it is kept exactly.
+     */
+    private static Object decimal(JsonParser parser) throws IOException {
+        if (parser.isNaN()) {
+            return parser.getDoubleValue();
+        }
+        BigDecimal exact = parser.getDecimalValue();
+        if (parser.getText().indexOf('.') < 0) {
+            return exact;
+        }
+        double value = exact.doubleValue();
+        return Double.isFinite(value) && exact.equals(new BigDecimal(Double.toString(value))) ? value : exact;
     }
 
     static long toNanos(Instant instant) {
