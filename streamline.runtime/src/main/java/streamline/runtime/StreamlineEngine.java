@@ -28,6 +28,7 @@ import streamline.api.engine.EngineException;
 import streamline.api.engine.SessionInfo;
 import streamline.api.engine.SessionListener;
 import streamline.api.engine.TriggerCoordinator;
+import streamline.api.engine.WaitingSessions;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.processor.ContentSource;
@@ -361,6 +362,11 @@ public final class StreamlineEngine implements Engine {
     @Override
     public List<SessionInfo> sessionsInProgress() {
         return live.all().stream().filter(session -> !session.ended()).map(SessionRun::info).toList();
+    }
+
+    @Override
+    public List<WaitingSessions> waitingSessions() {
+        return WaitingCount.of(live.all());
     }
 
     @Override
