@@ -68,6 +68,14 @@ public class WriteFile implements Processor {
 
     @Override
     public FlowObject process(FlowObject input, StepContext step) throws Exception {
+        try {
+            return write(input, step);
+        } catch (IOException e) {
+            throw FilesNotReady.classify(e, "WriteFile"); // a full disk or a missing mount waits; anything else fails
+        }
+    }
+
+    private FlowObject write(FlowObject input, StepContext step) throws Exception {
         Path target = roots.forWriting(step.config("path"));
         boolean overwrite = Boolean.parseBoolean(step.optionalConfig("overwrite").orElse("false").trim());
         Path folder = target.getParent();
