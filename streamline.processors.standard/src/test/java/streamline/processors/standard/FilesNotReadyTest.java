@@ -74,4 +74,14 @@ class FilesNotReadyTest {
         IOException missing = new NoSuchFileException("/x");
         assertSame(missing, FilesNotReady.classify(missing, "ReadFile"));
     }
+
+    @Test
+    void runExecutableNeverWaitsItsExitStatusIsAResult() throws Exception {
+        Path sh = Path.of("/bin/sh").toRealPath();
+        Exception failed = assertThrows(Exception.class, () -> ProcessorHarness.of(new RunExecutable(home, List.of(sh.toString()), 1000))
+                .config(Map.of("executable", sh.toString(), "arguments", List.of("-c", "echo 'No space left on device' >&2; exit 28")))
+                .run());
+        assertFalse(failed instanceof StepUnavailableException, failed.toString());
+        assertTrue(failed.getMessage().contains("No space left on device"), failed.getMessage());
+    }
 }
