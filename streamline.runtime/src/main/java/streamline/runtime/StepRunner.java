@@ -240,6 +240,9 @@ final class StepRunner {
         FlowRun run = session.run;
         FlowRun.ProcessorSlot slot = run.processors.get(step);
         session.steps.put(step, new SessionRun.StepState(slot.definition.name(), input.attempt(), null, false));
+        // counted with the sessions that wait for the world (a wait that goes on after the provider is back counts from here)
+        session.waiting.putIfAbsent(step, new SessionRun.Waiting(slot.definition.name(), "no provider of processor type "
+                + slot.definition.type(), Instant.now(), 0));
         run.parked.add(() -> dispatch(session, step, input));
         if (slot.available()) {
             run.releaseParked(); // the provider came back while parking

@@ -155,6 +155,32 @@ class WaitingTest {
     }
 
     @Test
+    void sessionsParkedWithoutAProviderAreCountedAsWaitingForIt() throws Exception {
+        harness.start(quickWaits());
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger entered = new AtomicInteger();
+        harness.processor("Gate", () -> (input, step) -> {
+            entered.incrementAndGet();
+            release.await();
+            return input;
+        });
+        var provider = harness.processor("Later", () -> (input, step) -> input);
+        FlowDefinition flow = harness.activate(EngineTest.withProcessor(EngineTest.withProcessor(TestFlows.flow("provider", "A->B"),
+                "A", a -> a.type("Gate")), "B", b -> b.type("Later")));
+        harness.submit(flow, Map.of());
+        harness.submit(flow, Map.of());
+        EngineHarness.await("both steps running", () -> entered.get() == 2, entered::get);
+        harness.registry.removeProcessor(provider); // gone before the next steps run: they park
+        release.countDown();
+        EngineHarness.await("both counted as waiting for the provider", () -> harness.engine.waitingSessions().stream()
+                .anyMatch(w -> w.sessions() == 2 && w.reason().equals("no provider of processor type Later")),
+                harness.engine::waitingSessions);
+        harness.processor("Later", () -> (input, step) -> input);
+        harness.awaitEnded(2);
+        assertTrue(harness.engine.waitingSessions().isEmpty(), harness.engine.waitingSessions().toString());
+    }
+
+    @Test
     void waitingSessionsCountAsInProgressSoTheTriggerStartsNoMore() throws Exception {
         harness.start(harness.options().waitBackoffMax(Duration.ofMillis(20)).maxSessionsPerFlow(3).eventIdle(Duration.ofMillis(5)).build());
         TriggerTest.Items items = new TriggerTest.Items(1000);

@@ -6,7 +6,7 @@ import java.util.UUID;
 
 /**
  * Sessions of one flow that wait, parked, for the same reason: a step said the world is not ready (a full
- * disk, an unreachable server). They spend no retry while they wait, and count as in progress for their
+ * disk, an unreachable server), or its processor type has no provider. They spend no retry while they wait, and count as in progress for their
  * flow's back-pressure.
  *
  * @param flowId the flow
