@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -92,8 +94,33 @@ final class EngineContexts {
             if (value == null) {
                 return Optional.empty();
             }
+            return Optional.of(evaluate(key, expressions.text(value)));
+        }
+
+        @Override
+        public String evaluate(String key, String text) {
             String where = "processor " + processorName + " of flow " + flowName + ", configuration key '" + key + "'";
-            return Optional.of(expressions.evaluate(expressions.text(value), metadata(), where));
+            return expressions.evaluate(text, metadata(), where, state);
+        }
+
+        @Override
+        public List<String> configList(String key) {
+            Object value = configuration.get(key);
+            if (value == null) {
+                return List.of();
+            }
+            String where = "processor " + processorName + " of flow " + flowName + ", configuration key '" + key + "'";
+            if (!(value instanceof List<?> list)) {
+                throw new IllegalArgumentException(where + ": must be a list of strings, such as [\"-v\", \"${name}\"], was " + expressions.text(value));
+            }
+            List<String> evaluated = new ArrayList<>(list.size());
+            for (int i = 0; i < list.size(); i++) {
+                if (!(list.get(i) instanceof String element)) {
+                    throw new IllegalArgumentException(where + ": element " + i + " must be a string, was " + expressions.text(list.get(i)));
+                }
+                evaluated.add(expressions.evaluate(element, metadata(), where + " element " + i, state));
+            }
+            return evaluated;
         }
 
         @Override

@@ -20,6 +20,7 @@ import org.apache.commons.jexl3.introspection.JexlSandbox;
 
 import streamline.api.flow.Values;
 import streamline.api.processor.ExpressionException;
+import streamline.api.state.StateManager;
 import streamline.runtime.ExpressionBudget.ExpressionLimitException;
 import streamline.runtime.ExpressionUberspect.MissingKeyException;
 
@@ -50,6 +51,7 @@ final class ExpressionEvaluator {
     static final int CACHED_TEXT_LENGTH = 1024;
 
     private final JexlEngine jexl;
+    private final ExpressionFunctions functions;
     private final ExpressionJson json = new ExpressionJson();
     /** The budget of the evaluation running on each thread, read by the arithmetic. */
     private final ThreadLocal<ExpressionBudget> budgets = new ThreadLocal<>();
@@ -77,7 +79,8 @@ final class ExpressionEvaluator {
                 .strategy(ExpressionUberspect.STRATEGY)
                 .create().getUberspect(), this::budget);
         Map<String, Object> namespaces = new HashMap<>();
-        namespaces.put(null, new ExpressionFunctions(envAllowed));
+        functions = new ExpressionFunctions(envAllowed);
+        namespaces.put(null, functions);
         JexlFeatures features = new JexlFeatures()
                 .loops(false).sideEffect(false).sideEffectGlobal(false).newInstance(false)
                 .lambda(false).methodCall(true).structuredLiteral(true).script(false).pragma(false)
@@ -109,9 +112,18 @@ final class ExpressionEvaluator {
      * @param where what the text belongs to, for error messages (processor and key)
      */
     String evaluate(String text, Map<String, Object> metadata, String where) {
+        return evaluate(text, metadata, where, null);
+    }
+
+    /**
+     * {@link #evaluate(String, Map, String)} with {@code getState}/{@code setState} reading and writing
+     * {@code state}, the state of the processor whose configuration it is (null: none, they fail).
+     */
+    String evaluate(String text, Map<String, Object> metadata, String where, StateManager state) {
         if (!hasExpression(text)) {
             return text;
         }
+        ExpressionFunctions helpers = state == null ? functions : functions.withState(state, value -> json.text(value, MAX_TEXT));
         List<Object> segments = segments(text, where);
         ExpressionBudget budget = new ExpressionBudget();
         StringBuilder out = new StringBuilder();
@@ -119,7 +131,7 @@ final class ExpressionEvaluator {
         try {
             for (Object segment : segments) {
                 String piece = segment instanceof String literal ? literal
-                        : value((Parsed) segment, new MetadataContext(metadata, budget, ((Parsed) segment).dottedPrefixes(metadata)),
+                        : value((Parsed) segment, new MetadataContext(metadata, budget, ((Parsed) segment).dottedPrefixes(metadata), helpers),
                                 out.length(), where);
                 if (piece.length() > MAX_TEXT - out.length()) {
                     throw new ExpressionException(where + ": the value is longer than " + MAX_TEXT + " characters");
@@ -257,7 +269,7 @@ final class ExpressionEvaluator {
                     + " dots in its name is read as ${$env['its.name']})";
         }
         if (root instanceof JexlException.Method method) {
-            return "function or method '" + method.getMethod() + "' is not available (allowed: uuid(), random(n), env(name), getEnv(name))";
+            return "function or method '" + method.getMethod() + "' is not available (allowed: uuid(), random(n), env(name), getEnv(name), getState(scope), setState(scope, map))";
         }
         if (root instanceof JexlException.Cancel) {
             return "was interrupted";
@@ -273,16 +285,24 @@ final class ExpressionEvaluator {
     }
 
     /** The metadata as expression variables, read-only. */
-    private static final class MetadataContext implements JexlContext {
+    private static final class MetadataContext implements JexlContext, JexlContext.NamespaceResolver {
         private final Map<String, Object> metadata;
         private final ExpressionBudget budget;
         /** Names read only as the start of a dotted key by this expression, see {@link Parsed#dottedPrefixes}. */
         private final Set<String> hidden;
+        /** The helper functions, bound to the state of the processor being configured. */
+        private final ExpressionFunctions functions;
 
-        MetadataContext(Map<String, Object> metadata, ExpressionBudget budget, Set<String> hidden) {
+        MetadataContext(Map<String, Object> metadata, ExpressionBudget budget, Set<String> hidden, ExpressionFunctions functions) {
             this.metadata = metadata;
             this.budget = budget;
             this.hidden = hidden;
+            this.functions = functions;
+        }
+
+        @Override
+        public Object resolveNamespace(String name) {
+            return name == null ? functions : null;
         }
 
         @Override

@@ -26,7 +26,7 @@ import org.apache.commons.jexl3.introspection.JexlUberspect;
 final class ExpressionUberspect implements JexlUberspect {
 
     /** The helpers an expression may call. */
-    static final Set<String> FUNCTIONS = Set.of("uuid", "random", "env", "getEnv");
+    static final Set<String> FUNCTIONS = Set.of("uuid", "random", "env", "getEnv", "getState", "setState");
 
     /** For JEXL's own introspection: it resolves no property; this class reads map keys and list indexes itself. */
     static final ResolverStrategy STRATEGY = (operator, object) -> List.of();

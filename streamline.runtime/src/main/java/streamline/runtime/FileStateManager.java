@@ -2,6 +2,7 @@ package streamline.runtime;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +18,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,9 +43,12 @@ import streamline.api.state.StateScope;
  */
 final class FileStateManager implements StateManager {
 
+    private static final Logger LOG = LogManager.getLogger(FileStateManager.class);
     private static final long MIN_JOURNAL_TO_FOLD = 64 * 1024;
     /** How every journal line starts. */
     private static final String LINE_START = "{\"g\":";
+    /** How often a force is tried when interrupts from other threads keep closing its channel. */
+    private static final int FORCE_ATTEMPTS = 3;
 
     private final Path directory;
     private final String owner;
@@ -131,9 +138,8 @@ final class FileStateManager implements StateManager {
                 s.current.keySet().removeAll(removals);
                 s.current.putAll(puts);
                 mine = ++s.written;
-                if (s.journalBytes > Math.max(MIN_JOURNAL_TO_FOLD, s.snapshotBytes)) {
-                    writeSnapshot(s, s.current); // forces everything so far
-                    return;
+                if (s.journalBytes > Math.max(MIN_JOURNAL_TO_FOLD, s.snapshotBytes) && foldAfterUpdate(s)) {
+                    return; // the fold forced everything so far
                 }
             } catch (IOException e) {
                 throw new StateException("cannot update the state of " + owner + " in " + s.journal + ": " + e.getMessage(), e);
@@ -155,12 +161,35 @@ final class FileStateManager implements StateManager {
                     channel.write(buffer, s.journalBytes + buffer.position());
                 }
             } catch (IOException e) {
-                try {
-                    channel.truncate(s.journalBytes);
-                } catch (IOException truncateFailed) {
-                    e.addSuppressed(truncateFailed);
-                }
+                cutBack(s, channel, e);
                 throw e;
+            }
+        }
+    }
+
+    /**
+     * Cuts a failed write's bytes off the journal, through a new channel if the failure closed this one: an interrupt
+     * closes a channel under its write after the JDK wrote the bytes all the same, and a whole line left there would
+     * come back at the next load although its update threw. The interrupt is held aside meanwhile (it would close the
+     * new channel too) and given back; the cut is forced, so no power loss brings the line back either.
+     */
+    private void cutBack(Scope s, FileChannel channel, IOException failure) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            if (channel.isOpen()) {
+                channel.truncate(s.journalBytes);
+                channel.force(false);
+            } else {
+                try (FileChannel again = opener.open(s.journal)) {
+                    again.truncate(s.journalBytes);
+                    again.force(false);
+                }
+            }
+        } catch (IOException truncateFailed) {
+            failure.addSuppressed(truncateFailed);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -175,14 +204,40 @@ final class FileStateManager implements StateManager {
             synchronized (this) {
                 upTo = s.written;
             }
-            try (FileChannel channel = FileChannel.open(s.journal, StandardOpenOption.WRITE)) {
-                channel.force(false);
+            try {
+                forceJournal(s);
             } catch (NoSuchFileException e) {
                 // folded into a snapshot meanwhile, which was forced
             } catch (IOException e) {
-                throw new StateException("cannot force the state of " + owner + " in " + s.journal + ": " + e.getMessage(), e);
+                throw new StateException("cannot force the state of " + owner + " in " + s.journal + ": " + e, e);
             }
             s.forced = Math.max(s.forced, upTo);
+        }
+    }
+
+    /**
+     * Forces the journal. The update it serves is applied already (its line written, the state changed): an
+     * interrupt must not make it throw, so the interrupt is held aside (given back afterwards), and a force whose
+     * channel an interrupt from elsewhere closed is done again through a new one.
+     */
+    private void forceJournal(Scope s) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                try (FileChannel channel = FileChannel.open(s.journal, StandardOpenOption.WRITE)) {
+                    channel.force(false);
+                    return;
+                } catch (ClosedChannelException e) {
+                    interrupted |= Thread.interrupted();
+                    if (attempt == FORCE_ATTEMPTS) {
+                        throw e;
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -257,6 +312,15 @@ final class FileStateManager implements StateManager {
 
     /** Writes {@code state} as the next generation's snapshot, then empties the journal. The caller holds this. */
     private void writeSnapshot(Scope s, TreeMap<String, String> state) throws IOException {
+        installSnapshot(s, state, prepareSnapshot(s, state));
+    }
+
+    /** A next generation's snapshot, written and forced under its temporary name. */
+    private record PreparedSnapshot(Path temporary, long generation, int size) {
+    }
+
+    /** Writes and forces the next generation's snapshot under a temporary name; nothing else changes. The caller holds this. */
+    private PreparedSnapshot prepareSnapshot(Scope s, TreeMap<String, String> state) throws IOException {
         Files.createDirectories(directory);
         long generation = s.generation + 1;
         Map<String, Object> root = new LinkedHashMap<>();
@@ -266,20 +330,47 @@ final class FileStateManager implements StateManager {
         Path temp = s.snapshot.resolveSibling(s.snapshot.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(ByteBuffer.wrap(bytes));
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
             channel.force(false);
         }
-        Files.move(temp, s.snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return new PreparedSnapshot(temp, generation, bytes.length);
+    }
+
+    /** Renames a prepared snapshot into place and empties the journal. The caller holds this. */
+    private void installSnapshot(Scope s, TreeMap<String, String> state, PreparedSnapshot prepared) throws IOException {
+        Files.move(prepared.temporary(), s.snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ContentStore.forceDirectory(directory);
         // lines left by a crash before this truncation carry the older generation, which loading skips
         Files.deleteIfExists(s.journal);
-        s.generation = generation;
-        s.snapshotBytes = bytes.length;
+        s.generation = prepared.generation();
+        s.snapshotBytes = prepared.size();
         s.journalBytes = 0;
         if (s.current != state) {
             s.current = new TreeMap<>(state);
         }
         s.forced = s.written;
+    }
+
+    /**
+     * Folds a grown journal into a snapshot after an update that is in the journal already: a snapshot that cannot
+     * be written (a full disk) fails no update, the journal keeps it and the fold is tried at the next one.
+     *
+     * @return whether it folded (everything is forced then)
+     */
+    private boolean foldAfterUpdate(Scope s) throws IOException {
+        PreparedSnapshot prepared;
+        try {
+            prepared = prepareSnapshot(s, s.current);
+        } catch (IOException e) {
+            LOG.warn("cannot fold the state journal {} of {} into a snapshot now; the journal keeps growing until it can: {}",
+                    s.journal, owner, e.toString());
+            return false;
+        }
+        installSnapshot(s, s.current, prepared);
+        return true;
     }
 
     /** A journal line, or the whole line written after a fragment within it; null if there is none. */

@@ -171,10 +171,11 @@ final class FlowActivation {
         Instant newest = since;
         Set<UUID> seen = new HashSet<>();
         try {
-            int page = 0;
             Page<FlowDefinition> flowsPage;
             do {
-                flowsPage = flows.listFlows(new PageRequest(page++, FLOW_PAGE), since);
+                // paged by the last flow listed, never by offset: a flow saved again meanwhile moves to the end
+                // and is listed again, where by offset it would shift the next page's first flow out of sight
+                flowsPage = flows.listFlows(new PageRequest(0, FLOW_PAGE), newest);
                 for (FlowDefinition flow : flowsPage.items()) {
                     seen.add(flow.id());
                     if (flow.lastUpdated().isAfter(newest)) {
@@ -182,7 +183,7 @@ final class FlowActivation {
                     }
                     reconcileSafely(flow);
                 }
-            } while (flowsPage.hasNext());
+            } while (flowsPage.hasNext() && !flowsPage.items().isEmpty());
             if (full) {
                 for (UUID active : List.copyOf(activeFlows.keySet())) {
                     if (!seen.contains(active)) {

@@ -25,17 +25,19 @@ final class FlowHandover {
     /** @return how many flows were saved into {@code to} */
     static int carry(FlowManager from, FlowManager to) throws FlowStoreException {
         int saved = 0;
-        int page = 0;
+        Instant after = Instant.EPOCH;
         Page<FlowDefinition> flows;
         do {
-            flows = from.listFlows(new PageRequest(page++, PAGE), Instant.EPOCH);
+            // paged by the last flow listed, as the poll does: a flow saved meanwhile shifts no other out of sight
+            flows = from.listFlows(new PageRequest(0, PAGE), after);
             for (FlowDefinition flow : flows.items()) {
+                after = flow.lastUpdated().isAfter(after) ? flow.lastUpdated() : after;
                 if (needs(to, flow)) {
                     to.save(flow);
                     saved++;
                 }
             }
-        } while (flows.hasNext());
+        } while (flows.hasNext() && !flows.items().isEmpty());
         return saved;
     }
 

@@ -85,6 +85,59 @@ class FileStateManagerTest {
     }
 
     @Test
+    void anUpdateWhoseWriteMetAnInterruptNeverComesBackAfterARestart() throws Exception {
+        FullDiskChannel.Disk disk = new FullDiskChannel.Disk();
+        FileStateManager state = new FileStateManager(directory, "owner", json, disk.opener());
+        state.put(StateScope.LOCAL, "before", "1");
+        // the JDK writes the whole line, then closes the channel and throws: the cut must not use that closed channel
+        disk.interruptNextWrite = true;
+        try {
+            assertThrows(StateException.class, () -> state.put(StateScope.LOCAL, "failed", "x".repeat(100)));
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt stays the caller's");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(Map.of("before", "1"), state.get(StateScope.LOCAL));
+        assertEquals(Map.of("before", "1"), open().get(StateScope.LOCAL), "an update that threw is not read back after a restart");
+        state.put(StateScope.LOCAL, "after", "2");
+        assertEquals(Map.of("before", "1", "after", "2"), open().get(StateScope.LOCAL));
+    }
+
+    @Test
+    void anInterruptDuringAnUpdateNeitherFailsAnUpdateItAppliedNorLosesIt() throws Exception {
+        FullDiskChannel.Disk disk = new FullDiskChannel.Disk();
+        FileStateManager state = new FileStateManager(directory, "owner", json, disk.opener());
+        state.put(StateScope.LOCAL, "before", "1");
+        // the line is written; the interrupt meets the force that makes it durable
+        disk.interruptAfterNextWrite = true;
+        boolean interrupted;
+        try {
+            state.put(StateScope.LOCAL, "during", "2");
+        } finally {
+            interrupted = Thread.interrupted();
+        }
+        assertTrue(interrupted, "the interrupt stays the caller's");
+        assertEquals(Map.of("before", "1", "during", "2"), state.get(StateScope.LOCAL));
+        assertEquals(Map.of("before", "1", "during", "2"), open().get(StateScope.LOCAL));
+    }
+
+    @Test
+    void aFoldThatCannotBeWrittenNeverFailsTheUpdateItFollows() throws Exception {
+        FileStateManager state = open();
+        state.put(StateScope.LOCAL, "before", "1");
+        // the fold's temporary snapshot cannot be made (a directory in its place; a full disk does the same)
+        Path temporary = Files.createDirectory(directory.resolve("owner.local.json.tmp"));
+        String large = "x".repeat(70 * 1024); // the journal grows past the size that folds it
+        state.put(StateScope.LOCAL, "large", large);
+        assertEquals(Map.of("before", "1", "large", large), state.get(StateScope.LOCAL));
+        assertEquals(Map.of("before", "1", "large", large), open().get(StateScope.LOCAL), "the update is in the journal");
+        Files.delete(temporary);
+        state.put(StateScope.LOCAL, "after", "2"); // folds now
+        assertTrue(Files.notExists(directory.resolve("owner.local.journal")), "folded into the snapshot");
+        assertEquals(Map.of("before", "1", "large", large, "after", "2"), open().get(StateScope.LOCAL));
+    }
+
+    @Test
     void aBrokenLineBeforeOthersIsSkippedAndTheLinesAfterItAreKept() throws Exception {
         FileStateManager state = open();
         state.put(StateScope.LOCAL, "first", "1");

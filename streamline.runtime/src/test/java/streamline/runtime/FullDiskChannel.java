@@ -3,6 +3,7 @@ package streamline.runtime;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
@@ -11,7 +12,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A file channel on a disk that fills up: writes succeed until a byte budget runs out, and the write that crosses
- * it writes part of its bytes and then throws, as a full disk does. Truncation can be made to fail too.
+ * it writes part of its bytes and then throws, as a full disk does. Truncation can be made to fail too, and a write
+ * can meet an interrupt (done all the same, then the channel closed under it).
  */
 final class FullDiskChannel extends FileChannel {
 
@@ -19,6 +21,10 @@ final class FullDiskChannel extends FileChannel {
     static final class Disk {
         volatile long bytesLeft = Long.MAX_VALUE;
         volatile boolean failTruncate;
+        /** The next write is done, then the channel is closed and the write throws, as the JDK does when an interrupt meets it. */
+        volatile boolean interruptNextWrite;
+        /** The next write succeeds, and an interrupt comes right after it (it meets the caller's next I/O). */
+        volatile boolean interruptAfterNextWrite;
 
         FileStateManager.JournalOpener opener() {
             return file -> new FullDiskChannel(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE), this);
@@ -35,6 +41,14 @@ final class FullDiskChannel extends FileChannel {
 
     @Override
     public int write(ByteBuffer src, long position) throws IOException {
+        if (disk.interruptNextWrite) {
+            disk.interruptNextWrite = false;
+            int written = delegate.write(src, position);
+            disk.bytesLeft -= written;
+            Thread.currentThread().interrupt();
+            close();
+            throw new ClosedByInterruptException();
+        }
         long left = disk.bytesLeft;
         if (src.remaining() > left) {
             ByteBuffer part = src.duplicate();
@@ -46,6 +60,10 @@ final class FullDiskChannel extends FileChannel {
         }
         int written = delegate.write(src, position);
         disk.bytesLeft = left - written;
+        if (disk.interruptAfterNextWrite) {
+            disk.interruptAfterNextWrite = false;
+            Thread.currentThread().interrupt();
+        }
         return written;
     }
 

@@ -275,6 +275,105 @@ public abstract class FlowManagerContract {
         assertEquals(3, store.listFlows(new PageRequest(0, 10), Instant.MIN).total());
     }
 
+    /** A change a test makes while a listing runs. */
+    @FunctionalInterface
+    protected interface Change {
+        void run() throws Exception;
+    }
+
+    /**
+     * Lists a page while {@code change} is made in the middle of the listing. This default makes it first:
+     * a store whose listing is atomic against saves sees a change made during it wholly before or after
+     * it. A store whose listing takes several statements overrides this to make the change between them.
+     */
+    protected Page<FlowDefinition> listDuring(PageRequest page, Instant since, Change change) throws Exception {
+        change.run();
+        return store.listFlows(page, since);
+    }
+
+    /**
+     * A poll that pages by the last flow it listed (its {@code lastUpdated} as the next {@code since})
+     * misses no flow when a flow it listed is saved again between two pages: that flow moves to the end and
+     * is listed again, and the flows after it are not skipped (paging by offset would skip the first of
+     * the next page).
+     */
+    @Test
+    void pollingByTheLastListedFlowMissesNoFlowSavedAgainBetweenPages() throws Exception {
+        List<FlowDefinition> saved = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            saved.add(store.save(TestFlows.flow("poll" + i, "A")));
+        }
+        Map<UUID, Instant> seen = new HashMap<>();
+        Instant since = Instant.EPOCH;
+        boolean savedAgain = false;
+        while (true) {
+            List<FlowDefinition> items = store.listFlows(new PageRequest(0, 2), since).items();
+            if (items.isEmpty()) {
+                break;
+            }
+            for (FlowDefinition flow : items) {
+                assertTrue(flow.lastUpdated().isAfter(since), "listed in update order after " + since);
+                seen.put(flow.id(), flow.lastUpdated());
+                since = flow.lastUpdated();
+            }
+            if (!savedAgain) {
+                store.save(saved.get(0).toBuilder().description("saved again during the poll").build());
+                savedAgain = true;
+            }
+        }
+        assertEquals(store.lastUpdateTimes(saved.stream().map(FlowDefinition::id).toList()), seen,
+                "every flow listed, in its latest version");
+    }
+
+    /**
+     * No flow a listing returns is newer than a flow committed during the listing that it does not return:
+     * a poll that goes on after the newest flow it listed then misses nothing, even when flows are saved,
+     * and listed flows saved again, while a page is read.
+     */
+    @Test
+    void aListingNeverPassesAFlowCommittedDuringIt() throws Exception {
+        FlowDefinition a = store.save(TestFlows.flow("during-a", "A->B"));
+        FlowDefinition b = store.save(TestFlows.flow("during-b", "A->B"));
+        List<UUID> created = new ArrayList<>();
+        Page<FlowDefinition> first = listDuring(new PageRequest(0, 10), Instant.EPOCH, () -> {
+            created.add(store.save(TestFlows.flow("during-new", "A")).id());
+            store.save(a.toBuilder().description("saved again during the listing").build());
+        });
+        Map<UUID, Instant> seen = new HashMap<>();
+        Instant newest = Instant.EPOCH;
+        for (FlowDefinition flow : first.items()) {
+            seen.put(flow.id(), flow.lastUpdated());
+            newest = flow.lastUpdated().isAfter(newest) ? flow.lastUpdated() : newest;
+        }
+        for (FlowDefinition flow : store.listFlows(new PageRequest(0, 10), newest).items()) {
+            seen.put(flow.id(), flow.lastUpdated());
+        }
+        assertEquals(store.lastUpdateTimes(List.of(a.id(), b.id(), created.get(0))), seen,
+                "the listing and the poll after its newest flow show every flow in its latest version");
+    }
+
+    /** A page whose offset is past what an {@code int} holds is empty, not page 0 again. */
+    @Test
+    void aPageFarBeyondTheFlowsIsEmpty() throws Exception {
+        store.save(TestFlows.flow("only", "A"));
+        Page<FlowDefinition> far = store.listFlows(new PageRequest(524_288, 8_192), Instant.EPOCH);
+        assertEquals(List.of(), far.items());
+        assertEquals(1, far.total());
+        assertEquals(List.of(), store.listFlows(new PageRequest(Integer.MAX_VALUE, PageRequest.MAX_SIZE), Instant.EPOCH).items());
+    }
+
+    /** Configuration values that are not finite numbers come back as the doubles they were, not as text. */
+    @Test
+    void nonFiniteNumbersInConfigurationComeBackAsNumbers() throws Exception {
+        Map<String, Object> config = Map.of("nan", Double.NaN, "up", Double.POSITIVE_INFINITY, "down", Double.NEGATIVE_INFINITY,
+                "text", "NaN", "list", List.of(Double.NaN, 1.5));
+        FlowDefinition base = TestFlows.flow("odd-numbers", "A");
+        FlowDefinition flow = store.save(base.toBuilder().processors(List.of(base.processors().get(0).toBuilder()
+                .config(config).build())).build());
+        assertEquals(config, store.flow(flow.id()).processors().get(0).config());
+        assertEquals(config, store.listFlows(new PageRequest(0, 10), Instant.EPOCH).items().get(0).processors().get(0).config());
+    }
+
     @Test
     void everyChangeGetsALaterTimestamp() throws Exception {
         Instant previous = Instant.EPOCH;

@@ -260,12 +260,29 @@ public final class ProcessorHarness {
         }
 
         @Override
+        public List<String> configList(String key) {
+            Object value = config.get(key);
+            if (value == null) {
+                return List.of();
+            }
+            if (!(value instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+                throw new IllegalArgumentException("configuration key '" + key + "' must be a list of strings, was " + value);
+            }
+            return list.stream().map(element -> evaluate(key, (String) element)).toList();
+        }
+
+        @Override
         public Optional<String> optionalConfig(String key) {
             Object value = config.get(key);
             if (value == null) {
                 return Optional.empty();
             }
-            Matcher matcher = SIMPLE_EXPRESSION.matcher(String.valueOf(value));
+            return Optional.of(evaluate(key, String.valueOf(value)));
+        }
+
+        @Override
+        public String evaluate(String key, String text) {
+            Matcher matcher = SIMPLE_EXPRESSION.matcher(text);
             StringBuilder out = new StringBuilder();
             while (matcher.find()) {
                 Object replacement = metadata.get(matcher.group(1));
@@ -275,7 +292,7 @@ public final class ProcessorHarness {
                 matcher.appendReplacement(out, Matcher.quoteReplacement(String.valueOf(replacement)));
             }
             matcher.appendTail(out);
-            return Optional.of(out.toString());
+            return out.toString();
         }
 
         @Override

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import streamline.api.flow.Values;
 import streamline.api.wal.EntryRejectedException;
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
@@ -155,6 +156,34 @@ public abstract class WriteAheadLogContract {
         assertEquals(Set.of(open), sessions(log.liveEntries()));
     }
 
+    /**
+     * A session handed over to another log is ended in this one; handed back (a swap back, or the other log going
+     * away), its entries are appended here again under the same id. From then on it is live: its entries after its
+     * end are live entries, before and after a restart, and a compaction keeps them.
+     */
+    @Test
+    void aSessionStartedAgainAfterItsEndIsLiveThroughACompaction() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID session = UUID.randomUUID();
+        UUID step = UUID.randomUUID();
+        log.append(started(session, flow, step, 0, List.of()));
+        log.recordSessionFinished(session, flow, "mark-" + session, ""); // handed over
+        List<LogEntry> handedBack = List.of(started(session, flow, step, 0, List.of()));
+        log.appendAll(handedBack);
+        assertEquals(handedBack, withoutSequences(log.liveEntries()));
+        assertEquals(handedBack, withoutSequences(log.unfinishedSteps()));
+        compactNow(log);
+        assertEquals(handedBack, withoutSequences(log.liveEntries()), "a compaction keeps the entries after the end");
+        restart();
+        assertEquals(handedBack, withoutSequences(log.liveEntries()), "live after a restart");
+        log.recordSessionFinished(session, flow, "mark-" + session, "");
+        assertEquals(List.of(), log.liveEntries(), "ended again, it is not live");
+    }
+
+    /** Compacts the log now, as its own schedule would, if it compacts at all (for the contract's tests). */
+    protected void compactNow(WriteAheadLog log) throws Exception {
+    }
+
     private static Set<UUID> sessions(List<LogEntry> entries) {
         Set<UUID> sessions = new HashSet<>();
         entries.forEach(e -> sessions.add(e.sessionId()));
@@ -243,6 +272,81 @@ public abstract class WriteAheadLogContract {
         }
         restart();
         assertEquals(List.of(entry), withoutSequences(log.entries()));
+    }
+
+    /**
+     * A session started again after its end (handed back into a log it was handed over from) is live:
+     * the entries written since its end are live and its unfinished step is reported, before and after
+     * a restart; its entries up to the end are not.
+     */
+    @Test
+    void aSessionStartedAgainAfterItsEndIsLive() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID session = UUID.randomUUID();
+        UUID first = UUID.randomUUID();
+        UUID second = UUID.randomUUID();
+        log.append(started(session, flow, first, 0, List.of()));
+        log.recordSessionFinished(session, flow, "mark-" + session, "");
+        LogEntry firstAgain = started(session, flow, first, 0, List.of());
+        LogEntry done = completed(session, flow, first);
+        LogEntry secondStart = started(session, flow, second, 0, List.of(first));
+        log.appendAll(List.of(firstAgain, done, secondStart));
+        assertEquals(List.of(firstAgain, done, secondStart), withoutSequences(log.liveEntries()));
+        assertEquals(List.of(secondStart), withoutSequences(log.unfinishedSteps()));
+        restart();
+        assertEquals(List.of(firstAgain, done, secondStart), withoutSequences(log.liveEntries()));
+        assertEquals(List.of(secondStart), withoutSequences(log.unfinishedSteps()));
+        log.recordSessionFinished(session, flow, "mark-" + session, "");
+        assertEquals(List.of(), log.liveEntries(), "ended again, it is no longer live");
+    }
+
+    /**
+     * An entry at each limit a log or a JSON reader is known to have (Jackson's readers: names of 50,000
+     * characters, strings of 20,000,000 (one more each), 1,000 levels of nesting, where a log may wrap each map in one
+     * more; the file log: 64 MiB per record) is kept whole or refused when appended
+     * ({@code EntryRejectedException}, nothing written): never accepted and then unreadable, which would
+     * leave recovery unable to read the log at all.
+     */
+    @Test
+    void anEntryAtEachLimitIsKeptWholeOrRefused() throws Exception {
+        UUID flow = UUID.randomUUID();
+        List<Map<String, Object>> atLimits = new ArrayList<>();
+        for (int length : new int[] {50_000, 50_001}) {
+            atLimits.add(Map.of("k".repeat(length), "long name"));
+        }
+        atLimits.add(Map.of("text", "s".repeat(20_000_001)));
+        for (int depth : new int[] {499, 500, 999, 1000, 1001}) {
+            atLimits.add(nested(depth));
+        }
+        atLimits.add(Map.of("text", "x".repeat(64 * 1024 * 1024 + 1)));
+        List<LogEntry> kept = new ArrayList<>();
+        for (Map<String, Object> metadata : atLimits) {
+            LogEntry entry = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), "AtLimit", "content", metadata,
+                    "mark", 0, List.of());
+            try {
+                log.append(entry);
+                kept.add(entry);
+            } catch (EntryRejectedException refused) {
+                // allowed: refused whole
+            }
+        }
+        assertEquals(kept, withoutSequences(log.entries()), "what was kept reads back, nothing of what was refused");
+        LogEntry after = started(UUID.randomUUID(), flow, UUID.randomUUID(), 0, List.of());
+        log.append(after);
+        kept.add(after);
+        restart();
+        assertEquals(kept, withoutSequences(log.entries()));
+        assertEquals(kept, withoutSequences(log.liveEntries()));
+    }
+
+    /** Metadata whose values nest {@code depth} maps deep. */
+    private static Map<String, Object> nested(int depth) {
+        // each level frozen as it is made: the entry's own copy then does not recurse through every level
+        Map<String, Object> value = Values.immutableMap(Map.of("leaf", 1), "nested metadata");
+        for (int i = 1; i < depth; i++) {
+            value = Values.immutableMap(Map.of("n", value), "nested metadata");
+        }
+        return value;
     }
 
     @Test

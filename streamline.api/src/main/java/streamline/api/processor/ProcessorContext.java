@@ -1,6 +1,7 @@
 package streamline.api.processor;
 
 import java.lang.System.Logger;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -42,6 +43,36 @@ public interface ProcessorContext {
 
     /** Like {@link #config(String)}, but empty when the key is missing. */
     Optional<String> optionalConfig(String key);
+
+    /**
+     * Evaluates the {@code ${…}} expressions of one part of the configuration value of {@code key}, as
+     * {@link #config(String)} evaluates a whole value: for values that are lists or maps whose elements, keys or
+     * values are expressions each (a header name and its value, one argument), which {@link #config(String)} can
+     * give only as one text. Errors name {@code key}.
+     *
+     * @throws ExpressionException if an expression cannot be evaluated
+     * @since 1.3
+     */
+    String evaluate(String key, String text);
+
+    /**
+     * A configuration value that is a list of strings (in a flow file, {@code ["-v", "${name}"]}), each element with
+     * its {@code ${…}} expressions evaluated as by {@link #config(String)}; empty when the key is missing.
+     *
+     * @throws IllegalArgumentException if the value is not a list of strings (naming the key)
+     * @throws ExpressionException if an expression cannot be evaluated
+     * @since 1.3
+     */
+    default List<String> configList(String key) {
+        Object value = rawConfiguration().get(key);
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+            throw new IllegalArgumentException("configuration key '" + key + "' must be a list of strings, was " + value);
+        }
+        return list.stream().map(element -> evaluate(key, (String) element)).toList();
+    }
 
     /**
      * A logger whose lines carry the flow, the processor and (in a step) the session, at the

@@ -3,11 +3,9 @@ package streamline.api.wal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -20,17 +18,22 @@ public final class LiveSteps {
     private LiveSteps() {
     }
 
-    /** The entries of the sessions that have no {@code SESSION_FINISHED} entry, in sequence order. */
+    /**
+     * The entries of the sessions that have no {@code SESSION_FINISHED} entry after them, in sequence
+     * order: an entry is live unless an end of its session comes after it. A session started again
+     * after its end (handed back into a log it left) is live, with the entries written since its last end.
+     */
     public static List<LogEntry> liveEntries(List<LogEntry> entries) {
-        Set<UUID> finished = new HashSet<>();
+        Map<UUID, Long> lastEnd = new HashMap<>();
         for (LogEntry e : entries) {
             if (e.kind() == LogEntry.Kind.SESSION_FINISHED) {
-                finished.add(e.sessionId());
+                lastEnd.merge(e.sessionId(), e.sequence(), Math::max);
             }
         }
         List<LogEntry> live = new ArrayList<>();
         for (LogEntry e : entries) {
-            if (!finished.contains(e.sessionId())) {
+            Long end = lastEnd.get(e.sessionId());
+            if (end == null || (e.kind() != LogEntry.Kind.SESSION_FINISHED && e.sequence() > end)) {
                 live.add(e);
             }
         }
@@ -39,8 +42,8 @@ public final class LiveSteps {
     }
 
     /**
-     * The latest {@code STEP_STARTED} entry of every step with no later {@code STEP_COMPLETED}, in
-     * sessions with no {@code SESSION_FINISHED}, in sequence order.
+     * The latest {@code STEP_STARTED} entry of every step with no later {@code STEP_COMPLETED} among the
+     * {@linkplain #liveEntries live entries}, in sequence order.
      */
     public static List<LogEntry> unfinishedSteps(List<LogEntry> entries) {
         Map<UUID, Map<UUID, LogEntry>> started = new LinkedHashMap<>();

@@ -19,7 +19,7 @@ import streamline.api.flow.Values;
  * <li>{@link Kind#SESSION_FINISHED} when the session ended, with the error if it failed.</li>
  * </ul>
  * A step is <em>unfinished</em> when its latest {@code STEP_STARTED} has no later
- * {@code STEP_COMPLETED} and its session has no {@code SESSION_FINISHED}.
+ * {@code STEP_COMPLETED} and its session has no later {@code SESSION_FINISHED}.
  *
  * @param sequence the position in the log, assigned by {@link WriteAheadLog#append}; 0 before that
  * @param kind what the entry records

@@ -23,6 +23,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * <li>The reads reflect every append that returned before the read started.</li>
  * <li>A log may discard entries of finished sessions (compaction); it keeps every entry of every
  * unfinished session.</li>
+ * <li>A session started again after its end is live: entries appended for a session after its
+ * {@code SESSION_FINISHED} (a session handed back into a log it was handed over from) are live
+ * entries, its entries up to that end are not, and compaction keeps the new ones.</li>
  * <li>An entry is kept whole or refused when appended ({@link EntryRejectedException}), never
  * acknowledged and then cut or dropped. Every log keeps entries of a few megabytes.</li>
  * </ul>
@@ -80,7 +83,10 @@ public interface WriteAheadLog {
 
     /**
      * Every entry of every unfinished session, in sequence order: what a new log needs to carry the
-     * sessions on (see a hot swap) and what recovery reads.
+     * sessions on (see a hot swap) and what recovery reads. A session whose entries go on after its
+     * {@code SESSION_FINISHED} entry (handed to another log and back, under the same id) is unfinished
+     * again: its entries after its last end are live, and no compaction discards them
+     * ({@link LiveSteps#liveEntries}).
      */
     List<LogEntry> liveEntries() throws WriteAheadLogException;
 

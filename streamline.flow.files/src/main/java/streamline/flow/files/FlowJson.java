@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -247,13 +248,19 @@ public final class FlowJson {
         return graph.next();
     }
 
-    /** A configuration map without nulls: a flow's values are text, numbers, booleans, lists and maps. */
+    /**
+     * A configuration map without nulls: a flow's values are text, numbers, booleans, lists and maps. A key whose value is
+     * {@code null} is left out, as the Go project reads it (its flow files write unset keys so); a null deeper in a
+     * value is refused.
+     */
     private static Map<String, Object> config(Map<String, Object> config, String where, String field) throws FlowFileException {
         if (config == null) {
             return Map.of();
         }
-        checkValues(config, where, field);
-        return config;
+        Map<String, Object> present = new LinkedHashMap<>(config);
+        present.values().removeIf(Objects::isNull);
+        checkValues(present, where, field);
+        return present;
     }
 
     /** No nulls, and numbers within the range of a {@code double}: Values keeps them, every store and log persists them. */
@@ -324,8 +331,9 @@ public final class FlowJson {
         return value;
     }
 
+    /** A step's log level; missing or empty (as the Go project writes an unset one) the default. */
     private static LogLevel level(String value, String where, String field) throws FlowFileException {
-        if (value == null) {
+        if (value == null || value.isBlank()) {
             return LogLevel.INFO;
         }
         try {

@@ -102,7 +102,7 @@ class FlowFolderTest {
     void badFilesOfEveryKindNeverKeepTheOthersFromLoading() throws Exception {
         FlowFolder folder = new FlowFolder(directory, FLOW_FILE_LIMIT);
         Files.writeString(directory.resolve("a-null.json"), flow("nulls", "", "A->B").replace("\"type\": \"Noop\"}",
-                "\"type\": \"Noop\", \"config\": {\"path\": null}}"));
+                "\"type\": \"Noop\", \"config\": {\"m\": {\"path\": null}}}"));
         Files.writeString(directory.resolve("b-nested.json"), flow("nested", "", "[".repeat(10_000) + "A" + "]".repeat(10_000)));
         Files.writeString(directory.resolve("c-deep.json"), flow("deep", "", "A->B").replace("\"type\": \"Noop\"}",
                 "\"type\": \"Noop\", \"config\": {\"x\": " + "[".repeat(5_000) + "]".repeat(5_000) + "}}"));

@@ -138,6 +138,23 @@ class FlowJsonTest {
     }
 
     @Test
+    void aNullConfigurationValueIsAnAbsentKeyAndAnEmptyLogLevelTheDefault() throws Exception {
+        String text = """
+                {"name": "orders", "processors": [
+                   {"name": "Store", "type": "WriteFile", "config": {"output": "${name}", "overwrite": null}, "logLevel": ""}],
+                 "triggerProcessors": [{"name": "Inbox", "type": "ReadDir", "config": {"input": "in", "regex_filter": null},
+                   "cronExpression": "*/10 * * * * *", "logLevel": ""}],
+                 "flow": "Store"}
+                """;
+        FlowDefinition flow = json.read(text, "go.json");
+        ProcessorDefinition store = flow.processors().get(0);
+        assertEquals(Map.of("output", "${name}"), store.config(), "the null key is absent");
+        assertEquals(LogLevel.INFO, store.logLevel());
+        assertEquals(Map.of("input", "in"), flow.triggers().get(0).config());
+        assertEquals(LogLevel.INFO, flow.triggers().get(0).logLevel());
+    }
+
+    @Test
     void aBadCronExpressionIsRefusedWhenRead() {
         String text = flowFile(named("A"), "A").replace("*/10 * * * * *", "61 * * * * *");
         FlowFileException error = assertThrows(FlowFileException.class, () -> json.read(text, "cron.json"));
@@ -153,7 +170,7 @@ class FlowJsonTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "{\"name\": \"A\", \"type\": \"Noop\", \"config\": {\"path\": null}} | field 'processors[0].config.path': null is not a value",
+            "{\"name\": \"A\", \"type\": \"Noop\", \"config\": {\"m\": {\"path\": null}}} | field 'processors[0].config.m.path': null is not a value",
             "{\"name\": \"A\", \"type\": \"Noop\", \"config\": {\"list\": [\"x\", null]}} | field 'processors[0].config.list[1]': null is not a value",
             "{\"name\": \"A\", \"type\": \"Noop\", \"config\": {\"executable\": \"/bin/true\", \"executable\": \"/bin/sh\"}} | Duplicate field 'executable'",
     })

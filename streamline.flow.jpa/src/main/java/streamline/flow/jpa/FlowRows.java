@@ -8,8 +8,11 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.InvalidFlowException;
@@ -23,7 +26,9 @@ import streamline.api.flow.TriggerDefinition;
  */
 final class FlowRows {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Not-a-number and the infinities written as JSON's extension tokens and read back as doubles, not as text. */
+    private static final ObjectMapper JSON = JsonMapper.builder().disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
     private static final TypeReference<Map<String, Object>> CONFIG = new TypeReference<>() { };
 
     private FlowRows() {

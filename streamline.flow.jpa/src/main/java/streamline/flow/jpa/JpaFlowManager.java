@@ -45,7 +45,7 @@ import streamline.jpa.support.Transactions;
  * succeeded, and a reader caches what it loaded only if no write happened since it began (checked
  * atomically against the invalidation), so a stale flow is never served after a save.
  */
-public final class JpaFlowManager implements FlowManager {
+public final class JpaFlowManager implements FlowManager, AutoCloseable {
 
     private final Transactions transactions;
     /** null when the cache size is 0 */
@@ -54,6 +54,7 @@ public final class JpaFlowManager implements FlowManager {
     private final AtomicLong writes = new AtomicLong();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConsistentReader consistentReader = new ConsistentReader(writeLock);
+    private volatile boolean closed;
 
     /** The store's EntityManagerFactory on a data source; {@code root} is the persistence unit's root. */
     public static EntityManagerFactory createFactory(DataSource dataSource, int poolSize, URL root) {
@@ -86,6 +87,7 @@ public final class JpaFlowManager implements FlowManager {
 
     @Override
     public FlowDefinition flow(UUID flowId) throws FlowStoreException {
+        checkOpen();
         FlowDefinition cached = cache == null ? null : cache.getIfPresent(flowId);
         if (cached != null) {
             return cached;
@@ -158,33 +160,40 @@ public final class JpaFlowManager implements FlowManager {
         return processorIds.stream().map(found::get).toList();
     }
 
+    /**
+     * Lists as of a horizon, the newest stamp when the listing began: versions saved since are left to a
+     * later listing, and a flow whose rows changed while its page was read (saved again meanwhile, so
+     * newer than the horizon) is left off the page rather than read again. No flow a page returns is
+     * then newer than a flow committed during the listing that it does not return, so a poll that goes on
+     * after the newest flow it listed misses none.
+     */
     @Override
     public Page<FlowDefinition> listFlows(PageRequest page, Instant since) throws FlowStoreException {
         long after = FlowRows.toNanos(since);
         return read(em -> {
-            List<FlowEntity> entities = em.createQuery(
-                    "select f from FlowEntity f where f.lastUpdated > :after order by f.lastUpdated, f.id", FlowEntity.class)
-                    .setParameter("after", after).setFirstResult((int) page.offset()).setMaxResults(page.size())
-                    .getResultList();
-            long total = em.createQuery("select count(f) from FlowEntity f where f.lastUpdated > :after", Long.class)
-                    .setParameter("after", after).getSingleResult();
+            Long newest = em.createQuery("select max(f.lastUpdated) from FlowEntity f", Long.class).getSingleResult();
+            long horizon = newest == null ? Long.MIN_VALUE : newest;
+            long total = horizon <= after ? 0 : em.createQuery(
+                    "select count(f) from FlowEntity f where f.lastUpdated > :after and f.lastUpdated <= :horizon", Long.class)
+                    .setParameter("after", after).setParameter("horizon", horizon).getSingleResult();
+            if (page.offset() >= total) {
+                return new Page<>(List.of(), page, total); // also every offset an int cannot hold
+            }
+            List<FlowEntity> entities = em.createQuery("select f from FlowEntity f where f.lastUpdated > :after"
+                    + " and f.lastUpdated <= :horizon order by f.lastUpdated, f.id", FlowEntity.class)
+                    .setParameter("after", after).setParameter("horizon", horizon)
+                    .setFirstResult((int) page.offset()).setMaxResults(page.size()).getResultList();
             // the page's processors and triggers in one statement each, not two per flow
             Map<String, List<ProcessorEntity>> processors = byFlow(em, "processorsOfFlows", ProcessorEntity.class, entities,
                     entities.stream().anyMatch(e -> e.processorCount > 0), p -> p.flow.id);
             Map<String, List<TriggerEntity>> triggers = byFlow(em, "triggersOfFlows", TriggerEntity.class, entities,
                     entities.stream().anyMatch(e -> e.triggerCount > 0), t -> t.flow.id);
-            // a flow saved while this page was read is read again, after the page (a read clears the context)
-            List<Object> itemsOrIds = new ArrayList<>(entities.size());
+            List<FlowDefinition> consistent = new ArrayList<>(entities.size());
             for (FlowEntity e : entities) {
                 List<ProcessorEntity> ps = processors.getOrDefault(e.id, List.of());
                 List<TriggerEntity> ts = triggers.getOrDefault(e.id, List.of());
-                itemsOrIds.add(ConsistentReader.oneVersion(e, ps, ts) ? FlowRows.toDefinition(e, ps, ts) : UUID.fromString(e.id));
-            }
-            List<FlowDefinition> consistent = new ArrayList<>(entities.size());
-            for (Object item : itemsOrIds) {
-                FlowDefinition flow = item instanceof UUID id ? consistentReader.read(em, id) : (FlowDefinition) item;
-                if (flow != null) {
-                    consistent.add(flow);
+                if (ConsistentReader.oneVersion(e, ps, ts)) {
+                    consistent.add(FlowRows.toDefinition(e, ps, ts));
                 }
             }
             return new Page<>(consistent, page, total);
@@ -269,6 +278,7 @@ public final class JpaFlowManager implements FlowManager {
     }
 
     private FlowDefinition write(UUID flowId, Change change) throws FlowStoreException {
+        checkOpen();
         writeLock.lock();
         try {
             Written written = transactions.required(em -> {
@@ -335,6 +345,7 @@ public final class JpaFlowManager implements FlowManager {
 
     /** A read in a transaction of its own. */
     private <T> T read(Function<EntityManager, T> work) throws FlowStoreException {
+        checkOpen();
         try {
             return transactions.required(work::apply);
         } catch (PersistenceException | IllegalStateException e) {
@@ -347,10 +358,26 @@ public final class JpaFlowManager implements FlowManager {
      * checks its own consistency, and saves the transaction's round trips.
      */
     private <T> T readStatements(Function<EntityManager, T> work) throws FlowStoreException {
+        checkOpen();
         try {
             return transactions.statements(work::apply);
         } catch (PersistenceException | IllegalStateException e) {
             throw new FlowStoreException("cannot read the flow store: " + e.getMessage(), e);
+        }
+    }
+
+    private void checkOpen() throws FlowStoreException {
+        if (closed) {
+            throw new FlowStoreException("the JPA flow store is closed");
+        }
+    }
+
+    /** Closes the store: from now on every call fails, and the cache serves nothing (its owner closes the factory). */
+    @Override
+    public void close() {
+        closed = true;
+        if (cache != null) {
+            cache.invalidateAll();
         }
     }
 }

@@ -1,6 +1,7 @@
 package streamline.flow.jpa;
 
 import java.time.Duration;
+import java.time.Instant;
 
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
@@ -9,9 +10,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import jakarta.persistence.EntityManagerFactory;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
+import streamline.api.flow.Page;
+import streamline.api.flow.PageRequest;
 import streamline.jpa.support.CodePersistenceUnit;
 import streamline.jpa.support.PooledDataSource;
 import streamline.testkit.FlowManagerContract;
+import streamline.testkit.HookedDataSource;
 import streamline.testkit.TestDatabases;
 import streamline.testkit.TestFlows;
 
@@ -24,6 +28,7 @@ class JpaFlowManagerOnH2Test extends FlowManagerContract {
 
     @RegisterExtension
     final TestDatabases databases = new TestDatabases();
+    private HookedDataSource hooked;
 
     private JdbcDataSource newDatabase() {
         JdbcDataSource h2 = new JdbcDataSource();
@@ -32,7 +37,8 @@ class JpaFlowManagerOnH2Test extends FlowManagerContract {
     }
 
     private JpaFlowManager open(JdbcDataSource h2) {
-        EntityManagerFactory factory = JpaFlowManager.createFactory(new PooledDataSource(h2, 4), 4,
+        hooked = new HookedDataSource(new PooledDataSource(h2, 4));
+        EntityManagerFactory factory = JpaFlowManager.createFactory(hooked, 4,
                 CodePersistenceUnit.codeSource(FlowEntity.class), null);
         databases.opened(factory);
         return new JpaFlowManager(factory, 1000, Duration.ofMinutes(10));
@@ -41,6 +47,11 @@ class JpaFlowManagerOnH2Test extends FlowManagerContract {
     @Override
     protected FlowManager createEmptyStore() {
         return open(newDatabase());
+    }
+
+    @Override
+    protected Page<FlowDefinition> listDuring(PageRequest page, Instant since, Change change) throws Exception {
+        return JpaFlowManagerTest.listBetweenStatements(hooked, store, page, since, change);
     }
 
     @Test

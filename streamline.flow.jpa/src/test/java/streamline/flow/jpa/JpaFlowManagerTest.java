@@ -1,6 +1,7 @@
 package streamline.flow.jpa;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -34,11 +38,13 @@ import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowNotFoundException;
 import streamline.api.flow.FlowStoreException;
 import streamline.api.flow.InvalidFlowException;
+import streamline.api.flow.Page;
 import streamline.api.flow.PageRequest;
 import streamline.api.flow.TriggerDefinition;
 import streamline.jpa.support.CodePersistenceUnit;
 import streamline.testkit.Concurrently;
 import streamline.testkit.FlowManagerContract;
+import streamline.testkit.HookedDataSource;
 import streamline.testkit.TestDatabases;
 import streamline.testkit.TestFlows;
 
@@ -46,6 +52,8 @@ class JpaFlowManagerTest extends FlowManagerContract {
 
     @RegisterExtension
     final TestDatabases databases = new TestDatabases();
+    /** The data source of the store opened last. */
+    private HookedDataSource hooked;
 
     @TempDir
     Path directory;
@@ -55,9 +63,10 @@ class JpaFlowManagerTest extends FlowManagerContract {
     }
 
     private JpaFlowManager open(String databaseName, long cacheSize) {
-        EmbeddedDataSource dataSource = new EmbeddedDataSource();
-        dataSource.setDatabaseName(databaseName);
-        dataSource.setCreateDatabase("create");
+        EmbeddedDataSource derby = new EmbeddedDataSource();
+        derby.setDatabaseName(databaseName);
+        derby.setCreateDatabase("create");
+        HookedDataSource dataSource = hooked = new HookedDataSource(derby);
         EntityManagerFactory factory = JpaFlowManager.createFactory(dataSource, 4,
                 CodePersistenceUnit.codeSource(FlowEntity.class));
         databases.opened(factory);
@@ -67,6 +76,45 @@ class JpaFlowManagerTest extends FlowManagerContract {
     @Override
     protected FlowManager createEmptyStore() {
         return open(databases.newName("memory:flows"));
+    }
+
+    /** The change is made on another thread between the listing's statement for the page and the one for its processors. */
+    @Override
+    protected Page<FlowDefinition> listDuring(PageRequest page, Instant since, Change change) throws Exception {
+        return listBetweenStatements(hooked, store, page, since, change);
+    }
+
+    static Page<FlowDefinition> listBetweenStatements(HookedDataSource hooked, FlowManager store, PageRequest page, Instant since,
+            Change change) throws Exception {
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            hooked.onceBeforeExecute(sql -> sql.contains("SL_PROCESSOR"), sql -> {
+                try {
+                    other.submit(() -> {
+                        change.run();
+                        return null;
+                    }).get(60, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new SQLException("the change made during the listing failed: " + e, e);
+                }
+            });
+            Page<FlowDefinition> listed = store.listFlows(page, since);
+            assertFalse(hooked.armed(), "the change was made during the listing");
+            return listed;
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    /** A closed store serves nothing, not even what its cache holds. */
+    @Test
+    void aClosedStoreServesNoFlowFromItsCache() throws Exception {
+        FlowDefinition flow = store.save(TestFlows.flow("closing", "A"));
+        assertEquals(flow, store.flow(flow.id()));
+        ((JpaFlowManager) store).close();
+        assertThrows(FlowStoreException.class, () -> store.flow(flow.id()));
+        assertThrows(FlowStoreException.class, () -> store.listFlows(new PageRequest(0, 10), Instant.EPOCH));
+        assertThrows(FlowStoreException.class, () -> store.save(TestFlows.flow("after", "A")));
     }
 
 

@@ -15,9 +15,14 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.Stream;
 
 import org.osgi.framework.BundleContext;
@@ -40,12 +45,20 @@ import streamline.api.state.StateException;
  *
  * <p>Configuration: {@code input} (folder; relative to the home), {@code pattern} (glob on the file
  * name, default {@code *}), {@code recursive} ({@code true}/{@code false}, default false),
- * {@code afterSuccess} ({@code delete}, the default, or {@code move}), {@code doneDirectory} (where
+ * {@code afterSuccess} ({@code delete}, the default, {@code move}, or {@code keep}), {@code doneDirectory} (where
  * {@code move} puts files, see {@link DoneFolder}), {@code minAgeMillis} (a file younger than this is left for the
  * next call, so one still being written is not read half; default 500). The file processors' temporary files
  * ({@code .*.streamline-tmp}) are never emitted.
  *
- * <p>Metadata: {@code ReadDir.Path} (absolute path), {@code ReadDir.Name} (file name), {@code ReadDir.Size} (bytes);
+ * <p>The Go project's keys are read too: {@code regex_filter} (a regular expression found anywhere in the file
+ * name, unanchored, instead of {@code pattern}) and {@code remove_source} ({@code true}: {@code afterSuccess=delete};
+ * {@code false}: {@code keep}). A flow using either gets the Go project's defaults: files are kept, and a missing
+ * input folder is an error at activation (otherwise it is created). With {@code keep}, a file is emitted once, and
+ * again only once it changed (size, modification time or file key), remembered per file in the state
+ * ({@link KeptFiles}).
+ *
+ * <p>Metadata: {@code ReadDir.Path} (absolute path) and its Go names {@code ReadDir.FilePath} (the same) and
+ * {@code ReadDir.InputPath} (the input folder, absolute), {@code ReadDir.Name} (file name), {@code ReadDir.Size} (bytes);
  * path and name in the readable form of {@link FileNames#readable} (bytes that are not UTF-8 as {@code %XX}). The
  * trigger mark is the absolute path, or, for a path the JVM's encoding cannot carry, its {@code file:} URI: it
  * always gives back the file's exact bytes.
@@ -75,7 +88,9 @@ public class ReadDir implements TriggerProcessor {
     private final SharedFolderForce forces;
     private ProcessorContext context;
     private Path input;
-    private PathMatcher pattern;
+    private Predicate<Path> pattern;
+    /** {@code afterSuccess=keep}: the files processed, by their identity then; null otherwise. */
+    private KeptFiles kept;
     private boolean recursive;
     private DoneFolder done;
     private long minAgeMillis;
@@ -115,15 +130,30 @@ public class ReadDir implements TriggerProcessor {
     @Override
     public void init(ProcessorContext processorContext) throws Exception {
         this.context = processorContext;
+        Map<String, Object> raw = processorContext.rawConfiguration();
+        boolean goKeys = raw.get("regex_filter") != null || raw.get("remove_source") != null;
         input = roots.forWriting(processorContext.config("input"));
+        if (goKeys && !Files.isDirectory(input)) {
+            throw new NoSuchFileException(FileNames.readable(input), null, "ReadDir " + processorContext.processorName()
+                    + " of flow " + processorContext.flowName() + ": the input folder does not exist");
+        }
         Files.createDirectories(input);
         input = roots.forReading(input.toString());
-        String glob = processorContext.optionalConfig("pattern").orElse("*");
-        pattern = FileSystems.getDefault().getPathMatcher("glob:" + glob);
-        recursive = Boolean.parseBoolean(processorContext.optionalConfig("recursive").orElse("false"));
-        String after = processorContext.optionalConfig("afterSuccess").orElse("delete").trim();
+        pattern = namePattern(processorContext);
+        recursive = GoKeys.flag(processorContext, "recursive", false);
+        if (raw.get("afterSuccess") != null && raw.get("remove_source") != null) {
+            throw new IllegalArgumentException("ReadDir " + processorContext.processorName() + " of flow " + processorContext.flowName()
+                    + " sets both 'afterSuccess' and its Go form 'remove_source': keep one");
+        }
+        String after = raw.get("remove_source") != null ? (GoKeys.flag(processorContext, "remove_source", false) ? "delete" : "keep")
+                : processorContext.optionalConfig("afterSuccess").orElse(goKeys ? "keep" : "delete").trim();
         switch (after) {
             case "delete" -> done = null;
+            case "keep" -> {
+                done = null;
+                kept = new KeptFiles(processorContext);
+                kept.load();
+            }
             case "move" -> {
                 Path folder = roots.forWriting(processorContext.optionalConfig("doneDirectory").orElseThrow(
                         () -> new IllegalArgumentException("afterSuccess=move needs doneDirectory")));
@@ -134,11 +164,31 @@ public class ReadDir implements TriggerProcessor {
                 Files.createDirectories(folder);
                 done = new DoneFolder(input, folder, forces);
             }
-            default -> throw new IllegalArgumentException("afterSuccess must be 'delete' or 'move', was '" + after + "'");
+            default -> throw new IllegalArgumentException("afterSuccess must be 'delete', 'move' or 'keep', was '" + after + "'");
         }
         minAgeMillis = Long.parseLong(processorContext.optionalConfig("minAgeMillis").orElse("500").trim());
         failed = new FailedFiles(processorContext);
         failed.load();
+    }
+
+    /** The file-name filter: {@code pattern} (a glob) or the Go project's {@code regex_filter} (found anywhere in the name). */
+    private static Predicate<Path> namePattern(ProcessorContext context) {
+        if (context.rawConfiguration().get("regex_filter") == null) {
+            PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + context.optionalConfig("pattern").orElse("*"));
+            return glob::matches;
+        }
+        if (context.rawConfiguration().get("pattern") != null) {
+            throw new IllegalArgumentException("ReadDir " + context.processorName() + " of flow " + context.flowName()
+                    + " sets both 'pattern' and 'regex_filter': keep one");
+        }
+        String regex = context.config("regex_filter");
+        try {
+            Pattern compiled = Pattern.compile(regex);
+            return name -> compiled.matcher(name.toString()).find();
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("ReadDir " + context.processorName() + " of flow " + context.flowName()
+                    + ": regex_filter '" + regex + "' is not a regular expression: " + e.getDescription(), e);
+        }
     }
 
     @Override
@@ -175,6 +225,9 @@ public class ReadDir implements TriggerProcessor {
             if (failed.isFailed(mark, attributes)) {
                 continue; // the file that failed, left for an operator
             }
+            if (kept != null && kept.isProcessed(mark, attributes)) {
+                continue; // kept, and processed as it is
+            }
             long modified = attributes.lastModifiedTime().toMillis();
             if (modified > now + FUTURE_SLACK_MILLIS) {
                 report(file, mark, "modified in the future (" + attributes.lastModifiedTime() + "): it waits until that time is "
@@ -191,7 +244,8 @@ public class ReadDir implements TriggerProcessor {
             }
             reported.remove(mark);
             String readable = FileNames.readable(file);
-            results.add(new TriggerResult(Map.of("ReadDir.Path", readable, "ReadDir.Name", readable.substring(readable.lastIndexOf('/') + 1),
+            results.add(new TriggerResult(Map.of("ReadDir.Path", readable, "ReadDir.FilePath", readable,
+                    "ReadDir.InputPath", FileNames.readable(input), "ReadDir.Name", readable.substring(readable.lastIndexOf('/') + 1),
                     "ReadDir.Size", attributes.size()), mark, () -> open(file, mark)));
             inFlight.put(mark, FailedFiles.identity(attributes));
         }
@@ -244,6 +298,9 @@ public class ReadDir implements TriggerProcessor {
             // another instance's sessions held files of ours: the failures it noted since are in the shared state
             heldElsewhere = false;
             failed.load();
+            if (kept != null) {
+                kept.load();
+            }
         }
         List<Path> candidates = new ArrayList<>();
         Map<String, String> unlisted = new HashMap<>();
@@ -284,6 +341,11 @@ public class ReadDir implements TriggerProcessor {
         }
         candidates.sort(null);
         listing.addAll(candidates);
+        if (kept != null && unlisted.isEmpty()) {
+            Set<String> listed = new HashSet<>();
+            candidates.forEach(file -> listed.add(FileNames.mark(file)));
+            kept.forgetGone(listed);
+        }
         // reported once while a file stays so; again if it comes back
         Map<String, String> stillReported = new ConcurrentHashMap<>();
         for (Path file : candidates) {
@@ -304,7 +366,7 @@ public class ReadDir implements TriggerProcessor {
 
     private boolean matches(Path file) {
         Path name = file.getFileName();
-        return !NoReplace.isTemporary(name.toString()) && pattern.matches(name); // temporary names are ASCII
+        return !NoReplace.isTemporary(name.toString()) && pattern.test(name); // temporary names are ASCII
     }
 
     /** Says once, while it stays so, why a file is skipped. */
@@ -363,6 +425,23 @@ public class ReadDir implements TriggerProcessor {
             }
             context.logger().log(System.Logger.Level.WARNING, "session of " + name + " failed; " + (now == null
                     ? "the file is gone (a new file under its name is processed)" : "the file stays, not emitted again") + ": " + update.error());
+            inFlight.remove(mark);
+            return;
+        }
+        if (kept != null) {
+            String identity = inFlight.get(mark); // as it was when emitted; after a restart, as it is now
+            if (identity == null) {
+                identity = FailedFiles.identityNow(file);
+            }
+            try {
+                if (identity != null) { // null: gone, nothing to remember
+                    kept.remember(mark, identity);
+                }
+            } catch (StateException e) {
+                // stays in flight: not emitted again in this run; after a restart it is emitted again
+                context.logger().log(System.Logger.Level.ERROR, "cannot remember that " + name + " was processed: " + e.getMessage());
+                return;
+            }
             inFlight.remove(mark);
             return;
         }

@@ -20,9 +20,17 @@ import streamline.api.processor.StepContext;
 /**
  * Processor {@code ReadFile}: makes a file the session's content.
  *
- * <p>Configuration: {@code path} (expression; relative to the home; inside the roots of {@link FileRoots}).
- * Metadata it sets: {@code ReadFile.Path} (absolute path), {@code ReadFile.Size} (bytes).
- * Fails when the file is missing or unreadable; the file is not changed.
+ * <p>Configuration: {@code path} (expression; relative to the home; inside the roots of {@link FileRoots}; the Go
+ * project's {@code input} is read as it), {@code remove_source} ({@code true}/{@code false}, default false, the Go
+ * key: delete the file once its content is copied and forced).
+ * Metadata it sets: {@code ReadFile.Path} and, the Go name, {@code ReadFile.Source} (absolute path),
+ * {@code ReadFile.Size} (bytes). Fails when the file is missing or unreadable; without {@code remove_source} the file
+ * is not changed.
+ *
+ * <p>With {@code remove_source}, the deletion is forced before the step counts as done, so a processed file never
+ * comes back; but it happens before the engine logs the step's completion: a crash in between leaves the step to run
+ * again with its source gone, and it then fails naming the file. Flows that cannot lose a file that way read it with
+ * {@code ReadDir}, which deletes only once the session ended.
  */
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadFile",
         configurationPid = "streamline.processors.files")
@@ -56,7 +64,7 @@ public class ReadFile implements Processor {
     private FlowObject read(FlowObject input, StepContext step) throws Exception {
         Path file;
         try {
-            file = roots.forReading(step.config("path"));
+            file = roots.forReading(GoKeys.required(step, "path", "input"));
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(e.getFile(), null, "ReadFile: no such file");
         }
@@ -64,6 +72,10 @@ public class ReadFile implements Processor {
         try (InputStream in = Files.newInputStream(file); OutputStream out = step.writeContent()) {
             size = in.transferTo(out);
         }
-        return input.with("ReadFile.Path", file.toString()).with("ReadFile.Size", size);
+        if (GoKeys.flag(step, "remove_source", false)) {
+            Files.delete(file); // the content is forced by now: closing the step's content forces it
+            step.forceFolderBeforeCompletion(file.getParent());
+        }
+        return input.with("ReadFile.Path", file.toString()).with("ReadFile.Source", file.toString()).with("ReadFile.Size", size);
     }
 }

@@ -32,15 +32,17 @@ import streamline.config.support.ConfigList;
  *
  * <p>Configuration: {@code executable} (absolute path; must be on the operator's allow-list, PID
  * {@code streamline.processors.runexecutable}, key {@code allowed}), {@code arguments} (a list of
- * strings, taken literally) and/or {@code arg1}, {@code arg2}, … (expressions, appended in number
- * order), {@code timeoutSeconds} (default 60).
+ * strings, taken literally), {@code args} (the Go key: a list of strings, each an expression) and/or
+ * {@code arg1}, {@code arg2}, … (expressions), appended in that order, {@code timeoutSeconds} (default 60).
  *
  * <p>The session's content, if any, is the program's standard input. Metadata it sets:
- * {@code RunExecutable.ExitCode}, {@code RunExecutable.Output} and {@code RunExecutable.Error}
- * (standard output and error as text, cut at the configured limit; the rest is read and dropped,
- * never stored). Fails when the executable is not allowed, exits with a code other than 0 (the
- * message carries the start of its standard error), or runs longer than its timeout (it is then
- * killed with every process it started). The executable runs under the name it is allowed as.
+ * {@code RunExecutable.ExitCode}, {@code RunExecutable.Output} and, the Go name, {@code RunExecutable.Stdout}
+ * (standard output only), {@code RunExecutable.Error} (standard error): text cut at the configured limit; the
+ * rest is read and dropped, never stored. Unlike the Go project, which mixes both streams into its
+ * {@code RunExecutable.Stdout}, standard error is kept apart, so a program's output stays parseable. Fails when the
+ * executable is not allowed, exits with a code other than 0 (the message names the executable and the status, with
+ * the start of its standard output and of its standard error), or runs longer than its timeout (it is then killed
+ * with every process it started). The executable runs under the name it is allowed as.
  */
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=RunExecutable",
         configurationPid = "streamline.processors.runexecutable")
@@ -126,6 +128,12 @@ public class RunExecutable implements Processor {
             throw new IllegalArgumentException("executable " + named + " is allowed as " + listedAs + " but now resolves to "
                     + real(named) + ": a link was changed since the allow-list was read; the operator must allow it again");
         }
+        Object args = context.rawConfiguration().get("args");
+        if (args != null && !(args instanceof List<?> list && list.stream().allMatch(String.class::isInstance))) {
+            // refused when the flow activates, not at its first session
+            throw new IllegalArgumentException("RunExecutable " + context.processorName() + " of flow " + context.flowName()
+                    + ": 'args' must be a list of strings, such as [\"-v\", \"${name}\"], was " + args);
+        }
         executable = named;
         warnIfSharedByOtherNames(named, listedAs, context.logger());
         this.logger = context.logger();
@@ -141,6 +149,7 @@ public class RunExecutable implements Processor {
         } else if (literal != null) {
             throw new IllegalArgumentException("arguments must be a list of strings, was " + literal);
         }
+        command.addAll(step.configList("args"));
         List<String> numbered = new ArrayList<>();
         for (String key : step.rawConfiguration().keySet()) {
             if (ARGUMENT_KEY.matcher(key).matches()) {
@@ -164,16 +173,24 @@ public class RunExecutable implements Processor {
             throw new IllegalStateException(e.getMessage(), e);
         }
         if (run.exitCode() != 0) {
-            String error = run.error();
-            throw new IllegalStateException(executable + " exited with " + run.exitCode()
-                    + (error.isBlank() ? "" : ": " + error.strip().lines().limit(5).reduce((a, b) -> a + " | " + b).orElse("")));
+            throw new IllegalStateException(executable + " exited with status " + run.exitCode() + "; standard output: "
+                    + start(run.output()) + "; standard error: " + start(run.error()));
         }
         if (run.outputCut() || run.errorCut()) {
             logger.log(System.Logger.Level.WARNING, executable + " wrote more than " + outputLimit + " bytes to its "
                     + (run.outputCut() ? "standard output" : "standard error") + "; the rest was dropped");
         }
         return input.with("RunExecutable.ExitCode", run.exitCode()).with("RunExecutable.Output", run.output())
-                .with("RunExecutable.Error", run.error());
+                .with("RunExecutable.Stdout", run.output()).with("RunExecutable.Error", run.error());
+    }
+
+    /** The first lines of an output, for a failure's message: at most 5 lines and 500 characters. */
+    private static String start(String output) {
+        String lines = output.strip().lines().limit(5).reduce((a, b) -> a + " | " + b).orElse("");
+        if (lines.isEmpty()) {
+            return "(none)";
+        }
+        return lines.length() > 500 ? lines.substring(0, 500) + "…" : lines;
     }
 
     private static int number(String key) {

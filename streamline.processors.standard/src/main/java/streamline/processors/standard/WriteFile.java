@@ -27,7 +27,9 @@ import streamline.api.processor.StepContext;
  * Processor {@code WriteFile}: writes the session's content to a file.
  *
  * <p>Configuration: {@code path} (expression, for example {@code outbox/${ReadDir.Name}}; relative to
- * the home), {@code overwrite} ({@code true}/{@code false}, default false).
+ * the home; the Go project's {@code output} is read as it), {@code overwrite} ({@code true}/{@code false}; default
+ * false with {@code path}, true with {@code output}, as the Go project replaces an existing file). Missing parent
+ * folders are created.
  * Metadata it sets: {@code WriteFile.OutputPath} (absolute path, in the readable form of {@link FileNames#readable}).
  *
  * <p>The content goes to a temporary file in the target folder (a short name, {@link NoReplace#temporaryName}), is
@@ -76,8 +78,9 @@ public class WriteFile implements Processor {
     }
 
     private FlowObject write(FlowObject input, StepContext step) throws Exception {
-        Path target = roots.forWriting(step.config("path"));
-        boolean overwrite = Boolean.parseBoolean(step.optionalConfig("overwrite").orElse("false").trim());
+        boolean goKeys = step.rawConfiguration().get("output") != null;
+        Path target = roots.forWriting(GoKeys.required(step, "path", "output"));
+        boolean overwrite = GoKeys.flag(step, "overwrite", goKeys);
         Path folder = target.getParent();
         Files.createDirectories(folder);
         // created exclusively and never through a link: whatever stands at its name (a link planted there) is removed,

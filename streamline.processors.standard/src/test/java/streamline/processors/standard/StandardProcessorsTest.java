@@ -155,7 +155,7 @@ class StandardProcessorsTest {
         IllegalStateException failed = assertThrows(IllegalStateException.class,
                 () -> ProcessorHarness.of(new RunExecutable(home, List.of(sh.toString()), 1000))
                         .config(Map.of("executable", sh.toString(), "arguments", List.of("-c", "echo broken >&2; exit 3"))).run());
-        assertTrue(failed.getMessage().contains("exited with 3: broken"), failed.getMessage());
+        assertTrue(failed.getMessage().contains("exited with status 3; standard output: (none); standard error: broken"), failed.getMessage());
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import streamline.api.wal.WriteAheadLogException;
 
@@ -80,6 +81,31 @@ final class AppendQueue {
         }
     }
 
+    /** An action under the write lock. */
+    interface Locked<T> {
+        T run() throws WriteAheadLogException;
+    }
+
+    /** Runs {@code action} holding the write lock. */
+    <T> T whileLocked(Locked<T> action) throws WriteAheadLogException {
+        lock();
+        try {
+            return action.run();
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Gets {@code value} holding the write lock. */
+    <T> T locked(Supplier<T> value) {
+        lock();
+        try {
+            return value.get();
+        } finally {
+            unlock();
+        }
+    }
+
     void lock() {
         writeLock.lock();
     }
@@ -146,8 +172,8 @@ final class AppendQueue {
         }
     }
 
-    /** Appends queued and not yet taken by a writer (for tests). */
-    int queued() {
+    /** Appends queued and not yet taken by a writer (tests wait on it; nothing else reads it). */
+    int waiting() {
         return pending.size();
     }
 

@@ -71,8 +71,8 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private final Checkpointer checkpointer;
     private final List<RecoveryEvent> recoveryEvents;
     private final ScheduledExecutorService background;
-    /** Turns of the periodic tasks run so far: tests wait for some to pass instead of sleeping. */
-    private final AtomicLong periodicTurns = new AtomicLong();
+    /** Turns of the periodic tasks ended so far: tests wait for some to pass instead of sleeping. */
+    private final AtomicLong periodicTurnsEnded = new AtomicLong();
 
     FileWriteAheadLog(WalOptions options) throws WriteAheadLogException {
         this(options, FileOpener.DEFAULT);
@@ -156,18 +156,21 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         } catch (Throwable e) {
             LOG.error("{} of the write-ahead log in {} failed; it runs again at its next interval", what, directory, e);
         } finally {
-            periodicTurns.incrementAndGet();
+            periodicTurnsEnded.incrementAndGet();
         }
     }
 
-    /** How many turns the periodic tasks (interval force or flush, timed checkpoint) have run. */
-    /** The segment writer (for tests). */
-    SegmentWriter writer() {
-        return writer;
+    /** The appends waiting for the write lock, and the lock (tests hold it to line appends up; nothing else does). */
+    AppendQueue appendQueue() {
+        return writer.queue();
     }
 
-    long periodicTurns() {
-        return periodicTurns.get();
+    /**
+     * How many turns the periodic tasks (interval force or flush, timed checkpoint) have ended, failed ones
+     * included (tests wait on it; nothing else reads it).
+     */
+    long periodicTurnsEnded() {
+        return periodicTurnsEnded.get();
     }
 
     private FileLock tryLock() throws WriteAheadLogException {
@@ -188,12 +191,12 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         return acquired;
     }
 
-    /** What recovery found and did; empty after a clean shutdown. */
+    /** What recovery found and did; empty after a clean shutdown (tests read it; recovery logs each event). */
     List<RecoveryEvent> recoveryEvents() {
         return recoveryEvents;
     }
 
-    /** Whether a preallocated segment is ready for the next roll. */
+    /** Whether a preallocated segment is ready for the next roll (tests wait on it; nothing else reads it). */
     boolean spareReady() {
         return spare.ready();
     }

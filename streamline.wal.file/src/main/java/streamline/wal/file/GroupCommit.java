@@ -156,6 +156,11 @@ final class GroupCommit {
 
     private void forceAsLeader() {
         ForcePoint point = segments.forcePoint();
+        if (health.failed()) {
+            // the point's buffered appends could not be handed to the file (or the log failed meanwhile): forcing the
+            // file would not make them durable, so this force counts for no one (the waiters are told the log failed)
+            return;
+        }
         IOException error = null;
         boolean counted = true;
         boolean interrupted = Thread.interrupted();

@@ -69,7 +69,10 @@ final class LiveIndex {
         }
     }
 
-    /** Whether sessions of the snapshot the log opened with are still unfinished (their arrays still held). */
+    /**
+     * Whether sessions of the snapshot the log opened with are still unfinished (their arrays still held);
+     * tests read it, nothing else does.
+     */
     boolean holdsSnapshotSessions() {
         return snapshotSessions != SnapshotSessions.EMPTY;
     }

@@ -49,6 +49,11 @@ final class SegmentChannel {
         file = path;
     }
 
+    /** The segment's file. */
+    Path file() {
+        return file;
+    }
+
     /** The channel as it is now, for a force outside the write lock (which may find it closed). */
     FileChannel current() {
         return channel;

@@ -6,7 +6,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.function.Supplier;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -25,8 +24,6 @@ final class SegmentWriter implements GroupCommit.Segments {
     private static final Logger LOG = LogManager.getLogger(SegmentWriter.class);
     /** The most one turn of the write lock writes (unless a single append is larger): bounds the write buffer. */
     private static final long MAX_BATCH_BYTES = 16L << 20;
-    /** Write buffers up to this size are kept for the next batches; a larger one is used once. */
-    private static final int RETAINED_WRITE_BUFFER = 4 << 20;
 
     /** The segment being written and where its written bytes end, for a read of everything written. */
     record WrittenEnd(long segmentNumber, long position) {
@@ -39,7 +36,6 @@ final class SegmentWriter implements GroupCommit.Segments {
     private final WalOptions options;
     private final boolean always;
     private final Path directory;
-    private final FileOpener opener;
     private final LogFiles files;
     private final LiveIndex live;
     private final LogHealth health;
@@ -60,15 +56,8 @@ final class SegmentWriter implements GroupCommit.Segments {
     private long lastSequence;
     private long writtenTotal;
     private long bytesSinceCheckpoint;
-    private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(64 * 1024);
-    private final RecordChecksum writeChecksum = new RecordChecksum();
-    /**
-     * Policies interval and never: appended records not yet handed to the OS. They go out when it
-     * fills, on the background tick, and before every roll, read, force and close.
-     */
-    private final ByteBuffer unflushed;
-    /** Where {@link #unflushed} starts in the current segment. */
-    private long flushedPosition;
+    private final RecordEncoder encoder = new RecordEncoder();
+    private final WriteBehindBuffer writeBehind;
 
     /** Opens the segment after the last one recovery found, numbering records after {@code lastSequence}. */
     SegmentWriter(WalOptions options, FileOpener opener, LogFiles files, LiveIndex live, LogHealth health, SpareSegment spare,
@@ -76,21 +65,20 @@ final class SegmentWriter implements GroupCommit.Segments {
         this.options = options;
         this.always = options.sync() == SyncPolicy.ALWAYS;
         this.directory = options.directory().toAbsolutePath();
-        this.opener = opener;
         this.files = files;
         this.live = live;
         this.health = health;
         this.spare = spare;
         this.background = background;
         this.lastSequence = lastSequence;
-        this.unflushed = always ? null : ByteBuffer.allocateDirect(256 * 1024);
         this.groupCommit = new GroupCommit(directory, health, this);
         this.queue = new AppendQueue(directory, always, groupCommit);
         this.segment = new SegmentChannel(opener);
+        this.writeBehind = new WriteBehindBuffer(directory, options.sync(), segment, health);
         openSegment(files.lastNumber() + 1);
     }
 
-    /** The append queue and its write lock (for tests). */
+    /** The append queue, whose write lock and waiting appends tests hold and count; nothing else uses it. */
     AppendQueue queue() {
         return queue;
     }
@@ -131,7 +119,8 @@ final class SegmentWriter implements GroupCommit.Segments {
             if (rollBeforeNextWrite || segmentPosition >= options.segmentBytes()) {
                 roll();
             }
-            buffer = encode(batch, (int) total);
+            buffer = encoder.encode(batch, (int) total, lastSequence + 1, files.segmentPath(segmentNumber));
+            writeBehind.take(buffer); // if it takes them, nothing is left in the buffer to write now
             health.checkUsable(); // a flush of the buffer may have failed the log
         } catch (WriteAheadLogException e) {
             queue.fail(batch, e, holder);
@@ -139,10 +128,7 @@ final class SegmentWriter implements GroupCommit.Segments {
         }
         long start = segmentPosition;
         try {
-            long end = segment.write(buffer, start);
-            if (unflushed == null || unflushed.position() == 0) {
-                flushedPosition = end;
-            }
+            writeBehind.wroteAround(segment.write(buffer, start));
         } catch (IOException e) {
             lastSequence += batch.stream().mapToInt(write -> write.payloads.length).sum(); // never reuse a number that may be on disk
             discardPartialWrite(start);
@@ -161,38 +147,6 @@ final class SegmentWriter implements GroupCommit.Segments {
         if (options.sync() != SyncPolicy.NEVER) {
             spare.requestIfMissing(background);
         }
-    }
-
-    /**
-     * The batch's records, numbered from the next sequence, in a buffer to write; under the buffering
-     * policies they go into {@link #unflushed} instead when it has room, and the buffer returned is empty.
-     */
-    private ByteBuffer encode(List<PendingWrite> batch, int total) throws WriteAheadLogException {
-        ByteBuffer buffer;
-        try {
-            buffer = writeBuffer(total);
-        } catch (OutOfMemoryError e) { // "Direct buffer memory": the appends fail, and no appender waits forever
-            throw new WriteAheadLogException("cannot append " + total + " bytes to " + files.segmentPath(segmentNumber)
-                    + ": no memory for the write buffer (" + e.getMessage() + ")", e);
-        }
-        long sequence = lastSequence + 1;
-        for (PendingWrite write : batch) {
-            for (byte[] payload : write.payloads) {
-                buffer.putInt(payload.length).putInt(writeChecksum.of(sequence, payload)).putLong(sequence).put(payload);
-                sequence++;
-            }
-        }
-        buffer.flip();
-        if (unflushed != null) {
-            if (unflushed.remaining() < total) {
-                flushUnflushed();
-            }
-            if (!health.failed() && unflushed.remaining() >= total) {
-                unflushed.put(buffer);
-                buffer.clear().limit(0);
-            }
-        }
-        return buffer;
     }
 
     /** Records where the batch's entries are, and each append's last sequence and force target. */
@@ -219,43 +173,12 @@ final class SegmentWriter implements GroupCommit.Segments {
         bytesSinceCheckpoint += total;
     }
 
-    private ByteBuffer writeBuffer(int size) {
-        if (size > RETAINED_WRITE_BUFFER) {
-            return ByteBuffer.allocateDirect(size); // used once: kept, it would hold that memory for the log's life
-        }
-        if (writeBuffer.capacity() < size) {
-            writeBuffer = ByteBuffer.allocateDirect(Math.min(RETAINED_WRITE_BUFFER, Math.max(size, writeBuffer.capacity() * 2)));
-        }
-        return writeBuffer.clear();
-    }
-
-    /**
-     * Hands the buffered records to the OS; the caller holds the write lock. A failure here loses
-     * records whose appends already returned (what policies interval and never allow), so the log
-     * refuses every later append.
-     */
-    private void flushUnflushed() {
-        if (unflushed == null || unflushed.position() == 0) {
-            return;
-        }
-        unflushed.flip();
-        try {
-            flushedPosition = segment.write(unflushed, flushedPosition);
-        } catch (IOException e) {
-            health.fail(new WriteAheadLogException("cannot write buffered appends to " + files.segmentPath(segmentNumber)
-                    + " at offset " + flushedPosition + "; appends since the last flush are lost: " + e, e));
-            LOG.error("write-ahead log in {} lost buffered appends and refuses appends from now on", directory, e);
-        } finally {
-            unflushed.clear();
-        }
-    }
-
     /** Policy {@code never}: hands what is buffered to the OS on the background tick. */
     void flushInBackground() {
         queue.lock();
         try {
             if (!health.closed()) {
-                flushUnflushed();
+                writeBehind.flush();
             }
         } finally {
             queue.unlock();
@@ -278,7 +201,7 @@ final class SegmentWriter implements GroupCommit.Segments {
      * write lock. A failed force fails the log: after it the file's state is unknown.
      */
     private void roll() throws WriteAheadLogException {
-        flushUnflushed();
+        writeBehind.flush();
         health.checkUsable();
         if (options.sync() != SyncPolicy.NEVER) {
             try {
@@ -318,13 +241,13 @@ final class SegmentWriter implements GroupCommit.Segments {
         segmentNumber = number;
         segmentStartTotal = writtenTotal;
         segmentPosition = WalFiles.FILE_HEADER_SIZE;
-        flushedPosition = WalFiles.FILE_HEADER_SIZE;
+        writeBehind.segmentStarted(segmentPosition);
     }
 
     @Override
     public GroupCommit.ForcePoint forcePoint() {
-        return locked(() -> {
-            flushUnflushed();
+        return queue.locked(() -> {
+            writeBehind.flush();
             return new GroupCommit.ForcePoint(writtenTotal, segment.current(), segmentNumber, files.segmentPath(segmentNumber));
         });
     }
@@ -390,22 +313,22 @@ final class SegmentWriter implements GroupCommit.Segments {
 
     @Override
     public long writtenTotal() {
-        return locked(() -> writtenTotal);
+        return queue.locked(() -> writtenTotal);
     }
 
     long bytesSinceCheckpoint() {
-        return locked(() -> bytesSinceCheckpoint);
+        return queue.locked(() -> bytesSinceCheckpoint);
     }
 
     long lastSequence() {
-        return locked(() -> lastSequence);
+        return queue.locked(() -> lastSequence);
     }
 
     /** Hands buffered records to the OS and tells how far a read may go; throws if the log is closed. */
     WrittenEnd flushForRead() throws WriteAheadLogException {
         return whileNoAppend(() -> {
             health.checkOpen();
-            flushUnflushed();
+            writeBehind.flush();
             return new WrittenEnd(segmentNumber, segmentPosition);
         });
     }
@@ -434,35 +357,16 @@ final class SegmentWriter implements GroupCommit.Segments {
      * @return false if it was closed already
      */
     boolean markClosed() {
-        return locked(() -> {
+        return queue.locked(() -> {
             boolean wasOpen = !health.closed();
             health.markClosed();
             return wasOpen;
         });
     }
 
-    /** An action under the write lock. */
-    interface WriteLocked<T> {
-        T run() throws WriteAheadLogException;
-    }
-
     /** Runs {@code action} holding the write lock: no append is written meanwhile. */
-    <T> T whileNoAppend(WriteLocked<T> action) throws WriteAheadLogException {
-        queue.lock();
-        try {
-            return action.run();
-        } finally {
-            queue.unlock();
-        }
-    }
-
-    private <T> T locked(Supplier<T> action) {
-        queue.lock();
-        try {
-            return action.get();
-        } finally {
-            queue.unlock();
-        }
+    <T> T whileNoAppend(AppendQueue.Locked<T> action) throws WriteAheadLogException {
+        return queue.whileLocked(action);
     }
 
     /**
@@ -476,7 +380,7 @@ final class SegmentWriter implements GroupCommit.Segments {
         WriteAheadLogException error = null;
         queue.lock();
         try {
-            flushUnflushed();
+            writeBehind.flush();
             WriteAheadLogException failure = health.failure();
             if (failure != null) {
                 error = new WriteAheadLogException("write-ahead log in " + directory + " failed before it was closed; what it"

@@ -39,6 +39,7 @@ final class SpareSegment {
         this.health = health;
     }
 
+    /** Whether a spare is ready (tests wait on it through {@link FileWriteAheadLog}; nothing else reads it). */
     boolean ready() {
         return ready;
     }

@@ -167,7 +167,7 @@ class CheckpointerTest extends LogTestSupport {
         try (FileWriteAheadLog log = open(options)) {
             // a negative check: six timer periods pass with nothing appended, and none may write a snapshot
             // (the periodic turns count the 100 ms flush's too: twelve of them hold at least six of the checkpoint's)
-            Eventually.await("six timer periods", Duration.ofSeconds(10), () -> log.periodicTurns() >= 12);
+            Eventually.await("six timer periods", Duration.ofSeconds(10), () -> log.periodicTurnsEnded() >= 12);
             assertEquals(List.of(), files("snapshot-"), "an idle log is not checkpointed");
             log.append(started(live, flow, UUID.randomUUID(), 0, List.of()));
             UUID finished = UUID.randomUUID();
@@ -259,6 +259,59 @@ class CheckpointerTest extends LogTestSupport {
         }
         try (FileWriteAheadLog reopened = open(options.withDirectory(crashed))) {
             assertEquals(List.of(start), plain(reopened.liveEntries()), "the session whose end failed is live after the power loss");
+        }
+    }
+
+    /**
+     * Under {@code interval} a session end appended during a checkpoint waits in the write buffer; the checkpoint's
+     * force of what its walk saw hands that buffer to the file first. If that flush fails, the end never reaches the
+     * file: the checkpoint must not count the force as covering it and install a snapshot that leaves the session
+     * out, or the segment holding the session's start is deleted and the session is gone, start and end alike.
+     */
+    @Test
+    void aSessionEndWhoseBufferedWriteFailsDuringACheckpointLeavesTheSessionLive() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        WalOptions options = WalOptions.defaults(directory).withSync(SyncPolicy.INTERVAL).withSegmentBytes(64 * 1024)
+                .withCheckpoints(0, Duration.ZERO);
+        LogEntry start = anyStart();
+        LogEntry end = LogEntry.sessionFinished(start.sessionId(), flow, "mark", "");
+        FileWriteAheadLog log = new FileWriteAheadLog(options, disk.opener());
+        try {
+            log.append(start);
+            log.checkpoint(); // nothing in the buffer from here on: the start is in a file
+            AtomicBoolean ended = new AtomicBoolean();
+            disk.beforeOpen = file -> {
+                // the checkpoint rolled and is about to write its snapshot: the session ends now, into the buffer
+                if (file.getFileName().toString().endsWith(".tmp") && ended.compareAndSet(false, true)) {
+                    try {
+                        log.appendUnforced(List.of(end));
+                    } catch (WriteAheadLogException e) {
+                        throw new IOException(e);
+                    }
+                }
+            };
+            disk.beforeForce = file -> {
+                if (file.getFileName().toString().endsWith(".tmp")) {
+                    disk.bytesLeft = 0; // the snapshot is written; the disk is full when the buffer goes out
+                }
+            };
+            try {
+                log.checkpoint();
+            } catch (WriteAheadLogException e) {
+                // allowed: the log failed under the checkpoint
+            }
+            assertTrue(ended.get(), "the end was appended during the checkpoint");
+        } finally {
+            try {
+                log.close();
+            } catch (WriteAheadLogException e) {
+                // a failed log says so on close
+            }
+        }
+        try (FileWriteAheadLog reopened = open(options)) {
+            boolean live = sessionsOf(reopened.liveEntries()).contains(start.sessionId());
+            boolean endThere = plain(reopened.entries()).contains(end);
+            assertTrue(live || endThere, "the session is still live, or its end is there: " + plain(reopened.entries()));
         }
     }
 

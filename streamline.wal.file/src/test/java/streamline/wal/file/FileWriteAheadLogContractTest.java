@@ -21,4 +21,9 @@ class FileWriteAheadLogContractTest extends WriteAheadLogContract {
     protected WriteAheadLog reopen() throws Exception {
         return new FileWriteAheadLog(WalOptions.defaults(directory));
     }
+
+    @Override
+    protected void compactNow(WriteAheadLog log) throws Exception {
+        ((FileWriteAheadLog) log).checkpoint();
+    }
 }

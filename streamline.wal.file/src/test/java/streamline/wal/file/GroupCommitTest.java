@@ -94,7 +94,7 @@ class GroupCommitTest extends LogTestSupport {
     @Test
     void aDurableAppendWrittenInAnUnforcedAppendersTurnIsStillForced() throws Exception {
         try (FileWriteAheadLog log = FileWriteAheadLog.open(directory, "always")) {
-            AppendQueue queue = log.writer().queue();
+            AppendQueue queue = log.appendQueue();
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
                 // the write lock held, so that the unforced append queues first and the durable one behind it
@@ -103,9 +103,9 @@ class GroupCommitTest extends LogTestSupport {
                 Future<Long> durable;
                 try {
                     unforced = pool.submit(() -> log.appendUnforced(List.of(anyStart())));
-                    Eventually.await("the unforced append queued", Duration.ofSeconds(10), () -> queue.queued() == 1);
+                    Eventually.await("the unforced append queued", Duration.ofSeconds(10), () -> queue.waiting() == 1);
                     durable = pool.submit(() -> log.append(anyStart()));
-                    Eventually.await("the durable append queued behind it", Duration.ofSeconds(10), () -> queue.queued() == 2);
+                    Eventually.await("the durable append queued behind it", Duration.ofSeconds(10), () -> queue.waiting() == 2);
                 } finally {
                     queue.unlock(); // wakes the unforced appender, whose turn writes both and forces nothing
                 }
@@ -146,8 +146,8 @@ class GroupCommitTest extends LogTestSupport {
             Eventually.await("the timer forcing the appended entry", Duration.ofSeconds(10), () -> disk.forces > before);
             int afterForce = disk.forces;
             // a negative check: ten timer periods with nothing appended, and none may force again
-            long turns = log.periodicTurns();
-            Eventually.await("ten timer periods", Duration.ofSeconds(10), () -> log.periodicTurns() >= turns + 10);
+            long turns = log.periodicTurnsEnded();
+            Eventually.await("ten timer periods", Duration.ofSeconds(10), () -> log.periodicTurnsEnded() >= turns + 10);
             assertEquals(afterForce, disk.forces, "an idle log is not forced again");
             assertEquals(4, log.liveEntries().size());
         }

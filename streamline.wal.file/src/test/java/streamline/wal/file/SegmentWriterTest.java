@@ -200,14 +200,14 @@ class SegmentWriterTest extends LogTestSupport {
         List<Boolean> keptInterrupt = new CopyOnWriteArrayList<>();
         try (FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener())) {
             log.append(first);
-            AppendQueue queue = log.writer().queue();
+            AppendQueue queue = log.appendQueue();
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
                 List<Future<?>> appends = new ArrayList<>();
                 queue.lock(); // both appends queue, then one turn writes them in one write
                 try {
                     for (LogEntry entry : List.of(a, b)) {
-                        int queued = queue.queued();
+                        int queued = queue.waiting();
                         appends.add(pool.submit(() -> {
                             try {
                                 log.append(entry);
@@ -218,7 +218,7 @@ class SegmentWriterTest extends LogTestSupport {
                             keptInterrupt.add(Thread.interrupted());
                             return null;
                         }));
-                        Eventually.await("the append queued", Duration.ofSeconds(10), () -> queue.queued() == queued + 1);
+                        Eventually.await("the append queued", Duration.ofSeconds(10), () -> queue.waiting() == queued + 1);
                     }
                     disk.interruptedWrites = 1;
                 } finally {

@@ -1,15 +1,11 @@
 package streamline.wal.jpa;
 
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,8 +16,6 @@ import javax.sql.DataSource;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
 
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
@@ -37,17 +31,25 @@ import streamline.jpa.support.Transactions;
 /**
  * A write-ahead log in a database table.
  *
- * <p>Group commit: appenders queue their entries and take one lock; whoever holds it inserts every
- * queued entry in one transaction, so concurrent appenders share commits. An append returns once
- * the transaction holding its entries committed, and throws if it did not. A background task (owned
- * by the log, stopped on close) deletes the entries of finished sessions, so the table holds the
- * live state plus what finished since the last compaction.
+ * <p>Group commit: appenders make their entries into rows (refusing, alone, what cannot be stored
+ * whole: {@link EntryRows}), queue them and take one lock; whoever holds it inserts every queued
+ * entry in one transaction, so concurrent appenders share commits. An append returns once the
+ * transaction holding its entries committed, and throws if it did not: every append taken off the
+ * queue ends written or failed, whatever a commit throws. A background task (owned by the log,
+ * stopped on close) deletes the entries of finished sessions ({@link WalCompaction}), so the table
+ * holds the live state plus what finished since the last compaction.
+ *
+ * <p>A session is live from its first entry after its last {@code SESSION_FINISHED}: one started again
+ * after its end (handed back into this log) is live, with the entries it has since.
  */
 public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     private static final Logger LOG = LogManager.getLogger(JpaWriteAheadLog.class);
+    /** SQL state of a duplicate key (SQL standard; Derby, H2, PostgreSQL). */
+    private static final String DUPLICATE_KEY = "23505";
 
     private final Transactions transactions;
+    private final WalCompaction compaction;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<PendingAppend> pending = new ConcurrentLinkedQueue<>();
     private final ScheduledExecutorService compactor;
@@ -56,18 +58,19 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
      * since a plain DataSource would open a new connection for every transaction.
      */
     private final EntityManager writer;
+    /** The highest sequence written as far as this log knows; under the write lock. */
     private long lastSequence;
     private volatile boolean closed;
 
-    /** One append's entries and, once written, its outcome; fields set under the write lock. */
+    /** One append's rows and, once written, its outcome; fields set under the write lock. */
     private static final class PendingAppend {
-        final List<LogEntry> entries;
+        final WalEntryEntity[] rows;
         boolean done;
         long lastSequence;
         WriteAheadLogException error;
 
-        PendingAppend(List<LogEntry> entries) {
-            this.entries = entries;
+        PendingAppend(WalEntryEntity[] rows) {
+            this.rows = rows;
         }
     }
 
@@ -80,16 +83,24 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     public static EntityManagerFactory createFactory(DataSource dataSource, int poolSize, URL root,
             String targetDatabase) {
         // a group commit's inserts go to the database as one JDBC batch; a table from before long texts had
-        // their column gets it (nullable, empty)
-        return CodePersistenceUnit.createFactory("streamline.wal.jpa", List.of(WalEntryEntity.class), dataSource, poolSize,
-                root, targetDatabase, Map.of("eclipselink.jdbc.batch-writing", "JDBC"), List.of("SL_WAL_ENTRY.OVERFLOW_JSON"));
+        // their column gets it (nullable, empty); the sequence table is made where it is missing
+        return CodePersistenceUnit.createFactory("streamline.wal.jpa", List.of(WalEntryEntity.class, WalSequenceEntity.class),
+                dataSource, poolSize, root, targetDatabase, Map.of("eclipselink.jdbc.batch-writing", "JDBC"),
+                List.of("SL_WAL_ENTRY.OVERFLOW_JSON"));
     }
 
     public JpaWriteAheadLog(EntityManagerFactory factory, Duration compactionInterval) {
         this.transactions = new Transactions(factory);
-        Long max = transactions.statements(em -> em.createQuery("select max(e.sequence) from WalEntryEntity e", Long.class)
-                .getSingleResult());
-        lastSequence = max == null ? 0 : max;
+        this.compaction = new WalCompaction(transactions);
+        lastSequence = transactions.required(em -> {
+            WalSequenceEntity mark = em.find(WalSequenceEntity.class, WalSequenceEntity.ID);
+            if (mark == null) {
+                mark = new WalSequenceEntity();
+                mark.id = WalSequenceEntity.ID;
+                em.persist(mark);
+            }
+            return Math.max(mark.lastSequence, maxSequence(em));
+        });
         writer = factory.createEntityManager(Map.of("eclipselink.jdbc.exclusive-connection.mode", "Always"));
         compactor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "streamline-wal-jpa-compaction");
@@ -98,6 +109,11 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         });
         long ms = compactionInterval.toMillis();
         compactor.scheduleWithFixedDelay(this::compactQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private static long maxSequence(EntityManager em) {
+        Long max = em.createQuery("select max(e.sequence) from WalEntryEntity e", Long.class).getSingleResult();
+        return max == null ? 0 : max;
     }
 
     @Override
@@ -114,7 +130,10 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     }
 
     private long write(List<LogEntry> entries) throws WriteAheadLogException {
-        PendingAppend mine = new PendingAppend(entries);
+        if (closed) {
+            throw new WriteAheadLogException("the JPA write-ahead log is closed");
+        }
+        PendingAppend mine = new PendingAppend(EntryRows.toRows(entries));
         pending.add(mine);
         writeLock.lock();
         try {
@@ -123,6 +142,10 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             }
         } finally {
             writeLock.unlock();
+        }
+        if (!mine.done) {
+            // every append taken off the queue is ended below; this one never was: never acknowledge it
+            throw new WriteAheadLogException("an append to the JPA write-ahead log was neither written nor failed");
         }
         if (mine.error != null) {
             throw mine.error;
@@ -134,30 +157,65 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
      * Inserts every queued append in one transaction; the caller holds the write lock. If that fails and
      * the group had several appends, each is tried again alone: an entry the database refuses (a value it
      * cannot store, a constraint) then fails only its own append, not those it happened to be grouped with.
+     * Whatever is thrown, each append taken off the queue ends done, written or failed.
      */
     private void commitQueued() {
         List<PendingAppend> batch = new ArrayList<>();
         for (PendingAppend next; (next = pending.poll()) != null; ) {
             batch.add(next);
         }
-        if (closed) {
-            fail(batch, new WriteAheadLogException("the JPA write-ahead log is closed"));
-            return;
-        }
-        WriteAheadLogException failure = commit(batch);
-        if (failure == null) {
-            return;
-        }
-        if (batch.size() == 1) {
-            fail(batch, failure);
-            return;
-        }
-        for (PendingAppend append : batch) {
-            WriteAheadLogException alone = commit(List.of(append));
-            if (alone != null) {
-                fail(List.of(append), alone);
+        try {
+            if (closed) {
+                fail(batch, new WriteAheadLogException("the JPA write-ahead log is closed"));
+                return;
             }
+            WriteAheadLogException failure = commitOrResync(batch);
+            if (failure == null) {
+                return;
+            }
+            if (batch.size() == 1) {
+                fail(batch, failure);
+                return;
+            }
+            for (PendingAppend append : batch) {
+                WriteAheadLogException alone = commitOrResync(List.of(append));
+                if (alone != null) {
+                    fail(List.of(append), alone);
+                }
+            }
+        } catch (Throwable e) {
+            // an Error (out of memory, stack overflow) or an exception no catch lists: the appends not yet ended fail
+            fail(batch, new WriteAheadLogException("cannot commit to the write-ahead log table: " + e, e));
         }
+    }
+
+    /**
+     * Commits the batch; after a failure, resynchronises the sequence with the table: if the batch landed
+     * although its commit was reported failed, it is done; if another writer took the sequences (a duplicate
+     * key), it is tried once more above them.
+     *
+     * @return the failure, or null if the batch is written
+     */
+    private WriteAheadLogException commitOrResync(List<PendingAppend> batch) {
+        WriteAheadLogException failure = null;
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            failure = commit(batch);
+            if (failure == null) {
+                return null;
+            }
+            long before = lastSequence;
+            if (landed(batch)) {
+                LOG.warn("a commit to the write-ahead log table was reported failed but had landed; its appends are done: {}",
+                        failure.getMessage());
+                return null;
+            }
+            if (!isDuplicateKey(failure) || lastSequence == before) {
+                return failure;
+            }
+            LOG.warn("sequences {} and on are taken in the write-ahead log table (another writer?); going on from {}",
+                    before + 1, lastSequence + 1);
+        }
+        return failure;
     }
 
     /** Inserts the appends in one transaction and marks them done; the error if it failed (nothing committed). */
@@ -166,8 +224,8 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             long sequence = Transactions.inTransaction(writer, em -> {
                 long next = lastSequence;
                 for (PendingAppend append : batch) {
-                    for (LogEntry entry : append.entries) {
-                        em.persist(toEntity(entry, ++next));
+                    for (WalEntryEntity row : append.rows) {
+                        em.persist(row.withSequence(++next));
                     }
                     append.lastSequence = next;
                 }
@@ -176,7 +234,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             lastSequence = sequence;
             batch.forEach(append -> append.done = true);
             return null;
-        } catch (PersistenceException | IllegalStateException | JsonProcessingException e) {
+        } catch (PersistenceException | IllegalStateException e) {
             String message = "cannot commit " + (batch.size() == 1 ? "an append" : batch.size() + " appends")
                     + " to the write-ahead log table: " + e.getMessage();
             // alone, an append the database refuses for its values is refused for good: no retry can succeed
@@ -184,6 +242,64 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         } finally {
             writer.clear();
         }
+    }
+
+    /**
+     * After a failed commit: reads the table's highest sequence and, if it moved past {@link #lastSequence},
+     * whether the rows just above it are the batch's (a commit that landed although it was reported failed),
+     * marking the batch done if so. Otherwise {@link #lastSequence} moves to the table's highest, so the
+     * next commit does not collide again. A failure to read leaves everything as it was.
+     *
+     * @return whether the batch landed
+     */
+    private boolean landed(List<PendingAppend> batch) {
+        try {
+            long from = lastSequence;
+            int size = 0;
+            for (PendingAppend append : batch) {
+                size += append.rows.length;
+            }
+            int count = size;
+            return transactions.statements(em -> {
+                long max = maxSequence(em);
+                if (max <= from) {
+                    return false;
+                }
+                List<WalEntryEntity> above = em.createQuery("select e from WalEntryEntity e where e.sequence > :from"
+                        + " and e.sequence <= :to order by e.sequence", WalEntryEntity.class)
+                        .setParameter("from", from).setParameter("to", from + count).getResultList();
+                boolean same = above.size() == count;
+                int i = 0;
+                for (PendingAppend append : batch) {
+                    for (WalEntryEntity row : append.rows) {
+                        same = same && above.get(i).sequence == from + i + 1 && EntryRows.sameEntry(above.get(i), row);
+                        i++;
+                    }
+                }
+                if (same) {
+                    long next = from;
+                    for (PendingAppend append : batch) {
+                        next += append.rows.length;
+                        append.lastSequence = next;
+                        append.done = true;
+                    }
+                }
+                lastSequence = max;
+                return same;
+            });
+        } catch (PersistenceException | IllegalStateException e) {
+            LOG.warn("cannot read the write-ahead log table's highest sequence after a failed commit: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    private static boolean isDuplicateKey(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && DUPLICATE_KEY.equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -195,7 +311,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
-                if (state.startsWith("22") || (state.startsWith("23") && !state.equals("23505"))) {
+                if (state.startsWith("22") || (state.startsWith("23") && !state.equals(DUPLICATE_KEY))) {
                     return true;
                 }
             }
@@ -203,10 +319,13 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         return false;
     }
 
+    /** Fails the appends of the batch not yet done. */
     private static void fail(List<PendingAppend> batch, WriteAheadLogException error) {
         for (PendingAppend append : batch) {
-            append.error = error;
-            append.done = true;
+            if (!append.done) {
+                append.error = error;
+                append.done = true;
+            }
         }
     }
 
@@ -217,8 +336,9 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
-        return query("select e from WalEntryEntity e where e.sessionId not in (select f.sessionId from WalEntryEntity f"
-                + " where f.kind = 'SESSION_FINISHED') order by e.sequence");
+        // an entry is live unless an end of its session comes at or after it: a session started again is live
+        return query("select e from WalEntryEntity e where not exists (select f from WalEntryEntity f where"
+                + " f.sessionId = e.sessionId and f.kind = 'SESSION_FINISHED' and f.sequence >= e.sequence) order by e.sequence");
     }
 
     private List<LogEntry> query(String jpql) throws WriteAheadLogException {
@@ -226,10 +346,10 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             throw new WriteAheadLogException("the JPA write-ahead log is closed");
         }
         try {
-            return transactions.statements(em -> {
+            return transactions.required(em -> {
                 List<LogEntry> entries = new ArrayList<>();
                 for (WalEntryEntity e : em.createQuery(jpql, WalEntryEntity.class).getResultList()) {
-                    entries.add(toEntry(e));
+                    entries.add(EntryRows.toEntry(e));
                 }
                 return entries;
             });
@@ -238,10 +358,12 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
     }
 
-    /** Deletes the entries of finished sessions; returns how many. */
-    int compact() {
-        return transactions.required(em -> em.createQuery("delete from WalEntryEntity e where e.sessionId in (select"
-                + " f.sessionId from WalEntryEntity f where f.kind = 'SESSION_FINISHED')").executeUpdate());
+    /**
+     * Deletes the entries of finished sessions up to their last end; returns how many. The log runs it
+     * periodically; public for benchmarks.
+     */
+    public int compact() {
+        return compaction.compact();
     }
 
     private void compactQuietly() {
@@ -274,50 +396,6 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
             compactor.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static WalEntryEntity toEntity(LogEntry entry, long sequence) throws JsonProcessingException {
-        WalEntryEntity e = new WalEntryEntity();
-        e.sequence = sequence;
-        e.kind = entry.kind().name();
-        e.sessionId = entry.sessionId().toString();
-        e.flowId = entry.flowId().toString();
-        e.processorId = entry.processorId() == null ? null : entry.processorId().toString();
-        Map<String, Object> overflow = new LinkedHashMap<>();
-        e.processorName = fitted("processorName", entry.processorName(), WalEntryEntity.PROCESSOR_NAME_LENGTH, overflow);
-        e.contentId = fitted("contentId", entry.contentId(), WalEntryEntity.CONTENT_ID_LENGTH, overflow);
-        e.metadataJson = TypedJson.write(entry.metadata());
-        e.triggerMark = fitted("triggerMark", entry.triggerMark(), WalEntryEntity.TRIGGER_MARK_LENGTH, overflow);
-        e.attempt = entry.attempt();
-        e.completedSteps = String.join(",", entry.completedSteps().stream().map(UUID::toString).toList());
-        e.error = fitted("error", entry.error(), WalEntryEntity.ERROR_LENGTH, overflow);
-        e.overflowJson = overflow.isEmpty() ? null : TypedJson.write(overflow);
-        return e;
-    }
-
-    /** {@code value} if it fits a column of {@code length}; otherwise "", and the value goes to {@code overflow}. */
-    private static String fitted(String field, String value, int length, Map<String, Object> overflow) {
-        // at most three UTF-8 bytes per char: only a long value needs its bytes counted
-        if (value.length() * 3 <= length || value.getBytes(StandardCharsets.UTF_8).length <= length) {
-            return value;
-        }
-        overflow.put(field, value);
-        return "";
-    }
-
-    private static LogEntry toEntry(WalEntryEntity e) {
-        try {
-            Map<String, Object> overflow = e.overflowJson == null ? Map.of() : TypedJson.read(e.overflowJson);
-            return new LogEntry(e.sequence, LogEntry.Kind.valueOf(e.kind), UUID.fromString(e.sessionId),
-                    UUID.fromString(e.flowId), e.processorId == null ? null : UUID.fromString(e.processorId),
-                    (String) overflow.getOrDefault("processorName", e.processorName),
-                    (String) overflow.getOrDefault("contentId", e.contentId), TypedJson.read(e.metadataJson),
-                    (String) overflow.getOrDefault("triggerMark", e.triggerMark), e.attempt,
-                    e.completedSteps.isEmpty() ? List.of() : Arrays.stream(e.completedSteps.split(",")).map(UUID::fromString).toList(),
-                    (String) overflow.getOrDefault("error", e.error));
-        } catch (JsonProcessingException ex) {
-            throw new IllegalStateException("entry " + e.sequence + " has metadata or overflow text that is not valid JSON: " + ex.getOriginalMessage(), ex);
         }
     }
 }

@@ -7,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -17,10 +20,27 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * one-key objects ({@code {"$long":"5"}}, {@code "$bigint"}, {@code "$decimal"}, {@code "$double"}
  * for non-finite doubles), and every map as {@code {"$map":{...}}}, so no user key is ever mistaken
  * for one of these.
+ *
+ * <p>The reader's limits are the writer's: what {@link #write} accepts, {@link #read} reads back. A
+ * text (a key or a value) may be as long as a whole entry's JSON ({@link #MAX_TEXT}), and JSON may
+ * nest {@link #MAX_DEPTH} levels, where a map takes two ({@code {"$map":{...}}}) and a list one.
  */
 public final class TypedJson {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The most characters an entry's JSON (metadata and long texts together) may take: entries of a few
+     * megabytes are kept, and a database's large text column (Derby's CLOB: about a second per megabyte
+     * written or read) is not asked for more.
+     */
+    public static final int MAX_TEXT = 16 * 1024 * 1024;
+    /** The deepest JSON nesting written and read: Jackson's default for writing, now the reader's too. */
+    public static final int MAX_DEPTH = 1000;
+
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
+                    .maxStringLength(MAX_TEXT).maxNameLength(MAX_TEXT).build())
+            .build());
 
     private TypedJson() {
     }

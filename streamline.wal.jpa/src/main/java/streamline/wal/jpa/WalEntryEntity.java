@@ -73,4 +73,23 @@ public class WalEntryEntity {
     @Lob
     @Column(name = "OVERFLOW_JSON")
     String overflowJson;
+
+    /** A copy of this row with a sequence: each commit attempt persists rows of its own. */
+    WalEntryEntity withSequence(long newSequence) {
+        WalEntryEntity copy = new WalEntryEntity();
+        copy.sequence = newSequence;
+        copy.kind = kind;
+        copy.sessionId = sessionId;
+        copy.flowId = flowId;
+        copy.processorId = processorId;
+        copy.processorName = processorName;
+        copy.contentId = contentId;
+        copy.metadataJson = metadataJson;
+        copy.triggerMark = triggerMark;
+        copy.attempt = attempt;
+        copy.completedSteps = completedSteps;
+        copy.error = error;
+        copy.overflowJson = overflowJson;
+        return copy;
+    }
 }

@@ -55,6 +55,11 @@ class JpaWriteAheadLogContractTest extends WriteAheadLogContract {
         return open();
     }
 
+    @Override
+    protected void compactNow(WriteAheadLog log) {
+        ((JpaWriteAheadLog) log).compact();
+    }
+
 
     @Test
     void compactionRemovesFinishedSessionsAndKeepsLiveOnes() throws Exception {

@@ -39,4 +39,9 @@ class JpaWriteAheadLogOnH2Test extends WriteAheadLogContract {
         return open();
     }
 
+    @Override
+    protected void compactNow(WriteAheadLog log) {
+        ((JpaWriteAheadLog) log).compact();
+    }
+
 }

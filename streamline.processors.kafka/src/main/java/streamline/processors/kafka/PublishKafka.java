@@ -1,0 +1,122 @@
+package streamline.processors.kafka;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ServiceScope;
+
+import streamline.api.processor.FlowObject;
+import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorContext;
+import streamline.api.processor.StepContext;
+
+/**
+ * Processor {@code PublishKafka}: publishes the session's content as one Kafka record, and waits until the
+ * broker has it (as far as {@code acks} asks).
+ *
+ * <p>Configuration (the Go project's keys): {@code bootstrap_servers} (required), {@code topic} (required; an
+ * expression over the session's metadata), {@code acks}: {@code all} (the default: every in-sync replica has
+ * it), {@code local} (the partition leader has it) or {@code none} (sent, not acknowledged: the offset is then
+ * unknown, {@code -1}); anything else is an error. Every other key is a Kafka producer property
+ * ({@code linger.ms}, 0 by default here, {@code compression.type}, {@code security.protocol}, …).
+ *
+ * <p>Metadata: keeps the session's and sets {@code PublishKafka.Topic}, {@code PublishKafka.Partition} and
+ * {@code PublishKafka.Offset}. Content passes through unchanged.
+ *
+ * <p>A step run again (a retry, or after a crash between the send and the step's completion) publishes the
+ * record again: Kafka holds it at least once. A broker that cannot be reached fails the step with the reason
+ * (within {@code max.block.ms} / {@code delivery.timeout.ms}: 10 s and 30 s unless the flow sets others), and
+ * the engine retries it as the flow says: the processor API has no "not now" answer that would wait without
+ * spending retries yet.
+ */
+@Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=PublishKafka")
+public class PublishKafka implements Processor {
+
+    static final String BOOTSTRAP_SERVERS = "bootstrap_servers";
+    static final String TOPIC = "topic";
+    static final String ACKS = "acks";
+    private static final Set<String> KNOWN = Set.of(BOOTSTRAP_SERVERS, TOPIC, ACKS);
+
+    private KafkaProducer<byte[], byte[]> producer;
+    private String bootstrapServers;
+    private int maxRecordBytes;
+
+    @Override
+    public void init(ProcessorContext context) throws Exception {
+        bootstrapServers = KafkaSettings.required(context, BOOTSTRAP_SERVERS);
+        KafkaSettings.present(context, TOPIC);
+        Properties properties = KafkaSettings.clientProperties(context, KNOWN);
+        properties.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.setProperty(ProducerConfig.ACKS_CONFIG, acks(context));
+        // a step waits for its own record: lingering to fill a batch would only delay it (concurrent steps still share batches)
+        properties.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
+        maxRecordBytes = Integer.parseInt(properties.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576").trim());
+        try {
+            producer = KafkaSettings.withOwnClassLoader(
+                    () -> new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()));
+        } catch (KafkaException e) {
+            throw new IllegalArgumentException(KafkaSettings.where(context) + ": cannot create the Kafka producer: " + e.getMessage(), e);
+        }
+    }
+
+    /** The Go project's {@code acks} values as Kafka's. */
+    private static String acks(ProcessorContext context) {
+        String value = context.optionalConfig(ACKS).map(String::trim).orElse("all");
+        return switch (value) {
+            case "all" -> "all";
+            case "local" -> "1";
+            case "none" -> "0";
+            default -> throw new IllegalArgumentException(KafkaSettings.where(context) + ": '" + ACKS
+                    + "' must be all, local or none, was '" + value + "'");
+        };
+    }
+
+    @Override
+    public FlowObject process(FlowObject input, StepContext step) throws Exception {
+        String topic = step.config(TOPIC).trim();
+        byte[] value;
+        try (InputStream content = step.readContent()) {
+            // read one byte past the limit: a larger content is refused here, not by the broker after a send
+            value = content.readNBytes(maxRecordBytes + 1);
+        }
+        if (value.length > maxRecordBytes) {
+            throw new IllegalArgumentException("the content is larger than max.request.size (" + maxRecordBytes
+                    + " bytes) of " + KafkaSettings.where(step) + "; set max.request.size (and the topic's max.message.bytes) to publish it");
+        }
+        RecordMetadata sent;
+        try {
+            sent = producer.send(new ProducerRecord<>(topic, value)).get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("cannot publish to topic '" + topic + "' at " + bootstrapServers + ": " + cause, cause);
+        } catch (KafkaException e) {
+            throw new IllegalStateException("cannot publish to topic '" + topic + "' at " + bootstrapServers + ": " + e, e);
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("PublishKafka.Topic", sent.topic());
+        values.put("PublishKafka.Partition", sent.partition());
+        values.put("PublishKafka.Offset", sent.offset());
+        return input.withAll(values);
+    }
+
+    @Override
+    public void close() {
+        if (producer != null) {
+            // sends in flight get this long: a broker that is gone does not hold the flow's stop forever
+            producer.close(Duration.ofSeconds(5));
+            producer = null;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package streamline.torture;
+
+/**
+ * What a schedule may contain. A run enables a set of them; {@link PendingFixes} lists those that still find an
+ * open bug, so that the build's fixed seeds stay green until the fix is merged.
+ */
+enum Feature {
+    /** Items without content and items with small content: always on. */
+    BASIC_ITEMS,
+    /** Items whose content is empty (zero bytes), several in one batch. */
+    EMPTY_CONTENT,
+    /** Items with content of a few hundred kilobytes. */
+    LARGE_CONTENT,
+    /** A batch naming the same mark twice. */
+    REPEATED_MARKS,
+    /** A step that throws on some attempts (retried). */
+    STEP_THROWS,
+    /** A step that throws an {@code Error} ({@code AssertionError}, {@code StackOverflowError}) on some attempts. */
+    STEP_ERRORS,
+    /** A step that hangs past the step timeout on some attempt (interrupted by the engine's watchdog). */
+    STEP_HANGS,
+    /** Items whose session fails for good (a step that throws on every attempt). */
+    DOOMED_ITEMS,
+    /** A trigger's {@code sessionEnded} throws an {@code Error} the first time it is told of some items. */
+    END_ERRORS,
+    /** A session listener throws an {@code Error} for some sessions. */
+    LISTENER_ERRORS,
+    /** Flows saved in a changed version (same graph, changed configuration), deactivated and activated again while running. */
+    FLOW_CHANGES,
+    /** Flows saved with another graph (processors added, removed or reordered) while sessions run. */
+    FLOW_GRAPH_CHANGES,
+    /** A flow changed or deactivated while one of its trigger's calls is in progress. */
+    FLOW_CHANGE_DURING_CALL,
+    /** The file log forced every {@code sync.interval.ms} instead of at every append, in a third of the seeds (none with power losses). */
+    INTERVAL_SYNC,
+    /** Clean restarts of the engine (stop, then a new engine on the same folders). */
+    RESTARTS,
+    /** A log write failing with {@code EIO}, or part-written then {@code ENOSPC}. */
+    WRITE_FAULTS,
+    /** A failed {@code fsync} of the log (the log then refuses appends until reopened: a restart follows). */
+    FORCE_FAULTS,
+    /** An interrupt arriving during a log write (the JDK closes the channel after the write). */
+    INTERRUPT_AT_WRITE,
+    /** A process crash: the engine abandoned without stop, a new one on a copy of its folders. */
+    CRASHES,
+    /** A power loss: as a crash, the copy keeping only the bytes the log forced. */
+    POWER_LOSS,
+    /** A processor type's provider removed and returned while sessions run. */
+    PROVIDER_CHURN,
+    /** Not a kind of operation but a check: every log line naming a session in its context names no other in its text. */
+    SESSION_LOG_CHECK
+}

@@ -1,0 +1,300 @@
+package streamline.torture;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+import streamline.api.wal.LogEntry;
+
+/**
+ * One run: a schedule carried out against a new world, then the settling with no faults, then the invariants.
+ * Whatever the engine does wrong is collected as violations, never thrown, so that the caller can shrink.
+ */
+final class TortureRun {
+
+    /** How long one operation may take (a stop that deadlocks shows here). */
+    static final Duration OPERATION_LIMIT = Duration.ofSeconds(30);
+    /** How long the engine has, with no faults, to finish everything after the schedule. */
+    static final Duration SETTLE_LIMIT = Duration.ofSeconds(20);
+
+    record Result(Schedule schedule, List<String> violations, List<String> history, String threadDump, String summary) {
+        boolean failed() {
+            return !violations.isEmpty();
+        }
+
+        String report() {
+            StringBuilder text = new StringBuilder();
+            text.append("seed ").append(schedule.seed()).append(", ").append(schedule.ops().size()).append(" operations, ")
+                    .append(schedule.config()).append(", ").append(summary).append('\n');
+            violations.forEach(v -> text.append("VIOLATION: ").append(v).append('\n'));
+            text.append("schedule:\n");
+            history.forEach(h -> text.append("  ").append(h).append('\n'));
+            if (!threadDump.isEmpty()) {
+                text.append("threads:\n").append(threadDump);
+            }
+            return text.toString();
+        }
+    }
+
+    private TortureRun() {
+    }
+
+    static Result run(Schedule schedule, Set<Feature> features, Path directory) throws Exception {
+        World world = new World(directory, schedule.config());
+        SessionLogCheck logCheck = features.contains(Feature.SESSION_LOG_CHECK) ? SessionLogCheck.attach(world, world.sessionIds) : null;
+        ExecutorService operations = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "torture-schedule");
+            thread.setDaemon(true);
+            return thread;
+        });
+        String threadDump = "";
+        boolean stuck = false;
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        // no engine thread dies of what a plug-in or a fault throws
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (thread.getName().startsWith("streamline")) {
+                world.violation("engine thread " + thread.getName() + " died of " + e + " at " + (e.getStackTrace().length > 0
+                        ? e.getStackTrace()[0] : "?"));
+            }
+        });
+        try {
+            world.start();
+            Map<String, Integer> numbers = new HashMap<>();
+            boolean providerGone = false;
+            for (int i = 0; i < schedule.ops().size() && !stuck; i++) {
+                Schedule.Op op = schedule.ops().get(i);
+                String flow = "t" + op.flow();
+                world.history.add(i + ": " + op);
+                if (op.kind() == Schedule.Kind.PROVIDER_GONE) {
+                    providerGone = true;
+                } else if (op.kind() == Schedule.Kind.PROVIDER_BACK || op.kind() == Schedule.Kind.RESTART
+                        || op.kind() == Schedule.Kind.CRASH || op.kind() == Schedule.Kind.POWER_LOSS) {
+                    providerGone = false;
+                }
+                Future<?> done = operations.submit(() -> {
+                    execute(world, op, flow, numbers, features);
+                    return null;
+                });
+                try {
+                    done.get(OPERATION_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    world.violation("operation " + i + " " + op + " did not finish within " + OPERATION_LIMIT.toSeconds() + " s");
+                    threadDump = threadDump();
+                    stuck = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    world.violation("operation " + i + " " + op + " threw " + e.getCause());
+                }
+            }
+            if (!stuck) {
+                if (providerGone) {
+                    world.providerBack();
+                }
+                threadDump = settle(world, operations);
+                if (threadDump.isEmpty()) {
+                    checkOutcomes(world);
+                }
+            }
+        } finally {
+            if (!stuck) {
+                world.close();
+            }
+            operations.shutdownNow();
+            if (logCheck != null) {
+                logCheck.detach();
+            }
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+        String summary = world.itemCount() + " items, " + world.generationCount() + " engine generations, "
+                + world.disk.faultsFired() + " faults fired, " + world.sessionIds.size() + " sessions started";
+        return new Result(schedule, world.violations(), List.copyOf(world.history), threadDump, summary);
+    }
+
+    private static void execute(World world, Schedule.Op op, String flow, Map<String, Integer> numbers,
+            Set<Feature> features) throws Exception {
+        switch (op.kind()) {
+            case EMIT -> {
+                int first = numbers.getOrDefault(flow, 0);
+                numbers.put(flow, first + op.number());
+                List<Item> items = Schedule.items(op, flow, first, features);
+                world.emit(flow, items);
+                items.stream().filter(item -> item.content() != null && item.content().length == 0 || !item.plan().isEmpty()
+                        || item.repeated() || item.endError() || item.listenerError())
+                        .forEach(item -> world.history.add("     " + item.describe()));
+            }
+            case PAUSE -> Thread.sleep(op.number());
+            case AWAIT_PROGRESS -> {
+                int target = world.acknowledged() + op.number();
+                long deadline = System.nanoTime() + 2_000_000_000L;
+                while (world.acknowledged() < target && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+            }
+            case CHANGE_FLOW -> world.changeFlow(flow, op.number());
+            case DEACTIVATE -> world.setActive(flow, false);
+            case ACTIVATE -> world.setActive(flow, true);
+            case CHANGE_DURING_CALL -> world.changeDuringCall(flow, op.number(), false);
+            case DEACTIVATE_DURING_CALL -> world.changeDuringCall(flow, op.number(), true);
+            case FAULT -> world.fault(Disk.Fault.valueOf(op.detail()), op.number());
+            case RESTART -> world.restart();
+            case CRASH -> world.crash(false);
+            case POWER_LOSS -> world.crash(true);
+            case PROVIDER_GONE -> world.providerGone();
+            case PROVIDER_BACK -> world.providerBack();
+        }
+    }
+
+    /**
+     * No more faults; every flow active again; a log a failed fsync left refusing appends is reopened by a restart
+     * (its documented behaviour). Then everything must end within {@link #SETTLE_LIMIT}. Returns a thread dump if not.
+     */
+    private static String settle(World world, ExecutorService operations) throws Exception {
+        world.history.add("settle: no faults, every flow active" + (world.logPoisoned ? ", restart (the log refused appends after a failed fsync)" : ""));
+        Future<?> prepared = operations.submit(() -> {
+            world.disk.disarm();
+            if (world.logPoisoned) {
+                world.restart();
+            }
+            world.activateAll();
+            return null;
+        });
+        try {
+            prepared.get(OPERATION_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            world.violation("preparing to settle did not finish within " + OPERATION_LIMIT.toSeconds() + " s");
+            return threadDump();
+        }
+        long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
+        List<String> unmet = unmet(world);
+        while (!unmet.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            unmet = unmet(world);
+        }
+        if (unmet.isEmpty()) {
+            return "";
+        }
+        unmet.forEach(what -> world.violation("after settling " + SETTLE_LIMIT.toSeconds() + " s: " + what));
+        return threadDump();
+    }
+
+    /** What is not yet as it must be once everything settled: each a sentence, empty when all holds. */
+    private static List<String> unmet(World world) {
+        List<String> unmet = new ArrayList<>();
+        for (Source source : world.sources().values()) {
+            if (source.unacknowledgedCount() > 0) {
+                unmet.add("flow " + source.flow + " has " + source.unacknowledgedCount() + " items never acknowledged: "
+                        + abbreviate(source.unacknowledged().toString()));
+            }
+        }
+        int inProgress = world.current.engine.sessionsInProgress().size();
+        if (inProgress > 0) {
+            unmet.add(inProgress + " sessions still in progress: " + abbreviate(world.current.engine.sessionsInProgress().toString()));
+        }
+        try {
+            List<LogEntry> live = world.log().liveEntries();
+            if (!live.isEmpty()) {
+                unmet.add("the log holds " + live.stream().map(LogEntry::sessionId).distinct().count()
+                        + " sessions that never end, e.g. " + live.get(0));
+            }
+        } catch (Exception e) {
+            unmet.add("the log cannot be read: " + e);
+        }
+        Path content = world.home().resolve("work").resolve("content");
+        try (Stream<Path> files = Files.exists(content) ? Files.walk(content) : Stream.empty()) {
+            List<Path> left = files.filter(Files::isRegularFile).toList();
+            if (!left.isEmpty()) {
+                unmet.add(left.size() + " content files left in " + content + ": " + abbreviate(left.toString()));
+            }
+        } catch (Exception e) {
+            // the engine deletes files meanwhile: look again
+            unmet.add("the content folder could not be listed: " + e);
+        }
+        return unmet;
+    }
+
+    /** Exactly once: each item's end told for one session, failed only if doomed; its output once, with its content. */
+    private static void checkOutcomes(World world) throws Exception {
+        for (Source source : world.sources().values()) {
+            Map<String, Map<UUID, String>> ends = source.ends();
+            Path outbox = world.home().resolve("outbox").resolve(source.flow);
+            for (Item item : source.items()) {
+                Map<UUID, String> sessions = ends.getOrDefault(item.mark(), Map.of());
+                if (sessions.size() != 1) {
+                    world.violation("item " + item.describe() + " was acknowledged for " + sessions.size() + " sessions " + sessions.keySet());
+                }
+                for (Map.Entry<UUID, String> session : sessions.entrySet()) {
+                    boolean failed = !session.getValue().isEmpty();
+                    if (failed != item.doomed()) {
+                        world.violation("session " + session.getKey() + " of item " + item.describe() + (failed
+                                ? " failed although its plan lets it succeed: " + abbreviate(session.getValue())
+                                : " succeeded although its plan fails it"));
+                    }
+                }
+                Path output = outbox.resolve(item.mark());
+                if (item.doomed()) {
+                    if (Files.exists(output)) {
+                        world.violation("doomed item " + item.describe() + " has an output " + output);
+                    }
+                } else if (!Files.exists(output)) {
+                    world.violation("item " + item.describe() + " has no output " + output);
+                } else if (!Arrays.equals(Files.readAllBytes(output), item.expectedOutput())) {
+                    world.violation("item " + item.describe() + ": its output " + output + " holds " + Files.size(output)
+                            + " bytes other than its content");
+                }
+            }
+            if (Files.exists(outbox)) {
+                try (Stream<Path> files = Files.list(outbox)) {
+                    files.filter(file -> source.item(file.getFileName().toString()) == null)
+                            .forEach(file -> world.violation("the outbox holds " + file + ", no item's output"));
+                }
+            }
+            for (Map.Entry<UUID, String> started : source.startedSessions().entrySet()) {
+                if (!ends.getOrDefault(started.getValue(), Map.of()).containsKey(started.getKey())) {
+                    world.violation("session " + started.getKey() + " started for " + started.getValue() + " was never told ended");
+                }
+            }
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 600 ? text.substring(0, 600) + "…" : text;
+    }
+
+    static String threadDump() {
+        StringBuilder dump = new StringBuilder();
+        for (ThreadInfo thread : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+            if (thread.getThreadName().startsWith("streamline") || thread.getThreadName().startsWith("torture")) {
+                dump.append('"').append(thread.getThreadName()).append("\" ").append(thread.getThreadState());
+                if (thread.getLockName() != null) {
+                    dump.append(" on ").append(thread.getLockName());
+                }
+                if (thread.getLockOwnerName() != null) {
+                    dump.append(" owned by \"").append(thread.getLockOwnerName()).append('"');
+                }
+                dump.append('\n');
+                for (StackTraceElement frame : thread.getStackTrace()) {
+                    dump.append("    at ").append(frame).append('\n');
+                }
+            }
+        }
+        long[] deadlocked = ManagementFactory.getThreadMXBean().findDeadlockedThreads();
+        if (deadlocked != null) {
+            dump.insert(0, "DEADLOCK among " + deadlocked.length + " threads\n");
+        }
+        return dump.toString();
+    }
+}

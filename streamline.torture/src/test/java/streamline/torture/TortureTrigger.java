@@ -1,0 +1,111 @@
+package streamline.torture;
+
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import streamline.api.engine.SessionUpdate;
+import streamline.api.processor.ItemOutcome;
+import streamline.api.processor.ScheduleType;
+import streamline.api.processor.TriggerContext;
+import streamline.api.processor.TriggerProcessor;
+import streamline.api.processor.TriggerResult;
+
+/**
+ * Trigger {@code TortureSource}: follows the exactly-once pattern of {@link TriggerProcessor} over a {@link Source}:
+ * emits every item it has not seen end and has not emitted itself (unless that came back not started), acknowledges
+ * only in {@code sessionEnded}. Reports being told an end during its own call.
+ */
+final class TortureTrigger implements TriggerProcessor {
+
+    static final String TYPE = "TortureSource";
+    private static final int MAX_BATCH = 8;
+
+    private final World world;
+    private final Disk.Generation generation;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean inCall = new AtomicBoolean();
+    private volatile Source source;
+
+    TortureTrigger(World world, Disk.Generation generation) {
+        this.world = world;
+        this.generation = generation;
+    }
+
+    @Override
+    public ScheduleType scheduleType() {
+        return ScheduleType.EVENT;
+    }
+
+    @Override
+    public void init(streamline.api.processor.ProcessorContext context) {
+        source = world.source(context.flowName());
+    }
+
+    @Override
+    public List<TriggerResult> trigger(TriggerContext context) throws Exception {
+        inCall.set(true);
+        try {
+            if (generation.dead) {
+                return List.of();
+            }
+            source.maybeHold();
+            List<TriggerResult> results = new ArrayList<>();
+            for (Item item : source.pending(inFlight, Math.min(MAX_BATCH, context.capacity()))) {
+                if (results.size() >= context.capacity()) {
+                    break;
+                }
+                inFlight.add(item.mark());
+                results.add(result(item));
+                if (item.repeated() && results.size() < context.capacity()) {
+                    results.add(result(item));
+                }
+            }
+            return results;
+        } finally {
+            inCall.set(false);
+        }
+    }
+
+    private static TriggerResult result(Item item) {
+        byte[] content = item.content();
+        return new TriggerResult(Map.of("name", item.mark(), "plan", item.plan()), item.mark(),
+                content == null ? null : () -> new ByteArrayInputStream(content));
+    }
+
+    @Override
+    public void itemsReceived(List<ItemOutcome> outcomes) {
+        world.whileAlive(generation, () -> {
+            for (ItemOutcome outcome : outcomes) {
+                String mark = outcome.item().triggerMark();
+                if (outcome.status() == ItemOutcome.Status.NOT_STARTED) {
+                    inFlight.remove(mark);
+                } else if (outcome.status() == ItemOutcome.Status.STARTED) {
+                    source.started(outcome.sessionId(), mark);
+                    world.sessionIds.add(outcome.sessionId().toString());
+                }
+            }
+        });
+    }
+
+    @Override
+    public void sessionEnded(SessionUpdate update) {
+        if (inCall.get()) {
+            world.violation("trigger of " + source.flow + " (generation " + generation.number + ") was told the end of session "
+                    + update.sessionId() + " (" + update.triggerMark() + ") during its own trigger() call");
+        }
+        boolean[] throwNow = {false};
+        world.whileAlive(generation, () -> {
+            source.acknowledge(update.triggerMark(), update.sessionId(), update.error());
+            inFlight.remove(update.triggerMark());
+            throwNow[0] = source.throwAtEnd(update.triggerMark());
+        });
+        if (throwNow[0]) {
+            throw new AssertionError("planned Error from sessionEnded of " + update.triggerMark());
+        }
+    }
+}

@@ -1,0 +1,349 @@
+package streamline.torture;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.flow.TriggerDefinition;
+import streamline.api.processor.Processor;
+import streamline.api.processor.TriggerProcessor;
+import streamline.api.wal.WriteAheadLog;
+import streamline.flow.memory.InMemoryFlowManager;
+import streamline.processors.standard.WriteFile;
+import streamline.runtime.EngineOptions;
+import streamline.runtime.ProcessorRegistry;
+import streamline.runtime.StreamlineEngine;
+import streamline.tracker.InMemoryBranchTracker;
+import streamline.wal.file.FaultyFileLog;
+import streamline.wal.file.FileWriteAheadLog;
+
+/**
+ * The world a schedule runs in: the sources outside the engine, the flow store (kept across crashes, as a
+ * persistent store would be), the disk, and the engine's current generation (a process: its engine, file log,
+ * registry and home folder). Carries out the schedule's operations.
+ */
+final class World implements AutoCloseable {
+
+    static final Duration STEP_TIMEOUT = Duration.ofMillis(400);
+    private static final List<String> SHAPES = List.of("A->Out", "A->B->Out", "A->[B, C]->Out");
+
+    private final Path base;
+    final Schedule.Config config;
+    final Disk disk = new Disk();
+    final InMemoryFlowManager flows = new InMemoryFlowManager();
+    private final Map<String, Source> sources = new LinkedHashMap<>();
+    private final Map<String, Integer> shapes = new ConcurrentHashMap<>();
+    private final Map<String, Integer> versions = new ConcurrentHashMap<>();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    final List<String> history = new CopyOnWriteArrayList<>();
+    private final Set<UUID> listenerErrorsThrown = ConcurrentHashMap.newKeySet();
+    /** Every session id a trigger was told of, as text: what the log check looks for. */
+    final Set<String> sessionIds = ConcurrentHashMap.newKeySet();
+    private final List<Thread> abandoned = new ArrayList<>();
+
+    private int generations;
+    private int homes;
+    Generation current;
+    /** A failed fsync leaves the log refusing appends until it is reopened (its documented behaviour). */
+    boolean logPoisoned;
+
+    /** One process of the engine. */
+    final class Generation {
+        final Disk.Generation disk;
+        final Path home;
+        final ProcessorRegistry registry = new ProcessorRegistry();
+        final FileWriteAheadLog log;
+        final StreamlineEngine engine;
+        ProcessorRegistry.Provider<Processor> steps;
+
+        Generation(Path home) throws Exception {
+            this.disk = new Disk.Generation(++generations);
+            this.home = home;
+            Files.createDirectories(home);
+            steps = stepProvider();
+            registry.addProcessor(steps);
+            Disk.Generation mine = disk;
+            registry.addProcessor(ProcessorRegistry.provider("WriteFile", 2, () -> new WriteFile(home)));
+            registry.addTrigger(ProcessorRegistry.<TriggerProcessor>provider(TortureTrigger.TYPE, 3,
+                    () -> new TortureTrigger(World.this, mine)));
+            log = FaultyFileLog.open(home.resolve("wal"), config.sync(), 64 * 1024, 256 * 1024, Duration.ofMillis(300),
+                    World.this.disk.channels(disk));
+            engine = new StreamlineEngine(EngineOptions.builder(home.resolve("work")).workers(4)
+                    .pollInterval(Duration.ofMillis(20)).stepTimeout(STEP_TIMEOUT).triggerTimeout(Duration.ofSeconds(5))
+                    .triggerBackoffMax(Duration.ofMillis(500)).eventIdle(Duration.ofMillis(5)).maxSessionsPerFlow(40)
+                    .stopGrace(Duration.ofMillis(500)).build(), new InMemoryBranchTracker(), registry);
+            engine.addListener(update -> {
+                Source source = sourceOf(update.flowId());
+                Item item = source == null ? null : source.item(update.triggerMark());
+                if (item != null && item.listenerError() && !mine.dead && listenerErrorsThrown.add(update.sessionId())) {
+                    throw new AssertionError("planned Error from a session listener for " + update.triggerMark());
+                }
+            });
+            engine.start(log, flows);
+        }
+
+        ProcessorRegistry.Provider<Processor> stepProvider() {
+            return ProcessorRegistry.provider(TortureStep.TYPE, 1, TortureStep::new);
+        }
+    }
+
+    World(Path base, Schedule.Config config) throws IOException {
+        this.base = base;
+        this.config = config;
+        Files.createDirectories(base);
+        for (int i = 0; i < config.flows(); i++) {
+            String name = "t" + i;
+            sources.put(name, new Source(name));
+            shapes.put(name, i % SHAPES.size());
+            versions.put(name, 0);
+        }
+    }
+
+    Source source(String flow) {
+        return sources.get(flow);
+    }
+
+    Map<String, Source> sources() {
+        return Collections.unmodifiableMap(sources);
+    }
+
+    private Source sourceOf(UUID flowId) {
+        for (Source source : sources.values()) {
+            if (FlowDefinition.idFromName(source.flow).equals(flowId)) {
+                return source;
+            }
+        }
+        return null;
+    }
+
+    void violation(String what) {
+        violations.add(what);
+    }
+
+    List<String> violations() {
+        return List.copyOf(violations);
+    }
+
+    /** Runs a change to the model unless the generation is dead; a crash's copy never runs meanwhile. */
+    void whileAlive(Disk.Generation generation, Runnable change) {
+        disk.freeze.readLock().lock();
+        try {
+            if (!generation.dead) {
+                change.run();
+            }
+        } finally {
+            disk.freeze.readLock().unlock();
+        }
+    }
+
+    void start() throws Exception {
+        current = new Generation(base.resolve("home-" + homes++));
+        for (String flow : sources.keySet()) {
+            flows.save(definition(flow, true));
+        }
+    }
+
+    FlowDefinition definition(String flow, boolean active) {
+        int version = versions.get(flow);
+        String shape = SHAPES.get(shapes.get(flow));
+        UUID id = FlowDefinition.idFromName(flow);
+        List<String> edges = switch (shape) {
+            case "A->Out" -> List.of("A->Out");
+            case "A->B->Out" -> List.of("A->B->Out");
+            default -> List.of("A->B->Out", "A->C->Out");
+        };
+        FlowDefinition graph = streamline.testkit.TestFlows.flow(flow, edges.toArray(String[]::new));
+        List<ProcessorDefinition> processors = graph.processors().stream().map(p -> p.toBuilder()
+                .type(p.name().equals("Out") ? "WriteFile" : TortureStep.TYPE).maxRetries(2).backoffSeconds(0)
+                .config(p.name().equals("Out") ? Map.of("path", "outbox/" + flow + "/${name}", "version", version)
+                        : Map.of("version", version))
+                .build()).toList();
+        return graph.toBuilder().active(active).processors(processors).triggers(List.of(TriggerDefinition.builder()
+                .id(TriggerDefinition.idFromName(id, "Src")).name("Src").type(TortureTrigger.TYPE).build())).build();
+    }
+
+    // the operations of a schedule
+
+    void emit(String flow, List<Item> items) {
+        items.forEach(source(flow)::add);
+    }
+
+    /** Saves a new version of the flow: its graph becomes {@code shape} (-1: the same graph, a changed configuration). */
+    void changeFlow(String flow, int shape) throws Exception {
+        if (shape >= 0) {
+            shapes.put(flow, shape % SHAPES.size());
+        }
+        versions.merge(flow, 1, Integer::sum);
+        flows.save(definition(flow, true));
+    }
+
+    void setActive(String flow, boolean active) throws Exception {
+        flows.setActive(FlowDefinition.idFromName(flow), active);
+    }
+
+    /** Holds the flow's next trigger call, changes (or deactivates) the flow meanwhile, then lets the call return. */
+    void changeDuringCall(String flow, int shape, boolean deactivate) throws Exception {
+        Source source = source(flow);
+        source.holdNextCall();
+        try {
+            if (!source.awaitCallHeld(2_000)) {
+                history.add("  (no call of " + flow + " came within 2 s: nothing changed during a call)");
+                return;
+            }
+            if (deactivate) {
+                setActive(flow, false);
+            } else {
+                changeFlow(flow, shape);
+            }
+            FlowDefinition wanted = flows.flow(FlowDefinition.idFromName(flow));
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < deadline && !appliedByEngine(wanted)) {
+                Thread.sleep(5);
+            }
+        } finally {
+            source.releaseCall();
+        }
+    }
+
+    private boolean appliedByEngine(FlowDefinition wanted) {
+        Set<FlowDefinition> active = current.engine.activeFlows().keySet();
+        if (!wanted.active()) {
+            return active.stream().noneMatch(f -> f.id().equals(wanted.id()));
+        }
+        return active.contains(wanted);
+    }
+
+    void providerGone() {
+        current.registry.removeProcessor(current.steps);
+    }
+
+    void providerBack() {
+        ProcessorRegistry.Provider<Processor> steps = current.steps;
+        current.registry.removeProcessor(steps);
+        current.steps = current.stepProvider();
+        current.registry.addProcessor(current.steps);
+    }
+
+    void fault(Disk.Fault fault, int after) {
+        disk.arm(fault, after);
+        if (fault == Disk.Fault.FORCE_EIO) {
+            logPoisoned = true;
+        }
+    }
+
+    /** Stops the engine and closes its log, then starts a new engine on the same folders. */
+    void restart() throws Exception {
+        Generation old = current;
+        old.engine.stop();
+        try {
+            old.log.close();
+        } catch (Exception e) {
+            // a log whose last force fails says so on close: what it did not force, a restart recovers or not
+            history.add("  (closing the log failed: " + e.getMessage() + ")");
+        }
+        old.disk.dead = true;
+        disk.disarm();
+        logPoisoned = false;
+        current = new Generation(old.home);
+    }
+
+    /**
+     * The process dies: its folders are copied while no log write is half done (with {@code powerLoss}, keeping only
+     * what the log forced) and a new engine starts on the copy; the old engine is abandoned without a stop (its
+     * threads are let go in the background, with every effect of theirs on the world cut off).
+     */
+    void crash(boolean powerLoss) throws Exception {
+        Generation old = current;
+        Path home = base.resolve("home-" + homes++);
+        disk.copyFrozen(old.home, home, powerLoss, old.disk);
+        disk.disarm();
+        logPoisoned = false;
+        Thread reaper = new Thread(() -> {
+            try {
+                old.engine.stop();
+            } catch (Throwable e) {
+                // a dead process's engine: what it does no longer matters
+            }
+            try {
+                old.log.close();
+            } catch (Throwable e) {
+                // its channels are dead
+            }
+        }, "torture-abandoned-generation-" + old.disk.number);
+        reaper.setDaemon(true);
+        reaper.start();
+        abandoned.add(reaper);
+        current = new Generation(home);
+    }
+
+    WriteAheadLog log() {
+        return current.log;
+    }
+
+    /** Total items acknowledged so far, over every source. */
+    int acknowledged() {
+        int total = 0;
+        for (Source source : sources.values()) {
+            total += source.items().size() - source.unacknowledgedCount();
+        }
+        return total;
+    }
+
+    /** Every item each source ever held. */
+    int itemCount() {
+        return sources.values().stream().mapToInt(s -> s.items().size()).sum();
+    }
+
+    /** Activates every flow again in its latest version: the schedule may have left some inactive. */
+    void activateAll() throws Exception {
+        for (String flow : sources.keySet()) {
+            FlowDefinition stored = flows.flow(FlowDefinition.idFromName(flow));
+            if (!stored.active()) {
+                setActive(flow, true);
+            }
+        }
+    }
+
+    int generationCount() {
+        return generations;
+    }
+
+    Path home() {
+        return current.home;
+    }
+
+    @Override
+    public void close() {
+        try {
+            current.engine.stop();
+        } catch (Throwable e) {
+            history.add("stop at the end failed: " + e);
+        }
+        try {
+            current.log.close();
+        } catch (Throwable e) {
+            history.add("closing the log at the end failed: " + e);
+        }
+        current.disk.dead = true;
+        for (Thread reaper : abandoned) {
+            try {
+                reaper.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

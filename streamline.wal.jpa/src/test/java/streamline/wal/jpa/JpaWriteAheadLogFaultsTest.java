@@ -1,0 +1,294 @@
+package streamline.wal.jpa;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.derby.jdbc.EmbeddedDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import jakarta.persistence.EntityManagerFactory;
+
+import streamline.api.flow.Values;
+import streamline.api.wal.EntryRejectedException;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLogException;
+import streamline.jpa.support.CodePersistenceUnit;
+import streamline.testkit.Eventually;
+import streamline.testkit.HookedDataSource;
+import streamline.testkit.TestDatabases;
+import streamline.testkit.WriteAheadLogContract;
+
+/** The JPA log under faults of its database and under load: what its contract test cannot reach. */
+class JpaWriteAheadLogFaultsTest {
+
+    @RegisterExtension
+    final TestDatabases databases = new TestDatabases();
+    private EmbeddedDataSource derby;
+    private HookedDataSource hooked;
+    private JpaWriteAheadLog log;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final UUID flow = UUID.randomUUID();
+
+    @BeforeEach
+    void open() {
+        derby = new EmbeddedDataSource();
+        derby.setDatabaseName(databases.newName("memory:walfaults"));
+        derby.setCreateDatabase("create");
+        hooked = new HookedDataSource(derby);
+        log = reopen();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        threads.shutdownNow();
+        threads.awaitTermination(10, TimeUnit.SECONDS);
+        log.close();
+    }
+
+    private JpaWriteAheadLog reopen() {
+        EntityManagerFactory factory = JpaWriteAheadLog.createFactory(hooked, 4, CodePersistenceUnit.codeSource(WalEntryEntity.class));
+        databases.opened(factory);
+        return new JpaWriteAheadLog(factory, Duration.ofHours(1));
+    }
+
+    private JpaWriteAheadLog restart() {
+        log.close();
+        return log = reopen();
+    }
+
+    private LogEntry entry(UUID session) {
+        return WriteAheadLogContract.started(session, flow, UUID.randomUUID(), 0, List.of());
+    }
+
+    private void sql(String statement) throws SQLException {
+        try (Connection connection = derby.getConnection(); Statement sql = connection.createStatement()) {
+            sql.execute(statement);
+        }
+    }
+
+    /**
+     * An {@code Error} out of a group commit (here from the JDBC batch, standing for an out-of-memory or a
+     * stack overflow in the driver) fails every append of the group: none is acknowledged without being
+     * written, and the log goes on working.
+     */
+    @Test
+    void anErrorInAGroupCommitFailsEveryAppendOfTheGroup() throws Exception {
+        CountDownLatch firstInCommit = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        hooked.onceBeforeExecute(sql -> sql.startsWith("INSERT"), sql -> {
+            firstInCommit.countDown();
+            try {
+                releaseFirst.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Future<Long> first = threads.submit(() -> log.append(entry(UUID.randomUUID())));
+        assertTrue(firstInCommit.await(30, TimeUnit.SECONDS));
+        // while the first commit holds the write lock, three appends queue up: the next commit takes them as one group
+        List<LogEntry> grouped = List.of(entry(UUID.randomUUID()), entry(UUID.randomUUID()), entry(UUID.randomUUID()));
+        List<Thread> appenders = new ArrayList<>();
+        List<Future<Object>> outcomes = new ArrayList<>();
+        for (LogEntry e : grouped) {
+            CountDownLatch started = new CountDownLatch(1);
+            outcomes.add(threads.submit(() -> {
+                appenders.add(Thread.currentThread());
+                started.countDown();
+                try {
+                    return log.append(e);
+                } catch (WriteAheadLogException | RuntimeException | Error failure) {
+                    return failure;
+                }
+            }));
+            assertTrue(started.await(30, TimeUnit.SECONDS));
+        }
+        Eventually.await("the three appenders wait for the write lock", Duration.ofSeconds(30),
+                () -> appenders.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
+        hooked.onceBeforeExecute(sql -> sql.startsWith("INSERT"), sql -> {
+            throw new StackOverflowError("injected into the group commit");
+        });
+        releaseFirst.countDown();
+        first.get(30, TimeUnit.SECONDS);
+        List<LogEntry> acknowledged = new ArrayList<>();
+        for (int i = 0; i < grouped.size(); i++) {
+            Object outcome = outcomes.get(i).get(30, TimeUnit.SECONDS);
+            if (outcome instanceof Long) {
+                acknowledged.add(grouped.get(i));
+            } else {
+                assertTrue(outcome instanceof WriteAheadLogException, "an append ends written or failed, not with " + outcome);
+            }
+        }
+        List<LogEntry> stored = log.entries().stream().map(e -> e.withSequence(0)).toList();
+        assertTrue(stored.containsAll(acknowledged), "every acknowledged append is written: " + acknowledged.size() + " acknowledged");
+        for (LogEntry e : grouped) {
+            assertEquals(acknowledged.contains(e), stored.contains(e), "written exactly when acknowledged");
+        }
+        LogEntry after = entry(UUID.randomUUID());
+        long sequence = log.append(after);
+        assertEquals(after, log.entries().get(log.entries().size() - 1).withSequence(0));
+        assertTrue(sequence > 0);
+    }
+
+    /**
+     * A commit that landed although it was reported failed (the connection broke after the database
+     * committed) is found at the next look: the log does not collide with its own rows from then on, and
+     * the landed entries are there once, not twice.
+     */
+    @Test
+    void aCommitThatLandedButWasReportedFailedDoesNotWedgeTheLog() throws Exception {
+        LogEntry before = entry(UUID.randomUUID());
+        log.append(before);
+        LogEntry landed = entry(UUID.randomUUID());
+        hooked.onceAfterCommit(sql -> {
+            throw new SQLException("connection reset after the commit", "08006");
+        });
+        boolean acknowledged;
+        try {
+            log.append(landed);
+            acknowledged = true;
+        } catch (WriteAheadLogException reportedFailed) {
+            acknowledged = false;
+        }
+        List<LogEntry> later = List.of(entry(UUID.randomUUID()), entry(UUID.randomUUID()));
+        for (LogEntry e : later) {
+            log.append(e);
+        }
+        List<LogEntry> stored = restart().entries().stream().map(e -> e.withSequence(0)).toList();
+        assertEquals(List.of(before, landed, later.get(0), later.get(1)), stored, "acknowledged: " + acknowledged);
+    }
+
+    /** Sequences another writer took in the table are skipped: the next append goes on above them. */
+    @Test
+    void sequencesTakenByAnotherWriterAreSkipped() throws Exception {
+        long first = log.append(entry(UUID.randomUUID()));
+        UUID other = UUID.randomUUID();
+        sql("INSERT INTO SL_WAL_ENTRY (SEQ, KIND, SESSION_ID, FLOW_ID, PROCESSOR_ID, PROCESSOR_NAME, CONTENT_ID, METADATA_JSON,"
+                + " TRIGGER_MARK, ATTEMPT, COMPLETED_STEPS, ERROR_TEXT) VALUES (" + (first + 1) + ", 'SESSION_FINISHED', '" + other
+                + "', '" + flow + "', NULL, '', '', '{\"$map\":{}}', '', 0, '', '')");
+        long next = log.append(entry(UUID.randomUUID()));
+        assertEquals(first + 2, next);
+        assertEquals(first + 3, log.append(entry(UUID.randomUUID())));
+        assertEquals(4, log.entries().size());
+    }
+
+    /** After compaction emptied the table, a restarted log goes on above the sequences it had handed out. */
+    @Test
+    void sequencesKeepIncreasingAfterCompactionEmptiedTheTable() throws Exception {
+        UUID session = UUID.randomUUID();
+        log.append(entry(session));
+        long end = log.recordSessionFinished(session, flow, "", "");
+        assertEquals(2, log.compact());
+        assertEquals(List.of(), log.entries());
+        assertTrue(restart().append(entry(UUID.randomUUID())) > end, "sequences go on increasing");
+    }
+
+    /** Compaction deletes a session's entries up to its end and keeps those of the session started again after it. */
+    @Test
+    void compactionKeepsTheEntriesOfASessionStartedAgainAfterItsEnd() throws Exception {
+        UUID session = UUID.randomUUID();
+        UUID finished = UUID.randomUUID();
+        log.append(entry(session));
+        log.append(entry(finished));
+        log.recordSessionFinished(session, flow, "", "");
+        log.recordSessionFinished(finished, flow, "", "");
+        LogEntry again = entry(session);
+        log.append(again);
+        assertEquals(4, log.compact());
+        assertEquals(List.of(again), log.entries().stream().map(e -> e.withSequence(0)).toList());
+        assertEquals(List.of(again), restart().unfinishedSteps().stream().map(e -> e.withSequence(0)).toList());
+    }
+
+    /**
+     * Compaction keeps up with a table of 20,000 entries, 2 % of them live, while appends arrive: it ends,
+     * and deletes every finished session's entries. (Its speed is measured by the JpaCompaction benchmark;
+     * the limit here only stands for "ends": deleting by a subquery Derby evaluated again for every row ran
+     * for more than 90 s on such a table.)
+     */
+    @Test
+    void compactionEndsOnALargeTableWhileAppendsArrive() throws Exception {
+        List<LogEntry> batch = new ArrayList<>();
+        int live = 0;
+        for (int i = 0; i < 5_000; i++) {
+            UUID session = UUID.randomUUID();
+            UUID step = UUID.randomUUID();
+            batch.add(WriteAheadLogContract.started(session, flow, step, 0, List.of()));
+            batch.add(WriteAheadLogContract.completed(session, flow, step));
+            batch.add(WriteAheadLogContract.started(session, flow, UUID.randomUUID(), 0, List.of(step)));
+            if (i % 50 == 0) {
+                live++;
+            } else {
+                batch.add(LogEntry.sessionFinished(session, flow, "", ""));
+            }
+            if (batch.size() >= 1_000) {
+                log.appendAll(batch);
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            log.appendAll(batch);
+        }
+        int liveRows = live * 3;
+        AtomicBoolean compacting = new AtomicBoolean(true);
+        Future<Integer> appending = threads.submit(() -> {
+            int appended = 0;
+            while (compacting.get()) {
+                log.append(entry(UUID.randomUUID()));
+                appended++;
+            }
+            return appended;
+        });
+        int deleted = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> log.compact());
+        compacting.set(false);
+        int appended = appending.get(30, TimeUnit.SECONDS);
+        assertEquals(20_000 - live - liveRows, deleted);
+        assertEquals(liveRows + appended, log.entries().size());
+    }
+
+    /**
+     * The log's own limits, exactly: JSON nested {@link TypedJson#MAX_DEPTH} levels is kept, one level more
+     * is refused; an entry whose JSON is longer than {@link TypedJson#MAX_TEXT} is refused, naming the session.
+     */
+    @Test
+    void anEntryAtTheLogsLimitsIsKeptAndOnePastThemRefused() throws Exception {
+        // a map takes two JSON levels ({"$map":{...}}), the metadata itself too: 500 nested maps are 1000 levels
+        LogEntry deepest = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), "Deep", "", nested(500), "", 0, List.of());
+        log.append(deepest);
+        LogEntry tooDeep = LogEntry.stepStarted(UUID.randomUUID(), flow, UUID.randomUUID(), "Deep", "", nested(501), "", 0, List.of());
+        assertThrows(EntryRejectedException.class, () -> log.append(tooDeep));
+        UUID large = UUID.randomUUID();
+        LogEntry tooLong = LogEntry.stepStarted(large, flow, UUID.randomUUID(), "Large", "",
+                Map.of("t", "x".repeat(TypedJson.MAX_TEXT)), "", 0, List.of());
+        EntryRejectedException refused = assertThrows(EntryRejectedException.class, () -> log.append(tooLong));
+        assertTrue(refused.getMessage().contains(large.toString()), refused.getMessage());
+        assertEquals(List.of(deepest), restart().entries().stream().map(e -> e.withSequence(0)).toList());
+    }
+
+    private static Map<String, Object> nested(int depth) {
+        // each level frozen as it is made: the entry's own copy then does not recurse through every level
+        Map<String, Object> value = Values.immutableMap(Map.of("leaf", 1), "nested metadata");
+        for (int i = 1; i < depth; i++) {
+            value = Values.immutableMap(Map.of("n", value), "nested metadata");
+        }
+        return value;
+    }
+}
