@@ -29,6 +29,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import streamline.api.engine.Engine;
 import streamline.api.engine.EngineException;
 import streamline.api.engine.SessionInfo;
+import streamline.api.engine.WaitingSessions;
 import streamline.api.engine.SessionListener;
 import streamline.api.engine.StreamlineHome;
 import streamline.api.engine.TriggerCoordinator;
@@ -455,5 +456,21 @@ public class EngineComponent implements Engine {
     public List<SessionInfo> failedSessions() {
         StreamlineEngine current = engine;
         return current == null ? List.of() : current.failedSessions();
+    }
+
+    @Override
+    public List<WaitingSessions> waitingSessions() {
+        StreamlineEngine current = engine;
+        return current == null ? List.of() : current.waitingSessions();
+    }
+
+    @Override
+    public UUID retryFailed(UUID failedSessionId) throws EngineException {
+        return running().retryFailed(failedSessionId);
+    }
+
+    @Override
+    public void discardFailed(UUID failedSessionId) throws EngineException {
+        running().discardFailed(failedSessionId);
     }
 }

@@ -19,7 +19,8 @@ import streamline.config.support.ConfigRefused;
  */
 public record EngineOptions(Path workDirectory, int workers, Duration pollInterval, int maxSessionsPerFlow,
         Duration stepTimeout, Duration triggerTimeout, Duration triggerBackoffMax, Duration eventIdle,
-        RetryBackoff.Strategy retryBackoff, Duration retryBackoffCap, List<String> envInExpressions, Duration stopGrace) {
+        RetryBackoff.Strategy retryBackoff, Duration retryBackoffCap, List<String> envInExpressions, Duration stopGrace,
+        Duration waitBackoffMax) {
 
     public EngineOptions {
         Objects.requireNonNull(workDirectory, "workDirectory");
@@ -33,6 +34,7 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
         Objects.requireNonNull(retryBackoff, "retryBackoff");
         require(!retryBackoffCap.isNegative(), "retry backoff cap must be >= 0");
         require(!stopGrace.isNegative(), "stop grace must be >= 0, was " + stopGrace);
+        require(!waitBackoffMax.isNegative() && !waitBackoffMax.isZero(), "wait backoff ceiling must be > 0, was " + waitBackoffMax);
         envInExpressions = List.copyOf(envInExpressions);
     }
 
@@ -57,7 +59,7 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
         return new Builder(workDirectory).workers(workers).pollInterval(pollInterval).maxSessionsPerFlow(maxSessionsPerFlow)
                 .stepTimeout(stepTimeout).triggerTimeout(triggerTimeout).triggerBackoffMax(triggerBackoffMax)
                 .eventIdle(eventIdle).retryBackoff(retryBackoff).retryBackoffCap(retryBackoffCap)
-                .envInExpressions(envInExpressions).stopGrace(stopGrace);
+                .envInExpressions(envInExpressions).stopGrace(stopGrace).waitBackoffMax(waitBackoffMax);
     }
 
     /** Options made step by step; {@link #build} checks them. */
@@ -74,6 +76,7 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
         private Duration retryBackoffCap = Duration.ofMinutes(5);
         private List<String> envInExpressions = List.of();
         private Duration stopGrace = Duration.ofSeconds(10);
+        private Duration waitBackoffMax = Duration.ofMinutes(1);
 
         private Builder(Path workDirectory) {
             this.workDirectory = workDirectory;
@@ -91,10 +94,13 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
         /** The environment variables expressions may read: names, or prefixes ending in {@code *}; none by default. */
         public Builder envInExpressions(List<String> allowed) { this.envInExpressions = allowed; return this; }
         public Builder stopGrace(Duration grace) { this.stopGrace = grace; return this; }
+        /** The longest pause between runs of a step that said "not now". */
+        public Builder waitBackoffMax(Duration ceiling) { this.waitBackoffMax = ceiling; return this; }
 
         public EngineOptions build() {
             return new EngineOptions(workDirectory, workers, pollInterval, maxSessionsPerFlow, stepTimeout, triggerTimeout,
-                    triggerBackoffMax, eventIdle, retryBackoff, retryBackoffCap, envInExpressions, stopGrace);
+                    triggerBackoffMax, eventIdle, retryBackoff, retryBackoffCap, envInExpressions, stopGrace,
+                    waitBackoffMax);
         }
     }
 
@@ -136,7 +142,9 @@ public record EngineOptions(Path workDirectory, int workers, Duration pollInterv
                 .retryBackoff(strategy)
                 .retryBackoffCap(Duration.ofSeconds(read.longIn("retry.backoff.cap.seconds", config::retry_backoff_cap_seconds, 1, WEEK_SECONDS)))
                 .envInExpressions(read.list("expressions.env", config::expressions_env))
-                .stopGrace(Duration.ofSeconds(read.longIn("stop.grace.seconds", config::stop_grace_seconds, 0, HOUR_MS / 1000))).build();
+                .stopGrace(Duration.ofSeconds(read.longIn("stop.grace.seconds", config::stop_grace_seconds, 0, HOUR_MS / 1000)))
+                .waitBackoffMax(Duration.ofSeconds(read.longIn("wait.backoff.max.seconds", config::wait_backoff_max_seconds, 1, DAY_SECONDS)))
+                .build();
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,7 +31,7 @@ final class FailedSessionStore {
     /** What {@code session.json} holds; times as ISO-8601 text. */
     record FailedSession(UUID sessionId, UUID flowId, String flowName, UUID processorId, String processorName,
             int attempt, String error, Map<String, Object> metadata, String triggerMark, String startedAt,
-            String failedAt, boolean hasContent) {
+            String failedAt, boolean hasContent, UUID triggerId) {
     }
 
     private final Path directory;
@@ -52,6 +53,32 @@ final class FailedSessionStore {
         json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), failed);
         Files.move(temp, folder.resolve(DESCRIPTION), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The failed session kept under this id, if there is one. */
+    Optional<FailedSession> read(UUID sessionId) throws IOException {
+        Path description = directory.resolve(sessionId.toString()).resolve(DESCRIPTION);
+        if (!Files.isRegularFile(description)) {
+            return Optional.empty();
+        }
+        return Optional.of(json.readValue(description.toFile(), FailedSession.class));
+    }
+
+    /** The kept input content of a failed session. */
+    Path contentOf(UUID sessionId) {
+        return directory.resolve(sessionId.toString()).resolve(CONTENT);
+    }
+
+    /**
+     * Removes a failed session: its description first (after a crash in between it is simply no longer listed, and
+     * its leftovers are removed with the next removal of it or by the operator), then its content and folder.
+     */
+    void remove(UUID sessionId) throws IOException {
+        Path folder = directory.resolve(sessionId.toString());
+        Files.deleteIfExists(folder.resolve(DESCRIPTION));
+        Files.deleteIfExists(folder.resolve(DESCRIPTION + ".tmp"));
+        Files.deleteIfExists(folder.resolve(CONTENT));
+        Files.deleteIfExists(folder);
     }
 
     /** The failed sessions kept, newest first. */

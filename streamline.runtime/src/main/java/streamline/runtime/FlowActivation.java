@@ -52,6 +52,7 @@ final class FlowActivation {
     private final TriggerRunner triggers;
     private final ScheduledExecutorService scheduler;
     private final RetryBackoff backoff;
+    private final StepWaits waits;
     private final ExpressionEvaluator expressions;
     private final Path stateDirectory;
     /**
@@ -83,6 +84,7 @@ final class FlowActivation {
         this.triggers = triggers;
         this.scheduler = scheduler;
         this.backoff = backoff;
+        this.waits = new StepWaits(options.waitBackoffMax());
         this.expressions = expressions;
         this.stateDirectory = stateDirectory;
         this.json = json;
@@ -286,7 +288,7 @@ final class FlowActivation {
         }
     }
 
-    /** Builds a run of a definition, checking what the store may not have (graph, cron, backoff settings). */
+    /** Builds a run of a definition, checking what the store may not have (graph, cron, backoff and wait settings). */
     private FlowRun prepare(FlowDefinition flow) {
         FlowGraph graph;
         try {
@@ -297,6 +299,7 @@ final class FlowActivation {
         FlowRun run = new FlowRun(flow, graph);
         for (ProcessorDefinition processor : flow.processors()) {
             backoff.validate(processor);
+            waits.validate(processor);
             run.processors.put(processor.id(), new FlowRun.ProcessorSlot(processor,
                     baseContext(flow, processor.id(), processor.name(), processor.type(), processor.config(), processor.logLevel())));
         }

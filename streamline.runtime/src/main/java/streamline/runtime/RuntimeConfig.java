@@ -43,6 +43,10 @@ public @interface RuntimeConfig {
     @AttributeDefinition(description = "Cap of the exponential retry backoff, in seconds.", min = "1", max = "604800")
     long retry_backoff_cap_seconds() default 300;
 
+    @AttributeDefinition(description = "A step that says its world is not ready (a full disk, an unreachable server) waits, spending no retry,"
+            + " and runs again after a pause that doubles from 1 s up to this many seconds.", min = "1", max = "86400")
+    long wait_backoff_max_seconds() default 60;
+
     @AttributeDefinition(description = "The environment variables expressions may read with env(name): names, or prefixes ending in *"
             + " (STREAMLINE_*). None by default: what an expression reads lands in metadata, the log and failed-session files.")
     String[] expressions_env() default {};

@@ -36,6 +36,10 @@ final class SessionRun {
     record StepState(String processorName, int attempt, Instant nextRetryAt, boolean running) {
     }
 
+    /** A step that said "not now": what it waits for, since when (this run of the engine), and how often it said so. */
+    record Waiting(String processorName, String reason, Instant since, int waits) {
+    }
+
     final UUID id;
     final UUID flowId;
     final UUID triggerId;
@@ -48,6 +52,8 @@ final class SessionRun {
     final Map<UUID, StepData> outputs = new ConcurrentHashMap<>();
     final Set<String> contentIds = ConcurrentHashMap.newKeySet();
     final Map<UUID, StepState> steps = new ConcurrentHashMap<>();
+    /** Its steps that wait for the world to be ready, by step. */
+    final Map<UUID, Waiting> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean ended = new AtomicBoolean();
 
     SessionRun(UUID id, UUID flowId, UUID triggerId, String mark, Instant startedAt, FlowRun run) {

@@ -3,10 +3,12 @@ package streamline.runtime;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
@@ -24,6 +26,7 @@ import org.apache.logging.log4j.Logger;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.StepUnavailableException;
 import streamline.api.track.BranchTracker;
 import streamline.api.track.StepCompletion;
 import streamline.api.wal.EntryRejectedException;
@@ -54,6 +57,7 @@ final class StepRunner {
     private final ScheduledExecutorService scheduler;
     private final FolderForces folderForces = new FolderForces();
     private final SessionCompletions completions;
+    private final StepWaits waits;
     private SessionOutcomes outcomes;
     private volatile boolean stopped;
 
@@ -66,6 +70,12 @@ final class StepRunner {
         this.workers = workers;
         this.scheduler = scheduler;
         this.completions = new SessionCompletions(journal, folderForces, committer);
+        this.waits = new StepWaits(options.waitBackoffMax());
+    }
+
+    /** How steps that said "not now" wait (their processors' limits are checked as their flows activate). */
+    StepWaits waits() {
+        return waits;
     }
 
     /** Where failed and finished sessions go; set once, before the first step. */
@@ -146,8 +156,15 @@ final class StepRunner {
                 park(session, step, input);
                 return;
             }
+            if (failure instanceof StepUnavailableException unavailable) {
+                // the world is not ready, the input is not at fault: the session waits, spending no retry
+                context.discardOutput();
+                waitFor(session, step, input, unavailable);
+                return;
+            }
             if (failure != null) {
                 context.discardOutput();
+                session.waiting.remove(step);
                 outcomes.failed(session, slot, input, failure);
                 return;
             }
@@ -182,10 +199,50 @@ final class StepRunner {
         return output;
     }
 
+    /**
+     * A step said "not now": it runs again, on the same attempt, after a pause that grows to the ceiling. Its start
+     * stays the last entry of it in the log, so a restart runs it again (and it waits again if the world is still
+     * not ready). Past its processor's wait limit, the session fails with the reason.
+     */
+    private void waitFor(SessionRun session, UUID step, SessionRun.StepInput input, StepUnavailableException unavailable) {
+        ProcessorDefinition processor = session.run.processors.get(step).definition;
+        Instant now = Instant.now();
+        SessionRun.Waiting before = session.waiting.get(step);
+        Instant since = before == null ? now : before.since();
+        int count = before == null ? 0 : before.waits() + 1;
+        Duration waited = Duration.between(since, now);
+        Optional<Duration> limit = waits.maxWait(processor);
+        if (limit.isPresent() && waited.compareTo(limit.get()) >= 0) {
+            session.waiting.remove(step);
+            String error = "processor " + processor.name() + " (type " + processor.type() + ") waited " + waited.toSeconds()
+                    + " s, past its " + StepWaits.MAX_WAIT_KEY + " of " + limit.get().toSeconds() + " s: " + unavailable.reason();
+            LOG.error("session {} failed: {}", session.id, error);
+            outcomes.failSession(session, processor, input, error, false);
+            return;
+        }
+        Duration delay = waits.delay(count, unavailable.retryAfter());
+        if (limit.isPresent()) {
+            Duration left = limit.get().minus(waited);
+            delay = delay.compareTo(left) > 0 ? left : delay; // the limit is checked when it is reached, not a ceiling later
+        }
+        session.waiting.put(step, new SessionRun.Waiting(processor.name(), unavailable.reason(), since, count));
+        session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), now.plus(delay), false));
+        if (count == 0) {
+            LOG.warn("step {} waits, no retry spent: {}; it runs again in {} ms, then less often", processor.name(),
+                    unavailable.reason(), delay.toMillis());
+        } else {
+            LOG.debug("step {} still waits ({} times, {} s): {}", processor.name(), count, waited.toSeconds(), unavailable.reason());
+        }
+        later(delay, () -> dispatch(session, step, input));
+    }
+
     private void park(SessionRun session, UUID step, SessionRun.StepInput input) {
         FlowRun run = session.run;
         FlowRun.ProcessorSlot slot = run.processors.get(step);
         session.steps.put(step, new SessionRun.StepState(slot.definition.name(), input.attempt(), null, false));
+        // counted with the sessions that wait for the world (a wait that goes on after the provider is back counts from here)
+        session.waiting.putIfAbsent(step, new SessionRun.Waiting(slot.definition.name(), "no provider of processor type "
+                + slot.definition.type(), Instant.now(), 0));
         run.parked.add(() -> dispatch(session, step, input));
         if (slot.available()) {
             run.releaseParked(); // the provider came back while parking
@@ -210,6 +267,9 @@ final class StepRunner {
         session.holdContent(outputContent);
         session.outputs.put(step, new SessionRun.StepData(output, outputContent));
         session.steps.remove(step);
+        if (session.waiting.remove(step) != null) {
+            LOG.info("step {} ran after waiting; its session goes on", processor.name());
+        }
         StepCompletion completion = tracker.completeStep(session.id, step, run.graph.next(step));
         Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
         for (UUID readyStep : completion.readySteps()) {

@@ -28,6 +28,7 @@ import streamline.api.engine.EngineException;
 import streamline.api.engine.SessionInfo;
 import streamline.api.engine.SessionListener;
 import streamline.api.engine.TriggerCoordinator;
+import streamline.api.engine.WaitingSessions;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.processor.ContentSource;
@@ -104,6 +105,7 @@ public final class StreamlineEngine implements Engine {
     private final SessionStarts starts;
     private final Recovery recovery;
     private final Switches switches;
+    private final FailedSessionRetries retries;
 
     private volatile TriggerCoordinator coordinator;
     private volatile boolean stopped;
@@ -170,6 +172,7 @@ public final class StreamlineEngine implements Engine {
         runner.outcomes(outcomes);
         this.starts = new SessionStarts(live, content, tracker, journal, runner);
         this.recovery = new Recovery(live, flows, tracker, runner, outcomes);
+        this.retries = new FailedSessionRetries(failed, flows, starts);
         this.switches = new Switches(journal, flows, new InUseRecord(work, json), recovery);
         registry.listen(new ProcessorRegistry.Listener() {
             @Override
@@ -361,6 +364,24 @@ public final class StreamlineEngine implements Engine {
     @Override
     public List<SessionInfo> sessionsInProgress() {
         return live.all().stream().filter(session -> !session.ended()).map(SessionRun::info).toList();
+    }
+
+    @Override
+    public List<WaitingSessions> waitingSessions() {
+        return WaitingCount.of(live.all());
+    }
+
+    @Override
+    public UUID retryFailed(UUID failedSessionId) throws EngineException {
+        if (stopped) {
+            throw new EngineException("the engine is stopped");
+        }
+        return retries.retry(Objects.requireNonNull(failedSessionId, "failedSessionId"));
+    }
+
+    @Override
+    public void discardFailed(UUID failedSessionId) throws EngineException {
+        retries.discard(Objects.requireNonNull(failedSessionId, "failedSessionId"));
     }
 
     @Override

@@ -52,6 +52,8 @@ class RuntimeConfigTest {
         assertEquals("event.idle.ms", refused("event.idle.ms", "-5").key());
         assertEquals("stop.grace.seconds", refused("stop.grace.seconds", "99999999").key());
         assertEquals("retry.backoff", refused("retry.backoff", "linear").key());
+        assertEquals("wait.backoff.max.seconds", refused("wait.backoff.max.seconds", "0").key());
+        assertEquals("wait.backoff.max.seconds", refused("wait.backoff.max.seconds", "86401").key());
     }
 
     @Test

@@ -24,7 +24,9 @@ import org.osgi.service.component.runtime.dto.SatisfiedReferenceDTO;
 import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
 
 import streamline.api.engine.Engine;
+import streamline.api.engine.EngineException;
 import streamline.api.engine.SessionInfo;
+import streamline.api.engine.WaitingSessions;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowStoreException;
@@ -37,14 +39,16 @@ import streamline.api.wal.WriteAheadLogException;
 
 /**
  * Gogo commands in scope {@code streamline}: {@code flows}, {@code flow <id>}, {@code activate <id>},
- * {@code deactivate <id>}, {@code sessions}, {@code failed}, {@code wal}, {@code bound}. They talk to
+ * {@code deactivate <id>}, {@code sessions}, {@code failed}, {@code waiting}, {@code retry <session>} (or
+ * {@code retry --flow <name or id>}), {@code discard <session>}, {@code wal}, {@code bound}. They talk to
  * the same services the engine uses (the flow store and log it is bound to, read from SCR), so what
  * they show is what the engine sees.
  */
 @Component(service = StreamlineCommands.class, property = { "osgi.command.scope=streamline",
         "osgi.command.function=flows", "osgi.command.function=flow", "osgi.command.function=activate",
         "osgi.command.function=deactivate", "osgi.command.function=sessions", "osgi.command.function=failed",
-        "osgi.command.function=wal", "osgi.command.function=bound" })
+        "osgi.command.function=wal", "osgi.command.function=bound", "osgi.command.function=waiting", "osgi.command.function=retry",
+        "osgi.command.function=discard" })
 public class StreamlineCommands {
 
     private static final String ENGINE_COMPONENT = "streamline.runtime.EngineComponent";
@@ -293,5 +297,104 @@ public class StreamlineCommands {
             }
         }
         return null;
+    }
+
+    /** The sessions waiting for the world to be ready (a full disk, an unreachable server), per flow and reason. */
+    public String waiting() {
+        Engine current = engine;
+        String down = notRunning(current);
+        if (down != null) {
+            return down;
+        }
+        return describeWaiting(current.waitingSessions());
+    }
+
+    static String describeWaiting(List<WaitingSessions> waiting) {
+        if (waiting.isEmpty()) {
+            return "no session waits";
+        }
+        return waiting.stream().map(w -> String.format("%d session%s of flow %s (%s) wait%s at %s since %s: %s", w.sessions(),
+                w.sessions() == 1 ? "" : "s", w.flowName(), w.flowId(), w.sessions() == 1 ? "s" : "", w.processorName(), w.since(),
+                w.reason())).collect(Collectors.joining("\n"));
+    }
+
+    /** Retries a failed session: a new session of its flow's current version from the kept input, with its trigger and mark. */
+    public String retry(String sessionId) {
+        Engine current = engine;
+        if (current == null) {
+            return notRunning(null);
+        }
+        return retryOne(current, parseSession(sessionId));
+    }
+
+    /** {@code retry --flow <name or id>}: retries every failed session of the flow, each saying how it went. */
+    public String retry(String option, String flow) throws FlowStoreException {
+        if (!"--flow".equals(option.trim())) {
+            return "usage: retry <session id> | retry --flow <flow name or id>";
+        }
+        Engine current = engine;
+        if (current == null) {
+            return notRunning(null);
+        }
+        UUID flowId = flowIdOf(flow.trim());
+        List<String> lines = new ArrayList<>();
+        for (SessionInfo failed : current.failedSessions()) {
+            if (failed.flowId().equals(flowId)) {
+                lines.add(retryOne(current, failed.sessionId()));
+            }
+        }
+        return lines.isEmpty() ? "no failed session of flow " + flow.trim() : String.join("\n", lines);
+    }
+
+    private static String retryOne(Engine current, UUID failed) {
+        try {
+            return "failed session " + failed + " retried as session " + current.retryFailed(failed);
+        } catch (EngineException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Discards a failed session: its kept input and record are deleted. */
+    public String discard(String sessionId) {
+        Engine current = engine;
+        if (current == null) {
+            return notRunning(null);
+        }
+        UUID failed = parseSession(sessionId);
+        try {
+            current.discardFailed(failed);
+            return "failed session " + failed + " discarded";
+        } catch (EngineException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static UUID parseSession(String text) {
+        try {
+            return UUID.fromString(text.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a session id: '" + text + "' (streamline:failed lists them)", e);
+        }
+    }
+
+    /** A flow's id from its id or its name in the engine's flow store. */
+    private UUID flowIdOf(String flow) throws FlowStoreException {
+        try {
+            return UUID.fromString(flow);
+        } catch (IllegalArgumentException notAnId) {
+            return withStore(store -> {
+                int page = 0;
+                Page<FlowDefinition> flows;
+                do {
+                    flows = store.listFlows(new PageRequest(page++, 500), Instant.EPOCH);
+                    for (FlowDefinition definition : flows.items()) {
+                        if (definition.name().equals(flow)) {
+                            return definition.id();
+                        }
+                    }
+                } while (flows.hasNext());
+                throw new IllegalArgumentException("no flow named '" + flow + "' in the engine's flow store");
+            });
+        }
     }
 }

@@ -41,4 +41,38 @@ public interface Engine {
     default Optional<String> notRunning() {
         return Optional.empty();
     }
+
+    /**
+     * The sessions waiting for the world to be ready (a step said "not now"), counted per flow, processor and
+     * reason, the most sessions first.
+     *
+     * @since 1.4
+     */
+    default List<WaitingSessions> waitingSessions() {
+        return List.of();
+    }
+
+    /**
+     * Retries a failed session: starts a new session of the flow's current version from the failed session's
+     * kept input, with its trigger and trigger mark (so the trigger hears of the new session's end), and removes
+     * the failed record once the new session is durably started.
+     *
+     * @return the new session's id
+     * @throws EngineException if there is no such failed session, its flow is not active, or the new session
+     *         could not be started; the failed record is then kept
+     * @since 1.4
+     */
+    default UUID retryFailed(UUID failedSessionId) throws EngineException {
+        throw new EngineException("this engine cannot retry failed sessions");
+    }
+
+    /**
+     * Discards a failed session: its kept input and record are deleted.
+     *
+     * @throws EngineException if there is no such failed session or it could not be deleted
+     * @since 1.4
+     */
+    default void discardFailed(UUID failedSessionId) throws EngineException {
+        throw new EngineException("this engine cannot discard failed sessions");
+    }
 }

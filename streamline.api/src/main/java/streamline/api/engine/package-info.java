@@ -2,7 +2,7 @@
  * The engine service, the session listener whiteboard, the optional cluster coordinator, and the types describing sessions.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package streamline.api.engine;
 
 import org.osgi.annotation.bundle.Export;

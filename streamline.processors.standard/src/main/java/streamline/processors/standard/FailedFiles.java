@@ -61,6 +61,13 @@ final class FailedFiles {
         return false;
     }
 
+    /** The file under the mark was processed after all (its failed session retried): its failure is forgotten. */
+    void forget(String mark) {
+        if (failed.remove(mark) != null) {
+            save(mark, null);
+        }
+    }
+
     /** Remembers that the file of {@code identity} under the mark failed, for {@code reason}. */
     void remember(String mark, String identity, String reason) {
         String why = reason.length() > MOST_REASON_CHARS ? reason.substring(0, MOST_REASON_CHARS) + "…" : reason;

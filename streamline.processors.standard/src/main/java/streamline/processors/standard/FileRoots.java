@@ -41,6 +41,7 @@ final class FileRoots {
     /** A file or folder to read: it must exist, and really (links resolved) be inside a root. */
     Path forReading(String configured) throws IOException {
         Path path = Paths.resolve(home, configured);
+        requireRootPresent(path);
         check(path, path.toRealPath());
         return path;
     }
@@ -48,6 +49,7 @@ final class FileRoots {
     /** A file to write, or a folder to create: where it would really be (its nearest existing folder resolved) must be inside a root. */
     Path forWriting(String configured) throws IOException {
         Path path = Paths.resolve(home, configured);
+        requireRootPresent(path);
         check(path, real(path));
         return path;
     }
@@ -66,6 +68,20 @@ final class FileRoots {
         }
         throw new IOException("file processors may not use " + path + (real.equals(path) ? "" : " (really " + real + ")")
                 + ": it is outside the folders they may use, " + roots + " (PID streamline.processors.files, key roots)");
+    }
+
+    /**
+     * A root outside the home that does not exist is a mount that is not there: nothing is read from or made on the
+     * disk beneath it. (Roots inside the home are the product's own folders, made when first written.)
+     */
+    private void requireRootPresent(Path path) throws FilesNotReady.RootMissingException {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path homeFolder = real(home);
+        for (Path root : roots) {
+            if (absolute.startsWith(root) && !root.startsWith(homeFolder) && !Files.isDirectory(root)) {
+                throw new FilesNotReady.RootMissingException(root);
+            }
+        }
     }
 
     /** The path with its nearest existing ancestor's links resolved (the rest does not exist yet, so holds no link). */

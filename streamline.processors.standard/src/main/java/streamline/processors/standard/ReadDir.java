@@ -463,6 +463,7 @@ public class ReadDir implements TriggerProcessor {
             context.logger().log(System.Logger.Level.ERROR, "cannot " + (done != null ? "move " : "delete ") + name + ": " + e);
             return;
         }
+        failed.forget(mark); // a failed file retried (streamline:retry) and processed now
         inFlight.remove(mark);
     }
 }

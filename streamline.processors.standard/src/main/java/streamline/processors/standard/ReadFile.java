@@ -1,5 +1,6 @@
 package streamline.processors.standard;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -53,6 +54,14 @@ public class ReadFile implements Processor {
 
     @Override
     public FlowObject process(FlowObject input, StepContext step) throws Exception {
+        try {
+            return read(input, step);
+        } catch (IOException e) {
+            throw FilesNotReady.classify(e, "ReadFile"); // a full disk or a missing mount waits; anything else fails
+        }
+    }
+
+    private FlowObject read(FlowObject input, StepContext step) throws Exception {
         Path file;
         try {
             file = roots.forReading(GoKeys.required(step, "path", "input"));

@@ -70,6 +70,14 @@ public class WriteFile implements Processor {
 
     @Override
     public FlowObject process(FlowObject input, StepContext step) throws Exception {
+        try {
+            return write(input, step);
+        } catch (IOException e) {
+            throw FilesNotReady.classify(e, "WriteFile"); // a full disk or a missing mount waits; anything else fails
+        }
+    }
+
+    private FlowObject write(FlowObject input, StepContext step) throws Exception {
         boolean goKeys = step.rawConfiguration().get("output") != null;
         Path target = roots.forWriting(GoKeys.required(step, "path", "output"));
         boolean overwrite = GoKeys.flag(step, "overwrite", goKeys);

@@ -180,6 +180,36 @@ class ReadDirRealWorldTest {
     }
 
     @Test
+    void aFailedFileWhoseRetriedSessionSucceedsIsDeletedAndItsFailureForgotten() throws Exception {
+        Path kept = file("inbox/kept.txt", "K");
+        TriggerHarness trigger = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "minAgeMillis", "0")).init();
+        List<TriggerResult> emitted = trigger.trigger(10);
+        trigger.started(emitted);
+        trigger.sessionEnded(emitted.get(0).triggerMark(), "processor X failed");
+        assertEquals(1, trigger.state().get(streamline.api.state.StateScope.LOCAL).size(), "the failure is remembered");
+        trigger.sessionEnded(emitted.get(0).triggerMark(), ""); // the end of the session that retried it (streamline:retry)
+        assertFalse(Files.exists(kept), "the source is acknowledged");
+        assertEquals(Map.of(), trigger.state().get(streamline.api.state.StateScope.LOCAL), "and its failure forgotten");
+    }
+
+    @Test
+    void aFailedFileIsNotEmittedAgainUntilItChangesInPlace() throws Exception {
+        Path grown = file("inbox/grown.txt", "G");
+        Path touched = file("inbox/touched.txt", "T");
+        TriggerHarness trigger = new TriggerHarness(new ReadDir(home), Map.of("input", "inbox", "minAgeMillis", "0")).init();
+        List<TriggerResult> emitted = trigger.trigger(10);
+        trigger.started(emitted);
+        for (TriggerResult item : emitted) {
+            trigger.sessionEnded(item.triggerMark(), "processor X failed");
+        }
+        assertEquals(List.of(), names(trigger.trigger(10)), "failed files stay, not emitted again");
+        Files.writeString(grown, "G, corrected", java.nio.file.StandardOpenOption.APPEND); // the same file, a new size
+        Files.setLastModifiedTime(touched, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(touched).toMillis() - 60_000)); // the same file and size, a new time
+        assertEquals(List.of("grown.txt", "touched.txt"), names(trigger.trigger(10)), "a changed file is emitted again");
+    }
+
+    @Test
     void aStatErrorOtherThanNoSuchFileSkipsThatFileAndLosesNothingOfTheCall() throws Exception {
         file("inbox/a.txt", "A");
         file("inbox/b.txt", "B");
