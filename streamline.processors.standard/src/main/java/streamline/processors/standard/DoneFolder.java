@@ -19,11 +19,14 @@ import java.util.Objects;
  * {@code export.csv}, then {@code export-1.csv}), and on another file system by a copy that is forced before the
  * original is removed. The file is linked under its new name (which fails if the name exists), the done folder is
  * forced, and only then is the original removed: a crash in between leaves it under both names, and the move repeated
- * after the restart sees that and only removes the original.
+ * after the restart sees that (the same file, or on another file system a copy of the same size, time and content)
+ * and only removes the original.
  */
 final class DoneFolder {
 
     private static final int MOST_SUFFIXES = 10_000;
+    /** How much a copied modification time may differ: file systems keep it to the micro second, FAT to 2 seconds. */
+    private static final long TIME_GRAIN_MILLIS = 2_000;
 
     private final Path input;
     private final Path done;
@@ -46,13 +49,13 @@ final class DoneFolder {
         Path target = done.resolve(input.relativize(file));
         Path folder = target.getParent();
         Files.createDirectories(folder);
-        Object key = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        BasicFileAttributes original = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         Path copy = null;
         try {
             for (int n = 0; n <= MOST_SUFFIXES; n++) {
                 Path candidate = n == 0 ? target : withSuffix(target, n);
-                if (key != null && isFile(candidate, key)) {
-                    finish(folder, file, null); // linked before a crash, the original not yet removed
+                if (copy == null && isFile(candidate, file, original)) {
+                    finish(folder, file, null); // linked or copied before a crash, the original not yet removed
                     return candidate;
                 }
                 try {
@@ -89,10 +92,22 @@ final class DoneFolder {
         Files.deleteIfExists(file);
     }
 
-    private static boolean isFile(Path candidate, Object key) throws IOException {
+    /**
+     * Whether {@code candidate} is {@code file} under its new name: the same file (linked before a crash), or its copy
+     * on another file system (named before a crash): a regular file of the same size, modification time (the copy
+     * keeps it, to the file system's grain) and content. A file already there with that very content loses nothing when the original goes.
+     */
+    private static boolean isFile(Path candidate, Path file, BasicFileAttributes original) throws IOException {
         try {
             BasicFileAttributes attributes = Files.readAttributes(candidate, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return attributes.isRegularFile() && Objects.equals(attributes.fileKey(), key);
+            if (!attributes.isRegularFile()) {
+                return false;
+            }
+            if (original.fileKey() != null && Objects.equals(attributes.fileKey(), original.fileKey())) {
+                return true;
+            }
+            return attributes.size() == original.size() && Math.abs(attributes.lastModifiedTime().toMillis()
+                    - original.lastModifiedTime().toMillis()) < TIME_GRAIN_MILLIS && Files.mismatch(candidate, file) == -1;
         } catch (NoSuchFileException e) {
             return false;
         }
