@@ -268,12 +268,20 @@ final class FlowFolder {
 
     /**
      * Makes inactive the store's flows saved from this folder whose file is gone and that no file
-     * defines: files removed while the engine was stopped. A file still there, even refused, keeps its
-     * last good version. Whether it got through the whole store.
+     * defines: files removed while the engine was stopped, or that now define another flow, saved in
+     * this scan (the flow renamed in its file). A file still there and refused keeps its last good
+     * version. Whether it got through the whole store.
      */
     private boolean reconcile(FlowManager store, Set<Path> present, Set<UUID> defined) {
+        // a file still there that was saved now with another flow (renamed in it while stopped) no longer keeps the
+        // flow it was saved from before
         Set<String> names = new HashSet<>();
-        present.forEach(file -> names.add(name(file)));
+        present.forEach(file -> {
+            FileState state = files.get(file);
+            if (state.savedFlow == null || state.flow == null || !state.savedFlow.equals(state.flow.id())) {
+                names.add(name(file)); // refused or not saved: its last good version keeps running
+            }
+        });
         Map<UUID, String> gone = new TreeMap<>();
         try {
             Page<FlowDefinition> page;

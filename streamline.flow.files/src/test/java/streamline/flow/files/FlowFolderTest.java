@@ -182,6 +182,19 @@ class FlowFolderTest {
     }
 
     @Test
+    void aFlowRenamedInItsFileWhileStoppedIsStoppedAtStartOnceTheNewOneIsSaved() throws Exception {
+        Path file = directory.resolve("a.json");
+        Files.writeString(file, flow("orders", "", "A->B"));
+        new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);
+
+        // stopped; the flow renamed in its file
+        Files.writeString(file, flow("invoices", "", "A->B"));
+        new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);
+        assertTrue(stored("invoices").active());
+        assertFalse(stored("orders").active(), "no file defines the old flow now, although its file is still there");
+    }
+
+    @Test
     void twoFilesNamingOneFlowAreBothRefusedWhicheverIsListedFirst() throws Exception {
         Files.writeString(directory.resolve("orders.json"), flow("orders", "v1", "A->B"));
         new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);
