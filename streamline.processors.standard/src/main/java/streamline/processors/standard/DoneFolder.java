@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,7 +20,8 @@ import java.util.Objects;
  * under the input, never replacing a file there (a taken name gets {@code -1}, {@code -2}, … before its extension:
  * {@code export.csv}, then {@code export-1.csv}), and on another file system by a copy that is forced before the
  * original is removed. The file is linked under its new name (which fails if the name exists), the done folder is
- * forced, and only then is the original removed: a crash in between leaves it under both names, and the move repeated
+ * forced (and the folders above it that got a new subfolder for it), and only then is the original removed: a crash
+ * in between leaves it under both names, and the move repeated
  * after the restart sees that (the same file, or on another file system a copy of the same size, time and content)
  * and only removes the original.
  */
@@ -48,6 +51,11 @@ final class DoneFolder {
     Path move(Path file) throws IOException {
         Path target = done.resolve(input.relativize(file));
         Path folder = target.getParent();
+        List<Path> grown = new ArrayList<>(); // the folders that get a new subfolder: forced too before the original goes
+        for (Path missing = folder; missing.startsWith(done) && !missing.equals(done) && !Files.isDirectory(missing,
+                LinkOption.NOFOLLOW_LINKS); missing = missing.getParent()) {
+            grown.add(missing.getParent());
+        }
         Files.createDirectories(folder);
         BasicFileAttributes original = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         Path copy = null;
@@ -55,12 +63,12 @@ final class DoneFolder {
             for (int n = 0; n <= MOST_SUFFIXES; n++) {
                 Path candidate = n == 0 ? target : withSuffix(target, n);
                 if (copy == null && isFile(candidate, file, original)) {
-                    finish(folder, file, null); // linked or copied before a crash, the original not yet removed
+                    finish(folder, grown, file, null); // linked or copied before a crash, the original not yet removed
                     return candidate;
                 }
                 try {
                     if (copy == null && NoReplace.link(file, candidate)) {
-                        finish(folder, file, null);
+                        finish(folder, grown, file, null);
                         return candidate;
                     }
                     if (copy == null) {
@@ -69,7 +77,7 @@ final class DoneFolder {
                     if (!NoReplace.link(copy, candidate)) {
                         Files.move(copy, candidate); // a done folder without hard links: checked, then renamed
                     }
-                    finish(folder, file, copy);
+                    finish(folder, grown, file, copy);
                     return candidate;
                 } catch (FileAlreadyExistsException taken) {
                     // a file of that name is there already: the next suffix
@@ -84,11 +92,14 @@ final class DoneFolder {
                 + FileNames.readableName(target) + " and its " + MOST_SUFFIXES + " suffixed names are all taken");
     }
 
-    private void finish(Path folder, Path file, Path copy) throws IOException {
+    private void finish(Path folder, List<Path> grown, Path file, Path copy) throws IOException {
         if (copy != null) {
             Files.deleteIfExists(copy);
         }
         forces.force(folder); // the new name is on disk before the only other one goes
+        for (Path parent : grown) {
+            forces.force(parent); // and so are the folders it is in
+        }
         Files.deleteIfExists(file);
     }
 

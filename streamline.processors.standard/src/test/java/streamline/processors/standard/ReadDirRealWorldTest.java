@@ -323,4 +323,19 @@ class ReadDirRealWorldTest {
             assertEquals(List.of(done.resolve("export.csv")), files.toList(), "not copied a second time under export-1.csv");
         }
     }
+
+    @Test
+    void aMoveIntoANewSubfolderOfTheDoneFolderForcesTheFolderThatGotItBeforeTheOriginalGoes() throws Exception {
+        Path a = file("inbox/2026/12/a.txt", "A");
+        List<String> forced = new ArrayList<>();
+        SharedFolderForce forces = new SharedFolderForce(folder -> forced.add(home.relativize(folder) + ":" + Files.exists(a)));
+        TriggerHarness trigger = new TriggerHarness(new ReadDir(FileRoots.defaults(home), forces),
+                Map.of("input", "inbox", "recursive", "true", "afterSuccess", "move", "doneDirectory", "files/done")).init();
+        List<TriggerResult> emitted = trigger.trigger(10);
+        trigger.started(emitted);
+        trigger.sessionEnded(emitted.get(0).triggerMark(), "");
+        assertTrue(Files.exists(home.resolve("files/done/2026/12/a.txt")));
+        // a power loss must not take the new folders (and the file linked in them) while the original is gone
+        assertEquals(List.of("files/done/2026/12:true", "files/done/2026:true", "files/done:true", "inbox/2026/12:false"), forced);
+    }
 }
