@@ -5,6 +5,7 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -104,8 +105,15 @@ final class FlowFolder {
                 }
             }
         }
-        for (Path file : present) {
-            read(file, files.computeIfAbsent(file, f -> new FileState()));
+        for (Iterator<Path> it = present.iterator(); it.hasNext();) {
+            Path file = it.next();
+            FileState state = files.computeIfAbsent(file, f -> new FileState());
+            if (!read(file, state) && state.savedFlow == null) {
+                // removed since the listing, and not saved in this run (at start): gone, not refused, whose last good
+                // version would keep running. One saved in this run stays as it is until the next scan, which may find
+                // it renamed and hand its flow over without stopping it
+                it.remove();
+            }
             if (Thread.currentThread().isInterrupted()) {
                 return;
             }
@@ -142,8 +150,12 @@ final class FlowFolder {
         }
     }
 
-    /** Reads a file whose content changed; whatever goes wrong refuses this file only. */
-    private void read(Path file, FileState state) {
+    /**
+     * Reads a file whose content changed; whatever goes wrong refuses this file only.
+     *
+     * @return false if the file is gone (removed or renamed since the folder was listed)
+     */
+    private boolean read(Path file, FileState state) {
         String name = name(file);
         try {
             long size = Files.size(file);
@@ -152,16 +164,18 @@ final class FlowFolder {
                 state.flow = null;
                 report(state, name + ": " + size + " bytes, over the limit of " + maxFileBytes
                         + " bytes (max.file.bytes); it was not read" + keptRunning(state));
-                return;
+                return true;
             }
             byte[] bytes = Files.readAllBytes(file);
             String fingerprint = fingerprint(bytes);
             if (fingerprint.equals(state.seen)) {
-                return;
+                return true;
             }
             state.seen = fingerprint;
             state.flow = null;
             state.flow = FlowOrigin.withOrigin(reader.read(new String(bytes, StandardCharsets.UTF_8), name), name);
+        } catch (NoSuchFileException e) {
+            return false;
         } catch (FlowFileException e) {
             report(state, e.getMessage() + keptRunning(state));
         } catch (ClosedByInterruptException e) {
@@ -170,6 +184,7 @@ final class FlowFolder {
             // an OutOfMemoryError or StackOverflowError of one file's parse leaves with its garbage: the other files go on
             report(state, name + ": cannot be read: " + e + keptRunning(state));
         }
+        return true;
     }
 
     /** The files whose flow another file also names, by id or by name; each is reported with the others. */
@@ -268,12 +283,20 @@ final class FlowFolder {
 
     /**
      * Makes inactive the store's flows saved from this folder whose file is gone and that no file
-     * defines: files removed while the engine was stopped. A file still there, even refused, keeps its
-     * last good version. Whether it got through the whole store.
+     * defines: files removed while the engine was stopped, or that now define another flow, saved in
+     * this scan (the flow renamed in its file). A file still there and refused keeps its last good
+     * version. Whether it got through the whole store.
      */
     private boolean reconcile(FlowManager store, Set<Path> present, Set<UUID> defined) {
+        // a file still there that was saved now with another flow (renamed in it while stopped) no longer keeps the
+        // flow it was saved from before
         Set<String> names = new HashSet<>();
-        present.forEach(file -> names.add(name(file)));
+        present.forEach(file -> {
+            FileState state = files.get(file);
+            if (state.savedFlow == null || state.flow == null || !state.savedFlow.equals(state.flow.id())) {
+                names.add(name(file)); // refused or not saved: its last good version keeps running
+            }
+        });
         Map<UUID, String> gone = new TreeMap<>();
         try {
             Page<FlowDefinition> page;

@@ -182,6 +182,43 @@ class FlowFolderTest {
     }
 
     @Test
+    void aFlowRenamedInItsFileWhileStoppedIsStoppedAtStartOnceTheNewOneIsSaved() throws Exception {
+        Path file = directory.resolve("a.json");
+        Files.writeString(file, flow("orders", "", "A->B"));
+        new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);
+
+        // stopped; the flow renamed in its file
+        Files.writeString(file, flow("invoices", "", "A->B"));
+        new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);
+        assertTrue(stored("invoices").active());
+        assertFalse(stored("orders").active(), "no file defines the old flow now, although its file is still there");
+    }
+
+    @Test
+    void aFileRemovedBetweenTheListingAndItsReadAtStartHasItsFlowStopped() throws Exception {
+        Files.writeString(directory.resolve("a.json"), flow("a", "", "A->B"));
+        Files.writeString(directory.resolve("b.json"), flow("b", "", "A->B"));
+        new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);
+
+        // at the next start b.json is removed while the scan reads a.json, after the folder was listed
+        FlowJson json = new FlowJson();
+        FlowFolder folder = new FlowFolder(directory, FLOW_FILE_LIMIT, (text, where) -> {
+            if (where.equals("a.json")) {
+                try {
+                    Files.deleteIfExists(directory.resolve("b.json"));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return json.read(text, where);
+        });
+        folder.scan(store);
+        folder.scan(store);
+        assertTrue(stored("a").active());
+        assertFalse(stored("b").active(), "its file is gone: not kept as a refused file's last good version");
+    }
+
+    @Test
     void twoFilesNamingOneFlowAreBothRefusedWhicheverIsListedFirst() throws Exception {
         Files.writeString(directory.resolve("orders.json"), flow("orders", "v1", "A->B"));
         new FlowFolder(directory, FLOW_FILE_LIMIT).scan(store);

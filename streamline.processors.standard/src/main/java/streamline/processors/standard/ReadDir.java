@@ -65,7 +65,8 @@ import streamline.api.state.StateException;
  *
  * <p>It follows the exactly-once pattern of {@link TriggerProcessor}: it emits every file in the
  * folder that it has not emitted in this run (or whose emission was not started), and deletes or
- * moves a file only when its session finished successfully, forcing the folder before the session's end is logged.
+ * moves a file only when its session finished successfully and the file is still the one emitted (a file replaced
+ * meanwhile under its name is left for its own session), forcing the folder before the session's end is logged.
  * After a restart it emits the folder's files again, and the engine answers those whose sessions are still in
  * progress as duplicates, so each file is processed once. A duplicate is not held: the live session's end is told to
  * the instance that started it. After a failure the file stays where it is, remembered as failed (by the size,
@@ -442,6 +443,16 @@ public class ReadDir implements TriggerProcessor {
                 context.logger().log(System.Logger.Level.ERROR, "cannot remember that " + name + " was processed: " + e.getMessage());
                 return;
             }
+            inFlight.remove(mark);
+            return;
+        }
+        String emitted = inFlight.get(mark);
+        String now = emitted == null ? null : FailedFiles.identityNow(file);
+        if (now != null && !now.equals(emitted)) {
+            // another file was put under the name while the session ran (a new upload renamed over it): that one is
+            // not processed yet, and is emitted for its own session
+            context.logger().log(System.Logger.Level.WARNING, name + " was replaced while its session ran: the new file is left"
+                    + " for its own session, not " + (done != null ? "moved" : "deleted"));
             inFlight.remove(mark);
             return;
         }

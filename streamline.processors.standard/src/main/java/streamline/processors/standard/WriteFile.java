@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -29,7 +30,7 @@ import streamline.api.processor.StepContext;
  * <p>Configuration: {@code path} (expression, for example {@code outbox/${ReadDir.Name}}; relative to
  * the home; the Go project's {@code output} is read as it), {@code overwrite} ({@code true}/{@code false}; default
  * false with {@code path}, true with {@code output}, as the Go project replaces an existing file). Missing parent
- * folders are created.
+ * folders are created, and forced with the file (a power loss never keeps the input processed and loses the output).
  * Metadata it sets: {@code WriteFile.OutputPath} (absolute path, in the readable form of {@link FileNames#readable}).
  *
  * <p>The content goes to a temporary file in the target folder (a short name, {@link NoReplace#temporaryName}), is
@@ -82,6 +83,10 @@ public class WriteFile implements Processor {
         Path target = roots.forWriting(GoKeys.required(step, "path", "output"));
         boolean overwrite = GoKeys.flag(step, "overwrite", goKeys);
         Path folder = target.getParent();
+        List<Path> grown = new ArrayList<>(); // the folders that get a new subfolder: forced too
+        for (Path missing = folder; missing.getParent() != null && !Files.isDirectory(missing); missing = missing.getParent()) {
+            grown.add(missing.getParent());
+        }
         Files.createDirectories(folder);
         // created exclusively and never through a link: whatever stands at its name (a link planted there) is removed,
         // not followed
@@ -102,6 +107,9 @@ public class WriteFile implements Processor {
             // the new name too survives a crash before the step counts as done; the engine shares the folder's force
             // among the steps completing together (also for a repeated step: the earlier run may have stopped before it)
             step.forceFolderBeforeCompletion(folder);
+            for (Path parent : grown) {
+                step.forceFolderBeforeCompletion(parent); // the folders the file is in survive with it
+            }
         } finally {
             Files.deleteIfExists(temp);
         }

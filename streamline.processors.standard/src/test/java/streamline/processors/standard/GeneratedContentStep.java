@@ -12,7 +12,7 @@ import streamline.api.processor.StepContext;
 import streamline.api.state.StateManager;
 
 /** A step whose content is generated on every read, optionally failing at an offset; expressions are taken literally. */
-final class GeneratedContentStep implements StepContext {
+class GeneratedContentStep implements StepContext {
     private final Map<String, Object> config;
     private final long size;
     private final long failAt;

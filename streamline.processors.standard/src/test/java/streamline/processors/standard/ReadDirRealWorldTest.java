@@ -319,4 +319,53 @@ class ReadDirRealWorldTest {
             }
         }
     }
+
+    @Test
+    void aFileReplacedWhileItsSessionRanIsNeitherDeletedNorMovedWithIt() throws Exception {
+        for (Map<String, String> config : List.of(Map.of("input", "inbox"),
+                Map.of("input", "inbox", "afterSuccess", "move", "doneDirectory", "files/done"))) {
+            Path daily = file("inbox/export.csv", "monday");
+            TriggerHarness trigger = new TriggerHarness(new ReadDir(home), config).init();
+            List<TriggerResult> emitted = trigger.trigger(10);
+            trigger.started(emitted);
+            // the next day's export is renamed over it while monday's session runs
+            Path next = file("inbox/.upload", "tuesday, not processed yet");
+            Files.move(next, daily, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            trigger.sessionEnded(emitted.get(0).triggerMark(), "");
+            assertEquals("tuesday, not processed yet", Files.readString(daily), config + ": " + trigger.log());
+            assertFalse(Files.exists(home.resolve("files/done/export.csv")), "not moved as monday's");
+            assertEquals(List.of("export.csv"), names(trigger.trigger(10)), "the new file is emitted for its own session");
+            Files.delete(daily);
+        }
+    }
+
+    @Test
+    void aMoveAcrossFileSystemsCutAfterTheCopyGotItsNameOnlyRemovesTheOriginalWhenRepeated() throws Exception {
+        Path a = file("inbox/export.csv", "tuesday");
+        Path done = Files.createDirectories(home.resolve("files/done"));
+        // what a crash leaves on another file system: the forced copy under the new name (another inode, same time and
+        // content), the original not yet removed
+        Files.copy(a, done.resolve("export.csv"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Path moved = new DoneFolder(home.resolve("inbox"), done, new SharedFolderForce()).move(a);
+        assertEquals(done.resolve("export.csv"), moved);
+        assertFalse(Files.exists(a));
+        try (var files = Files.list(done)) {
+            assertEquals(List.of(done.resolve("export.csv")), files.toList(), "not copied a second time under export-1.csv");
+        }
+    }
+
+    @Test
+    void aMoveIntoANewSubfolderOfTheDoneFolderForcesTheFolderThatGotItBeforeTheOriginalGoes() throws Exception {
+        Path a = file("inbox/2026/12/a.txt", "A");
+        List<String> forced = new ArrayList<>();
+        SharedFolderForce forces = new SharedFolderForce(folder -> forced.add(home.relativize(folder) + ":" + Files.exists(a)));
+        TriggerHarness trigger = new TriggerHarness(new ReadDir(FileRoots.defaults(home), forces),
+                Map.of("input", "inbox", "recursive", "true", "afterSuccess", "move", "doneDirectory", "files/done")).init();
+        List<TriggerResult> emitted = trigger.trigger(10);
+        trigger.started(emitted);
+        trigger.sessionEnded(emitted.get(0).triggerMark(), "");
+        assertTrue(Files.exists(home.resolve("files/done/2026/12/a.txt")));
+        // a power loss must not take the new folders (and the file linked in them) while the original is gone
+        assertEquals(List.of("files/done/2026/12:true", "files/done/2026:true", "files/done:true", "inbox/2026/12:false"), forced);
+    }
 }

@@ -70,4 +70,20 @@ class WriteFileRealWorldTest {
         }
         assertTrue(NoReplace.temporaryName(name).length() <= 32);
     }
+
+    @Test
+    void theFoldersCreatedForTheOutputAreForcedBeforeTheStepCompletes() throws Exception {
+        Files.createDirectories(home.resolve("outbox"));
+        List<String> forced = new ArrayList<>();
+        GeneratedContentStep step = new GeneratedContentStep(Map.of("path", "outbox/2026/12/r.csv"), 10, -1) {
+            @Override
+            public void forceFolderBeforeCompletion(Path folder) {
+                forced.add(home.relativize(folder).toString());
+            }
+        };
+        new WriteFile(home).process(streamline.api.processor.FlowObject.of(Map.of()), step);
+        assertTrue(Files.exists(home.resolve("outbox/2026/12/r.csv")));
+        // a power loss must not take the new folders, and the file in them, once the input counts as processed
+        assertEquals(List.of("outbox/2026/12", "outbox/2026", "outbox"), forced);
+    }
 }
