@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * The server could not take the upload now: no connection, no progress within the read timeout, 429 or a 5xx
- * status. The step fails and is retried as its processor's retry policy says; it is the world not being ready,
- * not the session's input or the flow's configuration being wrong.
+ * status: the world not being ready, not the session's input or the flow's configuration being wrong. The step
+ * turns it into a {@code StepUnavailableException}: the session waits without spending its retries.
  */
 final class ServerNotReadyException extends IOException {
 

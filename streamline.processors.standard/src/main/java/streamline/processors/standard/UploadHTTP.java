@@ -27,6 +27,7 @@ import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
+import streamline.api.processor.StepUnavailableException;
 
 /**
  * Processor {@code UploadHTTP}: POSTs the session's content to an HTTP server, with the Go project's keys.
@@ -84,6 +85,15 @@ public class UploadHTTP implements Processor {
 
     @Override
     public FlowObject process(FlowObject input, StepContext step) throws Exception {
+        try {
+            return upload(input, step);
+        } catch (ServerNotReadyException e) {
+            // the server, not the session, is at fault: the session waits without spending its retries
+            throw new StepUnavailableException(e.getMessage(), e.retryAfter().orElse(null), e);
+        }
+    }
+
+    private FlowObject upload(FlowObject input, StepContext step) throws Exception {
         String url = step.config("url").trim();
         URI uri = uri(url);
         ProgressClock clock = new ProgressClock(settings.readTimeout());

@@ -29,6 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import streamline.api.processor.FlowObject;
+import streamline.api.processor.StepUnavailableException;
 import streamline.testkit.ProcessorHarness;
 
 class UploadHTTPTest {
@@ -207,7 +208,7 @@ class UploadHTTPTest {
                 "multipart_field_name", "f"), Map.of()));
         assertTrue(e.getMessage().contains("answered 404: no such bucket: photos"), e.getMessage());
         assertTrue(e.getMessage().length() < 1000, "only the start of the body: " + e.getMessage().length());
-        assertFalse(e instanceof ServerNotReadyException, "a 404 is not the server being busy");
+        assertFalse(e instanceof StepUnavailableException, "a 404 is not the server being busy");
         assertFalse(e.getMessage().contains("not ready"), e.getMessage());
     }
 
@@ -223,7 +224,7 @@ class UploadHTTPTest {
     @ValueSource(ints = {429, 500, 503})
     void busyOrFailingServerSaysItWasNotReady(int status) {
         server.answer(new RecordingHttpServer.Answer(status, Map.of("Retry-After", "7"), "try later".getBytes(StandardCharsets.UTF_8)));
-        ServerNotReadyException e = assertThrows(ServerNotReadyException.class, () -> upload(Map.of("url", server.url("/p"),
+        StepUnavailableException e = assertThrows(StepUnavailableException.class, () -> upload(Map.of("url", server.url("/p"),
                 "multipart_field_name", "f"), Map.of()));
         assertTrue(e.getMessage().startsWith("the server was not ready: POST " + server.url("/p") + " answered " + status
                 + ": try later"), e.getMessage());
@@ -236,7 +237,7 @@ class UploadHTTPTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
-        Exception e = assertThrows(ServerNotReadyException.class, () -> upload(Map.of("url",
+        Exception e = assertThrows(StepUnavailableException.class, () -> upload(Map.of("url",
                 "http://127.0.0.1:" + port + "/p", "multipart_field_name", "f"), Map.of()));
         assertTrue(e.getMessage().startsWith("the server was not ready: POST http://127.0.0.1:" + port + "/p failed"),
                 e.getMessage());
@@ -248,7 +249,7 @@ class UploadHTTPTest {
         CountDownLatch never = new CountDownLatch(1);
         server.hold(never);
         UploadHTTP processor = new UploadHTTP(new UploadSettings(Duration.ofSeconds(5), Duration.ofSeconds(1), 1024, 1024));
-        Exception e = assertThrows(ServerNotReadyException.class, () -> upload(processor, Map.of("url", server.url("/slow"),
+        Exception e = assertThrows(StepUnavailableException.class, () -> upload(processor, Map.of("url", server.url("/slow"),
                 "multipart_field_name", "f"), Map.of()));
         assertTrue(e.getMessage().contains("no progress for 1 s"), e.getMessage());
         never.countDown();
@@ -258,7 +259,7 @@ class UploadHTTPTest {
     void aResponseBodyThatStopsComingIsGivenUpOnAfterTheReadTimeout() {
         server.stallBody(new CountDownLatch(1));
         UploadHTTP processor = new UploadHTTP(new UploadSettings(Duration.ofSeconds(5), Duration.ofSeconds(1), 1024, 1024));
-        Exception e = assertThrows(ServerNotReadyException.class, () -> upload(processor, Map.of("url", server.url("/slow"),
+        Exception e = assertThrows(StepUnavailableException.class, () -> upload(processor, Map.of("url", server.url("/slow"),
                 "multipart_field_name", "f", "put_response_as_contents", true), Map.of()));
         assertTrue(e.getMessage().contains("no part of the response body arrived for 1 s"), e.getMessage());
     }
