@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowGraph;
 import streamline.api.flow.FlowManager;
+import streamline.api.flow.FlowNotFoundException;
 import streamline.api.flow.FlowStoreException;
 import streamline.api.flow.InvalidFlowException;
 import streamline.api.flow.LogLevel;
@@ -187,7 +188,19 @@ final class FlowActivation {
             if (full) {
                 for (UUID active : List.copyOf(activeFlows.keySet())) {
                     if (!seen.contains(active)) {
-                        deactivate(active, "it is not in the flow store now in use");
+                        // not listed is not gone: a store leaves off a flow saved while its page was read, and
+                        // the listing stops at a page it left empty; the store's own answer decides
+                        FlowDefinition current;
+                        try {
+                            current = flows.flow(active);
+                        } catch (FlowNotFoundException gone) {
+                            current = null;
+                        }
+                        if (current == null) {
+                            deactivate(active, "it is not in the flow store now in use");
+                        } else {
+                            reconcileSafely(current);
+                        }
                     }
                 }
             }

@@ -58,8 +58,12 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
      * since a plain DataSource would open a new connection for every transaction.
      */
     private final EntityManager writer;
-    /** The highest sequence written as far as this log knows; under the write lock. */
-    private long lastSequence;
+    /**
+     * The highest sequence written as far as this log knows; written under the write lock. Rows above it
+     * may be those of a commit in doubt (landed, reported failed): compaction, which reads it without the
+     * lock, leaves them alone until the log has looked at them.
+     */
+    private volatile long lastSequence;
     private volatile boolean closed;
 
     /** One append's rows and, once written, its outcome; fields set under the write lock. */
@@ -283,8 +287,12 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
                         append.lastSequence = next;
                         append.done = true;
                     }
+                    // not the table's highest: the rows above may be the rest of a group in doubt, each of its
+                    // appends then tried alone, which must collide with its own rows to find them landed
+                    lastSequence = next;
+                } else {
+                    lastSequence = max;
                 }
-                lastSequence = max;
                 return same;
             });
         } catch (PersistenceException | IllegalStateException e) {
@@ -363,7 +371,7 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
      * periodically; public for benchmarks.
      */
     public int compact() {
-        return compaction.compact();
+        return compaction.compact(lastSequence);
     }
 
     private void compactQuietly() {

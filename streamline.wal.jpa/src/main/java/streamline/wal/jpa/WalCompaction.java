@@ -39,12 +39,17 @@ final class WalCompaction {
         this.transactions = transactions;
     }
 
-    /** Deletes the entries of finished sessions; returns how many. */
-    int compact() {
+    /**
+     * Deletes the entries of finished sessions whose end is at most {@code settled}, the highest sequence
+     * the log knows written: the rows of a commit in doubt, above it, are the log's to look at (to find it
+     * landed, not write it again) before any is deleted. Returns how many.
+     */
+    int compact(long settled) {
         int deleted = 0;
         while (true) {
             List<Object[]> ends = transactions.statements(em -> em.createQuery(
-                    "select f.sessionId, f.sequence from WalEntryEntity f where f.kind = 'SESSION_FINISHED'", Object[].class)
+                    "select f.sessionId, f.sequence from WalEntryEntity f where f.kind = 'SESSION_FINISHED'"
+                    + " and f.sequence <= :settled", Object[].class).setParameter("settled", settled)
                     .setMaxResults(ENDS_PER_ROUND).getResultList());
             if (ends.isEmpty()) {
                 return deleted;

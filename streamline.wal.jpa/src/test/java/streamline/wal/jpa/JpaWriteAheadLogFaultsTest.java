@@ -177,6 +177,112 @@ class JpaWriteAheadLogFaultsTest {
         assertEquals(List.of(before, landed, later.get(0), later.get(1)), stored, "acknowledged: " + acknowledged);
     }
 
+    /**
+     * Holds a first commit, queues {@code group} behind it (so the next commit takes them as one group), runs
+     * {@code beforeGroup} right after the first commit went through, releases it, and returns each grouped
+     * append's outcome: its sequence or what it threw.
+     */
+    private List<Object> groupCommit(List<List<LogEntry>> group, SQLHook beforeGroup) throws Exception {
+        CountDownLatch firstInCommit = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        hooked.onceBeforeExecute(sql -> sql.startsWith("INSERT"), sql -> {
+            firstInCommit.countDown();
+            try {
+                releaseFirst.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Future<Long> first = threads.submit(() -> log.append(entry(UUID.randomUUID())));
+        assertTrue(firstInCommit.await(30, TimeUnit.SECONDS));
+        List<Thread> appenders = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Future<Object>> outcomes = new ArrayList<>();
+        for (List<LogEntry> entries : group) {
+            CountDownLatch started = new CountDownLatch(1);
+            outcomes.add(threads.submit(() -> {
+                appenders.add(Thread.currentThread());
+                started.countDown();
+                try {
+                    return log.appendAll(entries);
+                } catch (WriteAheadLogException | RuntimeException | Error failure) {
+                    return failure;
+                }
+            }));
+            assertTrue(started.await(30, TimeUnit.SECONDS));
+        }
+        Eventually.await("the appenders wait for the write lock", Duration.ofSeconds(30),
+                () -> appenders.size() == group.size() && appenders.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
+        hooked.onceAfterCommit(sql -> beforeGroup.run());
+        releaseFirst.countDown();
+        first.get(30, TimeUnit.SECONDS);
+        List<Object> result = new ArrayList<>();
+        for (Future<Object> outcome : outcomes) {
+            result.add(outcome.get(30, TimeUnit.SECONDS));
+        }
+        return result;
+    }
+
+    /** Work run at a chosen moment of a test, which may throw to fail the statement or commit it runs in. */
+    @FunctionalInterface
+    private interface SQLHook {
+        void run() throws SQLException;
+    }
+
+    /** Asserts that each grouped append ended written once or failed, and was written once if acknowledged. */
+    private void assertWrittenOnceWhenAcknowledged(List<List<LogEntry>> group, List<Object> outcomes) throws Exception {
+        List<LogEntry> stored = restart().entries().stream().map(e -> e.withSequence(0)).toList();
+        for (int i = 0; i < group.size(); i++) {
+            Object outcome = outcomes.get(i);
+            assertTrue(outcome instanceof Long || outcome instanceof WriteAheadLogException, "written or failed, not " + outcome);
+            for (LogEntry e : group.get(i)) {
+                long copies = stored.stream().filter(e::equals).count();
+                if (outcome instanceof Long) {
+                    assertEquals(1, copies, "an acknowledged append is written once: append " + i);
+                } else {
+                    assertTrue(copies <= 1, "a failed append is not written twice: append " + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * A group commit that landed but was reported failed, when the first look at the table fails too (the
+     * connection that broke): the appends of the group, tried again one by one, each find their own rows and
+     * none is written twice.
+     */
+    @Test
+    void aGroupThatLandedButWasReportedFailedIsNotWrittenAgainWhenTheFirstLookFails() throws Exception {
+        List<List<LogEntry>> group = List.of(List.of(entry(UUID.randomUUID())), List.of(entry(UUID.randomUUID())),
+                List.of(entry(UUID.randomUUID())));
+        List<Object> outcomes = groupCommit(group, () -> {
+            hooked.onceAfterCommit(sql -> {
+                hooked.onceBeforeExecute(statement -> statement.toUpperCase().contains("MAX("), statement -> {
+                    throw new SQLException("connection reset", "08006");
+                });
+                throw new SQLException("connection reset after the commit", "08006");
+            });
+        });
+        assertWrittenOnceWhenAcknowledged(group, outcomes);
+    }
+
+    /**
+     * A compaction that runs while a group commit is in doubt (landed, reported failed) deletes none of its
+     * rows: the log finds the group landed instead of writing its appends a second time.
+     */
+    @Test
+    void compactionDuringACommitInDoubtDeletesNoneOfItsRows() throws Exception {
+        UUID finished = UUID.randomUUID();
+        List<List<LogEntry>> group = List.of(List.of(entry(finished), LogEntry.sessionFinished(finished, flow, "", "")),
+                List.of(entry(UUID.randomUUID())));
+        List<Object> outcomes = groupCommit(group, () -> {
+            hooked.onceAfterCommit(sql -> {
+                log.compact();
+                throw new SQLException("connection reset after the commit", "08006");
+            });
+        });
+        assertWrittenOnceWhenAcknowledged(group, outcomes);
+    }
+
     /** Sequences another writer took in the table are skipped: the next append goes on above them. */
     @Test
     void sequencesTakenByAnotherWriterAreSkipped() throws Exception {
