@@ -1,9 +1,5 @@
 package streamline.flow.jpa;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -32,6 +28,7 @@ import streamline.api.flow.PageRequest;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.TriggerDefinition;
 import streamline.jpa.support.Database;
+import streamline.jpa.support.DatabasePassword;
 import streamline.jpa.support.OpenedStore;
 
 /**
@@ -77,18 +74,7 @@ public class JpaFlowStoreComponent implements FlowManager {
 
     /** The password: the first line of {@code password.file} when set (so that no listing shows it), else {@code .password}. */
     static String password(JpaFlowStoreConfig config, String home) {
-        if (config.password_file().isBlank()) {
-            return config._password();
-        }
-        Path file = Path.of(config.password_file());
-        if (!file.isAbsolute() && home != null && !home.isBlank()) {
-            file = Path.of(home).resolve(file);
-        }
-        try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("");
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("configuration streamline.flow.jpa: password.file=" + config.password_file() + " cannot be read: " + e, e);
-        }
+        return DatabasePassword.of("streamline.flow.jpa", config._password(), config.password_file(), home);
     }
 
     @Deactivate

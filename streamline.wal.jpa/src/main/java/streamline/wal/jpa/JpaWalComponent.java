@@ -1,9 +1,5 @@
 package streamline.wal.jpa;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +21,7 @@ import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
 import streamline.jpa.support.Database;
+import streamline.jpa.support.DatabasePassword;
 import streamline.jpa.support.OpenedStore;
 
 /**
@@ -68,18 +65,7 @@ public class JpaWalComponent implements WriteAheadLog {
 
     /** The password: the first line of {@code password.file} when set (so that no listing shows it), else {@code .password}. */
     static String password(JpaWalConfig config, String home) {
-        if (config.password_file().isBlank()) {
-            return config._password();
-        }
-        Path file = Path.of(config.password_file());
-        if (!file.isAbsolute() && home != null && !home.isBlank()) {
-            file = Path.of(home).resolve(file);
-        }
-        try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("");
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("configuration streamline.wal.jpa: password.file=" + config.password_file() + " cannot be read: " + e, e);
-        }
+        return DatabasePassword.of("streamline.wal.jpa", config._password(), config.password_file(), home);
     }
 
     @Deactivate
