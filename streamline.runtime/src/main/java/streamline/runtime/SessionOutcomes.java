@@ -271,10 +271,13 @@ final class SessionOutcomes {
         }
         // the lines it logs are about this session and this trigger, whichever thread tells it
         try (LogContext context = LogContext.of(trigger.context.flowName(), session.id, trigger.definition.name())) {
-            instance.sessionEnded(new SessionUpdate(session.id, session.flowId, true, error, session.mark));
-        } catch (Throwable e) {
-            // whatever a trigger throws (an Error too) is its own failure: the session's end goes on
-            LOG.warn("trigger {} failed to take the end of session {}: {}", trigger.definition.name(), session.id, e.toString());
+            try {
+                instance.sessionEnded(new SessionUpdate(session.id, session.flowId, true, error, session.mark));
+            } catch (Throwable e) {
+                // whatever a trigger throws (an Error too) is its own failure: the session's end goes on; the line is
+                // logged inside the context (a try-with-resources' catch runs after the context is closed)
+                LOG.warn("trigger {} failed to take the end of session {}: {}", trigger.definition.name(), session.id, e.toString());
+            }
         }
     }
 

@@ -270,7 +270,18 @@ final class StepRunner {
         if (session.waiting.remove(step) != null) {
             LOG.info("step {} ran after waiting; its session goes on", processor.name());
         }
-        StepCompletion completion = tracker.completeStep(session.id, step, run.graph.next(step));
+        StepCompletion completion;
+        try {
+            completion = tracker.completeStep(session.id, step, run.graph.next(step));
+        } catch (RuntimeException e) {
+            // the tracker's steps of the session and the graph disagree (a session recovered on a graph that changed
+            // since it started): the completion cannot be counted, so the session fails, never the worker thread
+            String error = "step " + processor.name() + " completed, but the branch tracker refused its completion: "
+                    + e.getMessage();
+            LOG.error("session {} failed: {}", session.id, error);
+            outcomes.failSession(session, processor, input, error, false);
+            return false;
+        }
         Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
         for (UUID readyStep : completion.readySteps()) {
             SessionRun.StepData data = inputOf(session, readyStep);

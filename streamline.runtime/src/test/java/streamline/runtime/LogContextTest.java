@@ -56,6 +56,7 @@ class LogContextTest {
     final List<LogEvent> events = new CopyOnWriteArrayList<>();
     private AbstractAppender capture;
     private LoggerConfig loggerConfig;
+    private LoggerConfig outcomesConfig;
 
     @BeforeEach
     void start() {
@@ -72,6 +73,9 @@ class LogContextTest {
         loggerConfig = new LoggerConfig("streamline.flow." + FLOW, Level.TRACE, false);
         loggerConfig.addAppender(capture, Level.TRACE, null);
         logging.getConfiguration().addLogger(loggerConfig.getName(), loggerConfig);
+        outcomesConfig = new LoggerConfig(SessionOutcomes.class.getName(), Level.TRACE, false);
+        outcomesConfig.addAppender(capture, Level.TRACE, null);
+        logging.getConfiguration().addLogger(outcomesConfig.getName(), outcomesConfig);
         logging.updateLoggers();
     }
 
@@ -81,6 +85,7 @@ class LogContextTest {
         LoggerContext logging = (LoggerContext) LogManager.getContext(false);
         Configuration configuration = logging.getConfiguration();
         configuration.removeLogger(loggerConfig.getName());
+        configuration.removeLogger(outcomesConfig.getName());
         logging.updateLoggers();
         capture.stop();
     }
@@ -92,6 +97,7 @@ class LogContextTest {
         final CountDownLatch release = new CountDownLatch(1);
         final Map<String, UUID> sessions = new ConcurrentHashMap<>();
         volatile System.Logger logger;
+        volatile boolean failEnds;
 
         @Override
         public void init(ProcessorContext context) {
@@ -129,6 +135,40 @@ class LogContextTest {
         @Override
         public void sessionEnded(SessionUpdate update) {
             logger.log(System.Logger.Level.INFO, "ended " + update.sessionId());
+            if (failEnds) {
+                throw new AssertionError("a trigger's own bug at the end of " + update.sessionId());
+            }
+        }
+    }
+
+    @Test
+    void theEngineLineAboutATriggerFailingToTakeAnEndCarriesThatEndsSession() throws Exception {
+        harness.start(harness.options().workers(ITEMS).eventIdle(Duration.ofMillis(5)).build());
+        Chatty trigger = new Chatty();
+        trigger.failEnds = true;
+        harness.trigger("Chatty", () -> trigger);
+        harness.processor("AfterNextCall", () -> (input, step) -> {
+            trigger.inSecondCall.await();
+            return input;
+        });
+        FlowDefinition flow = EngineTest.withProcessor(TestFlows.flow(FLOW, "A"), "A", b -> b.type("AfterNextCall"));
+        harness.activate(flow.toBuilder().trigger(TriggerDefinition.builder().id(TriggerDefinition.idFromName(flow.id(), "T"))
+                .name("T").type("Chatty").build()).build());
+        assertEquals(true, trigger.inSecondCall.await(EngineHarness.TIMEOUT.toSeconds(), TimeUnit.SECONDS), "second call");
+        FlowRun.TriggerSlot slot = harness.engine.activeRuns().get(0).triggers.values().iterator().next();
+        // the ends queue while the call is in progress, and are told (each throwing) on the thread that made the call
+        EngineHarness.await("every end queued", () -> slot.endsToTell.size() == ITEMS, slot.endsToTell::size);
+        trigger.release.countDown();
+        harness.awaitEnded(ITEMS);
+
+        List<LogEvent> failures = events.stream()
+                .filter(e -> e.getMessage().getFormattedMessage().contains("failed to take the end of session")).toList();
+        assertEquals(ITEMS, failures.size());
+        for (LogEvent failure : failures) {
+            String message = failure.getMessage().getFormattedMessage();
+            String session = message.replaceFirst(".*failed to take the end of session ([0-9a-f-]+).*", "$1");
+            assertEquals(session, failure.getContextData().toMap().get("session"), "the session of line '" + message + "'");
+            assertEquals("T", failure.getContextData().toMap().get("processor"), "the trigger of line '" + message + "'");
         }
     }
 

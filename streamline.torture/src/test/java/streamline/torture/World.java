@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.ProcessorDefinition;
@@ -52,6 +53,12 @@ final class World implements AutoCloseable {
     /** Every session id a trigger was told of, as text: what the log check looks for. */
     final Set<String> sessionIds = ConcurrentHashMap.newKeySet();
     private final List<Thread> abandoned = new ArrayList<>();
+    /**
+     * WriteFile's temporary files a crash's copy carried into a new home: their names hash the old home's path, so the
+     * step that runs again in the new home (under another path) writes and removes another name and never these, where
+     * a real process restarting in the same folder would. They are the copy's, not the engine's, leftovers.
+     */
+    final Set<Path> relocatedTemporaries = ConcurrentHashMap.newKeySet();
 
     private int generations;
     private int homes;
@@ -268,6 +275,12 @@ final class World implements AutoCloseable {
         Generation old = current;
         Path home = base.resolve("home-" + homes++);
         disk.copyFrozen(old.home, home, powerLoss, old.disk);
+        Path outbox = home.resolve("outbox");
+        if (Files.exists(outbox)) {
+            try (Stream<Path> files = Files.walk(outbox)) {
+                files.filter(file -> file.getFileName().toString().endsWith(".streamline-tmp")).forEach(relocatedTemporaries::add);
+            }
+        }
         disk.disarm();
         logPoisoned = false;
         Thread reaper = new Thread(() -> {
