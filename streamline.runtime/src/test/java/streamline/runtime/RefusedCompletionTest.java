@@ -45,7 +45,7 @@ class RefusedCompletionTest {
             if (calls.incrementAndGet() == 2) {
                 // B of the first engine: runs until the stop interrupts it, so the log shows A completed, B started
                 secondStepRunning.countDown();
-                Thread.sleep(TimeUnit.MINUTES.toMillis(5));
+                new CountDownLatch(1).await(5, TimeUnit.MINUTES); // never opened: until the stop interrupts it
             }
             return input;
         });

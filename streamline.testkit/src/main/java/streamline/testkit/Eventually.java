@@ -23,19 +23,32 @@ public final class Eventually {
      * @throws AssertionError when the timeout passes first, or the waiting thread is interrupted
      */
     public static void await(String what, Duration timeout, BooleanSupplier condition, Supplier<Object> observed) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
+        try {
+            if (!within(timeout, condition)) {
                 throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what + "; observed: "
                         + observed.get());
             }
-            try {
-                Thread.sleep(PAUSE_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for " + what, e);
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for " + what, e);
         }
+    }
+
+    /**
+     * Waits until the condition holds or the timeout passes, for waits whose timing out is an outcome rather than a
+     * failure (a test harness giving the engine a chance to act).
+     *
+     * @return whether the condition held
+     */
+    public static boolean within(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(PAUSE_MILLIS);
+        }
+        return true;
     }
 
     /** As {@link #await(String, Duration, BooleanSupplier, Supplier)}, reporting nothing observed. */

@@ -1,5 +1,6 @@
 package streamline.torture;
 
+import streamline.testkit.Eventually;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.nio.file.Files;
@@ -136,13 +137,14 @@ final class TortureRun {
                         || item.repeated() || item.endError() || item.listenerError())
                         .forEach(item -> world.history.add("     " + item.describe()));
             }
-            case PAUSE -> Thread.sleep(op.number());
+            case PAUSE -> {
+                // lets the engine run for a while; ends early once it acknowledged something
+                int before = world.acknowledged();
+                Eventually.within(Duration.ofMillis(op.number()), () -> world.acknowledged() > before);
+            }
             case AWAIT_PROGRESS -> {
                 int target = world.acknowledged() + op.number();
-                long deadline = System.nanoTime() + 2_000_000_000L;
-                while (world.acknowledged() < target && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
+                Eventually.within(Duration.ofSeconds(2), () -> world.acknowledged() >= target);
             }
             case CHANGE_FLOW -> world.changeFlow(flow, op.number());
             case DEACTIVATE -> world.setActive(flow, false);
@@ -178,12 +180,8 @@ final class TortureRun {
             world.violation("preparing to settle did not finish within " + OPERATION_LIMIT.toSeconds() + " s");
             return threadDump();
         }
-        long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
+        Eventually.within(SETTLE_LIMIT, () -> unmet(world).isEmpty());
         List<String> unmet = unmet(world);
-        while (!unmet.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            unmet = unmet(world);
-        }
         if (unmet.isEmpty()) {
             return "";
         }

@@ -1,5 +1,7 @@
 package streamline.torture;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import java.io.InputStream;
 import java.io.OutputStream;
 
@@ -17,6 +19,8 @@ final class TortureStep implements Processor {
     static final String TYPE = "TortureStep";
     /** Longer than any step timeout the harness sets: a hanging step ends only by the engine's interrupt. */
     private static final long HANG_MILLIS = 120_000;
+    /** Never opened: a hanging step waits on it until it is interrupted. */
+    private static final CountDownLatch NEVER = new CountDownLatch(1);
 
     @Override
     public FlowObject process(FlowObject input, StepContext step) throws Exception {
@@ -26,7 +30,7 @@ final class TortureStep implements Processor {
                     + step.attempt() + " of " + input.triggerMark());
             case "error" -> throw new AssertionError("planned Error of " + step.processorName() + " at attempt " + step.attempt());
             case "overflow" -> throw new StackOverflowError("planned StackOverflowError of " + step.processorName());
-            case "hang" -> Thread.sleep(HANG_MILLIS);
+            case "hang" -> NEVER.await(HANG_MILLIS, TimeUnit.MILLISECONDS); // until the step timeout interrupts it
             default -> {
                 // succeeds
             }

@@ -1,5 +1,6 @@
 package streamline.torture;
 
+import streamline.testkit.Eventually;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -215,10 +216,7 @@ final class World implements AutoCloseable {
                 changeFlow(flow, shape);
             }
             FlowDefinition wanted = flows.flow(FlowDefinition.idFromName(flow));
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (System.nanoTime() < deadline && !appliedByEngine(wanted)) {
-                Thread.sleep(5);
-            }
+            Eventually.within(Duration.ofSeconds(2), () -> appliedByEngine(wanted));
         } finally {
             source.releaseCall();
         }
