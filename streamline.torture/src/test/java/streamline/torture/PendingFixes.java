@@ -17,18 +17,20 @@ final class PendingFixes {
 
     static {
         Map<Feature, String> findings = new EnumMap<>(Feature.class);
-        findings.put(Feature.INTERVAL_SYNC, "issue 25, finding 10 (flush under interval): still found after its fixes (seed 5, "
+        findings.put(Feature.INTERVAL_SYNC, "a failed flush under interval: still found (seed 5, "
                 + "with WRITE_FAULTS and with CRASHES): a step's input content is missing after a failed flush or a crash, "
                 + "processor Out or B 'failed after 3 attempts: IOException: content ... is missing'");
         findings.put(Feature.FLOW_GRAPH_CHANGES, "recovery resumes a session on the flow's current definition, not the "
                 + "one it started with: a session whose step is gone fails (seed 2), and a reordered graph makes the tracker "
                 + "refuse a completion (step already scheduled, seed 4)");
         findings.put(Feature.POWER_LOSS, "with crashes and every fault, fresh seed 2971250671932323521 (1 of 8 fresh seeds): "
-                + "exactly once broken, six items of t1 acknowledged for two sessions each; not diagnosed. Its issue 25 "
+                + "exactly once broken, six items of t1 acknowledged for two sessions each; not diagnosed. Its first "
                 + "seeds pass; kept out of the build's seeds so that they stay green");
         findings.put(Feature.WRITE_FAULTS, "with crashes, power losses and the other faults, fixed seed 4 in 1 of 3 runs: 8 items "
-                + "of t0 never acknowledged, no session started for them, nothing in progress; not diagnosed. Its issue 25 "
+                + "of t0 never acknowledged, no session started for them, nothing in progress; not diagnosed. Its first "
                 + "seeds pass; kept out of the build's seeds so that they stay green");
+        findings.put(Feature.FORCE_FAULTS, "seed 2 with the base features, in 1 of 4 runs: an item whose steps throw an Error and "
+                + "then fail (plan A:error@1;B:throw@0) acknowledged for two sessions while fsyncs fail; not diagnosed");
         FINDINGS = Collections.unmodifiableMap(findings);
     }
 
@@ -41,7 +43,7 @@ final class PendingFixes {
             "was already scheduled", "the branch tracker refuses a step's completion because the step's successor is already "
                     + "pending or completed; the session now fails with that reason (before, the worker thread died and the "
                     + "session stayed in progress). Explained for a session recovered on a reordered graph (FLOW_GRAPH_CHANGES, "
-                    + "seed 4); seen once with the green features (seed 6, before issue 25's fixes), cause not traced");
+                    + "seed 4); seen once with the green features (seed 6, on older code), cause not traced");
 
     /** The known bug a run's first violation shows, or null. */
     static String knownSymptom(java.util.List<String> violations) {
