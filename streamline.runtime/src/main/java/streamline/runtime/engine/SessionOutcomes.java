@@ -272,7 +272,8 @@ final class SessionOutcomes {
             return; // a trigger no longer in the flow's definition, or disabled: no one to tell
         }
         // the lines it logs are about this session and this trigger, whichever thread tells it
-        try (LogContext context = LogContext.of(trigger.context.flowName(), session.id, trigger.definition.name())) {
+        try (LogContext context = LogContext.of(trigger.context.flowName(), trigger.context.flowId(), session.id,
+                trigger.definition.name(), trigger.definition.id())) {
             try {
                 instance.sessionEnded(new SessionUpdate(session.id, session.flowId, true, error, session.mark));
             } catch (Throwable e) {

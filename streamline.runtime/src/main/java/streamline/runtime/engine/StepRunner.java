@@ -134,7 +134,7 @@ final class StepRunner {
         } catch (InterruptedException e) {
             return;
         }
-        LogContext logContext = LogContext.of(run.name(), session.id, processor.name());
+        LogContext logContext = LogContext.of(run, session.id, processor.name(), processor.id());
         boolean handedOver = false;
         try {
             session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), null, true));
@@ -304,11 +304,10 @@ final class StepRunner {
         if (completion.sessionComplete()) {
             // the session's last write, shared with the sessions completing meanwhile, and their folders' forces too
             // on the committer thread, each part logs with this session's context
-            String flowName = run.name();
             completions.complete(new SessionCompletions.Completion(entries, folders,
-                    () -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false)),
-                    () -> withContext(flowName, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
-                    reason -> withContext(flowName, session, processor, () -> whenUnforced.accept(reason))));
+                    () -> withContext(run, session, processor, () -> continueLogged(session, ready, true, false)),
+                    () -> withContext(run, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
+                    reason -> withContext(run, session, processor, () -> whenUnforced.accept(reason))));
             return true;
         }
         for (Path folder : folders) {
@@ -382,13 +381,9 @@ final class StepRunner {
         }
     }
 
-    private static void withContext(String flowName, SessionRun session, ProcessorDefinition processor, Runnable work) {
-        withContext(flowName, session, processor.name(), work);
-    }
-
-    /** Runs work about one session, on whichever thread, with its log context. */
-    private static void withContext(String flowName, SessionRun session, String processorName, Runnable work) {
-        try (LogContext context = LogContext.of(flowName, session.id, processorName)) {
+    /** Runs work about one step of a session, on whichever thread, with its log context. */
+    private static void withContext(FlowRun run, SessionRun session, ProcessorDefinition processor, Runnable work) {
+        try (LogContext context = LogContext.of(run, session.id, processor.name(), processor.id())) {
             work.run();
         }
     }
