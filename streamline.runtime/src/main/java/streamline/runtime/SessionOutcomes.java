@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -73,14 +75,17 @@ final class SessionOutcomes {
 
     private void logEndInContext(SessionRun session, String error, String loggedError, boolean enterGate) {
         List<LogEntry> end = List.of(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, loggedError));
+        CompletionStage<Void> durable;
         try {
             if (error.isEmpty()) {
-                // every step is logged complete: lost in a crash, this end is redone (told again, logged again)
-                journal.appendUnforced(end, enterGate);
+                // every step is logged complete: lost in a crash, this end is redone (told again, logged again) without
+                // running a step, so what the session needs is durable once those completions are
+                CompletionStage<Void> endDurable = journal.appendUnforced(end, enterGate);
+                durable = session.stepsDurable == null ? endDurable : session.stepsDurable;
             } else if (enterGate) {
-                journal.append(end);
+                durable = journal.append(end);
             } else {
-                journal.appendInside(end);
+                durable = journal.appendInside(end);
             }
         } catch (WriteAheadLogException | RuntimeException e) {
             if (e instanceof EntryRejectedException && loggedError.length() > ERROR_KEPT_WHEN_REFUSED) {
@@ -98,7 +103,7 @@ final class SessionOutcomes {
         } catch (InterruptedException e) {
             return;
         }
-        ended(session, error);
+        ended(session, error, durable);
     }
 
     /** A step failed, inside the gate: retried after its backoff (the next attempt logged first), or its session fails. */
@@ -281,12 +286,16 @@ final class SessionOutcomes {
         }
     }
 
-    /** Cleans up after a session whose end is logged, and tells the session listeners. */
-    void ended(SessionRun session, String error) {
+    /**
+     * Cleans up after a session whose end is logged, and tells the session listeners. Its content goes once
+     * {@code durable} says the end is (or, for a successful session, its completed steps are): until then a crash can
+     * bring the session back, and its steps run again on that content.
+     */
+    void ended(SessionRun session, String error, CompletionStage<Void> durable) {
         if (!session.end()) {
             return;
         }
-        session.contentIds.forEach(content::delete);
+        deleteContentOnceDurable(session, durable);
         live.remove(session);
         SessionUpdate update = new SessionUpdate(session.id, session.flowId, true, error, session.mark);
         try (LogContext context = LogContext.of(session)) {
@@ -299,6 +308,33 @@ final class SessionOutcomes {
                 }
             }
         }
+    }
+
+    /**
+     * Deletes the session's content at once if {@code durable} is complete (the log forces every write, or a force came
+     * meanwhile), else on the engine's scheduler after the log's next force. If the log fails or closes first, or the
+     * engine stops, the content stays: the next start sweeps it if no unfinished session of its log needs it.
+     */
+    private void deleteContentOnceDurable(SessionRun session, CompletionStage<Void> durable) {
+        List<String> contentIds = List.copyOf(session.contentIds);
+        if (contentIds.isEmpty()) {
+            return;
+        }
+        CompletableFuture<Void> done = durable.toCompletableFuture();
+        if (done.isDone() && !done.isCompletedExceptionally()) {
+            contentIds.forEach(content::delete);
+            return;
+        }
+        done.whenCompleteAsync((ignored, failure) -> {
+            if (failure == null) {
+                contentIds.forEach(content::delete);
+                return;
+            }
+            try (LogContext context = LogContext.of(session)) {
+                LOG.warn("the end of session {} may not be durable, so its content stays until the next start's sweep: {}",
+                        session.id, failure.getMessage());
+            }
+        }, runner::soon);
     }
 
     /** The trigger that started a session: in its own run, or (after a restart) in the flow's active run. */

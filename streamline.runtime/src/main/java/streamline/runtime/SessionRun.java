@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -51,6 +52,11 @@ final class SessionRun {
     volatile List<LogEntry> recoveredEntries;
     final Map<UUID, StepData> outputs = new ConcurrentHashMap<>();
     final Set<String> contentIds = ConcurrentHashMap.newKeySet();
+    /**
+     * Once every step of the session is logged complete: when that write is durable. From then on a crash that loses
+     * the session's end makes its rerun only end it again, without running a step, so its content is no longer needed.
+     */
+    volatile CompletionStage<Void> stepsDurable;
     final Map<UUID, StepState> steps = new ConcurrentHashMap<>();
     /** Its steps that wait for the world to be ready, by step. */
     final Map<UUID, Waiting> waiting = new ConcurrentHashMap<>();

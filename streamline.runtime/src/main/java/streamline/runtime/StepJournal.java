@@ -2,6 +2,8 @@ package streamline.runtime;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -10,7 +12,8 @@ import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
 
 /**
- * The only writer to the write-ahead log, and the gate every write passes. A step runs inside the
+ * The only writer to the write-ahead log, and the gate every write passes. Every write tells when it is durable
+ * ({@link WriteAheadLog#whenDurable}): what a replay of it would need is deleted only after that. A step runs inside the
  * gate from its start to its last write; anything else that writes enters the gate for the write. A
  * switch of logs closes the gate (no step starts, running ones finish and are logged), so no write
  * goes to a log that is being left.
@@ -58,32 +61,41 @@ final class StepJournal {
         return current;
     }
 
-    private void write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
+    /** @return when the entries are durable in the log they were written to (asked before a switch could change it) */
+    private CompletionStage<Void> write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
         WriteAheadLog current = lockedLog();
         try {
-            if (forced) {
-                current.appendAll(entries);
-            } else {
-                current.appendUnforced(entries);
-            }
+            long sequence = forced ? current.appendAll(entries) : current.appendUnforced(entries);
+            return durability(current, sequence);
         } finally {
             switching.readLock().unlock();
         }
     }
 
+    /** The log's word on when an entry is durable; a log that cannot say is taken as never saying it (nothing waiting on it goes). */
+    private static CompletionStage<Void> durability(WriteAheadLog log, long sequence) {
+        try {
+            CompletionStage<Void> durable = log.whenDurable(sequence);
+            return durable == null ? CompletableFuture.failedStage(new IllegalStateException(log + " gave no durability for "
+                    + sequence)) : durable;
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedStage(e);
+        }
+    }
+
     /** Writes from a thread outside the gate: waits while it is closed (a switch), then writes inside it. */
-    void append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
+    CompletionStage<Void> append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
         gate.enter();
         try {
-            write(entries, true);
+            return write(entries, true);
         } finally {
             gate.exit();
         }
     }
 
     /** Writes from a thread already inside the gate: a running step. */
-    void appendInside(List<LogEntry> entries) throws WriteAheadLogException {
-        write(entries, true);
+    CompletionStage<Void> appendInside(List<LogEntry> entries) throws WriteAheadLogException {
+        return write(entries, true);
     }
 
     /**
@@ -93,14 +105,14 @@ final class StepJournal {
      *
      * @param enterGate whether the caller is outside the gate (as for {@link #append}) or inside it
      */
-    void appendUnforced(List<LogEntry> entries, boolean enterGate) throws WriteAheadLogException, InterruptedException {
+    CompletionStage<Void> appendUnforced(List<LogEntry> entries, boolean enterGate) throws WriteAheadLogException,
+            InterruptedException {
         if (!enterGate) {
-            write(entries, false);
-            return;
+            return write(entries, false);
         }
         gate.enter();
         try {
-            write(entries, false);
+            return write(entries, false);
         } finally {
             gate.exit();
         }

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -102,6 +104,11 @@ final class StepRunner {
         } catch (RejectedExecutionException e) {
             // stopping: the step is in the log and runs again after the next start
         }
+    }
+
+    /** Runs a task soon on the engine's scheduler; not at all once the engine stops. */
+    void soon(Runnable task) {
+        later(Duration.ZERO, task);
     }
 
     /** Runs a task after a delay on the engine's scheduler. */
@@ -303,7 +310,7 @@ final class StepRunner {
             // on the committer thread, each part logs with this session's context
             String flowName = run.name();
             completions.complete(new SessionCompletions.Completion(entries, folders,
-                    () -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false)),
+                    durable -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false, durable)),
                     () -> withContext(flowName, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
                     reason -> withContext(flowName, session, processor, () -> whenUnforced.accept(reason))));
             return true;
@@ -334,18 +341,19 @@ final class StepRunner {
      */
     void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
             boolean sessionComplete, boolean enterGate, WhenRejected whenRejected) {
+        CompletionStage<Void> durable = CompletableFuture.completedStage(null);
         try {
             if (entries.isEmpty()) {
-                // nothing to log (a recovered session whose steps all completed)
+                // nothing to log (a recovered session whose steps all completed: the log it was read from holds them)
             } else if (!sessionComplete) {
                 // a step's completion with the next steps' starts need not wait for the disk: a crash of the process
                 // loses nothing written, and one of the machine runs the step again (steps are at least once); the
                 // session's last write is forced before anyone hears of its end
-                journal.appendUnforced(entries, enterGate);
+                durable = journal.appendUnforced(entries, enterGate);
             } else if (enterGate) {
-                journal.append(entries);
+                durable = journal.append(entries);
             } else {
-                journal.appendInside(entries);
+                durable = journal.appendInside(entries);
             }
         } catch (WriteAheadLogException | RuntimeException e) {
             if (e instanceof EntryRejectedException rejected && whenRejected != null) {
@@ -363,16 +371,21 @@ final class StepRunner {
         } catch (InterruptedException e) {
             return;
         }
-        continueLogged(session, ready, sessionComplete, enterGate);
+        continueLogged(session, ready, sessionComplete, enterGate, durable);
     }
 
-    /** The write is in the log: the ready steps run, and a complete session ends. */
+    /**
+     * The write is in the log: the ready steps run, and a complete session ends.
+     *
+     * @param durable when the write is durable
+     */
     private void continueLogged(SessionRun session, Map<UUID, SessionRun.StepInput> ready, boolean sessionComplete,
-            boolean enterGate) {
+            boolean enterGate, CompletionStage<Void> durable) {
         ready.forEach((step, input) -> dispatch(session, step, input));
         if (sessionComplete) {
+            session.stepsDurable = durable;
             if (session.triggerId == null) {
-                outcomes.ended(session, "");
+                outcomes.ended(session, "", durable); // the write held the session's end
             } else {
                 outcomes.endTriggered(session, "", enterGate);
             }
