@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.TriggerDefinition;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
 import streamline.api.processor.ProcessorContext;
@@ -89,19 +90,40 @@ class UnforcedEndTest {
     }
 
     @Test
-    void aSessionWhoseEndAPowerLossTookRunsAgainOnItsInput() throws Exception {
+    void aSubmittedSessionWhoseEndAPowerLossTookRunsAgainOnItsInput() throws Exception {
+        endThenLosePower(false);
+    }
+
+    /** A triggered session's end is logged after its trigger heard of it, in a write of its own that is never forced. */
+    @Test
+    void aTriggeredSessionWhoseEndAPowerLossTookRunsAgainOnItsInput() throws Exception {
+        endThenLosePower(true);
+    }
+
+    private void endThenLosePower(boolean triggered) throws Exception {
         harness = new EngineHarness(directory.resolve("before"));
         harness.processor("Noop", Appender::new);
+        TriggerTest.Items items = new TriggerTest.Items(1);
+        harness.trigger("Items", () -> items);
         harness.wal = FileWriteAheadLog.open(harness.directory.resolve("wal"), "interval", NO_FORCE);
         harness.start();
-        FlowDefinition flow = harness.activate(TestFlows.flow("unforced", "A->B"));
-        UUID session = harness.engine.submit(flow.id(), FlowObject.of(Map.of()),
+        FlowDefinition flow = TestFlows.flow("unforced", "A->B");
+        if (triggered) {
+            flow = flow.toBuilder().trigger(TriggerDefinition.builder().id(TriggerDefinition.idFromName(flow.id(), "T")).name("T")
+                    .type("Items").build()).build();
+        }
+        flow = harness.activate(flow);
+        UUID session = triggered ? null : harness.engine.submit(flow.id(), FlowObject.of(Map.of()),
                 () -> new ByteArrayInputStream("in:".getBytes(StandardCharsets.UTF_8)));
         EngineHarness.await("B runs", () -> bRuns.getCount() == 0, bRuns::getCount);
         // a checkpoint forces the log: the session's start, A's completion and B's start are durable, nothing after
         harness.wal.checkpoint();
         releaseB.countDown();
         harness.awaitEnded(1);
+        if (triggered) {
+            session = harness.ended.keySet().iterator().next();
+            assertTrue(items.ended.containsKey("item-0"), "the trigger heard of the end");
+        }
         assertFalse(harness.ended.get(session).failed(), harness.ended.get(session).error());
 
         // the folders as a power loss leaves them now: B's completion and the session's end were never forced
@@ -110,12 +132,17 @@ class UnforcedEndTest {
 
         restarted = new EngineHarness(copy);
         restarted.processor("Noop", Appender::new);
+        TriggerTest.Items none = new TriggerTest.Items(0);
+        restarted.trigger("Items", () -> none);
         restarted.start();
         restarted.flows.save(flow);
         restarted.awaitEnded(1);
         assertFalse(restarted.ended.get(session).failed(), "the session ran B again and found its input: "
                 + restarted.ended.get(session).error());
-        assertEquals("in:A", readByB.get(session), "B read A's output again");
+        assertEquals((triggered ? "" : "in:") + "A", readByB.get(session), "B read A's output again");
+        if (triggered) {
+            assertTrue(none.ended.containsKey("item-0"), "the trigger heard of the end again");
+        }
         assertTrue(restarted.wal.liveEntries().isEmpty());
     }
 
