@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -53,10 +52,10 @@ final class SessionRun {
     final Map<UUID, StepData> outputs = new ConcurrentHashMap<>();
     final Set<String> contentIds = ConcurrentHashMap.newKeySet();
     /**
-     * Once every step of the session is logged complete: when that write is durable. From then on a crash that loses
-     * the session's end makes its rerun only end it again, without running a step, so its content is no longer needed.
+     * Once every step of the session is logged complete: that write. Once it is durable, a crash that loses the session's
+     * end makes its rerun only end it again, without running a step, so its content is no longer needed.
      */
-    volatile CompletionStage<Void> stepsDurable;
+    volatile StepJournal.Written stepsLogged;
     final Map<UUID, StepState> steps = new ConcurrentHashMap<>();
     /** Its steps that wait for the world to be ready, by step. */
     final Map<UUID, Waiting> waiting = new ConcurrentHashMap<>();

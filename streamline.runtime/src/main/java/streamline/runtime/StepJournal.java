@@ -12,8 +12,8 @@ import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
 
 /**
- * The only writer to the write-ahead log, and the gate every write passes. Every write tells when it is durable
- * ({@link WriteAheadLog#whenDurable}): what a replay of it would need is deleted only after that. A step runs inside the
+ * The only writer to the write-ahead log, and the gate every write passes. Every write tells where it went
+ * ({@link Written}), so that what a replay of it would need is deleted only once the log says it is durable. A step runs inside the
  * gate from its start to its last write; anything else that writes enters the gate for the write. A
  * switch of logs closes the gate (no step starts, running ones finish and are logged), so no write
  * goes to a log that is being left.
@@ -61,30 +61,40 @@ final class StepJournal {
         return current;
     }
 
-    /** @return when the entries are durable in the log they were written to (asked before a switch could change it) */
-    private CompletionStage<Void> write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
+    /**
+     * A write a log took: the log (the one in use then, whatever a switch did since) and its last entry's sequence.
+     * Asked only by whoever waits for it to be durable: most writes never are.
+     */
+    record Written(WriteAheadLog log, long sequence) {
+        /** Nothing was written: what there is was read from the log, durable as far as the engine can tell. */
+        static final Written NOTHING = new Written(null, 0);
+
+        /** The log's word on when the write is durable; a log that cannot say is taken as never saying it. */
+        CompletionStage<Void> durable() {
+            if (log == null) {
+                return CompletableFuture.completedStage(null);
+            }
+            try {
+                CompletionStage<Void> durable = log.whenDurable(sequence);
+                return durable == null ? CompletableFuture.failedStage(new IllegalStateException(log
+                        + " said nothing on when sequence " + sequence + " is durable")) : durable;
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedStage(e);
+            }
+        }
+    }
+
+    private Written write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
         WriteAheadLog current = lockedLog();
         try {
-            long sequence = forced ? current.appendAll(entries) : current.appendUnforced(entries);
-            return durability(current, sequence);
+            return new Written(current, forced ? current.appendAll(entries) : current.appendUnforced(entries));
         } finally {
             switching.readLock().unlock();
         }
     }
 
-    /** The log's word on when an entry is durable; a log that cannot say is taken as never saying it (nothing waiting on it goes). */
-    private static CompletionStage<Void> durability(WriteAheadLog log, long sequence) {
-        try {
-            CompletionStage<Void> durable = log.whenDurable(sequence);
-            return durable == null ? CompletableFuture.failedStage(new IllegalStateException(log + " gave no durability for "
-                    + sequence)) : durable;
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedStage(e);
-        }
-    }
-
     /** Writes from a thread outside the gate: waits while it is closed (a switch), then writes inside it. */
-    CompletionStage<Void> append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
+    Written append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
         gate.enter();
         try {
             return write(entries, true);
@@ -94,7 +104,7 @@ final class StepJournal {
     }
 
     /** Writes from a thread already inside the gate: a running step. */
-    CompletionStage<Void> appendInside(List<LogEntry> entries) throws WriteAheadLogException {
+    Written appendInside(List<LogEntry> entries) throws WriteAheadLogException {
         return write(entries, true);
     }
 
@@ -105,8 +115,7 @@ final class StepJournal {
      *
      * @param enterGate whether the caller is outside the gate (as for {@link #append}) or inside it
      */
-    CompletionStage<Void> appendUnforced(List<LogEntry> entries, boolean enterGate) throws WriteAheadLogException,
-            InterruptedException {
+    Written appendUnforced(List<LogEntry> entries, boolean enterGate) throws WriteAheadLogException, InterruptedException {
         if (!enterGate) {
             return write(entries, false);
         }

@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -310,7 +308,7 @@ final class StepRunner {
             // on the committer thread, each part logs with this session's context
             String flowName = run.name();
             completions.complete(new SessionCompletions.Completion(entries, folders,
-                    durable -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false, durable)),
+                    written -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false, written)),
                     () -> withContext(flowName, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
                     reason -> withContext(flowName, session, processor, () -> whenUnforced.accept(reason))));
             return true;
@@ -341,7 +339,7 @@ final class StepRunner {
      */
     void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
             boolean sessionComplete, boolean enterGate, WhenRejected whenRejected) {
-        CompletionStage<Void> durable = CompletableFuture.completedStage(null);
+        StepJournal.Written written = StepJournal.Written.NOTHING;
         try {
             if (entries.isEmpty()) {
                 // nothing to log (a recovered session whose steps all completed: the log it was read from holds them)
@@ -349,11 +347,11 @@ final class StepRunner {
                 // a step's completion with the next steps' starts need not wait for the disk: a crash of the process
                 // loses nothing written, and one of the machine runs the step again (steps are at least once); the
                 // session's last write is forced before anyone hears of its end
-                durable = journal.appendUnforced(entries, enterGate);
+                written = journal.appendUnforced(entries, enterGate);
             } else if (enterGate) {
-                durable = journal.append(entries);
+                written = journal.append(entries);
             } else {
-                durable = journal.appendInside(entries);
+                written = journal.appendInside(entries);
             }
         } catch (WriteAheadLogException | RuntimeException e) {
             if (e instanceof EntryRejectedException rejected && whenRejected != null) {
@@ -371,21 +369,21 @@ final class StepRunner {
         } catch (InterruptedException e) {
             return;
         }
-        continueLogged(session, ready, sessionComplete, enterGate, durable);
+        continueLogged(session, ready, sessionComplete, enterGate, written);
     }
 
     /**
      * The write is in the log: the ready steps run, and a complete session ends.
      *
-     * @param durable when the write is durable
+     * @param written where the write went
      */
     private void continueLogged(SessionRun session, Map<UUID, SessionRun.StepInput> ready, boolean sessionComplete,
-            boolean enterGate, CompletionStage<Void> durable) {
+            boolean enterGate, StepJournal.Written written) {
         ready.forEach((step, input) -> dispatch(session, step, input));
         if (sessionComplete) {
-            session.stepsDurable = durable;
+            session.stepsLogged = written;
             if (session.triggerId == null) {
-                outcomes.ended(session, "", durable); // the write held the session's end
+                outcomes.ended(session, "", written); // the write held the session's end
             } else {
                 outcomes.endTriggered(session, "", enterGate);
             }

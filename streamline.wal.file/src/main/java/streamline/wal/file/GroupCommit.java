@@ -102,8 +102,8 @@ final class GroupCommit {
 
     /** Everything up to {@code upTo} bytes, the entries up to {@code lastSequence}, is forced. */
     void markForced(long upTo, long lastSequence) {
+        durable.reached(lastSequence); // first: an appender that sees its bytes forced finds its entry durable too
         forcedTotal.accumulateAndGet(upTo, Math::max);
-        durable.reached(lastSequence);
     }
 
     /**
