@@ -1,4 +1,4 @@
-package streamline.runtime;
+package streamline.runtime.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
