@@ -36,8 +36,8 @@ final class SessionCompletions {
 
     /**
      * A session's last write: its {@code entries}, after its step's {@code folders} are forced; {@code logged}
-     * once they are written, with where ({@link StepJournal.Written}); {@code alone} writes them by themselves, with their own retries and refusal (when a
-     * shared write failed: one of them may be refused); {@code unforced} fails the session when a folder could
+     * once they are written, with where ({@link StepJournal.Written}); {@code alone} writes them by themselves, with
+     * their own retries and refusal (when a shared write failed: one of them may be refused); {@code unforced} fails the session when a folder could
      * not be forced, saying why.
      */
     record Completion(List<LogEntry> entries, Set<Path> folders, Consumer<StepJournal.Written> logged, Runnable alone,

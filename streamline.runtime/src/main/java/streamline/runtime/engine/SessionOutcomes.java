@@ -313,8 +313,9 @@ final class SessionOutcomes {
 
     /**
      * Deletes the session's content at once if {@code written} is durable already (the log forces every write, or a
-     * force came meanwhile), else on the engine's scheduler after the log's next force. If the log fails or closes first, or the
-     * engine stops, the content stays: the next start sweeps it if no unfinished session of its log needs it.
+     * force came meanwhile), else on the engine's scheduler after the log's next force. If the log fails or closes
+     * first, or the engine stops, the content stays: the next start sweeps it if no unfinished session of its log
+     * needs it.
      */
     private void deleteContentOnceDurable(SessionRun session, StepJournal.Written written) {
         List<String> contentIds = List.copyOf(session.contentIds);

@@ -13,8 +13,8 @@ import streamline.api.wal.WriteAheadLogException;
 
 /**
  * The only writer to the write-ahead log, and the gate every write passes. Every write tells where it went
- * ({@link Written}), so that what a replay of it would need is deleted only once the log says it is durable. A step runs inside the
- * gate from its start to its last write; anything else that writes enters the gate for the write. A
+ * ({@link Written}), so that what a replay of it would need is deleted only once the log says it is durable. A step
+ * runs inside the gate from its start to its last write; anything else that writes enters the gate for the write. A
  * switch of logs closes the gate (no step starts, running ones finish and are logged), so no write
  * goes to a log that is being left.
  */
