@@ -93,6 +93,9 @@ final class SessionOutcomes {
                         enterGate);
                 return;
             }
+            if (journal.retired()) {
+                return; // the engine stopped: the session is unfinished in the log and ends after the next start
+            }
             LOG.error("could not log the end of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
                     e.getMessage());
             runner.later(WAL_RETRY, () -> logEnd(session, error, loggedError, true));

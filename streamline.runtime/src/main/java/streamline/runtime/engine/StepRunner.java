@@ -148,8 +148,9 @@ final class StepRunner {
                     failure = e;
                 }
             }
-            if (failure != null && stopped) {
-                // interrupted by the stop: not a failure; the step is unfinished in the log and runs after the next start
+            if ((failure != null && stopped) || journal.retired()) {
+                // interrupted by the stop, or ran on past it (its processor ignored the interrupt): not a failure, and
+                // nothing of it is logged or counted; the step is unfinished in the log and runs after the next start
                 context.discardOutput();
                 return;
             }
@@ -354,6 +355,9 @@ final class StepRunner {
             if (e instanceof EntryRejectedException rejected && whenRejected != null) {
                 whenRejected.fail(rejected, enterGate);
                 return;
+            }
+            if (journal.retired()) {
+                return; // the engine stopped: the log shows the step started, and the next start runs it again
             }
             LOG.error("could not log the next steps of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
                     e.getMessage());
