@@ -2,6 +2,7 @@ package streamline.runtime.engine;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -102,5 +103,28 @@ final class SessionRun {
         }
         return new SessionInfo(id, flowId, running ? SessionInfo.Status.RUNNING : SessionInfo.Status.WAITING, current,
                 startedAt, "");
+    }
+
+    /** A join merges its predecessors' outputs; any other step takes its predecessor's. */
+    StepData inputOf(UUID step) {
+        List<StepData> inputs = new ArrayList<>();
+        for (UUID predecessor : run.graph.previous(step)) {
+            StepData output = outputs.get(predecessor);
+            if (output != null) {
+                inputs.add(output);
+            }
+        }
+        if (inputs.size() == 1) {
+            return inputs.get(0);
+        }
+        Map<String, Object> merged = new LinkedHashMap<>();
+        String contentId = "";
+        for (StepData input : inputs) {
+            merged.putAll(input.object().metadata());
+            if (contentId.isEmpty()) {
+                contentId = input.contentId();
+            }
+        }
+        return new StepData(new FlowObject(merged, mark), contentId);
     }
 }

@@ -288,7 +288,7 @@ final class StepRunner {
         }
         Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
         for (UUID readyStep : completion.readySteps()) {
-            SessionRun.StepData data = inputOf(session, readyStep);
+            SessionRun.StepData data = session.inputOf(readyStep);
             ready.put(readyStep, new SessionRun.StepInput(data.object(), data.contentId(), 0));
             entries.add(session.started(readyStep, data.object(), data.contentId(), 0));
         }
@@ -395,28 +395,5 @@ final class StepRunner {
         try (LogContext context = LogContext.of(flowName, session.id, processorName)) {
             work.run();
         }
-    }
-
-    /** A join merges its predecessors' outputs; any other step takes its predecessor's. */
-    SessionRun.StepData inputOf(SessionRun session, UUID step) {
-        List<SessionRun.StepData> inputs = new ArrayList<>();
-        for (UUID predecessor : session.run.graph.previous(step)) {
-            SessionRun.StepData output = session.outputs.get(predecessor);
-            if (output != null) {
-                inputs.add(output);
-            }
-        }
-        if (inputs.size() == 1) {
-            return inputs.get(0);
-        }
-        Map<String, Object> merged = new LinkedHashMap<>();
-        String contentId = "";
-        for (SessionRun.StepData input : inputs) {
-            merged.putAll(input.object().metadata());
-            if (contentId.isEmpty()) {
-                contentId = input.contentId();
-            }
-        }
-        return new SessionRun.StepData(new FlowObject(merged, session.mark), contentId);
     }
 }
