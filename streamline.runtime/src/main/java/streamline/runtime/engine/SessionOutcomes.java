@@ -161,7 +161,9 @@ final class SessionOutcomes {
         } catch (IOException | RuntimeException e) {
             LOG.error("could not keep the input of failed session {} for inspection: {}", session.id, e.getMessage());
         }
-        tracker.forgetSession(session.id);
+        synchronized (session.failing) {
+            tracker.forgetSession(session.id);
+        }
         if (session.triggerId == null) {
             logEnd(session, error, enterGate);
         } else {

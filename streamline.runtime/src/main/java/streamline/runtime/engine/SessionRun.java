@@ -66,6 +66,12 @@ final class SessionRun {
     /** Its steps that wait for the world to be ready, by step. */
     final Map<UUID, Waiting> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean ended = new AtomicBoolean();
+    /**
+     * Held while the session is given up as failed (forgotten by the tracker, before its end is logged) and while a
+     * waiting step's start is logged again: that entry then lands before the session's end or not at all, never after
+     * it (where the log would take the session as started again).
+     */
+    final Object failing = new Object();
 
     SessionRun(UUID id, UUID flowId, UUID triggerId, String mark, Instant startedAt, FlowRun run) {
         this.id = id;
