@@ -68,8 +68,8 @@ final class SessionRun {
     private final AtomicBoolean ended = new AtomicBoolean();
     /**
      * Held while the session is given up as failed (forgotten by the tracker, before its end is logged) and while a
-     * waiting step's start is logged again: that entry then lands before the session's end or not at all, never after
-     * it (where the log would take the session as started again).
+     * step's start is logged again (its next attempt, or its wait's start): that entry then lands before the session's
+     * end or not at all, never after it (where the log would take the session as started again).
      */
     final Object failing = new Object();
 

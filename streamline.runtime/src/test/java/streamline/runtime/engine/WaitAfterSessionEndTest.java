@@ -20,7 +20,7 @@ import streamline.api.processor.StepUnavailableException;
 import streamline.testkit.TestFlows;
 import streamline.wal.file.FileWriteAheadLog;
 
-/** A step that says "not now" after another branch of its session failed the session writes nothing more for it. */
+/** A step that says "not now", or fails with retries left, after another branch failed its session writes nothing more for it. */
 class WaitAfterSessionEndTest {
 
     @TempDir
@@ -28,6 +28,15 @@ class WaitAfterSessionEndTest {
 
     @Test
     void aStepThatWaitsAfterItsSessionFailedOnAnotherBranchDoesNotBringTheSessionBackIntoTheLog() throws Exception {
+        endedThenBThrows(new StepUnavailableException("the server is down"), 0);
+    }
+
+    @Test
+    void aStepThatFailsWithRetriesLeftAfterItsSessionFailedOnAnotherBranchDoesNotBringTheSessionBackIntoTheLog() throws Exception {
+        endedThenBThrows(new IllegalStateException("flaky"), 2);
+    }
+
+    private void endedThenBThrows(Exception thrown, int retriesOfB) throws Exception {
         CountDownLatch waitRuns = new CountDownLatch(1);
         AtomicReference<Thread> waitWorker = new AtomicReference<>();
         UUID session;
@@ -40,11 +49,11 @@ class WaitAfterSessionEndTest {
                 waitRuns.countDown();
                 EngineHarness.await("the session's failure is logged", () -> !harness.ended.isEmpty(), harness.ended::toString);
                 waitWorker.set(Thread.currentThread());
-                throw new StepUnavailableException("the server is down");
+                throw thrown;
             });
             harness.start();
             FlowDefinition flow = EngineTest.withProcessor(EngineTest.withProcessor(TestFlows.flow("branches", "A", "B"), "A",
-                    a -> a.type("Fail").maxRetries(0)), "B", b -> b.type("Wait"));
+                    a -> a.type("Fail").maxRetries(0)), "B", b -> b.type("Wait").maxRetries(retriesOfB));
             harness.activate(flow);
             session = harness.submit(flow, Map.of("name", "x"));
             harness.awaitEnded(1);
