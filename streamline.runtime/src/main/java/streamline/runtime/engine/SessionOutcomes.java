@@ -114,7 +114,7 @@ final class SessionOutcomes {
                     processor.maxRetries() + 1, delay.toSeconds(), failure.toString());
             try {
                 synchronized (session.failing) {
-                    if (session.ended() || !tracker.pendingSteps(session.id).contains(step)) {
+                    if (session.over() || !tracker.pendingSteps(session.id).contains(step)) {
                         return; // another branch failed the session meanwhile: the entry would come after its end
                     }
                     journal.appendInside(List.of(LogEntry.stepStarted(session.id, session.flowId, step, processor.name(), input.contentId(),
@@ -155,8 +155,10 @@ final class SessionOutcomes {
 
     void failSession(SessionRun session, ProcessorDefinition processor, SessionRun.StepInput input, String error,
             boolean enterGate) {
-        if (session.ended()) {
-            return;
+        synchronized (session.failing) {
+            if (!session.giveUp()) {
+                return; // it ended, or another of its branches failed it first: that failure's record and end stand
+            }
         }
         try {
             failedSessions.keep(new FailedSessionStore.FailedSession(session.id, session.flowId, session.run.name(), processor.id(),
@@ -166,9 +168,7 @@ final class SessionOutcomes {
         } catch (IOException | RuntimeException e) {
             LOG.error("could not keep the input of failed session {} for inspection: {}", session.id, e.getMessage());
         }
-        synchronized (session.failing) {
-            tracker.forgetSession(session.id);
-        }
+        tracker.forgetSession(session.id);
         if (session.triggerId == null) {
             logEnd(session, error, enterGate);
         } else {

@@ -97,7 +97,7 @@ final class StepRunner {
 
     /** Hands a logged step to a worker. */
     void dispatch(SessionRun session, UUID step, SessionRun.StepInput input) {
-        if (stopped || session.ended()) {
+        if (stopped || session.over()) {
             return;
         }
         try {
@@ -117,7 +117,7 @@ final class StepRunner {
     }
 
     private void runStep(SessionRun session, UUID step, SessionRun.StepInput input) {
-        if (session.ended() || stopped) {
+        if (session.over() || stopped) {
             return;
         }
         FlowRun run = session.run;
@@ -272,7 +272,7 @@ final class StepRunner {
 
     /** Whether the session ended or was given up as failed (by another of its branches): the step is no longer its tracker's. */
     private boolean givenUp(SessionRun session, UUID step) {
-        return session.ended() || !tracker.pendingSteps(session.id).contains(step);
+        return session.over() || !tracker.pendingSteps(session.id).contains(step);
     }
 
     private void park(SessionRun session, UUID step, SessionRun.StepInput input) {
