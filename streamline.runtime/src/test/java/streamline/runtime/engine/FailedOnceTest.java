@@ -71,12 +71,15 @@ class FailedOnceTest {
     void aBranchCompletingAfterAnotherFailedTheSessionLeavesTheFailedStepsRecordAndTheEndAsTheyAre() throws Exception {
         BusyTrigger trigger = new BusyTrigger();
         AtomicReference<Thread> completing = new AtomicReference<>();
+        CountDownLatch passRuns = new CountDownLatch(1);
         try (EngineHarness harness = new EngineHarness(directory)) {
             harness.processor("Fail", () -> (input, step) -> {
                 assertTrue(trigger.inCall.await(30, TimeUnit.SECONDS));
+                assertTrue(passRuns.await(30, TimeUnit.SECONDS));
                 throw new IllegalStateException("bad input");
             });
             harness.processor("Pass", () -> (input, step) -> {
+                passRuns.countDown();
                 EngineHarness.await("the failed record is kept", () -> !harness.engine.failedSessions().isEmpty(),
                         harness.engine::failedSessions);
                 completing.set(Thread.currentThread());
