@@ -97,7 +97,7 @@ final class StepRunner {
 
     /** Hands a logged step to a worker. */
     void dispatch(SessionRun session, UUID step, SessionRun.StepInput input) {
-        if (stopped || session.ended()) {
+        if (stopped || session.over()) {
             return;
         }
         try {
@@ -122,7 +122,7 @@ final class StepRunner {
     }
 
     private void runStep(SessionRun session, UUID step, SessionRun.StepInput input) {
-        if (session.ended() || stopped) {
+        if (session.over() || stopped) {
             return;
         }
         FlowRun run = session.run;
@@ -215,6 +215,10 @@ final class StepRunner {
      * wait limit counts from then after a restart too. Past that limit, the session fails with the reason.
      */
     private void waitFor(SessionRun session, UUID step, SessionRun.StepInput input, StepUnavailableException unavailable) {
+        if (givenUp(session, step)) {
+            session.waiting.remove(step);
+            return; // another branch failed the session meanwhile: nothing of it runs or is logged again
+        }
         ProcessorDefinition processor = session.run.processors.get(step).definition;
         Instant now = Instant.now();
         SessionRun.Waiting before = session.waiting.get(step);
@@ -258,13 +262,23 @@ final class StepRunner {
      */
     private boolean logWaitStart(SessionRun session, UUID step, SessionRun.StepInput input, Instant since, String reason) {
         try {
-            journal.appendInside(List.of(session.waitingStart(step, input, StepWaits.describeStart(since, reason))));
+            synchronized (session.failing) {
+                if (givenUp(session, step)) {
+                    return false; // failed meanwhile: the entry would come after the session's end
+                }
+                journal.appendInside(List.of(session.waitingStart(step, input, StepWaits.describeStart(since, reason))));
+            }
             return true;
         } catch (WriteAheadLogException | RuntimeException e) {
             LOG.warn("could not log since when step {} waits (it is counted in this run only until it is): {}",
                     session.run.processors.get(step).definition.name(), e.getMessage());
             return false;
         }
+    }
+
+    /** Whether the session ended or was given up as failed (by another of its branches): the step is no longer its tracker's. */
+    private boolean givenUp(SessionRun session, UUID step) {
+        return session.over() || !tracker.pendingSteps(session.id).contains(step);
     }
 
     private void park(SessionRun session, UUID step, SessionRun.StepInput input) {
