@@ -25,6 +25,7 @@ import streamline.api.flow.FlowNotFoundException;
 import streamline.api.flow.FlowStoreException;
 import streamline.api.flow.Page;
 import streamline.api.flow.PageRequest;
+import streamline.api.flow.TriggerDefinition;
 
 /**
  * Which flows run: follows the flow store (polling it for flows updated since its last look),
