@@ -5,7 +5,7 @@
  * {@value streamline.api.processor.Processor#TYPE_PROPERTY}.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package streamline.api.processor;
 
 import org.osgi.annotation.bundle.Export;
