@@ -254,11 +254,12 @@ public final class ConfigDescription {
             return list.stream().map(Object::toString).toList();
         }
         if (type == Map.class) {
-            if (!(value instanceof Map<?, ?> map) || !map.values().stream().allMatch(ConfigDescription::isScalar)) {
+            if (!(value instanceof Map<?, ?> map) || !map.values().stream().allMatch(v -> v == null || isScalar(v))) {
                 return null;
             }
             Map<String, String> texts = new LinkedHashMap<>();
-            map.forEach((name, element) -> texts.put(String.valueOf(name), element.toString()));
+            // a null value is an empty text, as the Go project sends a header without a value
+            map.forEach((name, element) -> texts.put(String.valueOf(name), element == null ? "" : element.toString()));
             return Collections.unmodifiableMap(texts);
         }
         throw new IllegalArgumentException("cannot convert a configuration value to " + type.getName());

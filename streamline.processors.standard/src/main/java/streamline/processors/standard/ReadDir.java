@@ -31,6 +31,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import streamline.api.engine.SessionUpdate;
+import streamline.api.processor.ProcessorConfig;
+import streamline.api.processor.ConfigKey;
+import streamline.api.processor.ConfigType;
 import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.Processor;
 import streamline.api.processor.ProcessorContext;
@@ -76,6 +79,18 @@ import streamline.api.state.StateException;
  * Links, anything else but regular files, files the engine may not read, files it cannot stat and folders it cannot
  * list are skipped with a warning naming them, once while they stay so: a link is never followed.
  */
+@ProcessorConfig(description = "Starts a session for every file of a folder, with the file as content.", keys = {
+        @ConfigKey(name = "input", required = true, description = "The folder, relative to the home."),
+        @ConfigKey(name = "pattern", defaultValue = "*", description = "A glob on the file name."),
+        @ConfigKey(name = "regex_filter", description = "A regular expression found anywhere in the file name (the Go key; instead of pattern)."),
+        @ConfigKey(name = "recursive", type = ConfigType.BOOLEAN, defaultValue = "false", description = "Read subfolders too."),
+        @ConfigKey(name = "afterSuccess",
+                description = "delete (the default), move to doneDirectory, or keep (emitted again once changed; the default with Go keys)."),
+        @ConfigKey(name = "doneDirectory", description = "Where afterSuccess=move puts files."),
+        @ConfigKey(name = "remove_source", type = ConfigType.BOOLEAN,
+                description = "The Go key: true is afterSuccess=delete, false is keep."),
+        @ConfigKey(name = "minAgeMillis", type = ConfigType.INTEGER, defaultValue = "500",
+                description = "A younger file is left for the next call, so one being written is not read half.") })
 @Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadDir",
         configurationPid = "streamline.processors.files")
 public class ReadDir implements TriggerProcessor {

@@ -13,6 +13,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
+import streamline.api.processor.ProcessorConfig;
+import streamline.api.processor.ConfigKey;
+import streamline.api.processor.ConfigType;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
 import streamline.api.processor.StepContext;
@@ -32,6 +35,11 @@ import streamline.api.processor.StepContext;
  * again with its source gone, and it then fails naming the file. Flows that cannot lose a file that way read it with
  * {@code ReadDir}, which deletes only once the session ended.
  */
+@ProcessorConfig(description = "Makes a file the session's content.", keys = {
+        @ConfigKey(name = "path", alias = "input", required = true,
+                description = "The file (expression), relative to the home, inside the roots of streamline.processors.files."),
+        @ConfigKey(name = "remove_source", type = ConfigType.BOOLEAN, defaultValue = "false",
+                description = "Delete the file once its content is copied and forced.") })
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadFile",
         configurationPid = "streamline.processors.files")
 public class ReadFile implements Processor {
