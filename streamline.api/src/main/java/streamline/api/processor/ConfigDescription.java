@@ -11,6 +11,11 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.InvalidFlowException;
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.flow.TriggerDefinition;
+
 /**
  * The configuration a processor type declares with {@link ProcessorConfig}, read from its implementation class: its
  * keys, and the checks and conversions of values against them. Immutable and thread-safe.
@@ -186,6 +191,47 @@ public final class ConfigDescription {
         }
         Collections.sort(unknown);
         return unknown;
+    }
+
+    /** What a type declares: by its type name and whether a trigger is asked for (a type may be both). */
+    @FunctionalInterface
+    public interface Lookup {
+        /**
+         * @return empty if no provider of the type is there now, or it declares nothing; either way not checked
+         */
+        Optional<ConfigDescription> find(String type, boolean trigger);
+    }
+
+    /**
+     * Checks the configuration of every processor and trigger of {@code flow} against what its type declares.
+     *
+     * @return the unknown keys, each as {@code processor 'name' (Type): key 'k' is unknown}, in the flow's order
+     * @throws InvalidFlowException listing every mistake, each naming the processor or trigger and the key
+     */
+    public static List<String> check(FlowDefinition flow, Lookup lookup) throws InvalidFlowException {
+        List<String> errors = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        for (TriggerDefinition trigger : flow.triggers()) {
+            check("trigger", trigger.name(), trigger.type(), trigger.config(), lookup.find(trigger.type(), true), errors, unknown);
+        }
+        for (ProcessorDefinition processor : flow.processors()) {
+            check("processor", processor.name(), processor.type(), processor.config(), lookup.find(processor.type(), false),
+                    errors, unknown);
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidFlowException(flow.name(), errors);
+        }
+        return unknown;
+    }
+
+    private static void check(String kind, String name, String type, Map<String, Object> config,
+            Optional<ConfigDescription> description, List<String> errors, List<String> unknown) {
+        if (description.isEmpty()) {
+            return;
+        }
+        String where = kind + " '" + name + "' (" + type + "): ";
+        description.get().errors(config).forEach(error -> errors.add(where + error));
+        description.get().unknownKeys(config).forEach(key -> unknown.add(where + "key '" + key + "' is unknown"));
     }
 
     /** Why {@code value} is not of {@code type} ("must be …, was …"), or null if it is or cannot be told yet. */

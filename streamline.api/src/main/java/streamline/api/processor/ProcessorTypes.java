@@ -36,7 +36,7 @@ public interface ProcessorTypes {
      * bundle provides yet is checked when a provider appears, at activation). Unknown keys are warned about in the
      * log once per flow version, and returned.
      *
-     * @return the unknown keys, each as {@code processor 'name': key 'k' is unknown to type T}
+     * @return the unknown keys, as {@link ConfigDescription#check(FlowDefinition, ConfigDescription.Lookup)} gives them
      * @throws InvalidFlowException listing every mistake, each naming the processor (or trigger) and the key
      */
     List<String> check(FlowDefinition flow) throws InvalidFlowException;

@@ -14,6 +14,10 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.InvalidFlowException;
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.flow.TriggerDefinition;
 import streamline.api.state.StateManager;
 
 class ConfigDescriptionTest {
@@ -121,6 +125,25 @@ class ConfigDescriptionTest {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> wrong.config("remove_source", Boolean.class));
         assertTrue(error.getMessage().contains("'remove_source' must be true or false, was \"maybe\""), error.getMessage());
         assertFalse(new Context(Map.of(), Map.of()).configDescription().isEmpty());
+    }
+
+    @Test
+    void aFlowIsCheckedProcessorByProcessorAndATypeNotProvidedIsNot() throws Exception {
+        ConfigDescription.Lookup lookup = (type, trigger) -> type.equals("Read") ? Optional.of(DECLARED) : Optional.empty();
+        FlowDefinition flow = FlowDefinition.builder().id(UUID.randomUUID()).name("files")
+                .processor(ProcessorDefinition.builder().id(UUID.randomUUID()).name("read").type("Read")
+                        .config(Map.of("input", "a", "remove_source", "yes")).build())
+                .processor(ProcessorDefinition.builder().id(UUID.randomUUID()).name("later").type("NotYetThere")
+                        .config(Map.of("anything", List.of())).build())
+                .trigger(TriggerDefinition.builder().id(UUID.randomUUID()).name("tick").type("Read").config(Map.of("argz", "1")).build())
+                .build();
+        InvalidFlowException refused = assertThrows(InvalidFlowException.class, () -> ConfigDescription.check(flow, lookup));
+        assertEquals("files", refused.flowName());
+        assertEquals(List.of("trigger 'tick' (Read): key 'path' (or its alias 'input') is required",
+                "processor 'read' (Read): key 'remove_source' must be true or false, was \"yes\""), refused.problems());
+        FlowDefinition good = flow.toBuilder().processors(List.of(ProcessorDefinition.builder().id(UUID.randomUUID()).name("read")
+                .type("Read").config(Map.of("input", "a", "inptu", "b")).build())).triggers(List.of()).build();
+        assertEquals(List.of("processor 'read' (Read): key 'inptu' is unknown"), ConfigDescription.check(good, lookup));
     }
 
     /** A context whose expressions are plain {@code ${name}} lookups in a map. */
