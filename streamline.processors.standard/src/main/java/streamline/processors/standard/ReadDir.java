@@ -156,12 +156,12 @@ public class ReadDir implements TriggerProcessor {
         Files.createDirectories(input);
         input = roots.forReading(input.toString());
         pattern = namePattern(processorContext);
-        recursive = GoKeys.flag(processorContext, "recursive", false);
+        recursive = processorContext.config("recursive", Boolean.class);
         if (raw.get("afterSuccess") != null && raw.get("remove_source") != null) {
             throw new IllegalArgumentException("ReadDir " + processorContext.processorName() + " of flow " + processorContext.flowName()
                     + " sets both 'afterSuccess' and its Go form 'remove_source': keep one");
         }
-        String after = raw.get("remove_source") != null ? (GoKeys.flag(processorContext, "remove_source", false) ? "delete" : "keep")
+        String after = raw.get("remove_source") != null ? (processorContext.config("remove_source", Boolean.class) ? "delete" : "keep")
                 : processorContext.optionalConfig("afterSuccess").orElse(goKeys ? "keep" : "delete").trim();
         switch (after) {
             case "delete" -> done = null;
@@ -182,7 +182,7 @@ public class ReadDir implements TriggerProcessor {
             }
             default -> throw new IllegalArgumentException("afterSuccess must be 'delete', 'move' or 'keep', was '" + after + "'");
         }
-        minAgeMillis = Long.parseLong(processorContext.optionalConfig("minAgeMillis").orElse("500").trim());
+        minAgeMillis = processorContext.config("minAgeMillis", Long.class);
         failed = new FailedFiles(processorContext);
         failed.load();
     }
@@ -190,7 +190,7 @@ public class ReadDir implements TriggerProcessor {
     /** The file-name filter: {@code pattern} (a glob) or the Go project's {@code regex_filter} (found anywhere in the name). */
     private static Predicate<Path> namePattern(ProcessorContext context) {
         if (context.rawConfiguration().get("regex_filter") == null) {
-            PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + context.optionalConfig("pattern").orElse("*"));
+            PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + context.config("pattern"));
             return glob::matches;
         }
         if (context.rawConfiguration().get("pattern") != null) {

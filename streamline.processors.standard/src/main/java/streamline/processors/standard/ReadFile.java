@@ -72,7 +72,7 @@ public class ReadFile implements Processor {
     private FlowObject read(FlowObject input, StepContext step) throws Exception {
         Path file;
         try {
-            file = roots.forReading(GoKeys.required(step, "path", "input"));
+            file = roots.forReading(step.config("path")); // or its declared alias input
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(e.getFile(), null, "ReadFile: no such file");
         }
@@ -80,7 +80,7 @@ public class ReadFile implements Processor {
         try (InputStream in = Files.newInputStream(file); OutputStream out = step.writeContent()) {
             size = in.transferTo(out);
         }
-        if (GoKeys.flag(step, "remove_source", false)) {
+        if (step.config("remove_source", Boolean.class)) {
             Files.delete(file); // the content is forced by now: closing the step's content forces it
             step.forceFolderBeforeCompletion(file.getParent());
         }

@@ -171,7 +171,7 @@ public class RunExecutable implements Processor {
         for (String key : numbered) {
             command.add(step.config(key));
         }
-        long timeoutSeconds = Long.parseLong(step.optionalConfig("timeoutSeconds").orElse("60").trim());
+        long timeoutSeconds = step.config("timeoutSeconds", Long.class);
         ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile());
         // the engine's environment may hold secrets: a program gets only what the operator passes on
         Map<String, String> environment = builder.environment();

@@ -88,8 +88,8 @@ public class WriteFile implements Processor {
 
     private FlowObject write(FlowObject input, StepContext step) throws Exception {
         boolean goKeys = step.rawConfiguration().get("output") != null;
-        Path target = roots.forWriting(GoKeys.required(step, "path", "output"));
-        boolean overwrite = GoKeys.flag(step, "overwrite", goKeys);
+        Path target = roots.forWriting(step.config("path")); // or its declared alias output
+        boolean overwrite = step.optionalConfig("overwrite", Boolean.class).orElse(goKeys);
         Path folder = target.getParent();
         List<Path> grown = new ArrayList<>(); // the folders that get a new subfolder: forced too
         for (Path missing = folder; missing.getParent() != null && !Files.isDirectory(missing); missing = missing.getParent()) {
