@@ -10,8 +10,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import streamline.api.processor.ConfigDescription;
-import streamline.api.processor.ProcessorTypes;
 import streamline.api.processor.ProcessorTypes.ProcessorType;
+import streamline.api.processor.ProcessorTypes;
 
 /**
  * Gogo command {@code streamline:types}: the processor and trigger types provided now (by any bundle, plug-ins

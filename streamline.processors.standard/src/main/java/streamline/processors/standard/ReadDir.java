@@ -31,11 +31,11 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import streamline.api.engine.SessionUpdate;
-import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ConfigKey;
 import streamline.api.processor.ConfigType;
 import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.ScheduleType;
 import streamline.api.processor.TriggerContext;

@@ -20,11 +20,11 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 import org.osgi.service.metatype.annotations.Designate;
 
-import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ConfigKey;
 import streamline.api.processor.ConfigType;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 

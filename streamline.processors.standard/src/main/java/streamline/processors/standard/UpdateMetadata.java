@@ -6,10 +6,10 @@ import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
-import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ConfigKey;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.StepContext;
 
 /**

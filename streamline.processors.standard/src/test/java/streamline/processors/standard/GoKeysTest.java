@@ -19,10 +19,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import streamline.api.processor.TriggerResult;
 import streamline.api.flow.InvalidFlowException;
-import streamline.testkit.ProcessorHarness;
+import streamline.api.processor.TriggerResult;
 import streamline.testkit.ProcessorHarness.TriggerHarness;
+import streamline.testkit.ProcessorHarness;
 
 /** The Go project's configuration keys and metadata names, read beside ours. */
 class GoKeysTest {
