@@ -23,6 +23,7 @@ import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowNotFoundException;
 import streamline.api.flow.FlowStoreException;
+import streamline.api.flow.InvalidFlowException;
 import streamline.api.flow.Page;
 import streamline.api.flow.PageRequest;
 
