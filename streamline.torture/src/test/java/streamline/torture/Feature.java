@@ -51,10 +51,12 @@ enum Feature {
     JPA_LOG,
     /**
      * The engine moved between the file and the JPA log (with {@link #JPA_LOG}): swapped while running, the log in use
-     * going away and another (or the same) coming back, a restart or a crash onto the other log (carried over at start),
-     * a swap right after a start.
+     * going away and the same one coming back, a restart or a crash onto the other log (carried over at start), a swap
+     * right after a start.
      */
     LOG_SWITCHES,
+    /** With {@link #LOG_SWITCHES}: the log in use goes away while running and the other one comes and takes its sessions. */
+    LOG_AWAY,
     /** The JPA flow store on Derby beside the memory one: the engine starts on it in half the seeds. */
     JPA_FLOW_STORE,
     /** The engine moved between the memory and the JPA flow store (with {@link #JPA_FLOW_STORE}) while running or at a restart. */

@@ -31,6 +31,9 @@ final class PendingFixes {
                 + "seeds pass; kept out of the build's seeds so that they stay green");
         findings.put(Feature.FORCE_FAULTS, "seed 2 with the base features, in 1 of 4 runs: an item whose steps throw an Error and "
                 + "then fail (plan A:error@1;B:throw@0) acknowledged for two sessions while fsyncs fail; not diagnosed");
+        findings.put(Feature.LOG_AWAY, "a log that went away keeps live the sessions another log took over (nothing marks them "
+                + "handed over in it): seed 1 with the green features, 'the jpa log (not in use) holds 14 sessions that never "
+                + "end'; a later switch back to it, or a start on it, recovers sessions that already ended");
         FINDINGS = Collections.unmodifiableMap(findings);
     }
 

@@ -27,7 +27,7 @@ final class TortureTrigger implements TriggerProcessor {
     static final String CRON_TYPE = "TortureCronSource";
     private static final int MAX_BATCH = 8;
     /** A cron trigger is called once per tick: it takes more at a time. */
-    private static final int MAX_CRON_BATCH = 16;
+    private static final int MAX_CRON_BATCH = 32;
 
     private final World world;
     private final Disk.Generation generation;
