@@ -214,6 +214,14 @@ final class TortureRun {
                         + abbreviate(source.unacknowledged().toString()));
             }
         }
+        // every flow is active in the store in use: the engine runs each (or waits for its processors' providers)
+        Set<java.util.UUID> running = new java.util.HashSet<>();
+        world.current.engine.activeFlows().keySet().forEach(flow -> running.add(flow.id()));
+        for (String flow : world.sources().keySet()) {
+            if (!running.contains(streamline.api.flow.FlowDefinition.idFromName(flow))) {
+                unmet.add("flow " + flow + " is active in the " + world.storeChoice + " flow store but the engine does not run it");
+            }
+        }
         int inProgress = world.current.engine.sessionsInProgress().size();
         if (inProgress > 0) {
             unmet.add(inProgress + " sessions still in progress: " + abbreviate(world.current.engine.sessionsInProgress().toString()));

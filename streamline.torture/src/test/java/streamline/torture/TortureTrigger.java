@@ -60,7 +60,7 @@ final class TortureTrigger implements TriggerProcessor {
                 return List.of();
             }
             if (cron) {
-                world.cronCalled(source.flow, generation);
+                world.cronCalled(source.flow, generation, java.time.Instant.now());
             }
             source.maybeHold();
             List<TriggerResult> results = new ArrayList<>();

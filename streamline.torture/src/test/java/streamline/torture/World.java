@@ -545,9 +545,12 @@ final class World implements AutoCloseable {
 
     // cron
 
-    /** A cron trigger of {@code flow} in {@code generation} was called now; a second call for one tick is a violation. */
-    void cronCalled(String flow, Disk.Generation generation) {
-        long second = java.time.Instant.now().getEpochSecond();
+    /**
+     * A cron trigger of {@code flow} in {@code generation} was called at {@code at} (the wall clock, which the engine's
+     * cron ticks read too); a second call for one tick is a violation.
+     */
+    void cronCalled(String flow, Disk.Generation generation, java.time.Instant at) {
+        long second = at.getEpochSecond();
         long tick = second - Math.floorMod(second, 2L);
         whileAlive(generation, () -> {
             Long last = cronTicks.put(flow + "@" + generation.number, tick);
