@@ -34,6 +34,8 @@ final class Databases implements AutoCloseable {
     private static final AtomicInteger RUNS = new AtomicInteger();
 
     private final Disk disk;
+    /** The real connections each generation holds open: a crash drops them, as the server does a dead client's. */
+    private final java.util.Map<Disk.Generation, java.util.Set<Connection>> open = new java.util.concurrent.ConcurrentHashMap<>();
     private final String walDatabase;
     private final String flowDatabase;
     private EntityManagerFactory flowFactory;
@@ -96,7 +98,9 @@ final class Databases implements AutoCloseable {
                 (proxy, method, args) -> {
                     if (method.getName().equals("getConnection")) {
                         alive(generation);
-                        return connection((Connection) invoke(target, method, args), generation);
+                        Connection real = (Connection) invoke(target, method, args);
+                        open.computeIfAbsent(generation, g -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(real);
+                        return connection(real, generation);
                     }
                     return invoke(target, method, args);
                 });
@@ -118,6 +122,13 @@ final class Databases implements AutoCloseable {
                                 disk.freeze.readLock().unlock();
                             }
                         }
+                        case "close" -> {
+                            java.util.Set<Connection> mine = open.get(generation);
+                            if (mine != null) {
+                                mine.remove(real);
+                            }
+                            return invoke(real, method, args);
+                        }
                         case "prepareStatement", "prepareCall", "createStatement" -> {
                             alive(generation);
                             Object statement = invoke(real, method, args);
@@ -128,6 +139,29 @@ final class Databases implements AutoCloseable {
                         }
                     }
                 });
+    }
+
+    /**
+     * The server notices that a dead generation's process is gone: its open transactions are rolled back and its
+     * connections closed, so that the locks they held do not stall the next generation.
+     */
+    void drop(Disk.Generation generation) {
+        java.util.Set<Connection> connections = open.remove(generation);
+        if (connections == null) {
+            return;
+        }
+        for (Connection real : connections) {
+            try {
+                real.rollback();
+            } catch (SQLException e) {
+                // already gone, or in autocommit: nothing to roll back
+            }
+            try {
+                real.close();
+            } catch (SQLException e) {
+                // closed meanwhile
+            }
+        }
     }
 
     private static Object statement(Object real, Class<?> type, Disk.Generation generation) {

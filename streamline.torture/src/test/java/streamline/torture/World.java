@@ -423,6 +423,7 @@ final class World implements AutoCloseable {
         disk.disarm();
         logPoisoned = false;
         Thread reaper = new Thread(() -> {
+            databases.drop(old.disk);
             try {
                 old.engine.stop();
             } catch (Throwable e) {
