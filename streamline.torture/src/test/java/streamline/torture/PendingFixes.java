@@ -48,9 +48,6 @@ final class PendingFixes {
      * and does not fail the build. Remove an entry when its fix is merged.
      */
     static final Map<String, String> KNOWN_SYMPTOMS = Map.of(
-            "A lock could not be obtained due to a deadlock", "the JPA log's read of its live entries (at a start, a switch of "
-                    + "logs, or a check) chosen by Derby as the victim of a deadlock with the log's own compaction deleting ended "
-                    + "sessions' rows (fresh seed 4186167941655573927 with the green features, once); the read is not retried",
             "was already scheduled", "the branch tracker refuses a step's completion because the step's successor is already "
                     + "pending or completed; the session now fails with that reason (before, the worker thread died and the "
                     + "session stayed in progress). Explained for a session recovered on a reordered graph (FLOW_GRAPH_CHANGES, "

@@ -232,7 +232,7 @@ final class TortureRun {
         // every log the engine may have written to, in use or not: a session handed over is ended in the log it left
         for (Map.Entry<String, WriteAheadLog> log : world.current.openLogs().entrySet()) {
             try {
-                List<LogEntry> live = liveEntries(log.getValue());
+                List<LogEntry> live = log.getValue().liveEntries();
                 if (!live.isEmpty()) {
                     unmet.add("the " + log.getKey() + " log" + (log.getKey().equals(world.current.logInUse()) ? "" : " (not in use)")
                             + " holds " + live.stream().map(LogEntry::sessionId).distinct().count()
@@ -253,23 +253,6 @@ final class TortureRun {
             unmet.add("the content folder could not be listed: " + e);
         }
         return unmet;
-    }
-
-    /**
-     * The harness's own read of a log's live entries, tried three times: Derby may choose it as the victim of a deadlock
-     * with the JPA log's compaction (its reads and deletes lock rows in other orders), which is no fault of the state
-     * read. The engine's own reads are not retried for it: docs/testing.md.
-     */
-    private static List<LogEntry> liveEntries(WriteAheadLog log) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return log.liveEntries();
-            } catch (Exception e) {
-                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("deadlock")) {
-                    throw e;
-                }
-            }
-        }
     }
 
     /** Exactly once: each item's end told for one session, failed only if doomed; its output once, with its content. */
