@@ -541,7 +541,7 @@ final class World implements AutoCloseable {
             text = switch ((int) Math.floorMod(random, 3L)) {
                 case 0 -> good.substring(0, good.length() / 2); // cut short: not JSON
                 case 1 -> good.replace("->Out", "->Nowhere->Out"); // names a processor the flow does not have
-                default -> good.replace("\"Src\"", "\"Src\",\"cron\":\"61 * * * * ?\""); // a bad field
+                default -> good.replace("\"Src\"", "\"Src\",\"cron\":\"61 * * * * ?\""); // a field the format does not know
             };
             history.add("  (a broken file for " + flow + ")");
         } else {
