@@ -77,6 +77,8 @@ final class FlowRun {
         volatile TriggerProcessor instance;
         volatile ProcessorRegistry.Provider<TriggerProcessor> provider;
         final AtomicBoolean busy = new AtomicBoolean();
+        /** The event loop calling the trigger: a stop or start of the run's triggers begins a new one, and ends the old. */
+        final AtomicInteger loops = new AtomicInteger();
         /** The line's lock: held through a call of any version's instance of this trigger. */
         final ReentrantLock calling;
         /** The line's ends waiting to be told while a call is in progress. */
