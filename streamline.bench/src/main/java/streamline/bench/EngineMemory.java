@@ -29,9 +29,9 @@ import streamline.api.flow.ProcessorDefinition;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
 import streamline.flow.memory.InMemoryFlowManager;
-import streamline.runtime.EngineOptions;
-import streamline.runtime.ProcessorRegistry;
-import streamline.runtime.StreamlineEngine;
+import streamline.runtime.engine.EngineOptions;
+import streamline.runtime.engine.ProcessorRegistry;
+import streamline.runtime.engine.StreamlineEngine;
 import streamline.tracker.InMemoryBranchTracker;
 import streamline.wal.file.FileWriteAheadLog;
 

@@ -44,9 +44,9 @@ import streamline.flow.memory.InMemoryFlowManager;
 import streamline.processors.standard.ReadDir;
 import streamline.processors.standard.UpdateMetadata;
 import streamline.processors.standard.WriteFile;
-import streamline.runtime.EngineOptions;
-import streamline.runtime.ProcessorRegistry;
-import streamline.runtime.StreamlineEngine;
+import streamline.runtime.engine.EngineOptions;
+import streamline.runtime.engine.ProcessorRegistry;
+import streamline.runtime.engine.StreamlineEngine;
 import streamline.tracker.InMemoryBranchTracker;
 import streamline.wal.file.FileWriteAheadLog;
 

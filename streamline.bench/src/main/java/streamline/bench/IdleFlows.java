@@ -32,9 +32,9 @@ import streamline.api.flow.TriggerDefinition;
 import streamline.flow.memory.InMemoryFlowManager;
 import streamline.processors.standard.ReadDir;
 import streamline.processors.standard.UpdateMetadata;
-import streamline.runtime.EngineOptions;
-import streamline.runtime.ProcessorRegistry;
-import streamline.runtime.StreamlineEngine;
+import streamline.runtime.engine.EngineOptions;
+import streamline.runtime.engine.ProcessorRegistry;
+import streamline.runtime.engine.StreamlineEngine;
 import streamline.tracker.InMemoryBranchTracker;
 import streamline.wal.file.FileWriteAheadLog;
 

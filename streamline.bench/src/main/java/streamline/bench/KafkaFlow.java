@@ -41,9 +41,9 @@ import streamline.api.flow.TriggerDefinition;
 import streamline.flow.memory.InMemoryFlowManager;
 import streamline.processors.kafka.ConsumeKafka;
 import streamline.processors.kafka.PublishKafka;
-import streamline.runtime.EngineOptions;
-import streamline.runtime.ProcessorRegistry;
-import streamline.runtime.StreamlineEngine;
+import streamline.runtime.engine.EngineOptions;
+import streamline.runtime.engine.ProcessorRegistry;
+import streamline.runtime.engine.StreamlineEngine;
 import streamline.tracker.InMemoryBranchTracker;
 import streamline.wal.file.FileWriteAheadLog;
 

@@ -1,0 +1,465 @@
+package streamline.runtime.engine;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowGraph;
+import streamline.api.flow.FlowManager;
+import streamline.api.flow.FlowNotFoundException;
+import streamline.api.flow.FlowStoreException;
+import streamline.api.flow.InvalidFlowException;
+import streamline.api.flow.LogLevel;
+import streamline.api.flow.Page;
+import streamline.api.flow.PageRequest;
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.flow.TriggerDefinition;
+import streamline.cron.support.CronSchedule;
+
+import streamline.runtime.expressions.ExpressionEvaluator;
+import streamline.runtime.state.FileStateManager;
+
+/**
+ * Which flows run: follows the flow store (polling it for flows updated since its last look),
+ * activates active flows, deactivates inactive ones and those the store no longer has, and
+ * re-activates a changed flow with its new definition. A new version is prepared, and its
+ * processors initialised, before the running version is retired: a version refused then leaves the
+ * running one in place and is tried again whenever processor providers change. Owns the flow
+ * activations ({@link FlowRun}): the active ones, and the retired ones whose sessions still finish.
+ */
+final class FlowActivation {
+
+    private static final Logger LOG = LogManager.getLogger(FlowActivation.class);
+    private static final int FLOW_PAGE = 200;
+
+    private final EngineOptions options;
+    private final ProcessorRegistry registry;
+    private final TriggerRunner triggers;
+    private final ScheduledExecutorService scheduler;
+    private final RetryBackoff backoff;
+    private final StepWaits waits;
+    private final ExpressionEvaluator expressions;
+    private final Path stateDirectory;
+    /**
+     * One state manager per processor id, shared by the versions of its flow: a version being prepared and the one
+     * it replaces may both write the processor's state, and the manager caches it.
+     */
+    private final Map<String, FileStateManager> stateManagers = new ConcurrentHashMap<>();
+    /**
+     * One line of calls and told ends per trigger id, shared by the versions of its flow: a retired version's session
+     * must not be told ended (its mark released) while the version that replaced it is in a call that read the source
+     * before the end was acknowledged (its item would start a second session).
+     */
+    private final Map<UUID, FlowRun.TriggerLine> triggerLines = new ConcurrentHashMap<>();
+    private final ObjectMapper json;
+    /** Told when a run is complete (every processor has an instance): its recovered sessions may resume. */
+    private final Consumer<FlowRun> ready;
+
+    private final Map<UUID, FlowRun> activeFlows = new ConcurrentHashMap<>();
+    private final Set<FlowRun> retiredFlows = ConcurrentHashMap.newKeySet();
+    /** Versions of flows refused when they were prepared, by flow, to try again when providers change. */
+    private final Map<UUID, FlowDefinition> refused = new ConcurrentHashMap<>();
+    private final Object flowLock = new Object();
+
+    private volatile FlowManager store;
+    private volatile Instant flowsSeenUntil = Instant.EPOCH;
+    private volatile boolean resyncFlows = true;
+    private volatile String lastPollError = "";
+    private volatile boolean stopped;
+    private ScheduledFuture<?> polling;
+
+    FlowActivation(EngineOptions options, ProcessorRegistry registry, TriggerRunner triggers, ScheduledExecutorService scheduler,
+            RetryBackoff backoff, ExpressionEvaluator expressions, Path stateDirectory, ObjectMapper json, Consumer<FlowRun> ready) {
+        this.options = options;
+        this.registry = registry;
+        this.triggers = triggers;
+        this.scheduler = scheduler;
+        this.backoff = backoff;
+        this.waits = new StepWaits(options.waitBackoffMax());
+        this.expressions = expressions;
+        this.stateDirectory = stateDirectory;
+        this.json = json;
+        this.ready = ready;
+    }
+
+    /** Starts following a flow store. */
+    void start(FlowManager flows) {
+        store = Objects.requireNonNull(flows, "flows");
+        polling = scheduler.scheduleWithFixedDelay(this::pollFlowsSafely, 0, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    FlowManager store() {
+        return store;
+    }
+
+    /** Follows another flow store from now on: every flow is read again from it, at once. */
+    void follow(FlowManager flows) {
+        store = Objects.requireNonNull(flows, "flows");
+        resyncFlows = true;
+        if (!stopped) {
+            try {
+                scheduler.execute(this::pollFlowsSafely);
+            } catch (RejectedExecutionException e) {
+                // stopping
+            }
+        }
+    }
+
+    /** The active run of a flow, or null. */
+    FlowRun active(UUID flowId) {
+        return activeFlows.get(flowId);
+    }
+
+    List<FlowRun> activeRuns() {
+        return new ArrayList<>(activeFlows.values());
+    }
+
+    /** The flows active now, with the processor types each still waits for (empty when running). */
+    Map<FlowDefinition, List<String>> activeDefinitions() {
+        Map<FlowDefinition, List<String>> flows = new LinkedHashMap<>();
+        activeFlows.values().forEach(run -> flows.put(run.definition, run.missingTypes()));
+        return flows;
+    }
+
+    /** Stops following the store and stops every trigger; the runs stay until {@link #closeAll}. */
+    void stopTriggers() {
+        stopped = true;
+        if (polling != null) {
+            polling.cancel(false);
+        }
+        synchronized (flowLock) {
+            activeFlows.values().forEach(triggers::stop);
+        }
+    }
+
+    /** Closes every run (the engine stopped; no step runs any more). */
+    void closeAll() {
+        synchronized (flowLock) {
+            activeFlows.values().forEach(this::closeInstances);
+            retiredFlows.forEach(this::closeInstances);
+            activeFlows.clear();
+            retiredFlows.clear();
+        }
+    }
+
+    /** The periodic task: a task that throws is never run again, so nothing may escape it. */
+    private void pollFlowsSafely() {
+        try {
+            pollFlows();
+        } catch (Throwable e) {
+            LOG.error("reading the flow store failed; trying again in {} ms", options.pollInterval().toMillis(), e);
+        }
+    }
+
+    private void pollFlows() {
+        FlowManager flows = store;
+        if (flows == null || stopped) {
+            return;
+        }
+        boolean full = resyncFlows;
+        resyncFlows = false;
+        Instant since = full ? Instant.EPOCH : flowsSeenUntil;
+        Instant newest = since;
+        Set<UUID> seen = new HashSet<>();
+        try {
+            Page<FlowDefinition> flowsPage;
+            do {
+                // paged by the last flow listed, never by offset: a flow saved again meanwhile moves to the end
+                // and is listed again, where by offset it would shift the next page's first flow out of sight
+                flowsPage = flows.listFlows(new PageRequest(0, FLOW_PAGE), newest);
+                for (FlowDefinition flow : flowsPage.items()) {
+                    seen.add(flow.id());
+                    if (flow.lastUpdated().isAfter(newest)) {
+                        newest = flow.lastUpdated();
+                    }
+                    reconcileSafely(flow);
+                }
+            } while (flowsPage.hasNext() && !flowsPage.items().isEmpty());
+            if (full) {
+                for (UUID active : List.copyOf(activeFlows.keySet())) {
+                    if (!seen.contains(active)) {
+                        // not listed is not gone: a store leaves off a flow saved while its page was read, and
+                        // the listing stops at a page it left empty; the store's own answer decides
+                        FlowDefinition current;
+                        try {
+                            current = flows.flow(active);
+                        } catch (FlowNotFoundException gone) {
+                            current = null;
+                        }
+                        if (current == null) {
+                            deactivate(active, "it is not in the flow store now in use");
+                        } else {
+                            reconcileSafely(current);
+                        }
+                    }
+                }
+            }
+            flowsSeenUntil = newest;
+            lastPollError = "";
+        } catch (FlowStoreException | RuntimeException | StackOverflowError | LinkageError e) {
+            // whatever a store throws, this task runs again at the next interval: a periodic task that throws is never run again
+            if (full) {
+                resyncFlows = true;
+            }
+            String message = e.getMessage();
+            if (!Objects.equals(message, lastPollError)) {
+                LOG.warn("cannot read flows from the flow store (retrying every {} ms): {}", options.pollInterval().toMillis(), message);
+                lastPollError = message;
+            }
+        }
+    }
+
+    /**
+     * Brings one flow of the store into effect. A new version is prepared and its processors are
+     * initialised before the running version is retired: a version refused at that point leaves the
+     * running one in place, and is tried again when processor providers change (a provider whose
+     * operator configuration changed is registered anew).
+     */
+    private void reconcile(FlowDefinition flow) {
+        FlowRun provided;
+        synchronized (flowLock) {
+            provided = reconcileLocked(flow);
+        }
+        if (provided != null) {
+            resumeWhenComplete(provided);
+        }
+    }
+
+    /** @return the run given instances now, whose parked work and recovered sessions resume once flowLock is released */
+    private FlowRun reconcileLocked(FlowDefinition flow) {
+        if (stopped) {
+            return null;
+        }
+        FlowRun current = activeFlows.get(flow.id());
+        if (!flow.active()) {
+            refused.remove(flow.id());
+            if (current != null) {
+                deactivate(flow.id(), "it was set inactive");
+            }
+            return null;
+        }
+        if (current != null && current.definition.equalsIgnoringLastUpdated(flow)) {
+            // the very same definition (saved again, or carried into another store): nothing to restart
+            current.resaved(flow);
+            refused.remove(flow.id());
+            return null;
+        }
+        FlowRun next;
+        try {
+            next = prepare(flow);
+        } catch (IllegalArgumentException e) {
+            refuse(flow, current, e);
+            return null;
+        }
+        try {
+            next.provideInstances(registry);
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+            next.releaseInstances();
+            refuse(flow, current, e);
+            return null;
+        }
+        refused.remove(flow.id());
+        if (current != null) {
+            retire(current);
+        }
+        activeFlows.put(flow.id(), next);
+        LOG.info("flow {} ({}) {}", flow.name(), flow.id(), current == null ? "activated" : "re-activated with its new definition");
+        return provideLocked(next) ? next : null;
+    }
+
+    /** Remembers a version refused at its preparation, to try it again when providers change, and says why. */
+    private void refuse(FlowDefinition flow, FlowRun current, Throwable why) {
+        refused.put(flow.id(), flow);
+        LOG.error("flow {} ({}) not activated{}: {}", flow.name(), flow.id(),
+                current == null ? "" : "; its previous version keeps running", why.getMessage() == null ? why.toString() : why.getMessage());
+    }
+
+    /** Tries again the flow versions refused at their preparation, after a change that may let them start. */
+    private void reconsiderRefused() {
+        for (FlowDefinition flow : List.copyOf(refused.values())) {
+            reconcileSafely(flow);
+        }
+    }
+
+    /** Reconciles one flow; whatever goes wrong with it is logged with the flow and never stops the caller's loop. */
+    private void reconcileSafely(FlowDefinition flow) {
+        try {
+            reconcile(flow);
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+            refused.put(flow.id(), flow);
+            LOG.error("flow {} ({}) could not be brought into effect; other flows go on: {}", flow.name(), flow.id(), e.toString(), e);
+        }
+    }
+
+    /** Builds a run of a definition, checking what the store may not have (graph, cron, backoff and wait settings). */
+    private FlowRun prepare(FlowDefinition flow) {
+        FlowGraph graph;
+        try {
+            graph = FlowGraph.of(flow);
+        } catch (InvalidFlowException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        FlowRun run = new FlowRun(flow, graph);
+        for (ProcessorDefinition processor : flow.processors()) {
+            backoff.validate(processor);
+            waits.validate(processor);
+            run.processors.put(processor.id(), new FlowRun.ProcessorSlot(processor,
+                    baseContext(flow, processor.id(), processor.name(), processor.type(), processor.config(), processor.logLevel())));
+        }
+        for (TriggerDefinition trigger : flow.triggers()) {
+            CronSchedule cron = trigger.hasCron() ? CronSchedule.parse(trigger.cronExpression()) : null;
+            run.triggers.put(trigger.id(), new FlowRun.TriggerSlot(trigger,
+                    baseContext(flow, trigger.id(), trigger.name(), trigger.type(), trigger.config(), trigger.logLevel()), cron,
+                    triggerLines.computeIfAbsent(trigger.id(), id -> new FlowRun.TriggerLine())));
+        }
+        return run;
+    }
+
+    private EngineContexts.Base baseContext(FlowDefinition flow, UUID id, String name, String type,
+            Map<String, Object> config, LogLevel level) {
+        return new EngineContexts.Base(flow.id(), flow.name(), id, name, type, config,
+                new ProcessorLogger(flow.name(), name, level), stateManagers.computeIfAbsent(id.toString(),
+                        owner -> new FileStateManager(stateDirectory, owner, json)),
+                expressions);
+    }
+
+    private void deactivate(UUID flowId, String why) {
+        synchronized (flowLock) {
+            FlowRun run = activeFlows.remove(flowId);
+            if (run != null) {
+                LOG.info("{} deactivated: {}", run, why);
+                retire(run);
+            }
+        }
+    }
+
+    /** Stops a run's triggers; its sessions finish, and its instances close with the last of them. */
+    private void retire(FlowRun run) {
+        boolean idle = run.retire();
+        triggers.stop(run);
+        if (idle) {
+            closeInstances(run);
+        } else {
+            retiredFlows.add(run);
+        }
+    }
+
+    /**
+     * Gives a run instances for every slot that lacks one and has a provider; starts its triggers
+     * and resumes its recovered sessions once it is complete.
+     */
+    private void provide(FlowRun run) {
+        boolean complete;
+        synchronized (flowLock) {
+            complete = provideLocked(run);
+        }
+        if (complete) {
+            resumeWhenComplete(run);
+        }
+    }
+
+    /**
+     * {@link #provide} under flowLock, which the caller holds.
+     *
+     * @return whether the run is complete: the caller resumes its work with {@link #resumeWhenComplete} once it
+     *         released flowLock
+     */
+    private boolean provideLocked(FlowRun run) {
+        if (run.closed || stopped) {
+            return false;
+        }
+        try {
+            run.provideInstances(registry);
+        } catch (IllegalStateException e) {
+            LOG.error("{} cannot run: {}", run, e.getMessage());
+            if (!run.retired) {
+                activeFlows.remove(run.id());
+                retire(run);
+            }
+            return false;
+        }
+        if (!run.ready()) {
+            LOG.warn("{} waits for processor types without a provider: {}", run, run.missingTypes());
+            return false;
+        }
+        if (!run.retired && !run.triggersStarted) {
+            triggers.start(run);
+        }
+        return true;
+    }
+
+    /**
+     * A complete run's parked steps and ends, and its recovered sessions, go on. Never under flowLock: they log, so
+     * they enter the journal's gate, which comes before flowLock (a switch of logs holding the gate closed would
+     * otherwise hold flowLock too, and with it a stop and every step whose end closes a retired run).
+     */
+    private void resumeWhenComplete(FlowRun run) {
+        if (Thread.holdsLock(flowLock)) {
+            // called back from inside an activation (a provider registered while an instance was made): later
+            try {
+                scheduler.execute(() -> resumeWhenComplete(run));
+            } catch (RejectedExecutionException e) {
+                // stopping: recovered sessions resume after the next start
+            }
+            return;
+        }
+        run.releaseParked();
+        if (!run.retired) {
+            ready.accept(run);
+        }
+    }
+
+    /** Closes a run for good: its triggers stop, its instances are given back. */
+    void closeInstances(FlowRun run) {
+        synchronized (flowLock) {
+            if (run.closed) {
+                return;
+            }
+            run.closed = true;
+            retiredFlows.remove(run);
+            triggers.stop(run);
+            // a trigger call still in progress keeps its instance until it returned and heard of its items
+            run.releaseInstancesAfterCalls();
+        }
+    }
+
+    /** Providers came: runs missing instances get them, and refused versions are tried again. */
+    void providersAdded() {
+        List<FlowRun> runs = new ArrayList<>(activeFlows.values());
+        runs.addAll(retiredFlows);
+        runs.forEach(this::provide);
+        reconsiderRefused();
+    }
+
+    /** A provider left: its instances are dropped; their flows stop taking items and their steps wait. */
+    void providerRemoved(ProcessorRegistry.Provider<?> provider) {
+        synchronized (flowLock) {
+            List<FlowRun> runs = new ArrayList<>(activeFlows.values());
+            runs.addAll(retiredFlows);
+            for (FlowRun run : runs) {
+                if (run.dropInstancesOf(provider)) {
+                    triggers.stop(run);
+                }
+            }
+        }
+    }
+}

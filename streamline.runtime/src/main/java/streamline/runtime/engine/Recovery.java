@@ -1,0 +1,164 @@
+package streamline.runtime.engine;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.processor.FlowObject;
+import streamline.api.track.BranchTracker;
+import streamline.api.wal.LogEntry;
+
+/**
+ * Takes over the unfinished sessions of a log (at start, or those a log switched to still held):
+ * each waits until its flow is active and complete, then resumes. Completed steps are not run again,
+ * started ones run again with their recorded attempt, and a successor whose start was never logged
+ * is logged and run.
+ */
+final class Recovery {
+
+    private static final Logger LOG = LogManager.getLogger(Recovery.class);
+
+    private final LiveSessions live;
+    private final FlowActivation flows;
+    private final BranchTracker tracker;
+    private final StepRunner runner;
+    private final SessionOutcomes outcomes;
+    /** Recovered sessions whose flow is not active (or not ready) yet, by flow. */
+    private final Map<UUID, Set<SessionRun>> awaitingFlow = new ConcurrentHashMap<>();
+
+    Recovery(LiveSessions live, FlowActivation flows, BranchTracker tracker, StepRunner runner, SessionOutcomes outcomes) {
+        this.live = live;
+        this.flows = flows;
+        this.tracker = tracker;
+        this.runner = runner;
+        this.outcomes = outcomes;
+    }
+
+    /**
+     * Takes over the unfinished sessions of log entries: each waits until its flow is active and
+     * ready, then resumes.
+     *
+     * @return how many sessions were taken over
+     */
+    int adopt(List<LogEntry> unfinished) {
+        Map<UUID, List<LogEntry>> bySession = new LinkedHashMap<>();
+        for (LogEntry entry : unfinished) {
+            if (!live.contains(entry.sessionId())) {
+                bySession.computeIfAbsent(entry.sessionId(), id -> new ArrayList<>()).add(entry);
+            }
+        }
+        for (Map.Entry<UUID, List<LogEntry>> recovered : bySession.entrySet()) {
+            List<LogEntry> entries = recovered.getValue();
+            LogEntry first = entries.get(0);
+            TriggerMarks marks = TriggerMarks.decode(first.triggerMark());
+            SessionRun session = new SessionRun(recovered.getKey(), first.flowId(), marks.triggerId(), marks.mark(),
+                    Instant.now(), null);
+            session.recoveredEntries = entries;
+            for (LogEntry entry : entries) {
+                session.holdContent(entry.contentId());
+                if (entry.kind() == LogEntry.Kind.STEP_STARTED) {
+                    session.steps.put(entry.processorId(), new SessionRun.StepState(entry.processorName(), entry.attempt(), null, false));
+                }
+            }
+            live.add(session, null);
+            awaitingFlow.computeIfAbsent(first.flowId(), id -> ConcurrentHashMap.newKeySet()).add(session);
+        }
+        List<FlowRun> runs = flows.activeRuns();
+        runs.stream().filter(FlowRun::ready).forEach(this::resume);
+        return bySession.size();
+    }
+
+    /** A flow's run is complete: its recovered sessions resume on it. */
+    void resume(FlowRun run) {
+        Set<SessionRun> waiting = awaitingFlow.remove(run.id());
+        if (waiting == null) {
+            return;
+        }
+        for (SessionRun session : waiting) {
+            try (LogContext context = LogContext.of(run.name(), session.id, null)) {
+                resumeSession(session, run);
+            } catch (RuntimeException e) {
+                LOG.error("session {} could not be recovered on {}: {}", session.id, run, e.toString());
+            }
+        }
+    }
+
+    private void resumeSession(SessionRun session, FlowRun run) {
+        if (!run.admit()) {
+            // the run was retired meanwhile: the session waits for the one that replaced it
+            awaitingFlow.computeIfAbsent(run.id(), id -> ConcurrentHashMap.newKeySet()).add(session);
+            FlowRun active = flows.active(run.id());
+            if (active != null && active != run && active.ready()) {
+                resume(active);
+            }
+            return;
+        }
+        List<LogEntry> entries = session.recoveredEntries;
+        session.recoveredEntries = null;
+        session.run = run;
+        Map<UUID, SessionRun.StepData> completed = new LinkedHashMap<>();
+        Map<UUID, LogEntry> started = new LinkedHashMap<>();
+        for (LogEntry entry : entries) {
+            if (entry.kind() == LogEntry.Kind.STEP_STARTED) {
+                started.put(entry.processorId(), entry);
+            } else if (entry.kind() == LogEntry.Kind.STEP_COMPLETED) {
+                completed.put(entry.processorId(), new SessionRun.StepData(new FlowObject(entry.metadata(), session.mark),
+                        entry.contentId()));
+            }
+        }
+        started.keySet().removeAll(completed.keySet());
+        for (UUID step : concat(completed.keySet(), started.keySet())) {
+            if (!run.processors.containsKey(step)) {
+                LogEntry last = entries.get(entries.size() - 1);
+                ProcessorDefinition gone = ProcessorDefinition.builder().id(step).name(last.processorName()).type("?").build();
+                outcomes.failSession(session, gone, new SessionRun.StepInput(new FlowObject(last.metadata(), session.mark), last.contentId(), last.attempt()),
+                        "cannot recover: step " + step + " of the session is not in the current definition of " + run, true);
+                return;
+            }
+        }
+        session.outputs.putAll(completed);
+        session.steps.clear();
+        List<UUID> newlyReady = tracker.restoreSession(session.id, run.graph, completed.keySet(), started.keySet());
+        Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
+        List<LogEntry> next = new ArrayList<>();
+        for (UUID step : newlyReady) {
+            SessionRun.StepData data = runner.inputOf(session, step);
+            ready.put(step, new SessionRun.StepInput(data.object(), data.contentId(), 0));
+            next.add(session.started(step, data.object(), data.contentId(), 0));
+        }
+        for (LogEntry pending : started.values()) {
+            FlowObject input = new FlowObject(pending.metadata(), session.mark);
+            ready.put(pending.processorId(), new SessionRun.StepInput(input, pending.contentId(), pending.attempt()));
+            session.steps.put(pending.processorId(), new SessionRun.StepState(pending.processorName(), pending.attempt(), null, false));
+        }
+        boolean complete = started.isEmpty() && newlyReady.isEmpty();
+        if (complete && session.triggerId == null) {
+            next.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
+        }
+        if (next.isEmpty() && !complete) {
+            ready.forEach((step, input) -> runner.dispatch(session, step, input));
+        } else {
+            // what the log may refuse here is a join's input, merged from outputs it took one by one
+            UUID joined = newlyReady.isEmpty() ? null : newlyReady.get(0);
+            runner.logThenContinue(session, next, ready, complete, true, joined == null ? null
+                    : (rejected, enterGate) -> outcomes.failUnloggable(session, run.processors.get(joined).definition, ready.get(joined),
+                            "the input of step " + run.processors.get(joined).definition.name(), rejected, enterGate));
+        }
+    }
+
+    private static List<UUID> concat(Collection<UUID> a, Collection<UUID> b) {
+        List<UUID> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+}

@@ -1,0 +1,106 @@
+package streamline.runtime.engine;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import streamline.api.engine.SessionInfo;
+import streamline.api.engine.StepInfo;
+import streamline.api.processor.FlowObject;
+import streamline.api.wal.LogEntry;
+
+/**
+ * One session in progress: the flow activation it runs on (the definition it started with), its
+ * trigger, the outputs of its completed steps (joins merge them), the content it holds, and what
+ * each current step is doing. Its branches run concurrently, so everything here is thread-safe.
+ */
+final class SessionRun {
+
+    /** A step's input or output: metadata plus content id ({@code ""} for none). */
+    record StepData(FlowObject object, String contentId) {
+    }
+
+    /** A step about to run, with the attempt it is on. */
+    record StepInput(FlowObject object, String contentId, int attempt) {
+        StepInput withAttempt(int next) {
+            return new StepInput(object, contentId, next);
+        }
+    }
+
+    /** What a current step is doing, for {@code Engine#sessionsInProgress}. */
+    record StepState(String processorName, int attempt, Instant nextRetryAt, boolean running) {
+    }
+
+    /** A step that said "not now": what it waits for, since when (this run of the engine), and how often it said so. */
+    record Waiting(String processorName, String reason, Instant since, int waits) {
+    }
+
+    final UUID id;
+    final UUID flowId;
+    final UUID triggerId;
+    final String mark;
+    final String loggedMark;
+    final Instant startedAt;
+    volatile FlowRun run;
+    /** The entries a recovered session was rebuilt from, until its flow is active again. */
+    volatile List<LogEntry> recoveredEntries;
+    final Map<UUID, StepData> outputs = new ConcurrentHashMap<>();
+    final Set<String> contentIds = ConcurrentHashMap.newKeySet();
+    final Map<UUID, StepState> steps = new ConcurrentHashMap<>();
+    /** Its steps that wait for the world to be ready, by step. */
+    final Map<UUID, Waiting> waiting = new ConcurrentHashMap<>();
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    SessionRun(UUID id, UUID flowId, UUID triggerId, String mark, Instant startedAt, FlowRun run) {
+        this.id = id;
+        this.flowId = flowId;
+        this.triggerId = triggerId;
+        this.mark = mark;
+        this.loggedMark = TriggerMarks.encode(triggerId, mark);
+        this.startedAt = startedAt;
+        this.run = run;
+    }
+
+    /** Marks the session ended; true only for the first caller, who then does the ending. */
+    boolean end() {
+        return ended.compareAndSet(false, true);
+    }
+
+    boolean ended() {
+        return ended.get();
+    }
+
+    /**
+     * A step of this session starts (first attempt or a later one): records it as waiting to run and
+     * gives the entry that logs it, with the steps completed so far.
+     */
+    LogEntry started(UUID step, FlowObject input, String contentId, int attempt) {
+        String name = run.processors.get(step).definition.name();
+        steps.put(step, new StepState(name, attempt, null, false));
+        return LogEntry.stepStarted(id, flowId, step, name, contentId, input.metadata(), loggedMark, attempt,
+                List.copyOf(outputs.keySet()));
+    }
+
+    void holdContent(String contentId) {
+        if (!contentId.isEmpty()) {
+            contentIds.add(contentId);
+        }
+    }
+
+    SessionInfo info() {
+        List<StepInfo> current = new ArrayList<>();
+        boolean running = false;
+        for (Map.Entry<UUID, StepState> step : steps.entrySet()) {
+            StepState state = step.getValue();
+            running |= state.running();
+            current.add(new StepInfo(step.getKey(), state.processorName(), state.attempt(), state.nextRetryAt()));
+        }
+        return new SessionInfo(id, flowId, running ? SessionInfo.Status.RUNNING : SessionInfo.Status.WAITING, current,
+                startedAt, "");
+    }
+}

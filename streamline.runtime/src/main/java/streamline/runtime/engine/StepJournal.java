@@ -1,0 +1,170 @@
+package streamline.runtime.engine;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+
+/**
+ * The only writer to the write-ahead log, and the gate every write passes. A step runs inside the
+ * gate from its start to its last write; anything else that writes enters the gate for the write. A
+ * switch of logs closes the gate (no step starts, running ones finish and are logged), so no write
+ * goes to a log that is being left.
+ */
+final class StepJournal {
+
+    private final StepGate gate = new StepGate();
+    private final Duration quiesceLimit;
+    private volatile WriteAheadLog log;
+    /**
+     * Read-held around every write, write-held to change the log: once {@link #use} returned, no write to the log
+     * it replaced is in progress or begins (a switch that could not wait for running steps reads what the log
+     * left holds only after that, so no step's write lands there unseen).
+     */
+    private final ReadWriteLock switching = new ReentrantReadWriteLock();
+
+    /** @param quiesceLimit how long a switch waits for running steps */
+    StepJournal(Duration quiesceLimit) {
+        this.quiesceLimit = quiesceLimit;
+    }
+
+    /** The log in use; null while none is (one went away and no other came yet). */
+    WriteAheadLog log() {
+        return log;
+    }
+
+    /** Writes go to {@code next} (none while null) from now on; returns once no write to the previous one is in progress. */
+    void use(WriteAheadLog next) {
+        switching.writeLock().lock();
+        try {
+            log = next;
+        } finally {
+            switching.writeLock().unlock();
+        }
+    }
+
+    /** The log in use, read-locked for one write; throws while there is none (a step then retries through the gate). */
+    private WriteAheadLog lockedLog() throws WriteAheadLogException {
+        switching.readLock().lock();
+        WriteAheadLog current = log;
+        if (current == null) {
+            switching.readLock().unlock();
+            throw new WriteAheadLogException("no write-ahead log in use: the one in use went away and no other came yet");
+        }
+        return current;
+    }
+
+    private void write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
+        WriteAheadLog current = lockedLog();
+        try {
+            if (forced) {
+                current.appendAll(entries);
+            } else {
+                current.appendUnforced(entries);
+            }
+        } finally {
+            switching.readLock().unlock();
+        }
+    }
+
+    /** Writes from a thread outside the gate: waits while it is closed (a switch), then writes inside it. */
+    void append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
+        gate.enter();
+        try {
+            write(entries, true);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Writes from a thread already inside the gate: a running step. */
+    void appendInside(List<LogEntry> entries) throws WriteAheadLogException {
+        write(entries, true);
+    }
+
+    /**
+     * Writes entries the engine redoes if a crash of the machine loses them (the end of a successful session,
+     * all of whose steps are logged complete: it is told to its trigger again and logged again), without
+     * waiting for their force: the next forced write carries them.
+     *
+     * @param enterGate whether the caller is outside the gate (as for {@link #append}) or inside it
+     */
+    void appendUnforced(List<LogEntry> entries, boolean enterGate) throws WriteAheadLogException, InterruptedException {
+        if (!enterGate) {
+            write(entries, false);
+            return;
+        }
+        gate.enter();
+        try {
+            write(entries, false);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /**
+     * A writer outside the gate enters it for work that ends in a write and must not be cut between its start and that
+     * write by a switch or a stop (which wait for it): inside until {@link #leave}. Waits while the gate is closed.
+     */
+    void enter() throws InterruptedException {
+        gate.enter();
+    }
+
+    void leave() {
+        gate.exit();
+    }
+
+    /** Whether the gate is closed: a switch of logs or a stop is under way (tests of this package wait on it). */
+    boolean closed() {
+        return gate.isClosed();
+    }
+
+    /** A step starts: inside the gate until {@link #stepDone}. */
+    void stepStarts() throws InterruptedException {
+        gate.enter();
+    }
+
+    void stepDone() {
+        gate.exit();
+    }
+
+    /**
+     * Closes the gate and waits for the running steps; the caller reopens it with {@link #reopen}.
+     *
+     * @throws WriteAheadLogException if they did not finish in time (the gate is open again)
+     */
+    void quiesce() throws WriteAheadLogException {
+        try {
+            if (!gate.close(quiesceLimit)) {
+                gate.open();
+                throw new WriteAheadLogException("steps did not finish within " + quiesceLimit + "; the write-ahead log was not swapped");
+            }
+        } catch (InterruptedException e) {
+            gate.open();
+            Thread.currentThread().interrupt();
+            throw new WriteAheadLogException("interrupted while waiting for running steps; the write-ahead log was not swapped", e);
+        }
+    }
+
+    /** Closes the gate at once, running steps or not (the log in use went away). */
+    void forceClose() {
+        gate.forceClose();
+    }
+
+    void reopen() {
+        gate.open();
+    }
+
+    /**
+     * Closes the gate for good (the engine stops), giving running steps {@code grace} to finish.
+     *
+     * @return whether they finished in time
+     */
+    boolean close(Duration grace) throws InterruptedException {
+        return gate.close(grace);
+    }
+}

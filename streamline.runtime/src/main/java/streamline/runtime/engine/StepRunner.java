@@ -1,0 +1,418 @@
+package streamline.runtime.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import streamline.api.flow.ProcessorDefinition;
+import streamline.api.processor.FlowObject;
+import streamline.api.processor.Processor;
+import streamline.api.processor.StepUnavailableException;
+import streamline.api.track.BranchTracker;
+import streamline.api.track.StepCompletion;
+import streamline.api.wal.EntryRejectedException;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLogException;
+
+import streamline.runtime.content.ContentStore;
+import streamline.runtime.content.FolderForces;
+
+/**
+ * Runs steps: hands a logged step to a worker, runs its processor inside the journal's gate with a
+ * watchdog for the step timeout, parks it while its processor has no provider, and on completion logs
+ * the completion with the starts of the steps it made ready (and the session's end when it was the
+ * last) in one write before running them. A failure goes to {@link SessionOutcomes}.
+ */
+final class StepRunner {
+
+    private static final Logger LOG = LogManager.getLogger(StepRunner.class);
+    private static final Duration WAL_RETRY = Duration.ofSeconds(1);
+
+    /** How a session ends when the log refuses its entries as they are; {@code enterGate} as the refused write had it. */
+    interface WhenRejected {
+        void fail(EntryRejectedException rejected, boolean enterGate);
+    }
+
+    private final EngineOptions options;
+    private final StepJournal journal;
+    private final BranchTracker tracker;
+    private final ContentStore content;
+    private final ThreadPoolExecutor workers;
+    private final ScheduledExecutorService scheduler;
+    private final FolderForces folderForces = new FolderForces();
+    private final SessionCompletions completions;
+    private final StepWaits waits;
+    private SessionOutcomes outcomes;
+    private volatile boolean stopped;
+
+    StepRunner(EngineOptions options, StepJournal journal, BranchTracker tracker, ContentStore content, ThreadPoolExecutor workers,
+            ScheduledExecutorService scheduler, Executor committer) {
+        this.options = options;
+        this.journal = journal;
+        this.tracker = tracker;
+        this.content = content;
+        this.workers = workers;
+        this.scheduler = scheduler;
+        this.completions = new SessionCompletions(journal, folderForces, committer);
+        this.waits = new StepWaits(options.waitBackoffMax());
+    }
+
+    /** How steps that said "not now" wait (their processors' limits are checked as their flows activate). */
+    StepWaits waits() {
+        return waits;
+    }
+
+    /** Where failed and finished sessions go; set once, before the first step. */
+    void outcomes(SessionOutcomes sessionOutcomes) {
+        this.outcomes = sessionOutcomes;
+    }
+
+    /** The engine stops: no step is handed out any more, and a step interrupted now is not a failure. */
+    void stopping() {
+        stopped = true;
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** Hands a logged step to a worker. */
+    void dispatch(SessionRun session, UUID step, SessionRun.StepInput input) {
+        if (stopped || session.ended()) {
+            return;
+        }
+        try {
+            workers.execute(() -> runStep(session, step, input));
+        } catch (RejectedExecutionException e) {
+            // stopping: the step is in the log and runs again after the next start
+        }
+    }
+
+    /** Runs a task after a delay on the engine's scheduler. */
+    void later(Duration delay, Runnable task) {
+        try {
+            scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping: what the task would do is in the log and runs again after the next start
+        }
+    }
+
+    private void runStep(SessionRun session, UUID step, SessionRun.StepInput input) {
+        if (session.ended() || stopped) {
+            return;
+        }
+        FlowRun run = session.run;
+        FlowRun.ProcessorSlot slot = run.processors.get(step);
+        ProcessorDefinition processor = slot.definition;
+        Processor instance = slot.instance;
+        int generation = slot.generation.get();
+        if (processor.enabled() && instance == null) {
+            park(session, step, input);
+            return;
+        }
+        try {
+            journal.stepStarts();
+        } catch (InterruptedException e) {
+            return;
+        }
+        LogContext logContext = LogContext.of(run.name(), session.id, processor.name());
+        boolean handedOver = false;
+        try {
+            session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), null, true));
+            EngineContexts.Step context = new EngineContexts.Step(slot.context, session.id, input, content);
+            Throwable failure = null;
+            FlowObject output = input.object();
+            if (processor.enabled()) {
+                try {
+                    output = execute(instance, input, context);
+                } catch (Throwable e) {
+                    failure = e;
+                }
+            }
+            if (failure != null && stopped) {
+                // interrupted by the stop: not a failure; the step is unfinished in the log and runs after the next start
+                context.discardOutput();
+                return;
+            }
+            if (failure != null && slot.generation.get() != generation) {
+                // the provider went away under the step: not the processor's failure, no retry spent
+                context.discardOutput();
+                park(session, step, input);
+                return;
+            }
+            if (failure instanceof StepUnavailableException unavailable) {
+                // the world is not ready, the input is not at fault: the session waits, spending no retry
+                context.discardOutput();
+                waitFor(session, step, input, unavailable);
+                return;
+            }
+            if (failure != null) {
+                context.discardOutput();
+                session.waiting.remove(step);
+                outcomes.failed(session, slot, input, failure);
+                return;
+            }
+            handedOver = completed(session, step, input, new FlowObject(output.metadata(), session.mark),
+                    context.output().orElse(input.contentId()), context.foldersToForce());
+        } finally {
+            logContext.close();
+            if (!handedOver) {
+                journal.stepDone(); // a completion handed over leaves the gate once written
+            }
+        }
+    }
+
+    private FlowObject execute(Processor instance, SessionRun.StepInput input, EngineContexts.Step context) throws Exception {
+        Thread worker = Thread.currentThread();
+        ScheduledFuture<?> watchdog = scheduler.schedule(() -> context.timeOut(worker), options.stepTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+        FlowObject output;
+        try {
+            output = instance.process(input.object(), context);
+        } finally {
+            boolean timedOut = context.finish();
+            watchdog.cancel(false);
+            Thread.interrupted();
+            if (timedOut) {
+                throw new TimeoutException("step exceeded the step timeout of " + options.stepTimeout().toSeconds() + " s");
+            }
+        }
+        if (output == null) {
+            throw new IllegalStateException("processor returned no flow object (null)");
+        }
+        return output;
+    }
+
+    /**
+     * A step said "not now": it runs again, on the same attempt, after a pause that grows to the ceiling. Its start
+     * stays the last entry of it in the log, so a restart runs it again (and it waits again if the world is still
+     * not ready). Past its processor's wait limit, the session fails with the reason.
+     */
+    private void waitFor(SessionRun session, UUID step, SessionRun.StepInput input, StepUnavailableException unavailable) {
+        ProcessorDefinition processor = session.run.processors.get(step).definition;
+        Instant now = Instant.now();
+        SessionRun.Waiting before = session.waiting.get(step);
+        Instant since = before == null ? now : before.since();
+        int count = before == null ? 0 : before.waits() + 1;
+        Duration waited = Duration.between(since, now);
+        Optional<Duration> limit = waits.maxWait(processor);
+        if (limit.isPresent() && waited.compareTo(limit.get()) >= 0) {
+            session.waiting.remove(step);
+            String error = "processor " + processor.name() + " (type " + processor.type() + ") waited " + waited.toSeconds()
+                    + " s, past its " + StepWaits.MAX_WAIT_KEY + " of " + limit.get().toSeconds() + " s: " + unavailable.reason();
+            LOG.error("session {} failed: {}", session.id, error);
+            outcomes.failSession(session, processor, input, error, false);
+            return;
+        }
+        Duration delay = waits.delay(count, unavailable.retryAfter());
+        if (limit.isPresent()) {
+            Duration left = limit.get().minus(waited);
+            delay = delay.compareTo(left) > 0 ? left : delay; // the limit is checked when it is reached, not a ceiling later
+        }
+        session.waiting.put(step, new SessionRun.Waiting(processor.name(), unavailable.reason(), since, count));
+        session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), now.plus(delay), false));
+        if (count == 0) {
+            LOG.warn("step {} waits, no retry spent: {}; it runs again in {} ms, then less often", processor.name(),
+                    unavailable.reason(), delay.toMillis());
+        } else {
+            LOG.debug("step {} still waits ({} times, {} s): {}", processor.name(), count, waited.toSeconds(), unavailable.reason());
+        }
+        later(delay, () -> dispatch(session, step, input));
+    }
+
+    private void park(SessionRun session, UUID step, SessionRun.StepInput input) {
+        FlowRun run = session.run;
+        FlowRun.ProcessorSlot slot = run.processors.get(step);
+        session.steps.put(step, new SessionRun.StepState(slot.definition.name(), input.attempt(), null, false));
+        // counted with the sessions that wait for the world (a wait that goes on after the provider is back counts from here)
+        session.waiting.putIfAbsent(step, new SessionRun.Waiting(slot.definition.name(), "no provider of processor type "
+                + slot.definition.type(), Instant.now(), 0));
+        run.parked.add(() -> dispatch(session, step, input));
+        if (slot.available()) {
+            run.releaseParked(); // the provider came back while parking
+        }
+    }
+
+    /**
+     * A step ran: the folders it asked for are forced, then its completion, the starts of the steps it made
+     * ready and, when it was the last, the session's end go to the log in one write (one force under
+     * {@code always}), then the ready steps run. A folder that cannot be forced fails the session: the step
+     * counts as done in the tracker already, and its trigger keeps the source.
+     *
+     * @return whether the completion was handed to the committer, with the step's place in the gate
+     */
+    private boolean completed(SessionRun session, UUID step, SessionRun.StepInput input, FlowObject output,
+            String outputContent, Set<Path> folders) {
+        FlowRun run = session.run;
+        ProcessorDefinition processor = run.processors.get(step).definition;
+        List<LogEntry> entries = new ArrayList<>();
+        entries.add(LogEntry.stepCompleted(session.id, session.flowId, step, processor.name(), outputContent,
+                output.metadata(), session.loggedMark, input.attempt()));
+        session.holdContent(outputContent);
+        session.outputs.put(step, new SessionRun.StepData(output, outputContent));
+        session.steps.remove(step);
+        if (session.waiting.remove(step) != null) {
+            LOG.info("step {} ran after waiting; its session goes on", processor.name());
+        }
+        StepCompletion completion;
+        try {
+            completion = tracker.completeStep(session.id, step, run.graph.next(step));
+        } catch (RuntimeException e) {
+            // the tracker's steps of the session and the graph disagree (a session recovered on a graph that changed
+            // since it started): the completion cannot be counted, so the session fails, never the worker thread
+            String error = "step " + processor.name() + " completed, but the branch tracker refused its completion: "
+                    + e.getMessage();
+            LOG.error("session {} failed: {}", session.id, error);
+            outcomes.failSession(session, processor, input, error, false);
+            return false;
+        }
+        Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
+        for (UUID readyStep : completion.readySteps()) {
+            SessionRun.StepData data = inputOf(session, readyStep);
+            ready.put(readyStep, new SessionRun.StepInput(data.object(), data.contentId(), 0));
+            entries.add(session.started(readyStep, data.object(), data.contentId(), 0));
+        }
+        if (completion.sessionComplete() && session.triggerId == null) {
+            entries.add(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, ""));
+        }
+        WhenRejected whenRejected = (rejected, enterGate) -> outcomes.failUnloggable(session, processor, input,
+                "the output of step " + processor.name() + " (with the inputs of the steps it makes ready)", rejected, enterGate);
+        Consumer<String> whenUnforced = reason -> {
+            String error = "step " + processor.name() + " completed, but " + reason;
+            LOG.error("session {} failed: {}", session.id, error);
+            outcomes.failSession(session, processor, input, error, false);
+        };
+        if (completion.sessionComplete()) {
+            // the session's last write, shared with the sessions completing meanwhile, and their folders' forces too
+            // on the committer thread, each part logs with this session's context
+            String flowName = run.name();
+            completions.complete(new SessionCompletions.Completion(entries, folders,
+                    () -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false)),
+                    () -> withContext(flowName, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
+                    reason -> withContext(flowName, session, processor, () -> whenUnforced.accept(reason))));
+            return true;
+        }
+        for (Path folder : folders) {
+            try {
+                folderForces.force(folder);
+            } catch (IOException e) {
+                if (!FolderForces.interrupted(e)) {
+                    whenUnforced.accept(FolderForces.failure(folder, e));
+                }
+                return false;
+            } catch (InterruptedException e) {
+                return false; // stopping: the step is unfinished in the log and runs again after the next start
+            }
+        }
+        logThenContinue(session, entries, ready, false, false, whenRejected);
+        return false;
+    }
+
+    /**
+     * Logs a step's completion and the next starts (and the session's end), then runs them. A failed
+     * write is retried until the log takes it: the tracker already counts the step done and its
+     * successors pending, and none of them may run unlogged. If the engine stops first, the log
+     * still shows the step started, so it runs again after the restart (its unlogged output is swept).
+     * Entries the log refuses as they are (too large for it) would be refused forever: {@code whenRejected}
+     * (if not null) takes them instead, and fails the session.
+     */
+    void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
+            boolean sessionComplete, boolean enterGate, WhenRejected whenRejected) {
+        try {
+            if (entries.isEmpty()) {
+                // nothing to log (a recovered session whose steps all completed)
+            } else if (!sessionComplete) {
+                // a step's completion with the next steps' starts need not wait for the disk: a crash of the process
+                // loses nothing written, and one of the machine runs the step again (steps are at least once); the
+                // session's last write is forced before anyone hears of its end
+                journal.appendUnforced(entries, enterGate);
+            } else if (enterGate) {
+                journal.append(entries);
+            } else {
+                journal.appendInside(entries);
+            }
+        } catch (WriteAheadLogException | RuntimeException e) {
+            if (e instanceof EntryRejectedException rejected && whenRejected != null) {
+                whenRejected.fail(rejected, enterGate);
+                return;
+            }
+            LOG.error("could not log the next steps of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
+                    e.getMessage());
+            later(WAL_RETRY, () -> {
+                try (LogContext context = LogContext.of(session)) {
+                    logThenContinue(session, entries, ready, sessionComplete, true, whenRejected);
+                }
+            });
+            return;
+        } catch (InterruptedException e) {
+            return;
+        }
+        continueLogged(session, ready, sessionComplete, enterGate);
+    }
+
+    /** The write is in the log: the ready steps run, and a complete session ends. */
+    private void continueLogged(SessionRun session, Map<UUID, SessionRun.StepInput> ready, boolean sessionComplete,
+            boolean enterGate) {
+        ready.forEach((step, input) -> dispatch(session, step, input));
+        if (sessionComplete) {
+            if (session.triggerId == null) {
+                outcomes.ended(session, "");
+            } else {
+                outcomes.endTriggered(session, "", enterGate);
+            }
+        }
+    }
+
+    private static void withContext(String flowName, SessionRun session, ProcessorDefinition processor, Runnable work) {
+        withContext(flowName, session, processor.name(), work);
+    }
+
+    /** Runs work about one session, on whichever thread, with its log context. */
+    private static void withContext(String flowName, SessionRun session, String processorName, Runnable work) {
+        try (LogContext context = LogContext.of(flowName, session.id, processorName)) {
+            work.run();
+        }
+    }
+
+    /** A join merges its predecessors' outputs; any other step takes its predecessor's. */
+    SessionRun.StepData inputOf(SessionRun session, UUID step) {
+        List<SessionRun.StepData> inputs = new ArrayList<>();
+        for (UUID predecessor : session.run.graph.previous(step)) {
+            SessionRun.StepData output = session.outputs.get(predecessor);
+            if (output != null) {
+                inputs.add(output);
+            }
+        }
+        if (inputs.size() == 1) {
+            return inputs.get(0);
+        }
+        Map<String, Object> merged = new LinkedHashMap<>();
+        String contentId = "";
+        for (SessionRun.StepData input : inputs) {
+            merged.putAll(input.object().metadata());
+            if (contentId.isEmpty()) {
+                contentId = input.contentId();
+            }
+        }
+        return new SessionRun.StepData(new FlowObject(merged, session.mark), contentId);
+    }
+}

@@ -1,0 +1,415 @@
+package streamline.runtime.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import streamline.api.engine.Engine;
+import streamline.api.engine.EngineException;
+import streamline.api.engine.SessionInfo;
+import streamline.api.engine.SessionListener;
+import streamline.api.engine.TriggerCoordinator;
+import streamline.api.engine.WaitingSessions;
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowManager;
+import streamline.api.processor.ContentSource;
+import streamline.api.processor.FlowObject;
+import streamline.api.processor.ItemOutcome;
+import streamline.api.processor.TriggerResult;
+import streamline.api.track.BranchTracker;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+
+import streamline.runtime.content.ContentStore;
+import streamline.runtime.expressions.ExpressionEvaluator;
+import streamline.runtime.triggers.TriggerThreads;
+
+/**
+ * The engine: follows a flow store and activates its active flows, runs their triggers, runs every
+ * session's steps on a worker pool, writes every step to the write-ahead log, recovers unfinished
+ * steps, and moves to another log or flow store while running or between runs. Plain Java, so it runs
+ * and is tested without a framework; {@code streamline.runtime.osgi.EngineComponent} is its OSGi face.
+ *
+ * <p>This class wires the parts and keeps the order of starting and stopping; each part owns its state:
+ * <ul>
+ * <li>{@link FlowActivation}: which flows run, and their activations ({@link FlowRun});</li>
+ * <li>{@link StepJournal}: the only writer to the log, and the gate a switch of logs closes;</li>
+ * <li>{@link SessionStarts}: new sessions, a trigger's items as one unit, one live session per (trigger, mark);</li>
+ * <li>{@link StepRunner}: a step on a worker, its timeout, its completion and the steps it makes ready;</li>
+ * <li>{@link SessionOutcomes}: retries, failed sessions, telling triggers and listeners of ends;</li>
+ * <li>{@link Recovery}: the unfinished sessions of a log, resumed once their flows run;</li>
+ * <li>{@link Switches}: carrying sessions and flows to another log or store;</li>
+ * <li>{@link LiveSessions}: the sessions in progress.</li>
+ * </ul>
+ * Lock order: the journal's gate, then the flow activations' lock; nothing takes the gate while holding
+ * that lock.
+ *
+ * <h2>A step</h2>
+ * A step's {@code STEP_STARTED} entry is logged before it is handed to a worker (together with the
+ * completion of the step before it, or the session's start). The worker runs the processor with a
+ * timeout, then logs {@code STEP_COMPLETED}, asks the tracker which steps became ready, and logs
+ * their starts (and {@code SESSION_FINISHED} when none is left) before dispatching them. A failure is
+ * retried after its backoff with a new {@code STEP_STARTED} carrying the next attempt, so the count
+ * survives a restart; the last failure ends the session as failed.
+ *
+ * <h2>Joins</h2>
+ * A join runs once per session, when the tracker says every predecessor reached in the session
+ * completed. Its input metadata merges the predecessors' outputs in the flow's predecessor order
+ * (the order of the processors in the definition): a key set by several takes the value of the last.
+ * Its content is the content of the first predecessor, in that order, that has content.
+ */
+public final class StreamlineEngine implements Engine {
+
+    private static final Logger LOG = LogManager.getLogger(StreamlineEngine.class);
+    /** How much longer than a step may take a switch of logs waits for running steps. */
+    private static final Duration SWAP_SLACK = Duration.ofSeconds(30);
+    /** Trigger threads while no call blocks: idle triggers' calls are short, and a blocking one adds a thread. */
+    private static final int TRIGGER_THREADS = 2;
+    /** How often a submitted item is tried on a flow re-activated while it was being started. */
+    private static final int SUBMIT_ATTEMPTS = 3;
+
+    private final EngineOptions options;
+    private final BranchTracker tracker;
+    private final ProcessorRegistry registry;
+    private final ContentStore content;
+    private final FailedSessionStore failed;
+    private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+
+    private final ThreadPoolExecutor workers;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final TriggerThreads triggerThreads;
+    /** Writes the sessions' last steps, many at a time, so that no worker waits for the disk. */
+    private final ThreadPoolExecutor committer;
+
+    private final StepJournal journal;
+    private final LiveSessions live;
+    private final FlowActivation flows;
+    private final StepRunner runner;
+    private final SessionOutcomes outcomes;
+    private final SessionStarts starts;
+    private final Recovery recovery;
+    private final Switches switches;
+    private final FailedSessionRetries retries;
+
+    private volatile TriggerCoordinator coordinator;
+    private volatile boolean stopped;
+
+    public StreamlineEngine(EngineOptions options, BranchTracker tracker, ProcessorRegistry registry) throws IOException {
+        this.options = Objects.requireNonNull(options, "options");
+        this.tracker = Objects.requireNonNull(tracker, "tracker");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        ObjectMapper json = new ObjectMapper();
+        Path work = options.workDirectory();
+        this.content = new ContentStore(work.resolve("content"));
+        this.failed = new FailedSessionStore(work.resolve("failed"), json);
+        RetryBackoff backoff = new RetryBackoff(options.retryBackoff(), options.retryBackoffCap());
+        this.workers = new ThreadPoolExecutor(options.workers(), options.workers(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threads("streamline-worker"));
+        this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
+        this.scheduler.setRemoveOnCancelPolicy(true);
+        this.committer = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), threads("streamline-commit"));
+        this.committer.allowCoreThreadTimeOut(true);
+        this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), scheduler);
+
+        this.journal = new StepJournal(options.stepTimeout().plus(SWAP_SLACK));
+        TriggerRunner triggers = new TriggerRunner(options, scheduler, triggerThreads, new TriggerRunner.Sessions() {
+            @Override
+            public int inProgress(UUID flowId) {
+                return live.inProgress(flowId);
+            }
+
+            @Override
+            public List<ItemOutcome> start(FlowRun run, UUID triggerId, List<TriggerResult> items) {
+                return starts.start(run, triggerId, items);
+            }
+
+            @Override
+            public void callDone(FlowRun.TriggerSlot slot) {
+                // not on the trigger's thread: it is interrupted when its flow stops taking items, which must not
+                // interrupt the log writes of the ends it would tell
+                if (slot.endsToTell.isEmpty()) {
+                    return; // the usual case: an event trigger's loop calls many times for each end
+                }
+                try {
+                    scheduler.execute(() -> outcomes.tellWhenFree(slot, true));
+                } catch (RejectedExecutionException e) {
+                    // stopping: the ends are told again after the next start
+                }
+            }
+
+            @Override
+            public TriggerCoordinator coordinator() {
+                return coordinator;
+            }
+
+            @Override
+            public boolean stopped() {
+                return stopped;
+            }
+        });
+        // the parts, each handed what it uses; a run that becomes complete resumes its recovered sessions
+        this.flows = new FlowActivation(options, registry, triggers, scheduler, backoff,
+                new ExpressionEvaluator(options.envInExpressions()), work.resolve("state"), json, this::resumeRecovered);
+        this.live = new LiveSessions(flows::closeInstances);
+        this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, committer);
+        this.outcomes = new SessionOutcomes(live, flows, journal, tracker, content, failed, backoff, listeners, runner);
+        runner.outcomes(outcomes);
+        this.starts = new SessionStarts(live, content, tracker, journal, runner);
+        this.recovery = new Recovery(live, flows, tracker, runner, outcomes);
+        this.retries = new FailedSessionRetries(failed, flows, starts);
+        this.switches = new Switches(journal, flows, new InUseRecord(work, json), recovery);
+        registry.listen(new ProcessorRegistry.Listener() {
+            @Override
+            public void added() {
+                flows.providersAdded();
+            }
+
+            @Override
+            public void removed(ProcessorRegistry.Provider<?> provider) {
+                flows.providerRemoved(provider);
+            }
+        });
+    }
+
+    /** A flow's run became complete: its recovered sessions resume. */
+    private void resumeRecovered(FlowRun run) {
+        recovery.resume(run);
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    /** Starts on a log and a flow store that the engine does not record by name (tests, benchmarks). */
+    public void start(WriteAheadLog log, FlowManager store) throws WriteAheadLogException, IOException {
+        try {
+            start(Named.unnamed(log), Named.unnamed(store), KnownServices.NONE);
+        } catch (PreviousUnavailableException e) {
+            throw new IllegalStateException("unnamed services never wait for a previous one", e);
+        }
+    }
+
+    /**
+     * Starts on a log and a flow store. If the engine last used others (recorded in its work
+     * directory), it first carries their unfinished sessions and flows over, then records the new
+     * choice; then it sweeps content no live session needs, recovers the log's unfinished sessions
+     * (each resumes once its flow is active), and starts following the store.
+     *
+     * @throws PreviousUnavailableException if the log or store used last is not among {@code known} and not
+     *         declared abandoned: nothing was changed, start again once it is present
+     */
+    public void start(Named<WriteAheadLog> log, Named<FlowManager> store, KnownServices known)
+            throws WriteAheadLogException, IOException, PreviousUnavailableException {
+        Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(store, "store");
+        switches.carryFromPrevious(log, store, known);
+        journal.use(log.service());
+        List<LogEntry> unfinished = log.service().liveEntries();
+        sweepContent(unfinished);
+        int recovered = recovery.adopt(unfinished);
+        if (recovered > 0) {
+            LOG.info("recovering {} unfinished sessions from the write-ahead log; each resumes once its flow is active", recovered);
+        }
+        flows.start(store.service());
+    }
+
+    /** Deletes content files no unfinished session of the log in use refers to (the previous log's were carried into it). */
+    private void sweepContent(List<LogEntry> unfinished) throws IOException {
+        Set<String> needed = new HashSet<>();
+        unfinished.forEach(entry -> needed.add(entry.contentId()));
+        needed.remove("");
+        int swept = content.sweep(needed);
+        if (swept > 0) {
+            LOG.info("deleted {} content files no live session needs from {}", swept, content.directory());
+        }
+    }
+
+    /**
+     * Stops: no new session or step starts, running steps finish (up to a timeout), triggers and
+     * processors are closed. Unfinished sessions stay in the log for the next start.
+     */
+    public void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        runner.stopping();
+        registry.listen(null);
+        flows.stopTriggers();
+        try {
+            if (!journal.close(options.stopGrace())) {
+                LOG.warn("steps still running after {} s; interrupting them, they run again after the next start",
+                        options.stopGrace().toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        triggerThreads.shutdownNow();
+        workers.shutdownNow();
+        committer.shutdownNow();
+        scheduler.shutdownNow();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+            committer.awaitTermination(5, TimeUnit.SECONDS);
+            triggerThreads.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        flows.closeAll();
+        // the tracker is a shared service: leave nothing of ours behind in it
+        int unfinished = live.all().size();
+        live.all().forEach(session -> tracker.forgetSession(session.id));
+        live.clear();
+        LOG.info("engine stopped; {} unfinished sessions stay in the write-ahead log for the next start", unfinished);
+    }
+
+    public void addListener(SessionListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(SessionListener listener) {
+        listeners.remove(listener);
+    }
+
+    public void setCoordinator(TriggerCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    /** The log in use now; null while the one in use went away and no other came yet. */
+    public WriteAheadLog wal() {
+        return journal.log();
+    }
+
+    /** As {@link #swapWal(Named)}, for a log the engine does not record by name. */
+    public void swapWal(WriteAheadLog next) throws WriteAheadLogException {
+        swapWal(Named.unnamed(next));
+    }
+
+    /**
+     * Moves to another log while running: quiesces (no step starts, running steps finish and are
+     * logged), copies the unfinished sessions' entries into the new log, hands them over in the old
+     * one, switches and resumes. Sessions the new log already held unfinished are recovered too.
+     *
+     * @throws WriteAheadLogException if the new log could not take the sessions; the old one stays in use
+     */
+    public void swapWal(Named<WriteAheadLog> next) throws WriteAheadLogException {
+        if (!stopped) {
+            switches.swapWal(next);
+        }
+    }
+
+    /**
+     * The log in use goes away before a replacement came: quiesce and keep its unfinished sessions'
+     * entries in memory, to hand them to the next log; steps wait until one comes.
+     */
+    public void detachWal(WriteAheadLog leaving) {
+        if (!stopped) {
+            switches.detachWal(leaving);
+        }
+    }
+
+    /** As {@link #setFlowManager(Named)}, for a store the engine does not record by name. */
+    public void setFlowManager(FlowManager store) {
+        setFlowManager(Named.unnamed(store));
+    }
+
+    /** Switches to another flow store, carrying the flows of the one in use over first, so that no flow stops. */
+    public void setFlowManager(Named<FlowManager> store) {
+        switches.switchFlowStore(store);
+    }
+
+    @Override
+    public UUID submit(UUID flowId, FlowObject item, ContentSource source) throws EngineException {
+        for (int attempt = 1; ; attempt++) {
+            FlowRun run = flows.active(flowId);
+            if (run == null || !run.ready()) {
+                throw new EngineException("flow " + flowId + (run == null ? " is not active" : " waits for processor types " + run.missingTypes()));
+            }
+            ItemOutcome outcome = starts.start(run, null, List.of(new TriggerResult(item.metadata(), item.triggerMark(), source))).get(0);
+            if (outcome.accepted()) {
+                return outcome.sessionId();
+            }
+            if (!run.retired || attempt == SUBMIT_ATTEMPTS) {
+                throw new EngineException(outcome.reason());
+            }
+            // the flow was re-activated meanwhile: the item starts on the run that replaced this one
+        }
+    }
+
+    @Override
+    public List<SessionInfo> sessionsInProgress() {
+        return live.all().stream().filter(session -> !session.ended()).map(SessionRun::info).toList();
+    }
+
+    @Override
+    public List<WaitingSessions> waitingSessions() {
+        return WaitingCount.of(live.all());
+    }
+
+    @Override
+    public UUID retryFailed(UUID failedSessionId) throws EngineException {
+        if (stopped) {
+            throw new EngineException("the engine is stopped");
+        }
+        return retries.retry(Objects.requireNonNull(failedSessionId, "failedSessionId"));
+    }
+
+    @Override
+    public void discardFailed(UUID failedSessionId) throws EngineException {
+        retries.discard(Objects.requireNonNull(failedSessionId, "failedSessionId"));
+    }
+
+    @Override
+    public List<SessionInfo> failedSessions() {
+        return failed.list().stream().map(FailedSessionStore::info).toList();
+    }
+
+    /** Whether the journal's gate is closed: a stop or a switch of logs is under way (for tests of this package). */
+    boolean gateClosed() {
+        return journal.closed();
+    }
+
+    /** The runs of the flows active now (for tests of this package: what waits where). */
+    List<FlowRun> activeRuns() {
+        return flows.activeRuns();
+    }
+
+    /** The flows active now, with the processor types each still waits for (empty when running). */
+    public Map<FlowDefinition, List<String>> activeFlows() {
+        return flows.activeDefinitions();
+    }
+
+    /** Where failed sessions are kept. */
+    public Path failedDirectory() {
+        return options.workDirectory().resolve("failed");
+    }
+}

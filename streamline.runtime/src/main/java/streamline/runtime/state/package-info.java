@@ -1,0 +1,2 @@
+/** Processor state kept in files: snapshot and journal per scope. */
+package streamline.runtime.state;
