@@ -19,7 +19,7 @@ import org.apache.logging.log4j.core.config.Property;
  */
 final class EngineLines extends AbstractAppender {
 
-    private static final int MAX_LINES = 200_000;
+    private static final int MAX_LINES = 400_000;
     private final ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
     private final AtomicInteger count = new AtomicInteger();
 
@@ -43,13 +43,15 @@ final class EngineLines extends AbstractAppender {
 
     @Override
     public void append(LogEvent event) {
-        if (count.incrementAndGet() > MAX_LINES) {
+        String session = event.getContextData().getValue("session");
+        String text = event.getMessage().getFormattedMessage();
+        // only lines that can be about a session: a trigger failing again and again must not crowd them out
+        if (session == null && !text.contains("session") || count.incrementAndGet() > MAX_LINES) {
             return;
         }
-        String session = event.getContextData().getValue("session");
         lines.add(Instant.ofEpochMilli(event.getTimeMillis()) + " " + event.getLevel() + " [" + event.getThreadName() + "] "
                 + (session == null ? "" : session + " ") + event.getLoggerName().replaceFirst(".*\\.", "") + ": "
-                + event.getMessage().getFormattedMessage());
+                + text);
     }
 
     /** The lines whose context or text names one of {@code sessions}, in order, at most {@code max}. */

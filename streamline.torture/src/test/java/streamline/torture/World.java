@@ -161,10 +161,11 @@ final class World implements AutoCloseable {
         }
         List<String> notes = source.notes(mark);
         Set<String> sessions = new java.util.LinkedHashSet<>();
-        java.util.regex.Matcher ids = java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+        // the sessions started or told ended (a duplicate of an item repeated in a batch that was not started names none)
+        java.util.regex.Matcher ids = java.util.regex.Pattern.compile("(STARTED|told the end of) ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
                 .matcher(String.join("\n", notes));
         while (ids.find()) {
-            sessions.add(ids.group());
+            sessions.add(ids.group(2));
         }
         StringBuilder text = new StringBuilder("  item " + mark + " of " + source.flow + ":\n");
         notes.forEach(note -> text.append("    ").append(note).append('\n'));
