@@ -342,4 +342,33 @@ class TriggerBatchTest {
                 () -> unacknowledged + ", outcomes " + outcomes);
         assertEquals(2, outcomes(ItemOutcome.Status.STARTED));
     }
+
+    /**
+     * A batch naming one mark twice whose start is refused: the repeat is answered not started too, never a duplicate
+     * of the session that was not started (a source that commits on {@link ItemOutcome#accepted()} would lose the item).
+     */
+    @Test
+    void aMarkNamedTwiceInABatchNotStartedIsNotAnsweredAsADuplicate() throws Exception {
+        harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        WalFailureTest.FullDiskLog log = new WalFailureTest.FullDiskLog(harness.wal);
+        log.full = true;
+        unacknowledged.add("twice");
+        harness.trigger("Redelivering", () -> new Redelivering() {
+            @Override
+            public List<TriggerResult> trigger(TriggerContext context) {
+                List<TriggerResult> items = new ArrayList<>(super.trigger(context));
+                items.addAll(super.trigger(context)); // the source hands the same item twice
+                return items;
+            }
+        });
+        harness.start(options(), log);
+        harness.activate(flow("Noop"));
+        EngineHarness.await("a batch refused", () -> outcomes.size() >= 2, outcomes::toString);
+        assertEquals(List.of(ItemOutcome.Status.NOT_STARTED, ItemOutcome.Status.NOT_STARTED),
+                outcomes.subList(0, 2).stream().map(ItemOutcome::status).toList(), outcomes.subList(0, 2).toString());
+
+        log.full = false;
+        EngineHarness.await("the item through once the log takes it", unacknowledged::isEmpty, unacknowledged::toString);
+        harness.awaitEnded(1);
+    }
 }
