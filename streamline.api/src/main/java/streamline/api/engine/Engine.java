@@ -53,13 +53,16 @@ public interface Engine {
     }
 
     /**
-     * Retries a failed session: starts a new session of the flow's current version from the failed session's
-     * kept input, with its trigger and trigger mark (so the trigger hears of the new session's end), and removes
-     * the failed record once the new session is durably started.
+     * Retries a failed session: starts a new session of the flow's current version where the failed one failed,
+     * at the failed step with that step's kept input (a session that failed at one of the flow's first processors
+     * starts the flow anew from the item), with its trigger and trigger mark (so the trigger hears of the new
+     * session's end), and removes the failed record once the new session is durably started. A crash in between
+     * leaves exactly one of them.
      *
      * @return the new session's id
-     * @throws EngineException if there is no such failed session, its flow is not active, or the new session
-     *         could not be started; the failed record is then kept
+     * @throws EngineException if there is no such failed session, its flow is not active, the flow's current
+     *         version no longer has the failed step, or the new session could not be started; the failed record is
+     *         then kept
      * @since 1.4
      */
     default UUID retryFailed(UUID failedSessionId) throws EngineException {

@@ -13,7 +13,8 @@ import streamline.api.flow.Values;
  * <p>A step is one processor run in one session; a processor runs at most once per session, so
  * {@code (sessionId, processorId)} names a step. The engine writes:
  * <ul>
- * <li>{@link Kind#STEP_STARTED} before a step runs (again for each retry, with the new attempt):
+ * <li>{@link Kind#STEP_STARTED} before a step runs (again for each retry, with the new attempt, and once
+ * when a step begins to wait for the world, with the same attempt):
  * its input content and metadata, and the steps of the session completed so far;</li>
  * <li>{@link Kind#STEP_COMPLETED} after it ran: its output content and metadata;</li>
  * <li>{@link Kind#SESSION_FINISHED} when the session ended, with the error if it failed.</li>
@@ -33,7 +34,9 @@ import streamline.api.flow.Values;
  * @param triggerMark the mark of the trigger that started the session
  * @param attempt 0 for the first run of a step, then 1, 2, … for retries
  * @param completedSteps the processors of the session completed before this step started
- * @param error why the session failed ({@code SESSION_FINISHED}); empty otherwise
+ * @param error why the session failed ({@code SESSION_FINISHED}); on a {@code STEP_STARTED} the engine logs again
+ *        for a step that waits for the world (same input, same attempt), since when and why it waits, so that its
+ *        wait limit survives a restart; empty otherwise. A log stores it as it stores any text.
  */
 public record LogEntry(long sequence, Kind kind, UUID sessionId, UUID flowId, UUID processorId,
         String processorName, String contentId, Map<String, Object> metadata, String triggerMark,

@@ -1,10 +1,13 @@
 package streamline.runtime.engine;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,10 +33,19 @@ final class FailedSessionStore {
     static final String DESCRIPTION = "session.json";
     static final String CONTENT = "content";
 
-    /** What {@code session.json} holds; times as ISO-8601 text. */
+    /**
+     * What {@code session.json} holds; times as ISO-8601 text. {@code retriedAs} names the session a retry is starting
+     * from it (null before): written before that session's start is logged, so that after a crash in between the
+     * record is known as retried exactly when that session is in the log ({@link FailedSessionRetries#settle}).
+     */
     record FailedSession(UUID sessionId, UUID flowId, String flowName, UUID processorId, String processorName,
             int attempt, String error, Map<String, Object> metadata, String triggerMark, String startedAt,
-            String failedAt, boolean hasContent, UUID triggerId) {
+            String failedAt, boolean hasContent, UUID triggerId, UUID retriedAs) {
+
+        FailedSession retried(UUID newSession) {
+            return new FailedSession(sessionId, flowId, flowName, processorId, processorName, attempt, error, metadata,
+                    triggerMark, startedAt, failedAt, hasContent, triggerId, newSession);
+        }
     }
 
     private final Path directory;
@@ -45,16 +57,39 @@ final class FailedSessionStore {
         this.json = json;
     }
 
-    /** Keeps a failed session: its input content first, then the description that makes it visible. */
+    /** Keeps a failed session, durably: its input content first, then the description that makes it visible. */
     void keep(FailedSession failed, ContentStore content, String inputContentId) throws IOException {
         Path folder = Files.createDirectories(directory.resolve(failed.sessionId().toString()));
         if (failed.hasContent()) {
             content.copyTo(inputContentId, folder.resolve(CONTENT));
+            try (FileChannel copy = FileChannel.open(folder.resolve(CONTENT), StandardOpenOption.WRITE)) {
+                copy.force(true); // a retry reads it: whole before its description says it is there
+            }
         }
+        describe(folder, failed);
+    }
+
+    /** Says, durably, that a retry is starting session {@code newSession} from a kept failed session (null: none is). */
+    FailedSession retrying(FailedSession failed, UUID newSession) throws IOException {
+        FailedSession retrying = failed.retried(newSession);
+        describe(directory.resolve(failed.sessionId().toString()), retrying);
+        return retrying;
+    }
+
+    /** Replaces a description as one step that survives a crash: written and forced aside, renamed, the folder forced. */
+    private void describe(Path folder, FailedSession failed) throws IOException {
         Path temp = folder.resolve(DESCRIPTION + ".tmp");
-        json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), failed);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer bytes = ByteBuffer.wrap(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(failed));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(true);
+        }
         Files.move(temp, folder.resolve(DESCRIPTION), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
+        ContentStore.forceDirectory(folder);
     }
 
     /** The failed session kept under this id, if there is one. */

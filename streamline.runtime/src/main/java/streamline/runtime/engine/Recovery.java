@@ -138,7 +138,8 @@ final class Recovery {
         }
         for (LogEntry pending : started.values()) {
             FlowObject input = new FlowObject(pending.metadata(), session.mark);
-            ready.put(pending.processorId(), new SessionRun.StepInput(input, pending.contentId(), pending.attempt()));
+            ready.put(pending.processorId(), new SessionRun.StepInput(input, pending.contentId(), pending.attempt(),
+                    StepWaits.startOf(pending.error()).orElse(null)));
             session.steps.put(pending.processorId(), new SessionRun.StepState(pending.processorName(), pending.attempt(), null, false));
         }
         boolean complete = started.isEmpty() && newlyReady.isEmpty();

@@ -156,7 +156,7 @@ final class SessionOutcomes {
         try {
             failedSessions.keep(new FailedSessionStore.FailedSession(session.id, session.flowId, session.run.name(), processor.id(),
                     processor.name(), input.attempt(), error, input.object().metadata(), session.mark,
-                    session.startedAt.toString(), Instant.now().toString(), !input.contentId().isEmpty(), session.triggerId), content,
+                    session.startedAt.toString(), Instant.now().toString(), !input.contentId().isEmpty(), session.triggerId, null), content,
                     input.contentId());
         } catch (IOException | RuntimeException e) {
             LOG.error("could not keep the input of failed session {} for inspection: {}", session.id, e.getMessage());

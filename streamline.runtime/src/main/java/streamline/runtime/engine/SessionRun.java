@@ -25,8 +25,16 @@ final class SessionRun {
     record StepData(FlowObject object, String contentId) {
     }
 
-    /** A step about to run, with the attempt it is on. */
-    record StepInput(FlowObject object, String contentId, int attempt) {
+    /**
+     * A step about to run, with the attempt it is on, and when it began to wait if the log says it waits (recovered),
+     * else null.
+     */
+    record StepInput(FlowObject object, String contentId, int attempt, Instant waitingSince) {
+        StepInput(FlowObject object, String contentId, int attempt) {
+            this(object, contentId, attempt, null);
+        }
+
+        /** The next attempt: a wait before it does not count for it. */
         StepInput withAttempt(int next) {
             return new StepInput(object, contentId, next);
         }
@@ -36,8 +44,11 @@ final class SessionRun {
     record StepState(String processorName, int attempt, Instant nextRetryAt, boolean running) {
     }
 
-    /** A step that said "not now": what it waits for, since when (this run of the engine), and how often it said so. */
-    record Waiting(String processorName, String reason, Instant since, int waits) {
+    /**
+     * A step that said "not now": what it waits for, since when, how often it said so (in this run of the engine), and
+     * whether its log says since when.
+     */
+    record Waiting(String processorName, String reason, Instant since, int waits, boolean logged) {
     }
 
     final UUID id;
@@ -84,6 +95,13 @@ final class SessionRun {
         steps.put(step, new StepState(name, attempt, null, false));
         return LogEntry.stepStarted(id, flowId, step, name, contentId, input.metadata(), loggedMark, attempt,
                 List.copyOf(outputs.keySet()));
+    }
+
+    /** The entry that logs a waiting step's start again, saying since when it waits ({@link StepWaits#describeStart}). */
+    LogEntry waitingStart(UUID step, StepInput input, String waitingSince) {
+        String name = run.processors.get(step).definition.name();
+        return new LogEntry(0, LogEntry.Kind.STEP_STARTED, id, flowId, step, name, input.contentId(), input.object().metadata(),
+                loggedMark, input.attempt(), List.copyOf(outputs.keySet()), waitingSince);
     }
 
     void holdContent(String contentId) {

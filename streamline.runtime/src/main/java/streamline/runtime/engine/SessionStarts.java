@@ -43,19 +43,27 @@ final class SessionStarts {
         this.runner = runner;
     }
 
+    /**
+     * How a retry of a failed session starts its new session: with the id it chose, at {@code step} (null: at the
+     * flow's first processors), and with {@code whenLogged} run once the start is in the log, before its step runs.
+     */
+    record Resumption(UUID sessionId, UUID step, Runnable whenLogged) {
+    }
+
     /** A session of a batch being started. */
     private static final class NewSession {
         final int index;
         final TriggerResult item;
-        final UUID id = UUID.randomUUID();
+        final UUID id;
         /** The (trigger, mark) it claimed, or null. */
         String claimedMark;
         String contentId = "";
         SessionRun session;
 
-        NewSession(int index, TriggerResult item) {
+        NewSession(int index, TriggerResult item, UUID id) {
             this.index = index;
             this.item = item;
+            this.id = id;
         }
     }
 
@@ -68,10 +76,22 @@ final class SessionStarts {
      * @return an outcome per item, in order
      */
     List<ItemOutcome> start(FlowRun run, UUID triggerId, List<TriggerResult> items) {
+        return start(run, triggerId, items, null);
+    }
+
+    /**
+     * Starts one session as a retry of a failed one: as {@link #start} does, but with the session id, the step it
+     * starts at and what happens between its logged start and its step's run given by {@code resumption}.
+     */
+    ItemOutcome resume(FlowRun run, UUID triggerId, TriggerResult item, Resumption resumption) {
+        return start(run, triggerId, List.of(item), resumption).get(0);
+    }
+
+    private List<ItemOutcome> start(FlowRun run, UUID triggerId, List<TriggerResult> items, Resumption resumption) {
         ItemOutcome[] outcomes = new ItemOutcome[items.size()];
         List<NewSession> batch = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
-            NewSession fresh = new NewSession(i, items.get(i));
+            NewSession fresh = new NewSession(i, items.get(i), resumption == null ? UUID.randomUUID() : resumption.sessionId());
             String key = triggerId == null || fresh.item.triggerMark().isEmpty() ? null
                     : TriggerMarks.encode(triggerId, fresh.item.triggerMark());
             UUID holder = key == null ? null : live.claim(key, fresh.id);
@@ -106,7 +126,14 @@ final class SessionStarts {
                     throw new RunRetiredException();
                 }
                 fresh.session = session;
-                List<UUID> first = tracker.startSession(fresh.id, run.graph);
+                List<UUID> first;
+                if (resumption == null || resumption.step() == null) {
+                    first = tracker.startSession(fresh.id, run.graph);
+                } else {
+                    // as a session recovered with that step started and nothing completed: its branch goes on from there
+                    tracker.restoreSession(fresh.id, run.graph, List.of(), List.of(resumption.step()));
+                    first = List.of(resumption.step());
+                }
                 firstSteps.put(fresh, first);
                 FlowObject input = new FlowObject(fresh.item.metadata(), fresh.item.triggerMark());
                 for (UUID step : first) {
@@ -149,6 +176,9 @@ final class SessionStarts {
                 }
             }
             return List.of(outcomes);
+        }
+        if (resumption != null && resumption.whenLogged() != null && !batch.isEmpty()) {
+            resumption.whenLogged().run();
         }
         for (NewSession fresh : batch) {
             outcomes[fresh.index] = ItemOutcome.started(fresh.item, fresh.id);

@@ -205,13 +205,15 @@ final class StepRunner {
     /**
      * A step said "not now": it runs again, on the same attempt, after a pause that grows to the ceiling. Its start
      * stays the last entry of it in the log, so a restart runs it again (and it waits again if the world is still
-     * not ready). Past its processor's wait limit, the session fails with the reason.
+     * not ready); at its first wait that start is logged again saying since when it waits, so that its processor's
+     * wait limit counts from then after a restart too. Past that limit, the session fails with the reason.
      */
     private void waitFor(SessionRun session, UUID step, SessionRun.StepInput input, StepUnavailableException unavailable) {
         ProcessorDefinition processor = session.run.processors.get(step).definition;
         Instant now = Instant.now();
         SessionRun.Waiting before = session.waiting.get(step);
-        Instant since = before == null ? now : before.since();
+        Instant since = before != null ? before.since() : input.waitingSince() != null ? input.waitingSince() : now;
+        boolean logged = before != null ? before.logged() : input.waitingSince() != null;
         int count = before == null ? 0 : before.waits() + 1;
         Duration waited = Duration.between(since, now);
         Optional<Duration> limit = waits.maxWait(processor);
@@ -228,7 +230,10 @@ final class StepRunner {
             Duration left = limit.get().minus(waited);
             delay = delay.compareTo(left) > 0 ? left : delay; // the limit is checked when it is reached, not a ceiling later
         }
-        session.waiting.put(step, new SessionRun.Waiting(processor.name(), unavailable.reason(), since, count));
+        if (!logged) {
+            logged = logWaitStart(session, step, input, since, unavailable.reason());
+        }
+        session.waiting.put(step, new SessionRun.Waiting(processor.name(), unavailable.reason(), since, count, logged));
         session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), now.plus(delay), false));
         if (count == 0) {
             LOG.warn("step {} waits, no retry spent: {}; it runs again in {} ms, then less often", processor.name(),
@@ -239,13 +244,30 @@ final class StepRunner {
         later(delay, () -> dispatch(session, step, input));
     }
 
+    /**
+     * Logs a waiting step's start again, saying since when it waits. A log that cannot take it now (a full disk)
+     * costs only that: the wait is counted in memory, and its start logged at a later wait.
+     *
+     * @return whether it is in the log
+     */
+    private boolean logWaitStart(SessionRun session, UUID step, SessionRun.StepInput input, Instant since, String reason) {
+        try {
+            journal.appendInside(List.of(session.waitingStart(step, input, StepWaits.describeStart(since, reason))));
+            return true;
+        } catch (WriteAheadLogException | RuntimeException e) {
+            LOG.warn("could not log since when step {} waits (it is counted in this run only until it is): {}",
+                    session.run.processors.get(step).definition.name(), e.getMessage());
+            return false;
+        }
+    }
+
     private void park(SessionRun session, UUID step, SessionRun.StepInput input) {
         FlowRun run = session.run;
         FlowRun.ProcessorSlot slot = run.processors.get(step);
         session.steps.put(step, new SessionRun.StepState(slot.definition.name(), input.attempt(), null, false));
         // counted with the sessions that wait for the world (a wait that goes on after the provider is back counts from here)
         session.waiting.putIfAbsent(step, new SessionRun.Waiting(slot.definition.name(), "no provider of processor type "
-                + slot.definition.type(), Instant.now(), 0));
+                + slot.definition.type(), input.waitingSince() != null ? input.waitingSince() : Instant.now(), 0, input.waitingSince() != null));
         run.parked.add(() -> dispatch(session, step, input));
         if (slot.available()) {
             run.releaseParked(); // the provider came back while parking

@@ -1,6 +1,8 @@
 package streamline.runtime.engine;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 import streamline.api.flow.ProcessorDefinition;
@@ -10,11 +12,19 @@ import streamline.api.processor.StepUnavailableException;
  * How long a step that said "not now" ({@link StepUnavailableException}) waits before it runs again: one
  * second, doubled on each wait up to the engine's ceiling; a processor's own "try again after" within that
  * ceiling. A processor may bound the whole wait with {@value StepUnavailableException#MAX_WAIT_KEY}.
+ *
+ * <p>When a step's wait began is logged once, at its first wait: its start is logged again (same input, same
+ * attempt) with {@link #describeStart the wait's start} in the entry's {@code error} field, so that after a restart
+ * the limit counts from the first wait, not from the restart. Every log and every engine takes that entry as the
+ * step's start it is; a later start of the step (a retry) or its completion supersedes it.
  */
 final class StepWaits {
 
     static final String MAX_WAIT_KEY = StepUnavailableException.MAX_WAIT_KEY;
     private static final Duration FIRST = Duration.ofSeconds(1);
+    private static final String SINCE = "waiting since ";
+    /** How much of a reason goes into the log: the entry's text is bounded, the reason is there for people. */
+    private static final int LOGGED_REASON = 500;
 
     private final Duration ceiling;
 
@@ -52,6 +62,25 @@ final class StepWaits {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("processor " + processor.name() + ": " + MAX_WAIT_KEY
                     + " must be a whole number of seconds >= 0, was '" + value + "'");
+        }
+    }
+
+    /** The text a step's logged start carries once the step waits: when the wait began, and why. */
+    static String describeStart(Instant since, String reason) {
+        String why = reason.length() > LOGGED_REASON ? reason.substring(0, LOGGED_REASON) + "…" : reason;
+        return SINCE + since + ": " + why;
+    }
+
+    /** When the wait of a logged step start began, if the entry says its step waits ({@link #describeStart}). */
+    static Optional<Instant> startOf(String loggedError) {
+        if (loggedError == null || !loggedError.startsWith(SINCE)) {
+            return Optional.empty();
+        }
+        int end = loggedError.indexOf(": ", SINCE.length());
+        try {
+            return Optional.of(Instant.parse(end < 0 ? loggedError.substring(SINCE.length()) : loggedError.substring(SINCE.length(), end)));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
         }
     }
 }

@@ -176,7 +176,7 @@ public final class StreamlineEngine implements Engine {
         runner.outcomes(outcomes);
         this.starts = new SessionStarts(live, content, tracker, journal, runner);
         this.recovery = new Recovery(live, flows, tracker, runner, outcomes);
-        this.retries = new FailedSessionRetries(failed, flows, starts);
+        this.retries = new FailedSessionRetries(failed, flows, starts, live::contains);
         this.switches = new Switches(journal, flows, new InUseRecord(work, json), recovery);
         registry.listen(new ProcessorRegistry.Listener() {
             @Override
@@ -239,6 +239,9 @@ public final class StreamlineEngine implements Engine {
         if (recovered > 0) {
             LOG.info("recovering {} unfinished sessions from the write-ahead log; each resumes once its flow is active", recovered);
         }
+        Set<UUID> inLog = new HashSet<>();
+        unfinished.forEach(entry -> inLog.add(entry.sessionId()));
+        retries.settle(inLog::contains);
         flows.start(store.service());
     }
 

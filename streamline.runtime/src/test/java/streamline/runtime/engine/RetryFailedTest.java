@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,11 +29,16 @@ import streamline.api.engine.SessionInfo;
 import streamline.api.engine.SessionUpdate;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.TriggerDefinition;
+import streamline.api.processor.Processor;
 import streamline.api.processor.ScheduleType;
 import streamline.api.processor.TriggerContext;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
 import streamline.testkit.TestFlows;
+import streamline.wal.file.FileWriteAheadLog;
 
 /** A failed session retried starts anew from its kept input, with its trigger and mark; a discarded one is gone. */
 class RetryFailedTest {
@@ -45,6 +51,8 @@ class RetryFailedTest {
     /** What the "Check" step read, per session. */
     final Map<UUID, String> read = new ConcurrentHashMap<>();
     final OneItem trigger = new OneItem();
+    /** How often the "Tag" step ran. */
+    final AtomicInteger tagged = new AtomicInteger();
 
     /** Emits one item with content, once, and records the ends it hears of. */
     static final class OneItem implements TriggerProcessor {
@@ -75,7 +83,18 @@ class RetryFailedTest {
     void start() throws Exception {
         harness = new EngineHarness(directory);
         harness.processor("Noop", () -> (input, step) -> input);
-        harness.processor("Check", () -> (input, step) -> {
+        harness.processor("Tag", () -> (input, step) -> {
+            tagged.incrementAndGet();
+            return input.with("name", input.metadata().get("name") + "+A");
+        });
+        harness.processor("Check", this::check);
+        harness.trigger("OneItem", () -> trigger);
+        harness.start();
+    }
+
+    /** Reads its content and metadata, and fails while {@link #broken} is set. */
+    private Processor check() {
+        return (input, step) -> {
             try (InputStream in = step.readContent()) {
                 read.put(step.sessionId(), new String(in.readAllBytes(), StandardCharsets.UTF_8) + "/" + input.metadata().get("name"));
             }
@@ -83,9 +102,7 @@ class RetryFailedTest {
                 throw new IllegalStateException("target refused");
             }
             return input;
-        });
-        harness.trigger("OneItem", () -> trigger);
-        harness.start();
+        };
     }
 
     @AfterEach
@@ -141,12 +158,191 @@ class RetryFailedTest {
     }
 
     @Test
-    void aSessionThatFailedPastTheFlowsStartIsNotRetriedFromAnotherStepsInput() throws Exception {
-        UUID failed = failedOnce(flow("later", "A->B", "B"));
+    void aSessionThatFailedAtALaterStepIsRetriedFromThatStepWithItsKeptInputAndTheTriggerHearsOfItsEndWithTheMark() throws Exception {
+        FlowDefinition flow = EngineTest.withProcessor(flow("later", "A->B", "B"), "A", a -> a.type("Tag"));
+        UUID failed = failedOnce(flow);
+        assertEquals("payload/o3.bin+A", read.get(failed));
+        broken.set(false);
+        UUID retried = harness.engine.retryFailed(failed);
+        assertTrue(harness.engine.failedSessions().isEmpty(), "the record is removed once the new session started");
+        harness.awaitEnded(2);
+        assertFalse(harness.ended.get(retried).failed(), harness.ended.get(retried).error());
+        assertEquals("payload/o3.bin+A", read.get(retried), "the failed step's kept content and metadata");
+        assertEquals(1, tagged.get(), "the retry resumed at the failed step: the step before it did not run again");
+        EngineHarness.await("the trigger heard of the retry's end", () -> trigger.ends.size() == 2, trigger.ends::toString);
+        SessionUpdate end = trigger.ends.get(1);
+        assertEquals(retried, end.sessionId());
+        assertEquals("inbox/o3.bin", end.triggerMark());
+        assertFalse(end.failed());
+        assertTrue(harness.wal.liveEntries().isEmpty(), "the retried session ended in the log");
+    }
+
+    @Test
+    void aRetryOfAStepTheFlowNoLongerHasIsRefusedNamingFlowStepAndSession() throws Exception {
+        FlowDefinition flow = flow("changed", "A->B", "B");
+        UUID failed = failedOnce(flow);
+        FlowDefinition withoutB = TestFlows.flow("changed", "A->C").toBuilder().triggers(flow.triggers()).build();
+        harness.activate(withoutB);
         EngineException refused = assertThrows(EngineException.class, () -> harness.engine.retryFailed(failed));
-        assertTrue(refused.getMessage().contains("it failed at processor B, which is not a first processor of flow later"),
+        assertEquals("failed session " + failed + " is not retried: it failed at step B, which flow changed no longer has",
                 refused.getMessage());
-        assertEquals(1, harness.engine.failedSessions().size());
+        assertEquals(List.of(failed), harness.engine.failedSessions().stream().map(SessionInfo::sessionId).toList());
+    }
+
+    @Test
+    void aCrashBetweenTheRetrysStartAndTheRecordsRemovalLeavesExactlyOneOfThem() throws Exception {
+        harness.close();
+        CrashCopyLog crashing = new CrashCopyLog(FileWriteAheadLog.open(directory.resolve("wal"), "always"), directory,
+                directory.resolve("crash"));
+        harness = new EngineHarness(directory);
+        harness.processor("Tag", () -> (input, step) -> {
+            tagged.incrementAndGet();
+            return input.with("name", input.metadata().get("name") + "+A");
+        });
+        harness.processor("Check", () -> check());
+        harness.trigger("OneItem", () -> trigger);
+        harness.start(harness.options().build(), crashing);
+        FlowDefinition flow = EngineTest.withProcessor(flow("crash", "A->B", "B"), "A", a -> a.type("Tag"));
+        UUID failed = failedOnce(flow);
+        broken.set(false);
+        crashing.armed = true;
+        UUID retried = harness.engine.retryFailed(failed);
+        assertTrue(Files.isDirectory(crashing.copy), "the folders were copied as the retry's start was logged");
+        harness.close();
+        crashing.close();
+
+        // the folders as a crash right after the new session's start was logged left them
+        OneItem heard = new OneItem();
+        heard.emitted.set(true);
+        try (EngineHarness restarted = new EngineHarness(crashing.copy)) {
+            restarted.processor("Tag", () -> (input, step) -> input.with("name", "tagged again"));
+            restarted.processor("Check", () -> check());
+            restarted.trigger("OneItem", () -> heard);
+            restarted.start();
+            assertTrue(restarted.engine.failedSessions().isEmpty(), "the failed record of a session retried is gone: "
+                    + restarted.engine.failedSessions());
+            restarted.flows.save(flow);
+            restarted.awaitEnded(1);
+            assertFalse(restarted.ended.get(retried).failed(), restarted.ended.get(retried).error());
+            assertEquals("payload/o3.bin+A", read.get(retried));
+            EngineHarness.await("the trigger heard of the retry's end", () -> heard.ends.size() == 1, heard.ends::toString);
+            assertEquals("inbox/o3.bin", heard.ends.get(0).triggerMark());
+            assertTrue(restarted.engine.failedSessions().isEmpty());
+            assertThrows(EngineException.class, () -> restarted.engine.retryFailed(failed), "nothing left to retry twice");
+        }
+    }
+
+    @Test
+    void aRetryWhoseStartTheLogRefusedKeepsTheRecordThroughARestartAndIsRetriedLater() throws Exception {
+        harness.close();
+        CrashCopyLog refusing = new CrashCopyLog(FileWriteAheadLog.open(directory.resolve("wal"), "always"), directory,
+                directory.resolve("unused"));
+        harness = new EngineHarness(directory);
+        harness.processor("Tag", () -> (input, step) -> {
+            tagged.incrementAndGet();
+            return input.with("name", input.metadata().get("name") + "+A");
+        });
+        harness.processor("Check", this::check);
+        harness.trigger("OneItem", () -> trigger);
+        harness.start(harness.options().build(), refusing);
+        FlowDefinition flow = EngineTest.withProcessor(flow("refused", "A->B", "B"), "A", a -> a.type("Tag"));
+        UUID failed = failedOnce(flow);
+        broken.set(false);
+        refusing.refuse = true;
+        EngineException refused = assertThrows(EngineException.class, () -> harness.engine.retryFailed(failed));
+        assertTrue(refused.getMessage().startsWith("failed session " + failed + " is not retried: could not log the start"),
+                refused.getMessage());
+        assertEquals(List.of(failed), harness.engine.failedSessions().stream().map(SessionInfo::sessionId).toList());
+        assertTrue(Files.readString(harness.engine.failedDirectory().resolve(failed.toString()).resolve("session.json"))
+                .contains("\"retriedAs\" : null"), "the record names no retry once the retry was not started");
+        harness.close();
+        refusing.close();
+
+        try (EngineHarness restarted = new EngineHarness(directory)) {
+            OneItem heard = new OneItem();
+            heard.emitted.set(true);
+            restarted.processor("Tag", () -> (input, step) -> input.with("name", "tagged again"));
+            restarted.processor("Check", this::check);
+            restarted.trigger("OneItem", () -> heard);
+            restarted.start();
+            assertEquals(List.of(failed), restarted.engine.failedSessions().stream().map(SessionInfo::sessionId).toList(),
+                    "a record whose retry never reached the log stays after a restart");
+            restarted.activate(flow);
+            UUID retried = restarted.engine.retryFailed(failed);
+            restarted.awaitEnded(1);
+            assertFalse(restarted.ended.get(retried).failed(), restarted.ended.get(retried).error());
+            assertEquals("payload/o3.bin+A", read.get(retried));
+            assertTrue(restarted.engine.failedSessions().isEmpty());
+            EngineHarness.await("the trigger heard of the retry's end", () -> heard.ends.size() == 1, heard.ends::toString);
+        }
+    }
+
+    /**
+     * A log that copies the engine's folders once, when armed, right after it took a write with a step's start; or,
+     * while told to refuse, refuses such writes as a full disk would.
+     */
+    static final class CrashCopyLog implements WriteAheadLog, AutoCloseable {
+        final FileWriteAheadLog log;
+        final Path directory;
+        final Path copy;
+        volatile boolean armed;
+        volatile boolean refuse;
+
+        CrashCopyLog(FileWriteAheadLog log, Path directory, Path copy) {
+            this.log = log;
+            this.directory = directory;
+            this.copy = copy;
+        }
+
+        private List<LogEntry> check(List<LogEntry> entries) throws WriteAheadLogException {
+            if (refuse && entries.stream().anyMatch(e -> e.kind() == LogEntry.Kind.STEP_STARTED)) {
+                throw new WriteAheadLogException("cannot append to wal/segment-000000000001.wal: No space left on device");
+            }
+            return entries;
+        }
+
+        private long copyAfter(List<LogEntry> entries, long sequence) throws WriteAheadLogException {
+            if (armed && entries.stream().anyMatch(e -> e.kind() == LogEntry.Kind.STEP_STARTED)) {
+                armed = false;
+                try {
+                    WaitingTest.copyTree(directory.resolve("wal"), copy.resolve("wal"));
+                    WaitingTest.copyTree(directory.resolve("work"), copy.resolve("work"));
+                } catch (Exception e) {
+                    throw new AssertionError("could not copy the folders", e);
+                }
+            }
+            return sequence;
+        }
+
+        @Override
+        public long append(LogEntry entry) throws WriteAheadLogException {
+            return copyAfter(check(List.of(entry)), log.append(entry));
+        }
+
+        @Override
+        public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
+            return copyAfter(check(entries), log.appendAll(entries));
+        }
+
+        @Override
+        public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
+            return copyAfter(check(entries), log.appendUnforced(entries));
+        }
+
+        @Override
+        public List<LogEntry> entries() throws WriteAheadLogException {
+            return log.entries();
+        }
+
+        @Override
+        public List<LogEntry> liveEntries() throws WriteAheadLogException {
+            return log.liveEntries();
+        }
+
+        @Override
+        public void close() throws Exception {
+            log.close();
+        }
     }
 
     @Test

@@ -17,10 +17,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import org.apache.derby.jdbc.EmbeddedDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+
+import jakarta.persistence.EntityManagerFactory;
 
 import streamline.api.engine.SessionInfo;
 import streamline.api.engine.WaitingSessions;
@@ -29,7 +33,12 @@ import streamline.api.flow.TriggerDefinition;
 import streamline.api.processor.Processor;
 import streamline.api.processor.StepUnavailableException;
 import streamline.api.wal.LogEntry;
+import streamline.jpa.support.CodePersistenceUnit;
+import streamline.testkit.TestDatabases;
 import streamline.testkit.TestFlows;
+import streamline.wal.file.FileWriteAheadLog;
+import streamline.wal.jpa.JpaWriteAheadLog;
+import streamline.wal.jpa.WalEntryEntity;
 
 /** A step that says "not now" parks its session without spending its retries, durably, within its wait limit. */
 class WaitingTest {
@@ -38,6 +47,9 @@ class WaitingTest {
 
     @TempDir
     Path directory;
+
+    @RegisterExtension
+    final TestDatabases databases = new TestDatabases();
 
     EngineHarness harness;
     /** While set, the "World" processor says "not now". */
@@ -155,6 +167,70 @@ class WaitingTest {
     }
 
     @Test
+    void afterAKillTheMaxWaitSecondsCountsFromTheFirstWaitNotFromTheRestart() throws Exception {
+        harness.start(quickWaits());
+        FlowDefinition flow = harness.activate(worldFlow("bounded-durably", Map.of(StepUnavailableException.MAX_WAIT_KEY, "2")));
+        UUID session = harness.submit(flow, Map.of());
+        EngineHarness.await("the step waits", () -> unavailableRuns.get() >= 3, unavailableRuns::get);
+        // the folders as a kill -9 would leave them, the engine abandoned without a stop
+        Path copy = directory.resolve("after-kill");
+        copyTree(directory.resolve("wal"), copy.resolve("wal"));
+        copyTree(directory.resolve("work"), copy.resolve("work"));
+        // the wait limit passes (the abandoned engine, counting in memory, fails its session then)
+        harness.awaitEnded(1);
+        assertTrue(harness.ended.get(session).failed());
+
+        try (EngineHarness restarted = new EngineHarness(copy)) {
+            register(restarted);
+            restarted.start(restarted.options().waitBackoffMax(Duration.ofMillis(20)).build());
+            int before = unavailableRuns.get();
+            restarted.flows.save(flow);
+            restarted.awaitEnded(1);
+            String error = restarted.ended.get(session).error();
+            assertTrue(restarted.ended.get(session).failed());
+            assertTrue(error.contains("past its streamline.maxWaitSeconds of 2 s: " + REASON), error);
+            assertEquals(1, unavailableRuns.get() - before, "the step failed at its first wait after the restart: its wait began "
+                    + "before the kill, more than its limit ago");
+        }
+    }
+
+    @Test
+    void theStartOfAWaitGoesWithTheSessionFromTheJpaLogToTheFileLogAndCountsAfterAKill() throws Exception {
+        EmbeddedDataSource derby = new EmbeddedDataSource();
+        derby.setDatabaseName(databases.newName("memory:waiting"));
+        derby.setCreateDatabase("create");
+        EntityManagerFactory factory = databases.opened(JpaWriteAheadLog.createFactory(derby, 4,
+                CodePersistenceUnit.codeSource(WalEntryEntity.class)));
+        JpaWriteAheadLog jpa = databases.opened(new JpaWriteAheadLog(factory, Duration.ofHours(1)));
+        harness.start(quickWaits(), jpa);
+        FlowDefinition flow = harness.activate(worldFlow("carried", Map.of(StepUnavailableException.MAX_WAIT_KEY, "2")));
+        UUID session = harness.submit(flow, Map.of());
+        EngineHarness.await("the step waits", () -> unavailableRuns.get() >= 3, unavailableRuns::get);
+        try (FileWriteAheadLog file = FileWriteAheadLog.open(directory.resolve("file-wal"), "always")) {
+            harness.engine.swapWal(file);
+            int swapped = unavailableRuns.get();
+            EngineHarness.await("the step waits on the file log", () -> unavailableRuns.get() >= swapped + 2, unavailableRuns::get);
+            // the folders as a kill -9 would leave them
+            Path copy = directory.resolve("after-kill");
+            copyTree(directory.resolve("file-wal"), copy.resolve("wal"));
+            copyTree(directory.resolve("work"), copy.resolve("work"));
+            harness.awaitEnded(1);
+            harness.close();
+
+            try (EngineHarness restarted = new EngineHarness(copy)) {
+                register(restarted);
+                restarted.start(restarted.options().waitBackoffMax(Duration.ofMillis(20)).build());
+                int before = unavailableRuns.get();
+                restarted.flows.save(flow);
+                restarted.awaitEnded(1);
+                String error = restarted.ended.get(session).error();
+                assertTrue(error.contains("past its streamline.maxWaitSeconds of 2 s: " + REASON), error);
+                assertEquals(1, unavailableRuns.get() - before, "the wait counted from its start on the JPA log");
+            }
+        }
+    }
+
+    @Test
     void sessionsParkedWithoutAProviderAreCountedAsWaitingForIt() throws Exception {
         harness.start(quickWaits());
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -199,7 +275,7 @@ class WaitingTest {
         EngineHarness.await("more items once the sessions went on", () -> items.next.get() > 3, items.next::get);
     }
 
-    private static void copyTree(Path from, Path to) throws Exception {
+    static void copyTree(Path from, Path to) throws Exception {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path path : paths.toList()) {
                 Path target = to.resolve(from.relativize(path).toString());
