@@ -80,13 +80,13 @@ public class BundlesIT extends StreamlineTestSupport {
             expected.put("streamline.api." + pkg, "streamline.api 1.0.0");
         }
         // minor versions: TriggerCoordinator, StreamlineHome, ItemOutcome and TriggerProcessor.itemsReceived,
-        // FlowDefinition.equalsIgnoringLastUpdated, WriteAheadLog.appendUnforced, StateManager.update,
+        // FlowDefinition.equalsIgnoringLastUpdated, WriteAheadLog.appendUnforced and whenDurable, StateManager.update,
         // ProcessorContext.configList added;
         // major: WriteAheadLog.close() removed
         expected.put("streamline.api.flow", "streamline.api 1.2.0");
         expected.put("streamline.api.engine", "streamline.api 1.4.0");
         expected.put("streamline.api.processor", "streamline.api 1.3.0");
-        expected.put("streamline.api.wal", "streamline.api 2.1.0");
+        expected.put("streamline.api.wal", "streamline.api 2.2.0");
         assertEquals(expected, exports);
     }
 

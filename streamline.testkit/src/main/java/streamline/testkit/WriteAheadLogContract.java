@@ -208,6 +208,20 @@ public abstract class WriteAheadLogContract {
     }
 
     @Test
+    void anUnforcedEntryIsDurableOnceAForcedOneAfterItIs() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID session = UUID.randomUUID();
+        long unforced = log.appendUnforced(List.of(started(session, flow, UUID.randomUUID(), 0, List.of())));
+        long forced = log.append(started(session, flow, UUID.randomUUID(), 0, List.of()));
+        // a log may force every so often rather than on each append: it says so within a bounded time
+        log.whenDurable(forced).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(log.whenDurable(unforced).toCompletableFuture().isDone(), "entries are durable in their order");
+        restart();
+        assertTrue(log.whenDurable(forced).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS) == null,
+                "what the log holds after a restart is durable");
+    }
+
+    @Test
     void everythingAcknowledgedSurvivesARestart() throws Exception {
         UUID flow = UUID.randomUUID();
         List<LogEntry> unfinished = new ArrayList<>();

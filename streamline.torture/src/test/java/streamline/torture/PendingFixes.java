@@ -17,9 +17,6 @@ final class PendingFixes {
 
     static {
         Map<Feature, String> findings = new EnumMap<>(Feature.class);
-        findings.put(Feature.INTERVAL_SYNC, "a failed flush under interval: still found (seed 5, "
-                + "with WRITE_FAULTS and with CRASHES): a step's input content is missing after a failed flush or a crash, "
-                + "processor Out or B 'failed after 3 attempts: IOException: content ... is missing'");
         findings.put(Feature.FLOW_GRAPH_CHANGES, "recovery resumes a session on the flow's current definition, not the "
                 + "one it started with: a session whose step is gone fails (seed 2), and a reordered graph makes the tracker "
                 + "refuse a completion (step already scheduled, seed 4)");

@@ -276,7 +276,8 @@ final class TortureRun {
                 }
             }
             for (Map.Entry<UUID, String> started : source.startedSessions().entrySet()) {
-                if (!ends.getOrDefault(started.getValue(), Map.of()).containsKey(started.getKey())) {
+                if (!ends.getOrDefault(started.getValue(), Map.of()).containsKey(started.getKey())
+                        && !world.startsLostInCrashes.contains(started.getKey())) {
                     world.violation("session " + started.getKey() + " started for " + started.getValue() + " was never told ended");
                     world.explain(source, started.getValue());
                 }

@@ -55,6 +55,12 @@ final class World implements AutoCloseable {
     private final Set<UUID> listenerErrorsThrown = ConcurrentHashMap.newKeySet();
     /** Every session id a trigger was told of, as text: what the log check looks for. */
     final Set<String> sessionIds = ConcurrentHashMap.newKeySet();
+    /**
+     * Under {@code interval} sync: sessions whose trigger was told they started but whose start a crash took (the log
+     * had not forced it: the policy's documented loss of the last interval's appends), so no later log held them. Their
+     * items are emitted again; they themselves are never told ended, and no trigger instance that heard of them is left.
+     */
+    final Set<UUID> startsLostInCrashes = ConcurrentHashMap.newKeySet();
     private final List<Thread> abandoned = new ArrayList<>();
     /**
      * WriteFile's temporary files a crash's copy carried into a new home: their names hash the old home's path, so the
@@ -82,6 +88,8 @@ final class World implements AutoCloseable {
         final FileWriteAheadLog log;
         final StreamlineEngine engine;
         ProcessorRegistry.Provider<Processor> steps;
+        /** Under {@code interval} sync: the sessions the log held unfinished when this generation opened it. */
+        final Set<UUID> loggedAtStart = new java.util.HashSet<>();
 
         Generation(Path home) throws Exception {
             this.disk = new Disk.Generation(++generations);
@@ -106,6 +114,9 @@ final class World implements AutoCloseable {
                     throw new AssertionError("planned Error from a session listener for " + update.triggerMark());
                 }
             });
+            if (config.sync().equals("interval")) {
+                log.liveEntries().forEach(entry -> loggedAtStart.add(entry.sessionId()));
+            }
             engine.start(log, flows);
         }
 
@@ -329,7 +340,20 @@ final class World implements AutoCloseable {
         reaper.setDaemon(true);
         reaper.start();
         abandoned.add(reaper);
+        Set<UUID> untold = new java.util.HashSet<>();
+        if (config.sync().equals("interval")) {
+            for (Source source : sources.values()) {
+                Map<String, Map<UUID, String>> ends = source.ends();
+                source.startedSessions().forEach((session, mark) -> {
+                    if (!ends.getOrDefault(mark, Map.of()).containsKey(session)) {
+                        untold.add(session);
+                    }
+                });
+            }
+        }
         current = new Generation(home);
+        untold.removeAll(current.loggedAtStart);
+        startsLostInCrashes.addAll(untold);
     }
 
     WriteAheadLog log() {

@@ -2,6 +2,8 @@ package streamline.api.wal;
 
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -70,6 +72,25 @@ public interface WriteAheadLog {
      */
     default long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
         return appendAll(entries);
+    }
+
+    /**
+     * Tells when an appended entry is durable: written and, as far as the log's policy forces anything, forced, so
+     * that neither a crash of the process nor (unless the policy leaves that to the OS) of the machine loses it or
+     * any entry before it. Under a policy that forces every so often, or for entries appended with
+     * {@link #appendUnforced}, that is later than the append's return. Whoever deletes what a replay of an entry
+     * would need (a session's content, once its end is logged) waits for this first.
+     * <p>
+     * The stage may complete on a thread of the log, even one holding its locks: attach actions with an executor
+     * (the {@code *Async} methods), never ones that call the log. It completes exceptionally if the log fails or is
+     * closed before the entry is durable; the entry's fate is then unknown until the log is opened again. A log
+     * whose every append is durable once it returns (the default) gives a completed stage.
+     *
+     * @param sequence a sequence number an append of this log returned
+     * @since 2.2
+     */
+    default CompletionStage<Void> whenDurable(long sequence) {
+        return CompletableFuture.completedStage(null);
     }
 
     /** Records that a session ended; its steps are no longer unfinished. */

@@ -36,11 +36,12 @@ final class SessionCompletions {
 
     /**
      * A session's last write: its {@code entries}, after its step's {@code folders} are forced; {@code logged}
-     * once they are durable; {@code alone} writes them by themselves, with their own retries and refusal (when a
-     * shared write failed: one of them may be refused); {@code unforced} fails the session when a folder could
+     * once they are written, with where ({@link StepJournal.Written}); {@code alone} writes them by themselves, with
+     * their own retries and refusal (when a shared write failed: one of them may be refused); {@code unforced} fails the session when a folder could
      * not be forced, saying why.
      */
-    record Completion(List<LogEntry> entries, Set<Path> folders, Runnable logged, Runnable alone, Consumer<String> unforced) {
+    record Completion(List<LogEntry> entries, Set<Path> folders, Consumer<StepJournal.Written> logged, Runnable alone,
+            Consumer<String> unforced) {
     }
 
     private final StepJournal journal;
@@ -110,14 +111,15 @@ final class SessionCompletions {
         }
         List<LogEntry> entries = new ArrayList<>();
         batch.forEach(completion -> entries.addAll(completion.entries()));
+        StepJournal.Written written;
         try {
-            journal.appendInside(entries);
+            written = journal.appendInside(entries);
         } catch (WriteAheadLogException | RuntimeException e) {
             // the log failing, or refusing one of them: each on its own, so only a refused one fails its session
             batch.forEach(completion -> run(completion.alone()));
             return;
         }
-        batch.forEach(completion -> run(completion.logged()));
+        batch.forEach(completion -> run(() -> completion.logged().accept(written)));
     }
 
     /** Forces each folder of the batch once; returns the completions whose folders are all forced. */

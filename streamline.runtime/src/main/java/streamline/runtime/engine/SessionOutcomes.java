@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -75,14 +76,17 @@ final class SessionOutcomes {
 
     private void logEndInContext(SessionRun session, String error, String loggedError, boolean enterGate) {
         List<LogEntry> end = List.of(LogEntry.sessionFinished(session.id, session.flowId, session.loggedMark, loggedError));
+        StepJournal.Written written;
         try {
             if (error.isEmpty()) {
-                // every step is logged complete: lost in a crash, this end is redone (told again, logged again)
-                journal.appendUnforced(end, enterGate);
+                // every step is logged complete: lost in a crash, this end is redone (told again, logged again) without
+                // running a step, so what the session needs is durable once those completions are
+                StepJournal.Written endWritten = journal.appendUnforced(end, enterGate);
+                written = session.stepsLogged == null ? endWritten : session.stepsLogged;
             } else if (enterGate) {
-                journal.append(end);
+                written = journal.append(end);
             } else {
-                journal.appendInside(end);
+                written = journal.appendInside(end);
             }
         } catch (WriteAheadLogException | RuntimeException e) {
             if (e instanceof EntryRejectedException && loggedError.length() > ERROR_KEPT_WHEN_REFUSED) {
@@ -100,7 +104,7 @@ final class SessionOutcomes {
         } catch (InterruptedException e) {
             return;
         }
-        ended(session, error);
+        ended(session, error, written);
     }
 
     /** A step failed, inside the gate: retried after its backoff (the next attempt logged first), or its session fails. */
@@ -283,12 +287,16 @@ final class SessionOutcomes {
         }
     }
 
-    /** Cleans up after a session whose end is logged, and tells the session listeners. */
-    void ended(SessionRun session, String error) {
+    /**
+     * Cleans up after a session whose end is logged, and tells the session listeners. Its content goes once the log
+     * says {@code written} is durable (the end, or for a successful session the write that completed its steps): until
+     * then a crash can bring the session back, and its steps run again on that content.
+     */
+    void ended(SessionRun session, String error, StepJournal.Written written) {
         if (!session.end()) {
             return;
         }
-        session.contentIds.forEach(content::delete);
+        deleteContentOnceDurable(session, written);
         live.remove(session);
         SessionUpdate update = new SessionUpdate(session.id, session.flowId, true, error, session.mark);
         try (LogContext context = LogContext.of(session)) {
@@ -301,6 +309,34 @@ final class SessionOutcomes {
                 }
             }
         }
+    }
+
+    /**
+     * Deletes the session's content at once if {@code written} is durable already (the log forces every write, or a
+     * force came meanwhile), else on the engine's scheduler after the log's next force. If the log fails or closes
+     * first, or the engine stops, the content stays: the next start sweeps it if no unfinished session of its log
+     * needs it.
+     */
+    private void deleteContentOnceDurable(SessionRun session, StepJournal.Written written) {
+        List<String> contentIds = List.copyOf(session.contentIds);
+        if (contentIds.isEmpty()) {
+            return;
+        }
+        CompletableFuture<Void> done = written.durable().toCompletableFuture();
+        if (done.isDone() && !done.isCompletedExceptionally()) {
+            contentIds.forEach(content::delete);
+            return;
+        }
+        done.whenCompleteAsync((ignored, failure) -> {
+            if (failure == null) {
+                contentIds.forEach(content::delete);
+                return;
+            }
+            try (LogContext context = LogContext.of(session)) {
+                LOG.warn("the end of session {} may not be durable, so its content stays until the next start's sweep: {}",
+                        session.id, failure.getMessage());
+            }
+        }, runner::soon);
     }
 
     /** The trigger that started a session: in its own run, or (after a restart) in the flow's active run. */

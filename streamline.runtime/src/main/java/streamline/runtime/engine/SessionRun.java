@@ -62,6 +62,11 @@ final class SessionRun {
     volatile List<LogEntry> recoveredEntries;
     final Map<UUID, StepData> outputs = new ConcurrentHashMap<>();
     final Set<String> contentIds = ConcurrentHashMap.newKeySet();
+    /**
+     * Once every step of the session is logged complete: that write. Once it is durable, a crash that loses the session's
+     * end makes its rerun only end it again, without running a step, so its content is no longer needed.
+     */
+    volatile StepJournal.Written stepsLogged;
     final Map<UUID, StepState> steps = new ConcurrentHashMap<>();
     /** Its steps that wait for the world to be ready, by step. */
     final Map<UUID, Waiting> waiting = new ConcurrentHashMap<>();

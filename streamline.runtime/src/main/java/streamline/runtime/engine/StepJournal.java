@@ -2,6 +2,8 @@ package streamline.runtime.engine;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -10,8 +12,9 @@ import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
 
 /**
- * The only writer to the write-ahead log, and the gate every write passes. A step runs inside the
- * gate from its start to its last write; anything else that writes enters the gate for the write. A
+ * The only writer to the write-ahead log, and the gate every write passes. Every write tells where it went
+ * ({@link Written}), so that what a replay of it would need is deleted only once the log says it is durable. A step
+ * runs inside the gate from its start to its last write; anything else that writes enters the gate for the write. A
  * switch of logs closes the gate (no step starts, running ones finish and are logged), so no write
  * goes to a log that is being left.
  */
@@ -58,32 +61,51 @@ final class StepJournal {
         return current;
     }
 
-    private void write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
+    /**
+     * A write a log took: the log (the one in use then, whatever a switch did since) and its last entry's sequence.
+     * Asked only by whoever waits for it to be durable: most writes never are.
+     */
+    record Written(WriteAheadLog log, long sequence) {
+        /** Nothing was written: what there is was read from the log, durable as far as the engine can tell. */
+        static final Written NOTHING = new Written(null, 0);
+
+        /** The log's word on when the write is durable; a log that cannot say is taken as never saying it. */
+        CompletionStage<Void> durable() {
+            if (log == null) {
+                return CompletableFuture.completedStage(null);
+            }
+            try {
+                CompletionStage<Void> durable = log.whenDurable(sequence);
+                return durable == null ? CompletableFuture.failedStage(new IllegalStateException(log
+                        + " said nothing on when sequence " + sequence + " is durable")) : durable;
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedStage(e);
+            }
+        }
+    }
+
+    private Written write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
         WriteAheadLog current = lockedLog();
         try {
-            if (forced) {
-                current.appendAll(entries);
-            } else {
-                current.appendUnforced(entries);
-            }
+            return new Written(current, forced ? current.appendAll(entries) : current.appendUnforced(entries));
         } finally {
             switching.readLock().unlock();
         }
     }
 
     /** Writes from a thread outside the gate: waits while it is closed (a switch), then writes inside it. */
-    void append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
+    Written append(List<LogEntry> entries) throws WriteAheadLogException, InterruptedException {
         gate.enter();
         try {
-            write(entries, true);
+            return write(entries, true);
         } finally {
             gate.exit();
         }
     }
 
     /** Writes from a thread already inside the gate: a running step. */
-    void appendInside(List<LogEntry> entries) throws WriteAheadLogException {
-        write(entries, true);
+    Written appendInside(List<LogEntry> entries) throws WriteAheadLogException {
+        return write(entries, true);
     }
 
     /**
@@ -93,14 +115,13 @@ final class StepJournal {
      *
      * @param enterGate whether the caller is outside the gate (as for {@link #append}) or inside it
      */
-    void appendUnforced(List<LogEntry> entries, boolean enterGate) throws WriteAheadLogException, InterruptedException {
+    Written appendUnforced(List<LogEntry> entries, boolean enterGate) throws WriteAheadLogException, InterruptedException {
         if (!enterGate) {
-            write(entries, false);
-            return;
+            return write(entries, false);
         }
         gate.enter();
         try {
-            write(entries, false);
+            return write(entries, false);
         } finally {
             gate.exit();
         }

@@ -107,6 +107,11 @@ final class StepRunner {
         }
     }
 
+    /** Runs a task soon on the engine's scheduler; not at all once the engine stops. */
+    void soon(Runnable task) {
+        later(Duration.ZERO, task);
+    }
+
     /** Runs a task after a delay on the engine's scheduler. */
     void later(Duration delay, Runnable task) {
         try {
@@ -328,7 +333,7 @@ final class StepRunner {
             // on the committer thread, each part logs with this session's context
             String flowName = run.name();
             completions.complete(new SessionCompletions.Completion(entries, folders,
-                    () -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false)),
+                    written -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false, written)),
                     () -> withContext(flowName, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
                     reason -> withContext(flowName, session, processor, () -> whenUnforced.accept(reason))));
             return true;
@@ -359,18 +364,19 @@ final class StepRunner {
      */
     void logThenContinue(SessionRun session, List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready,
             boolean sessionComplete, boolean enterGate, WhenRejected whenRejected) {
+        StepJournal.Written written = StepJournal.Written.NOTHING;
         try {
             if (entries.isEmpty()) {
-                // nothing to log (a recovered session whose steps all completed)
+                // nothing to log (a recovered session whose steps all completed: the log it was read from holds them)
             } else if (!sessionComplete) {
                 // a step's completion with the next steps' starts need not wait for the disk: a crash of the process
                 // loses nothing written, and one of the machine runs the step again (steps are at least once); the
                 // session's last write is forced before anyone hears of its end
-                journal.appendUnforced(entries, enterGate);
+                written = journal.appendUnforced(entries, enterGate);
             } else if (enterGate) {
-                journal.append(entries);
+                written = journal.append(entries);
             } else {
-                journal.appendInside(entries);
+                written = journal.appendInside(entries);
             }
         } catch (WriteAheadLogException | RuntimeException e) {
             if (e instanceof EntryRejectedException rejected && whenRejected != null) {
@@ -388,16 +394,21 @@ final class StepRunner {
         } catch (InterruptedException e) {
             return;
         }
-        continueLogged(session, ready, sessionComplete, enterGate);
+        continueLogged(session, ready, sessionComplete, enterGate, written);
     }
 
-    /** The write is in the log: the ready steps run, and a complete session ends. */
+    /**
+     * The write is in the log: the ready steps run, and a complete session ends.
+     *
+     * @param written where the write went
+     */
     private void continueLogged(SessionRun session, Map<UUID, SessionRun.StepInput> ready, boolean sessionComplete,
-            boolean enterGate) {
+            boolean enterGate, StepJournal.Written written) {
         ready.forEach((step, input) -> dispatch(session, step, input));
         if (sessionComplete) {
+            session.stepsLogged = written;
             if (session.triggerId == null) {
-                outcomes.ended(session, "");
+                outcomes.ended(session, "", written); // the write held the session's end
             } else {
                 outcomes.endTriggered(session, "", enterGate);
             }

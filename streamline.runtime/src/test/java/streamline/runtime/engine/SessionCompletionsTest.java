@@ -76,7 +76,7 @@ class SessionCompletionsTest {
     /** A completion that records what became of it; written alone, it writes its entries itself. */
     private SessionCompletions.Completion completion(String name, Set<Path> folders, Runnable beforeAlone) {
         List<LogEntry> entries = end();
-        return new SessionCompletions.Completion(entries, folders, () -> outcomes.put(name, "logged"), () -> {
+        return new SessionCompletions.Completion(entries, folders, written -> outcomes.put(name, "logged"), () -> {
             beforeAlone.run();
             try {
                 journal.appendInside(entries);

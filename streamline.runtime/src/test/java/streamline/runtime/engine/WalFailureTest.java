@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,6 +72,11 @@ class WalFailureTest {
             check();
             writes.add(entries.size());
             return log.appendAll(entries);
+        }
+
+        @Override
+        public CompletionStage<Void> whenDurable(long sequence) {
+            return log.whenDurable(sequence);
         }
 
         @Override

@@ -3,6 +3,7 @@ package streamline.wal.file;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -63,6 +64,11 @@ public class FileWalComponent implements WriteAheadLog {
     @Override
     public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
         return log.appendUnforced(entries);
+    }
+
+    @Override
+    public CompletionStage<Void> whenDurable(long sequence) {
+        return log.whenDurable(sequence);
     }
 
     @Override

@@ -9,7 +9,9 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +88,16 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
      */
     public static FileWriteAheadLog open(Path directory, String sync) throws WriteAheadLogException {
         return new FileWriteAheadLog(WalOptions.defaults(directory).withSync(SyncPolicy.parse(sync)));
+    }
+
+    /**
+     * As {@link #open(Path, String)}, with the interval at which {@code interval} forces (and {@code never} hands
+     * its buffer to the OS).
+     */
+    public static FileWriteAheadLog open(Path directory, String sync, Duration syncInterval) throws WriteAheadLogException {
+        WalOptions defaults = WalOptions.defaults(directory);
+        return new FileWriteAheadLog(new WalOptions(defaults.directory(), SyncPolicy.parse(sync), syncInterval,
+                defaults.segmentBytes(), defaults.checkpointBytes(), defaults.checkpointInterval()));
     }
 
     FileWriteAheadLog(WalOptions options, FileOpener opener) throws WriteAheadLogException {
@@ -222,6 +234,16 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         return write(entries, false);
     }
 
+    /**
+     * Completes once the entry is forced: at once under {@code always} for a forced append, at the next interval force
+     * under {@code interval}, at the next forced append, roll or checkpoint for an unforced one; under {@code never},
+     * once it is handed to the OS. Fails if the log fails or closes first.
+     */
+    @Override
+    public CompletionStage<Void> whenDurable(long sequence) {
+        return writer.groupCommit().whenDurable(sequence);
+    }
+
     private long write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
         PendingWrite written = writer.write(entries, forced);
         if (written.checkpointDue) {
@@ -298,6 +320,8 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         }
         WriteAheadLogException error = checkpointer.excluding(() -> {
             WriteAheadLogException forceError = writer.closeSegment();
+            writer.groupCommit().closed(new WriteAheadLogException("write-ahead log in " + directory + " closed before the"
+                    + " entry was forced" + (forceError == null ? "" : ": " + forceError.getMessage()), forceError));
             spare.delete();
             releaseQuietly();
             return forceError;

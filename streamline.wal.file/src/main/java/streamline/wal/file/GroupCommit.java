@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,8 +35,8 @@ final class GroupCommit {
         }
     }
 
-    /** What a force covers: everything written so far, all in the segment open now. */
-    record ForcePoint(long writtenTotal, FileChannel channel, long segmentNumber, Path file) {
+    /** What a force covers: everything written so far (up to {@code lastSequence}), all in the segment open now. */
+    record ForcePoint(long writtenTotal, long lastSequence, FileChannel channel, long segmentNumber, Path file) {
     }
 
     /** The segment writer, as the leader of a force sees it. */
@@ -63,11 +64,30 @@ final class GroupCommit {
     private final AtomicLong forcedTotal = new AtomicLong();
     private final AtomicBoolean forcing = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private final DurableSequences durable;
 
-    GroupCommit(Path directory, LogHealth health, Segments segments) {
+    /** @param lastSequence the last sequence recovery found: the files hold it */
+    GroupCommit(Path directory, LogHealth health, Segments segments, long lastSequence) {
         this.directory = directory;
         this.health = health;
         this.segments = segments;
+        this.durable = new DurableSequences(lastSequence);
+        health.whenFailed(durable::end);
+    }
+
+    /** Completes once the entry of {@code sequence} and every one before it are forced. */
+    CompletionStage<Void> whenDurable(long sequence) {
+        return durable.when(sequence);
+    }
+
+    /** Policy {@code never}: everything up to {@code sequence} is with the OS, as durable as that policy makes it. */
+    void handedToOs(long sequence) {
+        durable.reached(sequence);
+    }
+
+    /** The log closed: what was not forced by then never will be by this log. */
+    void closed(WriteAheadLogException why) {
+        durable.end(why);
     }
 
     /** Registers a waiter whose bytes are written, before it is marked done: a force finishing from now on sees it. */
@@ -80,7 +100,9 @@ final class GroupCommit {
         return forcedTotal.get();
     }
 
-    void markForced(long upTo) {
+    /** Everything up to {@code upTo} bytes, the entries up to {@code lastSequence}, is forced. */
+    void markForced(long upTo, long lastSequence) {
+        durable.reached(lastSequence); // first: an appender that sees its bytes forced finds its entry durable too
         forcedTotal.accumulateAndGet(upTo, Math::max);
     }
 
@@ -180,7 +202,7 @@ final class GroupCommit {
             segments.forceFailed(new WriteAheadLogException("cannot force " + point.file() + " to disk: " + error, error));
             LOG.error("write-ahead log in {} failed to force its segment; it refuses appends from now on", directory, error);
         } else if (counted) {
-            markForced(point.writtenTotal());
+            markForced(point.writtenTotal(), point.lastSequence());
         }
     }
 }

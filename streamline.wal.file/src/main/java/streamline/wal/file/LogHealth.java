@@ -1,6 +1,7 @@
 package streamline.wal.file;
 
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 import streamline.api.wal.WriteAheadLogException;
 
@@ -13,6 +14,8 @@ final class LogHealth {
     private final Path directory;
     private volatile WriteAheadLogException failure;
     private volatile boolean closed;
+    /** Told of the failure that stops the log (set once, as the log is wired). */
+    private volatile Consumer<WriteAheadLogException> failureListener = failure -> { };
 
     LogHealth(Path directory) {
         this.directory = directory;
@@ -36,6 +39,12 @@ final class LogHealth {
 
     void fail(WriteAheadLogException cause) {
         failure = cause;
+        failureListener.accept(cause);
+    }
+
+    /** Tells {@code listener} of every failure from now on; it must be brief and must not touch the log. */
+    void whenFailed(Consumer<WriteAheadLogException> listener) {
+        failureListener = listener;
     }
 
     void markClosed() {

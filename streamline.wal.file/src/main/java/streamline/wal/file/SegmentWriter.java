@@ -71,7 +71,7 @@ final class SegmentWriter implements GroupCommit.Segments {
         this.spare = spare;
         this.background = background;
         this.lastSequence = lastSequence;
-        this.groupCommit = new GroupCommit(directory, health, this);
+        this.groupCommit = new GroupCommit(directory, health, this, lastSequence);
         this.queue = new AppendQueue(directory, always, groupCommit);
         this.segment = new SegmentChannel(opener);
         this.writeBehind = new WriteBehindBuffer(directory, options.sync(), segment, health);
@@ -179,6 +179,9 @@ final class SegmentWriter implements GroupCommit.Segments {
         try {
             if (!health.closed()) {
                 writeBehind.flush();
+                if (!health.failed()) {
+                    groupCommit.handedToOs(lastSequence);
+                }
             }
         } finally {
             queue.unlock();
@@ -212,7 +215,7 @@ final class SegmentWriter implements GroupCommit.Segments {
                 forceFailed(failure);
                 throw failure;
             }
-            groupCommit.markForced(writtenTotal);
+            groupCommit.markForced(writtenTotal, lastSequence);
             groupCommit.wakeWaiters();
         }
         FileChannel old = segment.current();
@@ -248,7 +251,8 @@ final class SegmentWriter implements GroupCommit.Segments {
     public GroupCommit.ForcePoint forcePoint() {
         return queue.locked(() -> {
             writeBehind.flush();
-            return new GroupCommit.ForcePoint(writtenTotal, segment.current(), segmentNumber, files.segmentPath(segmentNumber));
+            return new GroupCommit.ForcePoint(writtenTotal, lastSequence, segment.current(), segmentNumber,
+                    files.segmentPath(segmentNumber));
         });
     }
 
@@ -396,7 +400,9 @@ final class SegmentWriter implements GroupCommit.Segments {
                         + " acknowledged since its last force may be lost: " + failure.getMessage(), failure);
             } else if (options.sync() != SyncPolicy.NEVER) {
                 segment.force();
-                groupCommit.markForced(writtenTotal);
+                groupCommit.markForced(writtenTotal, lastSequence);
+            } else {
+                groupCommit.handedToOs(lastSequence);
             }
         } catch (IOException e) {
             error = new WriteAheadLogException("cannot force " + files.segmentPath(segmentNumber) + " on close: " + e, e);

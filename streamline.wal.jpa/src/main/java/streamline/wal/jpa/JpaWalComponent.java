@@ -3,6 +3,7 @@ package streamline.wal.jpa;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -75,6 +76,7 @@ public class JpaWalComponent implements WriteAheadLog {
 
     @Override public long append(LogEntry entry) throws WriteAheadLogException { return log.append(entry); }
     @Override public long appendAll(List<LogEntry> entries) throws WriteAheadLogException { return log.appendAll(entries); }
+    @Override public CompletionStage<Void> whenDurable(long sequence) { return log.whenDurable(sequence); }
     @Override public List<LogEntry> entries() throws WriteAheadLogException { return log.entries(); }
     @Override public List<LogEntry> liveEntries() throws WriteAheadLogException { return log.liveEntries(); }
 }
