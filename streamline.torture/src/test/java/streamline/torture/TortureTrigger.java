@@ -23,22 +23,28 @@ import streamline.api.processor.TriggerResult;
 final class TortureTrigger implements TriggerProcessor {
 
     static final String TYPE = "TortureSource";
+    /** The same over a cron schedule: called on each tick of its flow's cron expression. */
+    static final String CRON_TYPE = "TortureCronSource";
     private static final int MAX_BATCH = 8;
+    /** A cron trigger is called once per tick: it takes more at a time. */
+    private static final int MAX_CRON_BATCH = 32;
 
     private final World world;
     private final Disk.Generation generation;
+    private final boolean cron;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean inCall = new AtomicBoolean();
     private volatile Source source;
 
-    TortureTrigger(World world, Disk.Generation generation) {
+    TortureTrigger(World world, Disk.Generation generation, boolean cron) {
         this.world = world;
         this.generation = generation;
+        this.cron = cron;
     }
 
     @Override
     public ScheduleType scheduleType() {
-        return ScheduleType.EVENT;
+        return cron ? ScheduleType.CRON : ScheduleType.EVENT;
     }
 
     @Override
@@ -53,9 +59,12 @@ final class TortureTrigger implements TriggerProcessor {
             if (generation.dead) {
                 return List.of();
             }
+            if (cron) {
+                world.cronCalled(source.flow, generation, java.time.Instant.now());
+            }
             source.maybeHold();
             List<TriggerResult> results = new ArrayList<>();
-            for (Item item : source.pending(inFlight, Math.min(MAX_BATCH, context.capacity()))) {
+            for (Item item : source.pending(inFlight, Math.min(cron ? MAX_CRON_BATCH : MAX_BATCH, context.capacity()))) {
                 if (results.size() >= context.capacity()) {
                     break;
                 }
