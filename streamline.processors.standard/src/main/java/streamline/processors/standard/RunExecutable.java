@@ -139,12 +139,7 @@ public class RunExecutable implements Processor {
             throw new IllegalArgumentException("executable " + named + " is allowed as " + listedAs + " but now resolves to "
                     + real(named) + ": a link was changed since the allow-list was read; the operator must allow it again");
         }
-        Object args = context.rawConfiguration().get("args");
-        if (args != null && !(args instanceof List<?> list && list.stream().allMatch(String.class::isInstance))) {
-            // refused when the flow activates, not at its first session
-            throw new IllegalArgumentException("RunExecutable " + context.processorName() + " of flow " + context.flowName()
-                    + ": 'args' must be a list of strings, such as [\"-v\", \"${name}\"], was " + args);
-        }
+        // 'args' is checked against the declaration (a list of texts; numbers taken as their text) before init
         executable = named;
         warnIfSharedByOtherNames(named, listedAs, context.logger());
         this.logger = context.logger();
@@ -160,7 +155,7 @@ public class RunExecutable implements Processor {
         } else if (literal != null) {
             throw new IllegalArgumentException("arguments must be a list of strings, was " + literal);
         }
-        command.addAll(step.configList("args"));
+        command.addAll(args(step));
         List<String> numbered = new ArrayList<>();
         for (String key : step.rawConfiguration().keySet()) {
             if (ARGUMENT_KEY.matcher(key).matches()) {
@@ -193,6 +188,12 @@ public class RunExecutable implements Processor {
         }
         return input.with("RunExecutable.ExitCode", run.exitCode()).with("RunExecutable.Output", run.output())
                 .with("RunExecutable.Stdout", run.output()).with("RunExecutable.Error", run.error());
+    }
+
+    /** The Go key's arguments, each evaluated, as its declaration takes them (a number as its text). */
+    @SuppressWarnings("unchecked")
+    private static List<String> args(StepContext step) {
+        return step.optionalConfig("args", List.class).orElse(List.of());
     }
 
     /** The first lines of an output, for a failure's message: at most 5 lines and 500 characters. */

@@ -154,4 +154,13 @@ class GoKeysTest {
                 new RunExecutable(home, List.of(sh.toString()), 1000)).config(Map.of("executable", sh.toString(), "args", "x")).run());
         assertTrue(notAList.getMessage().contains("'args'"), notAList.getMessage());
     }
+
+    @Test
+    void runExecutableTakesANumberInArgsAsItsTextAsTheDeclarationAccepts() throws Exception {
+        // a list of texts takes numbers as their text when the flow is checked: the step must not refuse it later
+        Path sh = Path.of("/bin/sh").toRealPath();
+        ProcessorHarness.Result result = ProcessorHarness.of(new RunExecutable(home, List.of(sh.toString()), 1000))
+                .config(Map.of("executable", sh.toString(), "args", List.of("-c", "echo $0", 42))).run();
+        assertEquals("42\n", result.output().metadata().get("RunExecutable.Stdout"));
+    }
 }
