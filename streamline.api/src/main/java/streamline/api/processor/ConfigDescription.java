@@ -20,8 +20,8 @@ import streamline.api.flow.TriggerDefinition;
  * The configuration a processor type declares with {@link ProcessorConfig}, read from its implementation class: its
  * keys, and the checks and conversions of values against them. Immutable and thread-safe.
  *
- * <p>What is checked before a flow is saved: a required key is given (by its name or its alias), no key is given by
- * both names, and each value has its declared type. A text value holding a {@code ${…}} expression for a boolean or
+ * <p>What is checked before a flow is saved: a required key is given (by its name or its alias) and not as a blank
+ * text, no key is given by both names, and each value has its declared type. A text value holding a {@code ${…}} expression for a boolean or
  * integer key can only be checked once evaluated, when it is read. Keys starting with {@code streamline.} are the
  * engine's settings and never unknown.
  *
@@ -154,7 +154,7 @@ public final class ConfigDescription {
     }
 
     /**
-     * The mistakes of a configuration: required keys missing, keys given by both names, values not of their type.
+     * The mistakes of a configuration: required keys missing or blank texts, keys given by both names, values not of their type.
      * Each says the key and what is wrong; empty if there are none. A {@code null} value counts as absent.
      */
     public List<String> errors(Map<String, ?> config) {
@@ -170,6 +170,10 @@ public final class ConfigDescription {
             }
             if (given.size() > 1) {
                 errors.add("key '" + key.name() + "' is also given by its alias '" + key.alias().orElseThrow() + "': keep one");
+                continue;
+            }
+            if (key.required() && config.get(given.get(0)) instanceof String text && text.isBlank()) {
+                errors.add("key '" + given.get(0) + "' is required and is empty");
                 continue;
             }
             String problem = problem(key.type(), config.get(given.get(0)));

@@ -30,7 +30,7 @@ public @interface ConfigKey {
     /** The value when the flow gives none, as a flow file would write it; empty for none. */
     String defaultValue() default "";
 
-    /** Whether a flow must give the key; a flow without it is refused before it is saved. */
+    /** Whether a flow must give the key; a flow without it, or with a blank text, is refused before it is saved. */
     boolean required() default false;
 
     /** What the key does, for flow authors ({@code streamline:types}, the README). */

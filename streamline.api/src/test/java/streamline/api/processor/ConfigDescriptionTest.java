@@ -88,6 +88,14 @@ class ConfigDescriptionTest {
     }
 
     @Test
+    void aBlankTextForARequiredKeyIsAnErrorBeforeTheFlowIsSaved() {
+        // the processors refuse it at init ("is required"): a saved flow would then be refused only at activation
+        assertEquals(List.of("key 'input' is required and is empty"), DECLARED.errors(Map.of("input", "")));
+        assertEquals(List.of("key 'path' is required and is empty"), DECLARED.errors(Map.of("path", "  ")));
+        assertEquals(List.of(), DECLARED.errors(Map.of("path", "${name}")), "an expression is checked once evaluated");
+    }
+
+    @Test
     void rightValuesAndExpressionsPass() {
         assertEquals(List.of(), DECLARED.errors(Map.of("path", "${name}", "remove_source", true, "args", List.of("-v", "${n}"),
                 "timeoutSeconds", 30, "extra_headers", Map.of("X-Id", "${id}"))));
