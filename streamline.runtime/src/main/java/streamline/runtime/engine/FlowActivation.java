@@ -1,5 +1,6 @@
 package streamline.runtime.engine;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 import org.apache.logging.log4j.LogManager;
@@ -67,6 +69,9 @@ final class FlowActivation {
     private final ObjectMapper json;
     /** Told when a run is complete (every processor has an instance): its recovered sessions may resume. */
     private final Consumer<FlowRun> ready;
+    private final FlowVersions versions;
+    /** Whether a live session names a flow's version (its definition must stay kept). */
+    private final BiPredicate<UUID, String> versionInUse;
 
     private final Map<UUID, FlowRun> activeFlows = new ConcurrentHashMap<>();
     private final Set<FlowRun> retiredFlows = ConcurrentHashMap.newKeySet();
@@ -82,7 +87,10 @@ final class FlowActivation {
     private ScheduledFuture<?> polling;
 
     FlowActivation(EngineOptions options, ProcessorRegistry registry, TriggerRunner triggers, ScheduledExecutorService scheduler,
-            RetryBackoff backoff, ExpressionEvaluator expressions, Path stateDirectory, ObjectMapper json, Consumer<FlowRun> ready) {
+            RetryBackoff backoff, ExpressionEvaluator expressions, Path stateDirectory, ObjectMapper json, Consumer<FlowRun> ready,
+            FlowVersions versions, BiPredicate<UUID, String> versionInUse) {
+        this.versions = versions;
+        this.versionInUse = versionInUse;
         this.options = options;
         this.registry = registry;
         this.triggers = triggers;
@@ -259,7 +267,7 @@ final class FlowActivation {
         }
         FlowRun next;
         try {
-            next = prepare(flow);
+            next = prepare(flow, versions.versionOf(flow), false);
         } catch (IllegalArgumentException e) {
             refuse(flow, current, e);
             return null;
@@ -304,22 +312,69 @@ final class FlowActivation {
         }
     }
 
+    /**
+     * A run of a flow's earlier version for sessions recovered on it, admitting {@code sessions} of them: a retired run
+     * of that version still open, or one built from the definition kept for it ({@link FlowVersions}), without
+     * triggers, retired from the start and closed with its last session.
+     *
+     * @return null if the definition of that version is not kept
+     * @throws IOException if it is kept but cannot be read
+     * @throws IllegalArgumentException if it no longer makes a valid run
+     */
+    FlowRun runOfVersion(UUID flowId, String version, int sessions) throws IOException {
+        synchronized (flowLock) {
+            for (FlowRun open : retiredFlows) {
+                if (open.id().equals(flowId) && version.equals(open.version) && admitAll(open, sessions)) {
+                    return open;
+                }
+            }
+        }
+        FlowDefinition kept = versions.read(flowId, version);
+        if (kept == null) {
+            return null;
+        }
+        FlowRun run = prepare(kept, version, true);
+        synchronized (flowLock) {
+            if (!stopped) {
+                try {
+                    run.provideInstances(registry);
+                } catch (RuntimeException | StackOverflowError | LinkageError e) {
+                    run.releaseInstances();
+                    throw new IllegalArgumentException(run + " cannot run: " + e.getMessage(), e);
+                }
+            }
+            retiredFlows.add(run);
+            admitAll(run, sessions);
+            LOG.info("{} runs again for {} sessions recovered on it; the flow has another definition now", run, sessions);
+        }
+        return run;
+    }
+
+    private static boolean admitAll(FlowRun run, int sessions) {
+        for (int i = 0; i < sessions; i++) {
+            if (!run.admitRecovered()) {
+                return false; // only the first can be refused: the run is closed
+            }
+        }
+        return true;
+    }
+
     /** Builds a run of a definition, checking what the store may not have (graph, cron, backoff and wait settings). */
-    private FlowRun prepare(FlowDefinition flow) {
+    private FlowRun prepare(FlowDefinition flow, String version, boolean forRecovery) {
         FlowGraph graph;
         try {
             graph = FlowGraph.of(flow);
         } catch (InvalidFlowException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        FlowRun run = new FlowRun(flow, graph);
+        FlowRun run = new FlowRun(flow, graph, version, forRecovery);
         for (ProcessorDefinition processor : flow.processors()) {
             backoff.validate(processor);
             waits.validate(processor);
             run.processors.put(processor.id(), new FlowRun.ProcessorSlot(processor,
                     baseContext(flow, processor.id(), processor.name(), processor.type(), processor.config(), processor.logLevel())));
         }
-        for (TriggerDefinition trigger : flow.triggers()) {
+        for (TriggerDefinition trigger : forRecovery ? List.<TriggerDefinition>of() : flow.triggers()) {
             CronSchedule cron = trigger.hasCron() ? CronSchedule.parse(trigger.cronExpression()) : null;
             run.triggers.put(trigger.id(), new FlowRun.TriggerSlot(trigger,
                     baseContext(flow, trigger.id(), trigger.name(), trigger.type(), trigger.config(), trigger.logLevel()), cron));
@@ -416,8 +471,17 @@ final class FlowActivation {
             return;
         }
         run.releaseParked();
-        if (!run.retired) {
+        if (!run.retired || run.forRecovery) {
             ready.accept(run);
+        }
+    }
+
+    /** A retired run lost its last session: it closes, unless a recovered session was admitted to it meanwhile. */
+    void closeIdle(FlowRun run) {
+        synchronized (flowLock) {
+            if (run.sessions.get() == 0) {
+                closeInstances(run);
+            }
         }
     }
 
@@ -432,6 +496,28 @@ final class FlowActivation {
             triggers.stop(run);
             // a trigger call still in progress keeps its instance until it returned and heard of its items
             run.releaseInstancesAfterCalls();
+            if (!stopped) {
+                forgetVersionUnlessNeeded(run);
+            }
+        }
+    }
+
+    /** Deletes the kept definition of a closed run's version if no open run and no live session needs it. Under flowLock. */
+    private void forgetVersionUnlessNeeded(FlowRun closed) {
+        if (closed.version == null) {
+            return;
+        }
+        FlowRun active = activeFlows.get(closed.id());
+        if (active != null && closed.version.equals(active.version)
+                || retiredFlows.stream().anyMatch(run -> run.id().equals(closed.id()) && closed.version.equals(run.version))
+                || versionInUse.test(closed.id(), closed.version)) {
+            return;
+        }
+        try {
+            versions.delete(closed.id(), closed.version);
+        } catch (IOException | RuntimeException e) {
+            // deleted at the next start, which keeps only the versions unfinished sessions name
+            LOG.warn("the kept definition of {} could not be deleted: {}", closed, e.toString());
         }
     }
 
