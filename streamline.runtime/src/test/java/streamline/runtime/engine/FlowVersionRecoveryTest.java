@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,12 +24,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import streamline.api.engine.SessionUpdate;
 import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowManager;
 import streamline.api.flow.TriggerDefinition;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
+import streamline.api.wal.WriteAheadLog;
 import streamline.testkit.TestFlows;
+import streamline.wal.file.FileWriteAheadLog;
 
 /**
  * A session finishes on the definition it started with, also across a crash: the flow changed while the engine was
@@ -51,6 +56,9 @@ class FlowVersionRecoveryTest {
         releaseB.countDown();
         if (restarted != null) {
             restarted.close();
+        }
+        if (previousLog != null) {
+            previousLog.close();
         }
         if (harness != null) {
             harness.close();
@@ -107,12 +115,55 @@ class FlowVersionRecoveryTest {
         crashChangeAndRecover("A->C");
     }
 
+    /** The version travels in the log entries a log switch copies: the new engine starts on another log. */
+    @Test
+    void aSessionCarriedIntoAnotherLogAtTheRestartFinishesOnItsOwnVersion() throws Exception {
+        crashChangeAndRecover("A", true);
+    }
+
+    @Test
+    void aSessionWhoseVersionsDefinitionWasRemovedFailsSayingSoWithItsInputKept() throws Exception {
+        UUID session = crashAndChange("A", false, copy -> deleteTree(copy.resolve("work").resolve(FlowVersions.FOLDER)));
+        restarted.awaitEnded(1);
+        SessionUpdate end = restarted.ended.get(session);
+        assertTrue(end.failed(), "the session cannot finish on a definition no longer kept");
+        assertTrue(end.error().contains(session.toString()) && end.error().contains("version")
+                && end.error().contains("versions"), "the reason names session, version and flow: " + end.error());
+        assertTrue(restarted.engine.failedSessions().stream().anyMatch(failed -> failed.sessionId().equals(session)),
+                "its input is kept for a retry");
+        assertEquals(List.of("A", "B"), ran.get(session), "nothing ran again");
+    }
+
     private void crashChangeAndRecover(String changedGraph) throws Exception {
+        crashChangeAndRecover(changedGraph, false);
+    }
+
+    /** A copy of the folders taken at the chosen moment. */
+    @FunctionalInterface
+    interface AtRestart {
+        void prepare(Path copy) throws Exception;
+    }
+
+    private final CountingItems none = new CountingItems(0);
+    private FileWriteAheadLog previousLog;
+
+    /**
+     * Starts a two-step session whose B runs when the engine crashes (a copy of its folders), changes the flow while
+     * it is down, and starts a new engine on the copy.
+     *
+     * @return the session
+     */
+    private UUID crashAndChange(String changedGraph, boolean switchLog, AtRestart atRestart) throws Exception {
         harness = new EngineHarness(directory.resolve("before"));
         harness.processor("Noop", Recorder::new);
         CountingItems items = new CountingItems(1);
         harness.trigger("Items", () -> items);
-        harness.start();
+        if (switchLog) {
+            harness.wal = FileWriteAheadLog.open(harness.directory.resolve("wal"), "always");
+            harness.start(new Named<>("a", harness.wal), new Named<>("memory", harness.flows), KnownServices.NONE);
+        } else {
+            harness.start();
+        }
         FlowDefinition flow = withTrigger(TestFlows.flow("versions", "A->B"));
         harness.activate(flow);
         EngineHarness.await("B runs", () -> bRuns.getCount() == 0, bRuns::getCount);
@@ -125,14 +176,44 @@ class FlowVersionRecoveryTest {
         copyTree(harness.directory, copy);
         harness.close();
         harness = null;
+        atRestart.prepare(copy);
 
         restarted = new EngineHarness(copy);
         restarted.processor("Noop", Recorder::new);
-        CountingItems none = new CountingItems(0);
         restarted.trigger("Items", () -> none);
-        restarted.start();
+        if (switchLog) {
+            previousLog = FileWriteAheadLog.open(copy.resolve("wal"), "always");
+            restarted.wal = FileWriteAheadLog.open(copy.resolve("wal-b"), "always");
+            WriteAheadLog previous = previousLog;
+            restarted.start(new Named<>("b", restarted.wal), new Named<>("memory", restarted.flows), new KnownServices() {
+                @Override
+                public Optional<WriteAheadLog> wal(String name) {
+                    return name.equals("a") ? Optional.of(previous) : Optional.empty();
+                }
+
+                @Override
+                public Optional<FlowManager> flowStore(String name) {
+                    return Optional.empty();
+                }
+
+                @Override
+                public boolean abandoned(String name) {
+                    return false;
+                }
+            });
+            assertTrue(previousLog.liveEntries().isEmpty(), "the session was carried into the new log");
+        } else {
+            restarted.start();
+        }
+        restarted.flows.save(withTrigger(TestFlows.flow("versions", changedGraph)));
+        return session;
+    }
+
+    private void crashChangeAndRecover(String changedGraph, boolean switchLog) throws Exception {
+        Path copy = directory.resolve("after-crash");
+        List<Path> oldVersion = new ArrayList<>();
+        UUID session = crashAndChange(changedGraph, switchLog, at -> oldVersion.addAll(versionFiles(at)));
         FlowDefinition changed = withTrigger(TestFlows.flow("versions", changedGraph));
-        restarted.flows.save(changed);
         restarted.awaitEnded(1);
         SessionUpdate end = restarted.ended.get(session);
         assertFalse(end.failed(), "the session finished on the version it started with: " + end.error());
@@ -164,6 +245,14 @@ class FlowVersionRecoveryTest {
         }
         try (Stream<Path> files = Files.list(versions)) {
             return files.toList();
+        }
+    }
+
+    private static void deleteTree(Path root) throws Exception {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 
