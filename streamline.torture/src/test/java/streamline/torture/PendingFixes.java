@@ -17,9 +17,6 @@ final class PendingFixes {
 
     static {
         Map<Feature, String> findings = new EnumMap<>(Feature.class);
-        findings.put(Feature.FLOW_GRAPH_CHANGES, "recovery resumes a session on the flow's current definition, not the "
-                + "one it started with: a session whose step is gone fails (seed 2), and a reordered graph makes the tracker "
-                + "refuse a completion (step already scheduled, seed 4)");
         findings.put(Feature.POWER_LOSS, "with crashes and every fault, fresh seed 2971250671932323521 (1 of 8 fresh seeds): "
                 + "exactly once broken, six items of t1 acknowledged for two sessions each; not diagnosed. Its first "
                 + "seeds pass; kept out of the build's seeds so that they stay green");

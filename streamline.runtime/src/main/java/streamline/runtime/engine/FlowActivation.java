@@ -314,8 +314,8 @@ final class FlowActivation {
 
     /**
      * A run of a flow's earlier version for sessions recovered on it, admitting {@code sessions} of them: a retired run
-     * of that version still open, or one built from the definition kept for it ({@link FlowVersions}), without
-     * triggers, retired from the start and closed with its last session.
+     * of that version still open, or one built from the definition kept for it ({@link FlowVersions}), retired from the
+     * start (its triggers are never called; their instances hear of its sessions' ends) and closed with its last session.
      *
      * @return null if the definition of that version is not kept
      * @throws IOException if it is kept but cannot be read
@@ -374,7 +374,7 @@ final class FlowActivation {
             run.processors.put(processor.id(), new FlowRun.ProcessorSlot(processor,
                     baseContext(flow, processor.id(), processor.name(), processor.type(), processor.config(), processor.logLevel())));
         }
-        for (TriggerDefinition trigger : forRecovery ? List.<TriggerDefinition>of() : flow.triggers()) {
+        for (TriggerDefinition trigger : flow.triggers()) {
             CronSchedule cron = trigger.hasCron() ? CronSchedule.parse(trigger.cronExpression()) : null;
             run.triggers.put(trigger.id(), new FlowRun.TriggerSlot(trigger,
                     baseContext(flow, trigger.id(), trigger.name(), trigger.type(), trigger.config(), trigger.logLevel()), cron));

@@ -92,8 +92,8 @@ final class FlowRun {
     /** Its version ({@link FlowVersions}): the sessions it starts name it in the log. */
     final String version;
     /**
-     * Built after a restart for sessions that started on this version, which the flow no longer has: it has no
-     * triggers, admits only those sessions and closes with the last of them.
+     * Built after a restart for sessions that started on this version, which the flow no longer has: retired from the
+     * start (its triggers are never called), it admits only those sessions and closes with the last of them.
      */
     final boolean forRecovery;
     final Map<UUID, ProcessorSlot> processors = new LinkedHashMap<>();
