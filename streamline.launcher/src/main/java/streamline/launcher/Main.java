@@ -209,6 +209,9 @@ public final class Main implements Callable<Integer> {
         // from before the edit back, and the edit is lost without a word. The likely cause of
         // LauncherShellIT's switch of the write-ahead log never happening, about one run in thirty.
         setIfAbsent("felix.fileinstall.enableConfigSave", "false");
+        // FileInstall's temporary folder in the home: by default it makes a new fileinstall-<random> folder in the system's
+        // temporary folder at every start and leaves it there
+        setIfAbsent("felix.fileinstall.tmpdir", root.resolve("data").resolve("fileinstall").toString());
         setIfAbsent("log4j2.configurationFile", root.resolve("log4j2.xml").toString());
         setIfAbsent("streamline.logs", root.resolve("logs").toString());
         // SIGTERM and Ctrl-C stop the framework cleanly; Log4j then stops with its bundle, not before it

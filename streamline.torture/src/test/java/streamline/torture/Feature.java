@@ -47,6 +47,24 @@ enum Feature {
     POWER_LOSS,
     /** A processor type's provider removed and returned while sessions run. */
     PROVIDER_CHURN,
+    /** The JPA write-ahead log on (in-memory) Derby beside the file log: the engine starts on it in half the seeds. */
+    JPA_LOG,
+    /**
+     * The engine moved between the file and the JPA log (with {@link #JPA_LOG}): swapped while running, the log in use
+     * going away and the same one coming back, a restart or a crash onto the other log (carried over at start), a swap
+     * right after a start.
+     */
+    LOG_SWITCHES,
+    /** With {@link #LOG_SWITCHES}: the log in use goes away while running and the other one comes and takes its sessions. */
+    LOG_AWAY,
+    /** The JPA flow store on Derby beside the memory one: the engine starts on it in half the seeds. */
+    JPA_FLOW_STORE,
+    /** The engine moved between the memory and the JPA flow store (with {@link #JPA_FLOW_STORE}) while running or at a restart. */
+    FLOW_STORE_SWITCHES,
+    /** Flows saved as files of a flow folder (the real {@code FlowFolder}, scanned into the store in use), changed and broken. */
+    FLOW_FOLDER,
+    /** One flow's trigger runs on a cron schedule with a seconds field (the engine's real cron ticks), in half the seeds. */
+    CRON_TRIGGER,
     /** Not a kind of operation but a check: every log line naming a session in its context names no other in its text. */
     SESSION_LOG_CHECK
 }

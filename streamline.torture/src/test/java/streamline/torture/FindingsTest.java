@@ -38,6 +38,13 @@ class FindingsTest {
         }
     }
 
+    /**
+     * The green features when the JPA log, the switches, the flow folder and the cron trigger joined (every feature but
+     * those then pending and {@link Feature#LOG_AWAY}): the seeds below found their findings with these.
+     */
+    static final Feature[] SWITCHES_GREEN = EnumSet.complementOf(EnumSet.of(Feature.INTERVAL_SYNC, Feature.FLOW_GRAPH_CHANGES,
+            Feature.POWER_LOSS, Feature.WRITE_FAULTS, Feature.FORCE_FAULTS, Feature.LOG_AWAY)).toArray(Feature[]::new);
+
     static final List<Reproduction> REPRODUCTIONS = List.of(
             new Reproduction(Feature.EMPTY_CONTENT, 1),
             new Reproduction(Feature.END_ERRORS, 1),
@@ -51,7 +58,10 @@ class FindingsTest {
             new Reproduction(Feature.FLOW_GRAPH_CHANGES, 4),
             new Reproduction(Feature.POWER_LOSS, 3, Feature.CRASHES, Feature.PROVIDER_CHURN),
             new Reproduction(Feature.WRITE_FAULTS, 4012788685734656184L, Feature.CRASHES, Feature.POWER_LOSS, Feature.PROVIDER_CHURN),
-            new Reproduction(Feature.WRITE_FAULTS, 8968536104363550355L, Feature.CRASHES, Feature.POWER_LOSS, Feature.PROVIDER_CHURN));
+            new Reproduction(Feature.WRITE_FAULTS, 8968536104363550355L, Feature.CRASHES, Feature.POWER_LOSS, Feature.PROVIDER_CHURN),
+            new Reproduction(Feature.LOG_AWAY, 1, SWITCHES_GREEN),
+            new Reproduction(Feature.FLOW_STORE_SWITCHES, 1438046034525358941L, SWITCHES_GREEN),
+            new Reproduction(Feature.FLOW_STORE_SWITCHES, 4903245243759496293L, SWITCHES_GREEN));
 
     /**
      * Issue 25, finding 10, scripted in the same harness: an interrupt arrives during the write of a trigger's batch

@@ -11,14 +11,34 @@ import java.util.SplittableRandom;
  */
 record Schedule(long seed, Config config, List<Op> ops) {
 
-    /** The run's setting: how many flows, and the log's sync policy. */
-    record Config(int flows, String sync) {
+    /**
+     * The run's setting: how many flows, the file log's sync policy, the log and the flow store the engine starts on
+     * ({@code file} or {@code jpa}; {@code memory} or {@code jpa}), and the flow whose trigger is a cron trigger (-1:
+     * none).
+     */
+    record Config(int flows, String sync, String log, String store, int cronFlow) {
+        Config(int flows, String sync) {
+            this(flows, sync, "file", "memory", -1);
+        }
     }
 
     enum Kind {
         EMIT, PAUSE, AWAIT_PROGRESS, CHANGE_FLOW, DEACTIVATE, ACTIVATE, CHANGE_DURING_CALL, DEACTIVATE_DURING_CALL,
-        FAULT, RESTART, CRASH, POWER_LOSS, PROVIDER_GONE, PROVIDER_BACK
+        FAULT, RESTART, CRASH, POWER_LOSS, PROVIDER_GONE, PROVIDER_BACK,
+        /** Moves to the other log while running; number: 0 a swap, 1 the log goes away and the other comes, 2 the same comes back. */
+        SWITCH_LOG,
+        /** Moves to the other flow store while running. */
+        SWITCH_FLOW_STORE,
+        /** Writes the flow's file into the flow folder and scans it; number: 0 a new version, 1 a broken file. */
+        FLOW_FILE
     }
+
+    /** A restart's or crash's detail with {@link Feature#LOG_SWITCHES}: the next generation starts on the other log. */
+    static final String OTHER_LOG = "other log";
+    /** ... or starts on the same log and is swapped to the other right after its start. */
+    static final String SWAP_AFTER_START = "swap after start";
+    /** A restart's detail with {@link Feature#FLOW_STORE_SWITCHES}: the next generation starts on the other flow store. */
+    static final String OTHER_STORE = "other store";
 
     /**
      * One operation.
@@ -45,7 +65,15 @@ record Schedule(long seed, Config config, List<Op> ops) {
         // under interval a power loss may lose what was acknowledged (as documented), so such runs force every append
         String sync = interval && features.contains(Feature.INTERVAL_SYNC) && !features.contains(Feature.POWER_LOSS)
                 ? "interval" : "always";
-        Config config = new Config(1 + random.nextInt(3), sync);
+        int flows = 1 + random.nextInt(3);
+        // the settings and choices of features added later come from a stream of their own, so that the schedules of
+        // seeds without them stay what they were (the findings' reproductions replay them)
+        SplittableRandom later = new SplittableRandom(seed ^ 0x6A09E667F3BCC909L);
+        String log = features.contains(Feature.JPA_LOG) && later.nextBoolean() ? "jpa" : "file";
+        String store = features.contains(Feature.JPA_FLOW_STORE) && later.nextBoolean() ? "jpa" : "memory";
+        // not the only flow: a cron trigger takes items only on its ticks, which would slow the whole schedule down
+        int cronFlow = features.contains(Feature.CRON_TRIGGER) && flows > 1 && later.nextBoolean() ? 1 + later.nextInt(flows - 1) : -1;
+        Config config = new Config(flows, sync, log, store, cronFlow);
         List<Op> ops = new ArrayList<>();
         boolean providerGone = false;
         int sinceForceFault = -1;
@@ -58,7 +86,7 @@ record Schedule(long seed, Config config, List<Op> ops) {
                 op = new Op(features.contains(Feature.CRASHES) && random.nextBoolean() ? Kind.CRASH : Kind.RESTART, flow, 0, "", own);
                 sinceForceFault = -1;
             } else {
-                op = next(random, features, flow, own, providerGone);
+                op = later(next(random, features, flow, own, providerGone), later, features);
                 if (op.kind() == Kind.FAULT && op.detail().equals(Disk.Fault.FORCE_EIO.name())) {
                     sinceForceFault = 0;
                 }
@@ -78,6 +106,22 @@ record Schedule(long seed, Config config, List<Op> ops) {
             ops.add(new Op(Kind.RESTART, 0, 0, "", random.nextLong()));
         }
         return new Schedule(seed, config, ops);
+    }
+
+    /** A restart or crash made a switch of log or store, drawn from the later features' own stream. */
+    private static Op later(Op op, SplittableRandom later, Set<Feature> features) {
+        boolean stop = op.kind() == Kind.RESTART || op.kind() == Kind.CRASH || op.kind() == Kind.POWER_LOSS;
+        if (!stop || !op.detail().isEmpty()) {
+            return op;
+        }
+        if (features.contains(Feature.LOG_SWITCHES) && features.contains(Feature.JPA_LOG) && later.nextInt(3) == 0) {
+            return new Op(op.kind(), op.flow(), op.number(), later.nextBoolean() ? OTHER_LOG : SWAP_AFTER_START, op.random());
+        }
+        if (op.kind() == Kind.RESTART && features.contains(Feature.FLOW_STORE_SWITCHES) && features.contains(Feature.JPA_FLOW_STORE)
+                && later.nextInt(3) == 0) {
+            return new Op(op.kind(), op.flow(), op.number(), OTHER_STORE, op.random());
+        }
+        return op;
     }
 
     private static Op next(SplittableRandom random, Set<Feature> features, int flow, long own, boolean providerGone) {
@@ -122,6 +166,13 @@ record Schedule(long seed, Config config, List<Op> ops) {
                 return new Op(Kind.POWER_LOSS, flow, 0, "", own);
             } else if (pick < 95 && features.contains(Feature.PROVIDER_CHURN)) {
                 return new Op(providerGone ? Kind.PROVIDER_BACK : Kind.PROVIDER_GONE, flow, 0, "", own);
+            } else if (pick < 97 && features.contains(Feature.LOG_SWITCHES) && features.contains(Feature.JPA_LOG)) {
+                int mode = random.nextInt(3);
+                return new Op(Kind.SWITCH_LOG, flow, mode == 1 && !features.contains(Feature.LOG_AWAY) ? 2 : mode, "", own);
+            } else if (pick < 98 && features.contains(Feature.FLOW_STORE_SWITCHES) && features.contains(Feature.JPA_FLOW_STORE)) {
+                return new Op(Kind.SWITCH_FLOW_STORE, flow, 0, "", own);
+            } else if (pick >= 98 && features.contains(Feature.FLOW_FOLDER)) {
+                return new Op(Kind.FLOW_FILE, flow, random.nextInt(3) == 0 ? 1 : 0, "", own);
             }
         }
     }

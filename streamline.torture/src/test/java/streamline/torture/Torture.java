@@ -57,6 +57,11 @@ final class Torture {
     static TortureRun.Result runSeed(long seed, Set<Feature> features, int length) throws Exception {
         Schedule schedule = Schedule.generate(seed, features, length);
         TortureRun.Result result = runIn(schedule, features);
+        if (Boolean.getBoolean("torture.report")) {
+            // what a passing run did, operation by operation (with the ones that took a second or more)
+            Files.createDirectories(ROOT);
+            Files.writeString(ROOT.resolve("seed-" + seed + "-run.txt"), "features " + features + "\n" + result.report());
+        }
         if (!result.failed() || PendingFixes.knownSymptom(result.violations()) != null) {
             return result;
         }

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
 
 /**
  * One run: a schedule carried out against a new world, then the settling with no faults, then the invariants.
@@ -33,7 +34,8 @@ final class TortureRun {
     /** How long the engine has, with no faults, to finish everything after the schedule. */
     static final Duration SETTLE_LIMIT = Duration.ofSeconds(20);
 
-    record Result(Schedule schedule, List<String> violations, List<String> history, String threadDump, String summary) {
+    record Result(Schedule schedule, List<String> violations, List<String> details, List<String> history, String threadDump,
+            String summary) {
         boolean failed() {
             return !violations.isEmpty();
         }
@@ -43,6 +45,11 @@ final class TortureRun {
             text.append("seed ").append(schedule.seed()).append(", ").append(schedule.ops().size()).append(" operations, ")
                     .append(schedule.config()).append(", ").append(summary).append('\n');
             violations.forEach(v -> text.append("VIOLATION: ").append(v).append('\n'));
+            if (!details.isEmpty()) {
+                text.append("what the items of the violations went through (their trigger instances' calls and ends, then"
+                        + " the engine's lines about their sessions):\n");
+                details.forEach(d -> text.append(d).append('\n'));
+            }
             text.append("schedule:\n");
             history.forEach(h -> text.append("  ").append(h).append('\n'));
             if (!threadDump.isEmpty()) {
@@ -56,7 +63,8 @@ final class TortureRun {
     }
 
     static Result run(Schedule schedule, Set<Feature> features, Path directory) throws Exception {
-        World world = new World(directory, schedule.config());
+        World world = new World(directory, schedule.config(), features);
+        world.engineLines.attach();
         SessionLogCheck logCheck = features.contains(Feature.SESSION_LOG_CHECK) ? SessionLogCheck.attach(world, world.sessionIds) : null;
         ExecutorService operations = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "torture-schedule");
@@ -81,6 +89,7 @@ final class TortureRun {
                 Schedule.Op op = schedule.ops().get(i);
                 String flow = "t" + op.flow();
                 world.history.add(i + ": " + op);
+                world.operation = i;
                 if (op.kind() == Schedule.Kind.PROVIDER_GONE) {
                     providerGone = true;
                 } else if (op.kind() == Schedule.Kind.PROVIDER_BACK || op.kind() == Schedule.Kind.RESTART
@@ -88,11 +97,24 @@ final class TortureRun {
                     providerGone = false;
                 }
                 Future<?> done = operations.submit(() -> {
-                    execute(world, op, flow, numbers, features);
+                    try {
+                        execute(world, op, flow, numbers, features);
+                    } finally {
+                        // an interrupt fault fires on the thread that writes: a switch of logs writes the handover on the
+                        // operator's thread, which keeps the flag (as it should); the next operation is another call
+                        if (Thread.interrupted()) {
+                            world.history.add("  (an interrupt fault hit a write made on the schedule's thread: flag cleared)");
+                        }
+                    }
                     return null;
                 });
+                long began = System.nanoTime();
                 try {
                     done.get(OPERATION_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+                    long took = (System.nanoTime() - began) / 1_000_000;
+                    if (took >= 1_000) {
+                        world.history.add("  (took " + took + " ms)");
+                    }
                 } catch (TimeoutException e) {
                     world.violation("operation " + i + " " + op + " did not finish within " + OPERATION_LIMIT.toSeconds() + " s");
                     threadDump = threadDump();
@@ -105,7 +127,7 @@ final class TortureRun {
                 if (providerGone) {
                     world.providerBack();
                 }
-                threadDump = settle(world, operations);
+                threadDump = settle(world, operations, features);
                 if (threadDump.isEmpty()) {
                     checkOutcomes(world);
                 }
@@ -118,11 +140,12 @@ final class TortureRun {
             if (logCheck != null) {
                 logCheck.detach();
             }
+            world.engineLines.detach();
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }
         String summary = world.itemCount() + " items, " + world.generationCount() + " engine generations, "
                 + world.disk.faultsFired() + " faults fired, " + world.sessionIds.size() + " sessions started";
-        return new Result(schedule, world.violations(), List.copyOf(world.history), threadDump, summary);
+        return new Result(schedule, world.violations(), world.details(), List.copyOf(world.history), threadDump, summary);
     }
 
     private static void execute(World world, Schedule.Op op, String flow, Map<String, Integer> numbers,
@@ -152,11 +175,14 @@ final class TortureRun {
             case CHANGE_DURING_CALL -> world.changeDuringCall(flow, op.number(), false);
             case DEACTIVATE_DURING_CALL -> world.changeDuringCall(flow, op.number(), true);
             case FAULT -> world.fault(Disk.Fault.valueOf(op.detail()), op.number());
-            case RESTART -> world.restart();
-            case CRASH -> world.crash(false);
-            case POWER_LOSS -> world.crash(true);
+            case RESTART -> world.restart(op.detail());
+            case CRASH -> world.crash(false, op.detail());
+            case POWER_LOSS -> world.crash(true, op.detail());
             case PROVIDER_GONE -> world.providerGone();
             case PROVIDER_BACK -> world.providerBack();
+            case SWITCH_LOG -> world.switchLog(op.number(), (int) Math.floorMod(op.random(), 200L));
+            case SWITCH_FLOW_STORE -> world.switchFlowStore();
+            case FLOW_FILE -> world.writeFlowFile(flow, op.number() == 1, op.random());
         }
     }
 
@@ -164,7 +190,8 @@ final class TortureRun {
      * No more faults; every flow active again; a log a failed fsync left refusing appends is reopened by a restart
      * (its documented behaviour). Then everything must end within {@link #SETTLE_LIMIT}. Returns a thread dump if not.
      */
-    private static String settle(World world, ExecutorService operations) throws Exception {
+    private static String settle(World world, ExecutorService operations, Set<Feature> features) throws Exception {
+        world.operation = -1;
         world.history.add("settle: no faults, every flow active" + (world.logPoisoned ? ", restart (the log refused appends after a failed fsync)" : ""));
         Future<?> prepared = operations.submit(() -> {
             world.disk.disarm();
@@ -172,6 +199,9 @@ final class TortureRun {
                 world.restart();
             }
             world.activateAll();
+            if (features.contains(Feature.JPA_LOG)) {
+                world.current.log("jpa"); // checked too, whether this process used it or not
+            }
             return null;
         });
         try {
@@ -180,17 +210,24 @@ final class TortureRun {
             world.violation("preparing to settle did not finish within " + OPERATION_LIMIT.toSeconds() + " s");
             return threadDump();
         }
-        Eventually.within(SETTLE_LIMIT, () -> unmet(world).isEmpty());
-        List<String> unmet = unmet(world);
+        long began = System.nanoTime();
+        // the cheap conditions first: reading a whole log while it is written slows the engine down (the JPA log's reads
+        // and writes take one lock)
+        Eventually.within(SETTLE_LIMIT, () -> unmet(world, false).isEmpty() && unmet(world, true).isEmpty());
+        world.history.add("settled in " + (System.nanoTime() - began) / 1_000_000 + " ms");
+        List<String> unmet = unmet(world, true);
         if (unmet.isEmpty()) {
             return "";
         }
         unmet.forEach(what -> world.violation("after settling " + SETTLE_LIMIT.toSeconds() + " s: " + what));
+        for (Source source : world.sources().values()) {
+            source.unacknowledged().stream().limit(3).forEach(mark -> world.explain(source, mark));
+        }
         return threadDump();
     }
 
     /** What is not yet as it must be once everything settled: each a sentence, empty when all holds. */
-    private static List<String> unmet(World world) {
+    private static List<String> unmet(World world, boolean logsAndFiles) {
         List<String> unmet = new ArrayList<>();
         for (Source source : world.sources().values()) {
             if (source.unacknowledgedCount() > 0) {
@@ -198,18 +235,33 @@ final class TortureRun {
                         + abbreviate(source.unacknowledged().toString()));
             }
         }
+        // every flow is active in the store in use: the engine runs each (or waits for its processors' providers)
+        Set<java.util.UUID> running = new java.util.HashSet<>();
+        world.current.engine.activeFlows().keySet().forEach(flow -> running.add(flow.id()));
+        for (String flow : world.sources().keySet()) {
+            if (!running.contains(streamline.api.flow.FlowDefinition.idFromName(flow))) {
+                unmet.add("flow " + flow + " is active in the " + world.storeChoice + " flow store but the engine does not run it");
+            }
+        }
         int inProgress = world.current.engine.sessionsInProgress().size();
         if (inProgress > 0) {
             unmet.add(inProgress + " sessions still in progress: " + abbreviate(world.current.engine.sessionsInProgress().toString()));
         }
-        try {
-            List<LogEntry> live = world.log().liveEntries();
-            if (!live.isEmpty()) {
-                unmet.add("the log holds " + live.stream().map(LogEntry::sessionId).distinct().count()
-                        + " sessions that never end, e.g. " + live.get(0));
+        if (!logsAndFiles) {
+            return unmet;
+        }
+        // every log the engine may have written to, in use or not: a session handed over is ended in the log it left
+        for (Map.Entry<String, WriteAheadLog> log : world.current.openLogs().entrySet()) {
+            try {
+                List<LogEntry> live = log.getValue().liveEntries();
+                if (!live.isEmpty()) {
+                    unmet.add("the " + log.getKey() + " log" + (log.getKey().equals(world.current.logInUse()) ? "" : " (not in use)")
+                            + " holds " + live.stream().map(LogEntry::sessionId).distinct().count()
+                            + " sessions that never end, e.g. " + live.get(0));
+                }
+            } catch (Exception e) {
+                unmet.add("the " + log.getKey() + " log cannot be read: " + e);
             }
-        } catch (Exception e) {
-            unmet.add("the log cannot be read: " + e);
         }
         Path content = world.home().resolve("work").resolve("content");
         try (Stream<Path> files = Files.exists(content) ? Files.walk(content) : Stream.empty()) {
@@ -233,6 +285,7 @@ final class TortureRun {
                 Map<UUID, String> sessions = ends.getOrDefault(item.mark(), Map.of());
                 if (sessions.size() != 1) {
                     world.violation("item " + item.describe() + " was acknowledged for " + sessions.size() + " sessions " + sessions.keySet());
+                    world.explain(source, item.mark());
                 }
                 for (Map.Entry<UUID, String> session : sessions.entrySet()) {
                     boolean failed = !session.getValue().isEmpty();
@@ -265,6 +318,7 @@ final class TortureRun {
                 if (!ends.getOrDefault(started.getValue(), Map.of()).containsKey(started.getKey())
                         && !world.startsLostInCrashes.contains(started.getKey())) {
                     world.violation("session " + started.getKey() + " started for " + started.getValue() + " was never told ended");
+                    world.explain(source, started.getValue());
                 }
             }
         }

@@ -23,22 +23,28 @@ import streamline.api.processor.TriggerResult;
 final class TortureTrigger implements TriggerProcessor {
 
     static final String TYPE = "TortureSource";
+    /** The same over a cron schedule: called on each tick of its flow's cron expression. */
+    static final String CRON_TYPE = "TortureCronSource";
     private static final int MAX_BATCH = 8;
+    /** A cron trigger is called once per tick: it takes more at a time. */
+    private static final int MAX_CRON_BATCH = 32;
 
     private final World world;
     private final Disk.Generation generation;
+    private final boolean cron;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean inCall = new AtomicBoolean();
     private volatile Source source;
 
-    TortureTrigger(World world, Disk.Generation generation) {
+    TortureTrigger(World world, Disk.Generation generation, boolean cron) {
         this.world = world;
         this.generation = generation;
+        this.cron = cron;
     }
 
     @Override
     public ScheduleType scheduleType() {
-        return ScheduleType.EVENT;
+        return cron ? ScheduleType.CRON : ScheduleType.EVENT;
     }
 
     @Override
@@ -53,13 +59,17 @@ final class TortureTrigger implements TriggerProcessor {
             if (generation.dead) {
                 return List.of();
             }
+            if (cron) {
+                world.cronCalled(source.flow, generation, java.time.Instant.now());
+            }
             source.maybeHold();
             List<TriggerResult> results = new ArrayList<>();
-            for (Item item : source.pending(inFlight, Math.min(MAX_BATCH, context.capacity()))) {
+            for (Item item : source.pending(inFlight, Math.min(cron ? MAX_CRON_BATCH : MAX_BATCH, context.capacity()))) {
                 if (results.size() >= context.capacity()) {
                     break;
                 }
                 inFlight.add(item.mark());
+                note(item.mark(), "emitted");
                 results.add(result(item));
                 if (item.repeated() && results.size() < context.capacity()) {
                     results.add(result(item));
@@ -79,6 +89,10 @@ final class TortureTrigger implements TriggerProcessor {
 
     @Override
     public void itemsReceived(List<ItemOutcome> outcomes) {
+        for (ItemOutcome outcome : outcomes) {
+            note(outcome.item().triggerMark(), outcome.status() + (outcome.sessionId() == null ? "" : " " + outcome.sessionId())
+                    + (outcome.reason().isEmpty() ? "" : ": " + outcome.reason()));
+        }
         world.whileAlive(generation, () -> {
             for (ItemOutcome outcome : outcomes) {
                 String mark = outcome.item().triggerMark();
@@ -92,12 +106,20 @@ final class TortureTrigger implements TriggerProcessor {
         });
     }
 
+    /** Notes an event of a mark with this instance and the operation the schedule is at. */
+    private void note(String mark, String event) {
+        source.note(mark, "op " + world.operation + ", generation " + generation.number + (generation.dead ? " (dead)" : "")
+                + ", trigger@" + Integer.toHexString(System.identityHashCode(this)) + ": " + event);
+    }
+
     @Override
     public void sessionEnded(SessionUpdate update) {
         if (inCall.get()) {
             world.violation("trigger of " + source.flow + " (generation " + generation.number + ") was told the end of session "
                     + update.sessionId() + " (" + update.triggerMark() + ") during its own trigger() call");
         }
+        note(update.triggerMark(), "told the end of " + update.sessionId() + (update.error().isEmpty() ? " (succeeded)"
+                : " (failed: " + update.error() + ")"));
         boolean[] throwNow = {false};
         world.whileAlive(generation, () -> {
             source.acknowledge(update.triggerMark(), update.sessionId(), update.error());

@@ -54,8 +54,8 @@ public interface Engine {
 
     /**
      * Retries a failed session: starts a new session of the flow's current version where the failed one failed,
-     * at the failed step with that step's kept input (a session that failed at one of the flow's first processors
-     * starts the flow anew from the item), with its trigger and trigger mark (so the trigger hears of the new
+     * at the failed step alone with that step's kept input (the item, when that step is one of the flow's first
+     * processors: the flow's other first processors do not run again), with its trigger and trigger mark (so the trigger hears of the new
      * session's end), and removes the failed record once the new session is durably started. A crash in between
      * leaves exactly one of them.
      *

@@ -54,7 +54,7 @@ public final class FolderForces {
         return "its folder " + folder + " could not be forced to disk: " + error.getMessage();
     }
 
-    /** The folders with a force in progress or waited for. */
+    /** The folders with a force in progress or waited for (tests of this package; nothing else reads it). */
     int foldersInUse() {
         return groups.size();
     }

@@ -15,9 +15,9 @@ import streamline.api.processor.TriggerResult;
 
 /**
  * Retries and discards failed sessions. A retry starts a new session of the flow's current version where the failed
- * one failed: at the failed step, with that step's kept input (a session that failed at one of the flow's first
- * processors starts the flow anew, from the item its trigger gave), and with the failed session's trigger and mark, so
- * the trigger hears of the new session's end and acknowledges its source.
+ * one failed: at the failed step alone, with that step's kept input (the item its trigger gave, when the step is one
+ * of the flow's first processors: the flow's other first processors ran already and do not run again), and with the
+ * failed session's trigger and mark, so the trigger hears of the new session's end and acknowledges its source.
  *
  * <p>Exactly one of the two survives a crash: the record first says, durably, which session the retry starts
  * ({@code retriedAs}); then that session's start is logged; then the record is removed, before the session's step
@@ -62,7 +62,8 @@ final class FailedSessionRetries {
             throw new EngineException(refused + "it failed at step " + kept.processorName() + ", which flow " + run.name()
                     + " no longer has");
         }
-        UUID step = run.graph.firstProcessorIds().contains(kept.processorId()) ? null : kept.processorId();
+        // at the failed step even when it is a first processor: the flow's other first processors ran already
+        UUID step = kept.processorId();
         UUID retried = UUID.randomUUID();
         try {
             failed.retrying(kept, retried);
@@ -85,7 +86,7 @@ final class FailedSessionRetries {
             throw new EngineException(refused + outcome.reason());
         }
         LOG.info("failed session {} retried as session {} of flow {}{}", sessionId, retried, run.name(),
-                step == null ? "" : ", from step " + kept.processorName());
+                ", at step " + kept.processorName());
         return retried;
     }
 

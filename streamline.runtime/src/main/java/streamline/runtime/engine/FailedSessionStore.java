@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import streamline.api.engine.SessionInfo;
 
 import streamline.runtime.content.ContentStore;
+import streamline.runtime.content.FolderForces;
 
 /**
  * Failed sessions kept for inspection: a folder per session under {@code failed/}, holding the input
@@ -50,16 +51,24 @@ final class FailedSessionStore {
 
     private final Path directory;
     private final ObjectMapper json;
+    private final FolderForces.Force forcer;
     private final System.Logger log = System.getLogger(FailedSessionStore.class.getName());
 
     FailedSessionStore(Path directory, ObjectMapper json) throws IOException {
+        this(directory, json, FolderForces.Force.FSYNC);
+    }
+
+    /** @param forcer how a folder is forced, so that the names created, renamed or removed in it survive a crash */
+    FailedSessionStore(Path directory, ObjectMapper json, FolderForces.Force forcer) throws IOException {
         this.directory = Files.createDirectories(directory);
         this.json = json;
+        this.forcer = forcer;
     }
 
     /** Keeps a failed session, durably: its input content first, then the description that makes it visible. */
     void keep(FailedSession failed, ContentStore content, String inputContentId) throws IOException {
         Path folder = Files.createDirectories(directory.resolve(failed.sessionId().toString()));
+        forcer.force(directory); // the record's folder, named in failed/, survives a crash with what it holds
         if (failed.hasContent()) {
             content.copyTo(inputContentId, folder.resolve(CONTENT));
             try (FileChannel copy = FileChannel.open(folder.resolve(CONTENT), StandardOpenOption.WRITE)) {
@@ -89,7 +98,7 @@ final class FailedSessionStore {
         }
         Files.move(temp, folder.resolve(DESCRIPTION), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
-        ContentStore.forceDirectory(folder);
+        forcer.force(folder);
     }
 
     /** The failed session kept under this id, if there is one. */
@@ -107,12 +116,16 @@ final class FailedSessionStore {
     }
 
     /**
-     * Removes a failed session: its description first (after a crash in between it is simply no longer listed, and
-     * its leftovers are removed with the next removal of it or by the operator), then its content and folder.
+     * Removes a failed session: its description first, forced (once this returns, the record does not come back
+     * after a crash, not even when the session a retry started from it ended before the crash; after a crash in
+     * between it is simply no longer listed, and its leftovers are removed with the next removal of it or by the
+     * operator), then its content and folder.
      */
     void remove(UUID sessionId) throws IOException {
         Path folder = directory.resolve(sessionId.toString());
-        Files.deleteIfExists(folder.resolve(DESCRIPTION));
+        if (Files.deleteIfExists(folder.resolve(DESCRIPTION))) {
+            forcer.force(folder);
+        }
         Files.deleteIfExists(folder.resolve(DESCRIPTION + ".tmp"));
         Files.deleteIfExists(folder.resolve(CONTENT));
         Files.deleteIfExists(folder);

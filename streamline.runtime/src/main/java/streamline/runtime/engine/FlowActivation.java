@@ -1,7 +1,6 @@
 package streamline.runtime.engine;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,23 +21,12 @@ import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import streamline.api.flow.FlowDefinition;
-import streamline.api.flow.FlowGraph;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowNotFoundException;
 import streamline.api.flow.FlowStoreException;
-import streamline.api.flow.InvalidFlowException;
-import streamline.api.flow.LogLevel;
 import streamline.api.flow.Page;
 import streamline.api.flow.PageRequest;
-import streamline.api.flow.ProcessorDefinition;
-import streamline.api.flow.TriggerDefinition;
-import streamline.cron.support.CronSchedule;
-
-import streamline.runtime.expressions.ExpressionEvaluator;
-import streamline.runtime.state.FileStateManager;
 
 /**
  * Which flows run: follows the flow store (polling it for flows updated since its last look),
@@ -57,16 +45,7 @@ final class FlowActivation {
     private final ProcessorRegistry registry;
     private final TriggerRunner triggers;
     private final ScheduledExecutorService scheduler;
-    private final RetryBackoff backoff;
-    private final StepWaits waits;
-    private final ExpressionEvaluator expressions;
-    private final Path stateDirectory;
-    /**
-     * One state manager per processor id, shared by the versions of its flow: a version being prepared and the one
-     * it replaces may both write the processor's state, and the manager caches it.
-     */
-    private final Map<String, FileStateManager> stateManagers = new ConcurrentHashMap<>();
-    private final ObjectMapper json;
+    private final RunPreparation preparation;
     /** Told when a run is complete (every processor has an instance): its recovered sessions may resume. */
     private final Consumer<FlowRun> ready;
     private final FlowVersions versions;
@@ -87,7 +66,7 @@ final class FlowActivation {
     private ScheduledFuture<?> polling;
 
     FlowActivation(EngineOptions options, ProcessorRegistry registry, TriggerRunner triggers, ScheduledExecutorService scheduler,
-            RetryBackoff backoff, ExpressionEvaluator expressions, Path stateDirectory, ObjectMapper json, Consumer<FlowRun> ready,
+            RunPreparation preparation, Consumer<FlowRun> ready,
             FlowVersions versions, BiPredicate<UUID, String> versionInUse) {
         this.versions = versions;
         this.versionInUse = versionInUse;
@@ -95,11 +74,7 @@ final class FlowActivation {
         this.registry = registry;
         this.triggers = triggers;
         this.scheduler = scheduler;
-        this.backoff = backoff;
-        this.waits = new StepWaits(options.waitBackoffMax());
-        this.expressions = expressions;
-        this.stateDirectory = stateDirectory;
-        this.json = json;
+        this.preparation = preparation;
         this.ready = ready;
     }
 
@@ -267,7 +242,7 @@ final class FlowActivation {
         }
         FlowRun next;
         try {
-            next = prepare(flow, versions.versionOf(flow), false);
+            next = preparation.prepare(flow, versions.versionOf(flow), false);
         } catch (IllegalArgumentException e) {
             refuse(flow, current, e);
             return null;
@@ -333,7 +308,7 @@ final class FlowActivation {
         if (kept == null) {
             return null;
         }
-        FlowRun run = prepare(kept, version, true);
+        FlowRun run = preparation.prepare(kept, version, true);
         synchronized (flowLock) {
             if (!stopped) {
                 try {
@@ -357,37 +332,6 @@ final class FlowActivation {
             }
         }
         return true;
-    }
-
-    /** Builds a run of a definition, checking what the store may not have (graph, cron, backoff and wait settings). */
-    private FlowRun prepare(FlowDefinition flow, String version, boolean forRecovery) {
-        FlowGraph graph;
-        try {
-            graph = FlowGraph.of(flow);
-        } catch (InvalidFlowException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-        FlowRun run = new FlowRun(flow, graph, version, forRecovery);
-        for (ProcessorDefinition processor : flow.processors()) {
-            backoff.validate(processor);
-            waits.validate(processor);
-            run.processors.put(processor.id(), new FlowRun.ProcessorSlot(processor,
-                    baseContext(flow, processor.id(), processor.name(), processor.type(), processor.config(), processor.logLevel())));
-        }
-        for (TriggerDefinition trigger : flow.triggers()) {
-            CronSchedule cron = trigger.hasCron() ? CronSchedule.parse(trigger.cronExpression()) : null;
-            run.triggers.put(trigger.id(), new FlowRun.TriggerSlot(trigger,
-                    baseContext(flow, trigger.id(), trigger.name(), trigger.type(), trigger.config(), trigger.logLevel()), cron));
-        }
-        return run;
-    }
-
-    private EngineContexts.Base baseContext(FlowDefinition flow, UUID id, String name, String type,
-            Map<String, Object> config, LogLevel level) {
-        return new EngineContexts.Base(flow.id(), flow.name(), id, name, type, config,
-                new ProcessorLogger(flow.name(), name, level), stateManagers.computeIfAbsent(id.toString(),
-                        owner -> new FileStateManager(stateDirectory, owner, json)),
-                expressions);
     }
 
     private void deactivate(UUID flowId, String why) {

@@ -57,6 +57,18 @@ final class FlowRun {
     record EndToTell(SessionRun session, String error) {
     }
 
+    /**
+     * The calls of one trigger and the ends told to it, whichever version's instance makes or hears them: the versions
+     * of a flow share it (a retired version's instance hears of its sessions' ends while the new version's calls), so
+     * that no end is told, and its item's mark released, during a call of any of them.
+     */
+    static final class TriggerLine {
+        /** Held through a call (its items started, their outcomes told): the ends of sessions are told between calls. */
+        final ReentrantLock calling = new ReentrantLock();
+        /** Ends of sessions waiting to be told while a call is in progress. */
+        final Queue<EndToTell> endsToTell = new ConcurrentLinkedQueue<>();
+    }
+
     /** The instance and call state of one trigger of the flow. */
     static final class TriggerSlot {
         final TriggerDefinition definition;
@@ -65,20 +77,24 @@ final class FlowRun {
         volatile TriggerProcessor instance;
         volatile ProcessorRegistry.Provider<TriggerProcessor> provider;
         final AtomicBoolean busy = new AtomicBoolean();
-        /** Held through a call (its items started, their outcomes told): the ends of sessions are told between calls. */
-        final ReentrantLock calling = new ReentrantLock();
-        /** Ends of sessions waiting to be told while a call is in progress. */
-        final Queue<EndToTell> endsToTell = new ConcurrentLinkedQueue<>();
+        /** The event loop calling the trigger: a stop or start of the run's triggers begins a new one, and ends the old. */
+        final AtomicInteger loops = new AtomicInteger();
+        /** The line's lock: held through a call of any version's instance of this trigger. */
+        final ReentrantLock calling;
+        /** The line's ends waiting to be told while a call is in progress. */
+        final Queue<EndToTell> endsToTell;
         volatile int failures;
         volatile long backoffUntilNanos;
         volatile Future<?> scheduled;
         /** An event trigger's pause after its last empty call; grows while calls bring nothing. */
         volatile long idleNanos;
 
-        TriggerSlot(TriggerDefinition definition, EngineContexts.Base context, CronSchedule cron) {
+        TriggerSlot(TriggerDefinition definition, EngineContexts.Base context, CronSchedule cron, TriggerLine line) {
             this.definition = definition;
             this.context = context;
             this.cron = cron;
+            this.calling = line.calling;
+            this.endsToTell = line.endsToTell;
         }
 
         boolean available() {

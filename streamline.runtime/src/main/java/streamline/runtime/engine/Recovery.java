@@ -194,7 +194,7 @@ final class Recovery {
         Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
         List<LogEntry> next = new ArrayList<>();
         for (UUID step : newlyReady) {
-            SessionRun.StepData data = runner.inputOf(session, step);
+            SessionRun.StepData data = session.inputOf(step);
             ready.put(step, new SessionRun.StepInput(data.object(), data.contentId(), 0));
             next.add(session.started(step, data.object(), data.contentId(), 0));
         }

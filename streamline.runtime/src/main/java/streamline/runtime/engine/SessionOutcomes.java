@@ -97,6 +97,9 @@ final class SessionOutcomes {
                         enterGate);
                 return;
             }
+            if (journal.retired()) {
+                return; // the engine stopped: the session is unfinished in the log and ends after the next start
+            }
             LOG.error("could not log the end of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
                     e.getMessage());
             runner.later(WAL_RETRY, () -> logEnd(session, error, loggedError, true));
@@ -117,8 +120,13 @@ final class SessionOutcomes {
             LOG.warn("step {} failed (attempt {} of {}), retrying in {} s: {}", processor.name(), input.attempt() + 1,
                     processor.maxRetries() + 1, delay.toSeconds(), failure.toString());
             try {
-                journal.appendInside(List.of(LogEntry.stepStarted(session.id, session.flowId, step, processor.name(), input.contentId(),
-                        input.object().metadata(), session.loggedMark, next, List.copyOf(session.outputs.keySet()))));
+                synchronized (session.failing) {
+                    if (session.over() || !tracker.pendingSteps(session.id).contains(step)) {
+                        return; // another branch failed the session meanwhile: the entry would come after its end
+                    }
+                    journal.appendInside(List.of(LogEntry.stepStarted(session.id, session.flowId, step, processor.name(), input.contentId(),
+                            input.object().metadata(), session.loggedMark, next, List.copyOf(session.outputs.keySet()))));
+                }
             } catch (WriteAheadLogException | RuntimeException e) {
                 if (e instanceof EntryRejectedException rejected) {
                     failUnloggable(session, processor, input, "the retry of step " + processor.name(), rejected, false);
@@ -154,8 +162,10 @@ final class SessionOutcomes {
 
     void failSession(SessionRun session, ProcessorDefinition processor, SessionRun.StepInput input, String error,
             boolean enterGate) {
-        if (session.ended()) {
-            return;
+        synchronized (session.failing) {
+            if (!session.giveUp()) {
+                return; // it ended, or another of its branches failed it first: that failure's record and end stand
+            }
         }
         try {
             failedSessions.keep(new FailedSessionStore.FailedSession(session.id, session.flowId, session.run.name(), processor.id(),
@@ -229,7 +239,7 @@ final class SessionOutcomes {
                     while ((end = called.endsToTell.poll()) != null) {
                         SessionRun session = end.session();
                         FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
-                        if (trigger != called) {
+                        if (trigger != called && (trigger == null || trigger.calling != called.calling)) {
                             elsewhere.add(end); // the instance it waited for went away: told to the one there is now, under its lock
                         } else if (!waitsForTrigger(session, end.error(), trigger)) {
                             tellTrigger(trigger, session, end.error());

@@ -2,6 +2,7 @@ package streamline.runtime.engine;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -76,6 +77,14 @@ final class SessionRun {
     /** Its steps that wait for the world to be ready, by step. */
     final Map<UUID, Waiting> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean ended = new AtomicBoolean();
+    /**
+     * Held while the session is given up as failed ({@link #giveUp}, before its end is logged) and while a
+     * step's start is logged again (its next attempt, or its wait's start): that entry then lands before the session's
+     * end or not at all, never after it (where the log would take the session as started again).
+     */
+    final Object failing = new Object();
+    /** Set, holding {@link #failing}, by the first failure that ends the session: the others leave its record and end be. */
+    private volatile boolean givenUp;
 
     SessionRun(UUID id, UUID flowId, UUID triggerId, String mark, String version, Instant startedAt, FlowRun run) {
         this.id = id;
@@ -96,6 +105,23 @@ final class SessionRun {
 
     boolean ended() {
         return ended.get();
+    }
+
+    /**
+     * The session fails: true only for the first caller (holding {@link #failing}), who then keeps its record and
+     * ends it.
+     */
+    boolean giveUp() {
+        if (givenUp || ended()) {
+            return false;
+        }
+        givenUp = true;
+        return true;
+    }
+
+    /** Whether the session ended or is failing: nothing more of it is logged but its end. */
+    boolean over() {
+        return givenUp || ended();
     }
 
     /**
@@ -132,5 +158,28 @@ final class SessionRun {
         }
         return new SessionInfo(id, flowId, running ? SessionInfo.Status.RUNNING : SessionInfo.Status.WAITING, current,
                 startedAt, "");
+    }
+
+    /** A join merges its predecessors' outputs; any other step takes its predecessor's. */
+    StepData inputOf(UUID step) {
+        List<StepData> inputs = new ArrayList<>();
+        for (UUID predecessor : run.graph.previous(step)) {
+            StepData output = outputs.get(predecessor);
+            if (output != null) {
+                inputs.add(output);
+            }
+        }
+        if (inputs.size() == 1) {
+            return inputs.get(0);
+        }
+        Map<String, Object> merged = new LinkedHashMap<>();
+        String contentId = "";
+        for (StepData input : inputs) {
+            merged.putAll(input.object().metadata());
+            if (contentId.isEmpty()) {
+                contentId = input.contentId();
+            }
+        }
+        return new StepData(new FlowObject(merged, mark), contentId);
     }
 }

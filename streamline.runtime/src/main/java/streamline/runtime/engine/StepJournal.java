@@ -29,6 +29,11 @@ final class StepJournal {
      * left holds only after that, so no step's write lands there unseen).
      */
     private final ReadWriteLock switching = new ReentrantReadWriteLock();
+    /**
+     * Set once the engine stopped and its running steps' grace is over: a step that still runs after that (its
+     * processor ignored the interrupt) must not write into a log that the next engine may already read.
+     */
+    private volatile boolean retired;
 
     /** @param quiesceLimit how long a switch waits for running steps */
     StepJournal(Duration quiesceLimit) {
@@ -50,9 +55,32 @@ final class StepJournal {
         }
     }
 
+    /**
+     * Refuses every write from now on; returns once no write is in progress. The engine stopped: what its steps still
+     * do is not logged, so the log shows them started and the next start runs them again.
+     */
+    void retire() {
+        switching.writeLock().lock();
+        try {
+            retired = true;
+        } finally {
+            switching.writeLock().unlock();
+        }
+    }
+
+    /** Whether {@link #retire} was called: nothing of this engine reaches the log any more. */
+    boolean retired() {
+        return retired;
+    }
+
     /** The log in use, read-locked for one write; throws while there is none (a step then retries through the gate). */
     private WriteAheadLog lockedLog() throws WriteAheadLogException {
         switching.readLock().lock();
+        if (retired) {
+            switching.readLock().unlock();
+            throw new WriteAheadLogException("the engine stopped: a step that ran on past the stop is not logged, it runs"
+                    + " again after the next start");
+        }
         WriteAheadLog current = log;
         if (current == null) {
             switching.readLock().unlock();

@@ -97,7 +97,7 @@ final class StepRunner {
 
     /** Hands a logged step to a worker. */
     void dispatch(SessionRun session, UUID step, SessionRun.StepInput input) {
-        if (stopped || session.ended()) {
+        if (stopped || session.over()) {
             return;
         }
         try {
@@ -122,7 +122,7 @@ final class StepRunner {
     }
 
     private void runStep(SessionRun session, UUID step, SessionRun.StepInput input) {
-        if (session.ended() || stopped) {
+        if (session.over() || stopped) {
             return;
         }
         FlowRun run = session.run;
@@ -153,8 +153,9 @@ final class StepRunner {
                     failure = e;
                 }
             }
-            if (failure != null && stopped) {
-                // interrupted by the stop: not a failure; the step is unfinished in the log and runs after the next start
+            if ((failure != null && stopped) || journal.retired()) {
+                // interrupted by the stop, or ran on past it (its processor ignored the interrupt): not a failure, and
+                // nothing of it is logged or counted; the step is unfinished in the log and runs after the next start
                 context.discardOutput();
                 return;
             }
@@ -214,6 +215,10 @@ final class StepRunner {
      * wait limit counts from then after a restart too. Past that limit, the session fails with the reason.
      */
     private void waitFor(SessionRun session, UUID step, SessionRun.StepInput input, StepUnavailableException unavailable) {
+        if (givenUp(session, step)) {
+            session.waiting.remove(step);
+            return; // another branch failed the session meanwhile: nothing of it runs or is logged again
+        }
         ProcessorDefinition processor = session.run.processors.get(step).definition;
         Instant now = Instant.now();
         SessionRun.Waiting before = session.waiting.get(step);
@@ -257,13 +262,23 @@ final class StepRunner {
      */
     private boolean logWaitStart(SessionRun session, UUID step, SessionRun.StepInput input, Instant since, String reason) {
         try {
-            journal.appendInside(List.of(session.waitingStart(step, input, StepWaits.describeStart(since, reason))));
+            synchronized (session.failing) {
+                if (givenUp(session, step)) {
+                    return false; // failed meanwhile: the entry would come after the session's end
+                }
+                journal.appendInside(List.of(session.waitingStart(step, input, StepWaits.describeStart(since, reason))));
+            }
             return true;
         } catch (WriteAheadLogException | RuntimeException e) {
             LOG.warn("could not log since when step {} waits (it is counted in this run only until it is): {}",
                     session.run.processors.get(step).definition.name(), e.getMessage());
             return false;
         }
+    }
+
+    /** Whether the session ended or was given up as failed (by another of its branches): the step is no longer its tracker's. */
+    private boolean givenUp(SessionRun session, UUID step) {
+        return session.over() || !tracker.pendingSteps(session.id).contains(step);
     }
 
     private void park(SessionRun session, UUID step, SessionRun.StepInput input) {
@@ -314,7 +329,7 @@ final class StepRunner {
         }
         Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
         for (UUID readyStep : completion.readySteps()) {
-            SessionRun.StepData data = inputOf(session, readyStep);
+            SessionRun.StepData data = session.inputOf(readyStep);
             ready.put(readyStep, new SessionRun.StepInput(data.object(), data.contentId(), 0));
             entries.add(session.started(readyStep, data.object(), data.contentId(), 0));
         }
@@ -383,6 +398,9 @@ final class StepRunner {
                 whenRejected.fail(rejected, enterGate);
                 return;
             }
+            if (journal.retired()) {
+                return; // the engine stopped: the log shows the step started, and the next start runs it again
+            }
             LOG.error("could not log the next steps of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
                     e.getMessage());
             later(WAL_RETRY, () -> {
@@ -424,28 +442,5 @@ final class StepRunner {
         try (LogContext context = LogContext.of(flowName, session.id, processorName)) {
             work.run();
         }
-    }
-
-    /** A join merges its predecessors' outputs; any other step takes its predecessor's. */
-    SessionRun.StepData inputOf(SessionRun session, UUID step) {
-        List<SessionRun.StepData> inputs = new ArrayList<>();
-        for (UUID predecessor : session.run.graph.previous(step)) {
-            SessionRun.StepData output = session.outputs.get(predecessor);
-            if (output != null) {
-                inputs.add(output);
-            }
-        }
-        if (inputs.size() == 1) {
-            return inputs.get(0);
-        }
-        Map<String, Object> merged = new LinkedHashMap<>();
-        String contentId = "";
-        for (SessionRun.StepData input : inputs) {
-            merged.putAll(input.object().metadata());
-            if (contentId.isEmpty()) {
-                contentId = input.contentId();
-            }
-        }
-        return new SessionRun.StepData(new FlowObject(merged, session.mark), contentId);
     }
 }

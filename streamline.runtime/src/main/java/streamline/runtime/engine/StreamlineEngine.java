@@ -170,8 +170,9 @@ public final class StreamlineEngine implements Engine {
             }
         });
         // the parts, each handed what it uses; a run that becomes complete resumes its recovered sessions
-        this.flows = new FlowActivation(options, registry, triggers, scheduler, backoff,
-                new ExpressionEvaluator(options.envInExpressions()), work.resolve("state"), json, this::resumeRecovered,
+        RunPreparation preparation = new RunPreparation(backoff, new StepWaits(options.waitBackoffMax()),
+                new ExpressionEvaluator(options.envInExpressions()), work.resolve("state"), json);
+        this.flows = new FlowActivation(options, registry, triggers, scheduler, preparation, this::resumeRecovered,
                 versions, this::versionInUse);
         this.live = new LiveSessions(flows::closeIdle);
         this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, committer);
@@ -292,6 +293,8 @@ public final class StreamlineEngine implements Engine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // the grace is over: a step still running past it may finish later, but the next engine may read the log by then
+        journal.retire();
         triggerThreads.shutdownNow();
         workers.shutdownNow();
         committer.shutdownNow();
@@ -412,12 +415,12 @@ public final class StreamlineEngine implements Engine {
         return failed.list().stream().map(FailedSessionStore::info).toList();
     }
 
-    /** Whether the journal's gate is closed: a stop or a switch of logs is under way (for tests of this package). */
+    /** Whether the journal's gate is closed: a stop or a switch of logs is under way (tests of this package wait on it). */
     boolean gateClosed() {
         return journal.closed();
     }
 
-    /** The runs of the flows active now (for tests of this package: what waits where). */
+    /** The runs of the flows active now (tests of this package look into them; nothing else calls it). */
     List<FlowRun> activeRuns() {
         return flows.activeRuns();
     }

@@ -1,12 +1,10 @@
 package streamline.runtime.osgi;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -40,13 +38,10 @@ import streamline.api.processor.Processor;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.track.BranchTracker;
 import streamline.api.wal.WriteAheadLog;
-import streamline.api.wal.WriteAheadLogException;
 import streamline.config.support.ConfigList;
 import streamline.config.support.ConfigRefused;
 
 import streamline.runtime.engine.EngineOptions;
-import streamline.runtime.engine.Named;
-import streamline.runtime.engine.PreviousUnavailableException;
 import streamline.runtime.engine.ProcessorRegistry;
 import streamline.runtime.engine.StreamlineEngine;
 
@@ -61,6 +56,9 @@ import streamline.runtime.engine.StreamlineEngine;
  * was down, or a configuration change that recreated this component), it carries their sessions and
  * flows over first; while one of them is not present it does not start, says which one it waits for,
  * and starts as soon as that one is registered (or the {@code abandon} configuration names it).
+ *
+ * <p>This class checks the configuration and hands the services it is bound to over; the engine it runs, and its
+ * starts, restarts and waits, are {@link RunningEngine}'s.
  */
 // a stable component name (scr:list, the shell, Config Admin tooling), independent of the class's package
 @Component(name = "streamline.runtime.EngineComponent", service = Engine.class, configurationPid = "streamline.runtime", immediate = true)
@@ -71,34 +69,21 @@ public class EngineComponent implements Engine {
 
     private final ProcessorRegistry registry = new ProcessorRegistry();
     private final Map<Long, ProcessorRegistry.Provider<?>> providers = new ConcurrentHashMap<>();
-    private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
-    private final Object lock = new Object();
+    private final PresentServices present = new PresentServices();
+    private final RunningEngine engine = new RunningEngine(() -> this.tracker, registry, present);
     private String home;
-    private BundleContext bundleContext;
+    private volatile BundleContext bundleContext;
 
     @Reference
     private BranchTracker tracker;
 
-    private Named<WriteAheadLog> boundWal;
-    private Named<FlowManager> boundFlows;
-    private final PresentServices present = new PresentServices();
-    /** The options of an engine that waits for the log or store it used last; null when none waits. */
-    private EngineOptions waiting;
-    private volatile String waitingFor = "";
-    /** Why no engine runs (refused configuration, failed start, waiting), for {@link #notRunning()}. */
-    private volatile String notRunning = "";
-    private volatile TriggerCoordinator coordinator;
-    private volatile StreamlineEngine engine;
-
     @Activate
     void activate(BundleContext context, RuntimeConfig config, Map<String, Object> properties) {
-        synchronized (lock) {
-            bundleContext = context;
-            home = StreamlineHome.of(context::getProperty);
-            EngineOptions options = accepted(config, properties, "the engine does not start until the value is corrected");
-            if (options != null) {
-                engine = startOrReport(options);
-            }
+        bundleContext = context;
+        home = StreamlineHome.of(context::getProperty);
+        EngineOptions options = accepted(config, properties, "the engine does not start until the value is corrected");
+        if (options != null) {
+            engine.start(options);
         }
     }
 
@@ -114,57 +99,8 @@ public class EngineComponent implements Engine {
             return options;
         } catch (ConfigRefused e) {
             LOG.error("{}; {}", e.getMessage(), consequence);
-            if (engine == null) {
-                notRunning = e.getMessage();
-            }
+            engine.refused(e.getMessage());
             return null;
-        }
-    }
-
-    /** Starts an engine; a start that fails is logged and leaves none. */
-    private StreamlineEngine startOrReport(EngineOptions options) {
-        try {
-            return startEngine(options);
-        } catch (IOException | WriteAheadLogException | RuntimeException e) {
-            LOG.error("the engine could not start (configuration {}, work directory {}): {}", ConfiguredOptions.PID, options.workDirectory(),
-                    e.toString(), e);
-            notRunning = "the engine could not start: " + e;
-            return null;
-        }
-    }
-
-    /** @return the started engine, or null if it waits for the log or store it used last */
-    private StreamlineEngine startEngine(EngineOptions options) throws IOException, WriteAheadLogException {
-        waiting = null;
-        waitingFor = "";
-        StreamlineEngine started = new StreamlineEngine(options, tracker, registry);
-        listeners.forEach(started::addListener);
-        started.setCoordinator(coordinator);
-        try {
-            started.start(boundWal, boundFlows, present.known());
-        } catch (PreviousUnavailableException e) {
-            started.stop();
-            waiting = options;
-            waitingFor = e.name();
-            notRunning = "the engine waits for '" + e.name() + "', the write-ahead log or flow store it used last";
-            LOG.warn("engine not started: {}", e.getMessage());
-            return null;
-        } catch (IOException | WriteAheadLogException | RuntimeException e) {
-            started.stop();
-            throw e;
-        }
-        notRunning = "";
-        LOG.info("engine started: work directory {}, {} workers", options.workDirectory(), options.workers());
-        return started;
-    }
-
-    /** A log or store was registered: if the engine waits for it, it starts now. */
-    private void startIfWaiting() {
-        synchronized (lock) {
-            if (waiting == null || engine != null || boundWal == null || boundFlows == null) {
-                return;
-            }
-            engine = startOrReport(waiting);
         }
     }
 
@@ -176,84 +112,27 @@ public class EngineComponent implements Engine {
      */
     @Modified
     void modified(RuntimeConfig config, Map<String, Object> properties) {
-        synchronized (lock) {
-            StreamlineEngine running = engine;
-            EngineOptions options = accepted(config, properties, running != null
-                    ? "the engine keeps running with its current configuration" : "the engine stays stopped until the value is corrected");
-            if (options == null) {
-                return;
-            }
-            if (running != null && running.options().equals(options)) {
-                return; // only targets or abandoned names changed: the references follow them
-            }
-            if (running == null) {
-                engine = startOrReport(options);
-                return;
-            }
-            engine = null;
-            running.stop();
-            engine = startOrReport(options);
-            if (engine == null && waiting == null) {
-                LOG.error("configuration {} not applied: the engine starts again with its previous configuration", ConfiguredOptions.PID);
-                String reason = notRunning;
-                engine = startOrReport(running.options());
-                if (engine != null) {
-                    notRunning = "";
-                    LOG.info("the engine runs with its previous configuration; the refused one: {}", reason);
-                }
-            }
+        EngineOptions options = accepted(config, properties, engine.runs()
+                ? "the engine keeps running with its current configuration" : "the engine stays stopped until the value is corrected");
+        if (options != null) {
+            engine.reconfigure(options);
         }
     }
 
     @Deactivate
     void deactivate() {
-        synchronized (lock) {
-            waiting = null;
-            if (engine != null) {
-                engine.stop();
-                engine = null;
-            }
-            notRunning = "the engine is stopped";
-        }
+        engine.stop();
     }
 
     // ------------------------------------------------------------ write-ahead log
 
     @Reference(name = "wal", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindWal(WriteAheadLog service, Map<String, Object> properties) {
-        Named<WriteAheadLog> log = PresentServices.named(service, properties, WriteAheadLog.TYPE_PROPERTY);
-        synchronized (lock) {
-            boundWal = log;
-            if (engine == null) {
-                startIfWaiting();
-                return;
-            }
-            if (engine != null && frameworkStopping()) {
-                // a log leaving because the framework stops is not a swap: moving the sessions into another log that
-                // is about to stop too would only strand them there; they stay where they are for the next start
-                LOG.info("the framework is stopping: not moving sessions to another write-ahead log");
-                return;
-            }
-            if (engine != null) {
-                try {
-                    engine.swapWal(log);
-                } catch (WriteAheadLogException | RuntimeException e) {
-                    LOG.error("cannot move the engine to the newly selected write-ahead log; it stays on the previous one: {}",
-                            e.getMessage());
-                }
-            }
-        }
+        engine.walBound(PresentServices.named(service, properties, WriteAheadLog.TYPE_PROPERTY), this::frameworkStopping);
     }
 
     void unbindWal(WriteAheadLog log) {
-        synchronized (lock) {
-            if (engine != null) {
-                engine.detachWal(log);
-            }
-            if (boundWal != null && boundWal.service() == log) {
-                boundWal = null;
-            }
-        }
+        engine.walUnbound(log);
     }
 
     /** Every log present, whichever is selected: where the engine finds the one it used last. */
@@ -261,7 +140,7 @@ public class EngineComponent implements Engine {
             policy = ReferencePolicy.DYNAMIC, unbind = "removePresentWal")
     void addPresentWal(ComponentServiceObjects<WriteAheadLog> log, Map<String, Object> properties) {
         present.addWal(log, properties);
-        startIfWaiting();
+        engine.startIfWaiting();
     }
 
     void removePresentWal(ComponentServiceObjects<WriteAheadLog> log, Map<String, Object> properties) {
@@ -286,23 +165,11 @@ public class EngineComponent implements Engine {
 
     @Reference(name = "flowManager", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindFlowManager(FlowManager service, Map<String, Object> properties) {
-        Named<FlowManager> flows = PresentServices.named(service, properties, FlowManager.TYPE_PROPERTY);
-        synchronized (lock) {
-            boundFlows = flows;
-            if (engine != null) {
-                engine.setFlowManager(flows);
-            } else {
-                startIfWaiting();
-            }
-        }
+        engine.flowStoreBound(PresentServices.named(service, properties, FlowManager.TYPE_PROPERTY));
     }
 
     void unbindFlowManager(FlowManager flows) {
-        synchronized (lock) {
-            if (boundFlows != null && boundFlows.service() == flows) {
-                boundFlows = null;
-            }
-        }
+        engine.flowStoreUnbound(flows);
     }
 
     /** Every flow store present, whichever is selected: where the engine finds the one it used last. */
@@ -310,7 +177,7 @@ public class EngineComponent implements Engine {
             policy = ReferencePolicy.DYNAMIC, unbind = "removePresentFlowStore")
     void addPresentFlowStore(ComponentServiceObjects<FlowManager> store, Map<String, Object> properties) {
         present.addFlowStore(store, properties);
-        startIfWaiting();
+        engine.startIfWaiting();
     }
 
     void removePresentFlowStore(ComponentServiceObjects<FlowManager> store, Map<String, Object> properties) {
@@ -391,93 +258,61 @@ public class EngineComponent implements Engine {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(SessionListener listener) {
-        // under the lock: an engine restarted by a configuration change at this moment must not miss it
-        synchronized (lock) {
-            listeners.add(listener);
-            if (engine != null) {
-                engine.addListener(listener);
-            }
-        }
+        engine.addListener(listener);
     }
 
     void removeListener(SessionListener listener) {
-        synchronized (lock) {
-            listeners.remove(listener);
-            if (engine != null) {
-                engine.removeListener(listener);
-            }
-        }
+        engine.removeListener(listener);
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindCoordinator(TriggerCoordinator newCoordinator) {
-        synchronized (lock) {
-            coordinator = newCoordinator;
-            if (engine != null) {
-                engine.setCoordinator(newCoordinator);
-            }
-        }
+        engine.coordinatorBound(newCoordinator);
     }
 
     void unbindCoordinator(TriggerCoordinator old) {
-        synchronized (lock) {
-            if (coordinator == old) {
-                coordinator = null;
-                if (engine != null) {
-                    engine.setCoordinator(null);
-                }
-            }
-        }
+        engine.coordinatorUnbound(old);
     }
 
     // ------------------------------------------------------------ Engine
 
-    private StreamlineEngine running() throws EngineException {
-        StreamlineEngine current = engine;
-        if (current == null) {
-            String awaited = waitingFor;
-            throw new EngineException(awaited.isEmpty() ? "the engine is not running"
-                    : "the engine is not running: it waits for '" + awaited + "', the write-ahead log or flow store it used last");
-        }
-        return current;
-    }
-
     @Override
     public UUID submit(UUID flowId, FlowObject item, ContentSource content) throws EngineException {
-        return running().submit(flowId, item, content);
+        return engine.running().submit(flowId, item, content);
     }
 
     @Override
     public List<SessionInfo> sessionsInProgress() {
-        StreamlineEngine current = engine;
+        StreamlineEngine current = engine.current();
         return current == null ? List.of() : current.sessionsInProgress();
     }
 
     @Override
     public Optional<String> notRunning() {
-        return engine != null ? Optional.empty() : Optional.of(notRunning.isEmpty() ? "the engine is not running" : notRunning);
+        String reason = engine.notRunning();
+        return reason.isEmpty() ? Optional.empty() : Optional.of(reason);
     }
 
     @Override
     public List<SessionInfo> failedSessions() {
-        StreamlineEngine current = engine;
+        StreamlineEngine current = engine.current();
         return current == null ? List.of() : current.failedSessions();
     }
 
     @Override
     public List<WaitingSessions> waitingSessions() {
-        StreamlineEngine current = engine;
+        StreamlineEngine current = engine.current();
         return current == null ? List.of() : current.waitingSessions();
     }
 
     @Override
     public UUID retryFailed(UUID failedSessionId) throws EngineException {
-        return running().retryFailed(failedSessionId);
+        return engine.running().retryFailed(failedSessionId);
     }
 
     @Override
     public void discardFailed(UUID failedSessionId) throws EngineException {
-        running().discardFailed(failedSessionId);
+        engine.running().discardFailed(failedSessionId);
     }
 }

@@ -158,13 +158,13 @@ public final class TriggerThreads {
         }
     }
 
-    /** Threads alive now (for tests). */
-    int threads() {
+    /** The pool's threads alive now (tests of this package wait on it; nothing else reads it). */
+    int liveThreads() {
         return pool.getPoolSize();
     }
 
-    /** Threads wanted now: the base and one a blocking call (for tests). */
-    int wanted() {
+    /** The threads the pool keeps now: the base and one per blocking call (tests of this package; nothing else reads it). */
+    int wantedThreads() {
         return pool.getCorePoolSize();
     }
 

@@ -88,6 +88,13 @@ class RetryFailedTest {
             return input.with("name", input.metadata().get("name") + "+A");
         });
         harness.processor("Check", this::check);
+        harness.processor("CheckAfterTag", () -> {
+            Processor check = check();
+            return (input, step) -> {
+                EngineHarness.await("the other first step ran", () -> tagged.get() > 0, tagged::toString);
+                return check.process(input, step);
+            };
+        });
         harness.trigger("OneItem", () -> trigger);
         harness.start();
     }
@@ -175,6 +182,22 @@ class RetryFailedTest {
         assertEquals("inbox/o3.bin", end.triggerMark());
         assertFalse(end.failed());
         assertTrue(harness.wal.liveEntries().isEmpty(), "the retried session ended in the log");
+    }
+
+    @Test
+    void aSessionThatFailedAtOneOfTwoFirstStepsIsRetriedAtThatStepAndTheOtherDoesNotRunAgain() throws Exception {
+        FlowDefinition twoFirst = flow("two first", "A", "A").toBuilder().build();
+        twoFirst = EngineTest.withProcessor(TestFlows.flow("two first", "A", "B").toBuilder().triggers(twoFirst.triggers()).build(),
+                "A", a -> a.type("CheckAfterTag").maxRetries(0));
+        twoFirst = EngineTest.withProcessor(twoFirst, "B", b -> b.type("Tag"));
+        UUID failed = failedOnce(twoFirst);
+        assertEquals(1, tagged.get(), "the other first step ran once in the failed session");
+        broken.set(false);
+        UUID retried = harness.engine.retryFailed(failed);
+        harness.awaitEnded(2);
+        assertFalse(harness.ended.get(retried).failed(), harness.ended.get(retried).error());
+        assertEquals("payload/o3.bin", read.get(retried));
+        assertEquals(1, tagged.get(), "the retry resumed at the failed step: the flow's other first step, which had run, did not run again");
     }
 
     @Test

@@ -47,7 +47,7 @@ class TriggerThreadsTest {
             threads.execute(others::countDown);
         }
         assertTrue(others.await(10, TimeUnit.SECONDS), "the other calls ran while one blocks");
-        assertEquals(2, threads.threads(), "one thread for the blocking call, one for the rest");
+        assertEquals(2, threads.liveThreads(), "one thread for the blocking call, one for the rest");
         release.countDown();
     }
 
@@ -58,7 +58,7 @@ class TriggerThreadsTest {
             threads.execute(done::countDown);
         }
         assertTrue(done.await(10, TimeUnit.SECONDS));
-        assertEquals(1, threads.threads(), "short calls are queued for the base thread, not given threads of their own");
+        assertEquals(1, threads.liveThreads(), "short calls are queued for the base thread, not given threads of their own");
     }
 
     @Test
@@ -128,8 +128,8 @@ class TriggerThreadsTest {
                 Thread.currentThread().interrupt();
             }
         });
-        Eventually.await("a thread added for the blocking call", Duration.ofSeconds(10), () -> threads.wanted() == 2);
+        Eventually.await("a thread added for the blocking call", Duration.ofSeconds(10), () -> threads.wantedThreads() == 2);
         release.countDown();
-        Eventually.await("back to the base", Duration.ofSeconds(10), () -> threads.wanted() == 1);
+        Eventually.await("back to the base", Duration.ofSeconds(10), () -> threads.wantedThreads() == 1);
     }
 }

@@ -2,6 +2,7 @@ package streamline.wal.jpa;
 
 import java.net.URL;
 import java.sql.SQLException;
+import java.sql.SQLTransactionRollbackException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,8 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(JpaWriteAheadLog.class);
     /** SQL state of a duplicate key (SQL standard; Derby, H2, PostgreSQL). */
     private static final String DUPLICATE_KEY = "23505";
+    /** How often a read the database rolled back (a deadlock victim) is tried. */
+    private static final int READ_ATTEMPTS = 3;
 
     private final Transactions transactions;
     private final WalCompaction compaction;
@@ -361,17 +364,37 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
         if (closed) {
             throw new WriteAheadLogException("the JPA write-ahead log is closed");
         }
-        try {
-            return transactions.required(em -> {
-                List<LogEntry> entries = new ArrayList<>();
-                for (WalEntryEntity e : em.createQuery(jpql, WalEntryEntity.class).getResultList()) {
-                    entries.add(EntryRows.toEntry(e));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transactions.required(em -> {
+                    List<LogEntry> entries = new ArrayList<>();
+                    for (WalEntryEntity e : em.createQuery(jpql, WalEntryEntity.class).getResultList()) {
+                        entries.add(EntryRows.toEntry(e));
+                    }
+                    return entries;
+                });
+            } catch (PersistenceException | IllegalStateException e) {
+                // a read the database rolled back to break a deadlock (with compaction's deletes) read nothing wrong:
+                // it is read again; anything else, or a deadlock every time, is the caller's failure
+                if (attempt < READ_ATTEMPTS && isRolledBackByTheDatabase(e)) {
+                    LOG.debug("a read of the write-ahead log table was rolled back by the database (attempt {}); reading again",
+                            attempt, e);
+                    continue;
                 }
-                return entries;
-            });
-        } catch (PersistenceException | IllegalStateException e) {
-            throw new WriteAheadLogException("cannot read the write-ahead log table: " + e.getMessage(), e);
+                throw new WriteAheadLogException("cannot read the write-ahead log table: " + e.getMessage(), e);
+            }
         }
+    }
+
+    /** Whether the database rolled the transaction back itself: SQL state class 40 (a deadlock victim, a serialization failure). */
+    private static boolean isRolledBackByTheDatabase(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransactionRollbackException
+                    || t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("40")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

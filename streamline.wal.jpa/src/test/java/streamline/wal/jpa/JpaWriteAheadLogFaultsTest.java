@@ -1,6 +1,7 @@
 package streamline.wal.jpa;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,6 +85,23 @@ class JpaWriteAheadLogFaultsTest {
         try (Connection connection = derby.getConnection(); Statement sql = connection.createStatement()) {
             sql.execute(statement);
         }
+    }
+
+    /**
+     * Derby may choose the read of the live entries as the victim of a deadlock with the log's own compaction (its
+     * {@code SELECT ... NOT EXISTS} and compaction's {@code DELETE} lock rows in other orders): the read is tried again,
+     * not failed (a start or a switch of logs would fail on it).
+     */
+    @Test
+    void aReadOfTheLiveEntriesChosenAsADeadlockVictimIsTriedAgain() throws Exception {
+        UUID session = UUID.randomUUID();
+        log.append(entry(session));
+        hooked.onceBeforeExecute(sql -> sql.startsWith("SELECT") && sql.contains("NOT EXISTS"), sql -> {
+            throw new java.sql.SQLTransactionRollbackException("A lock could not be obtained due to a deadlock (injected)", "40001", 30000);
+        });
+        List<LogEntry> live = log.liveEntries();
+        assertFalse(hooked.armed(), "the read met the injected deadlock");
+        assertEquals(List.of(session), live.stream().map(LogEntry::sessionId).toList());
     }
 
     /**
