@@ -141,7 +141,7 @@ final class Recovery {
     }
 
     private void resumeLogged(SessionRun session, FlowRun run, boolean admitted, String cannotRecover) {
-        try (LogContext context = LogContext.of(run.name(), session.id, null)) {
+        try (LogContext context = LogContext.of(run, session.id, null, null)) {
             resumeSession(session, run, admitted, cannotRecover);
         } catch (RuntimeException e) {
             LOG.error("session {} could not be recovered on {}: {}", session.id, run, e.toString());
