@@ -1,19 +1,15 @@
 package streamline.runtime.engine;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.apache.logging.log4j.LogManager;
@@ -21,13 +17,11 @@ import org.apache.logging.log4j.Logger;
 
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
-import streamline.api.flow.FlowNotFoundException;
-import streamline.api.flow.FlowStoreException;
-import streamline.api.flow.Page;
-import streamline.api.flow.PageRequest;
+import streamline.api.flow.InvalidFlowException;
+import streamline.api.flow.TriggerDefinition;
 
 /**
- * Which flows run: follows the flow store (polling it for flows updated since its last look),
+ * Which flows run: follows the flow store ({@link FlowStoreFollower} polls it for flows updated since its last look),
  * activates active flows, deactivates inactive ones and those the store no longer has, and
  * re-activates a changed flow with its new definition. A new version is prepared, and its
  * processors initialised, before the running version is retired: a version refused then leaves the
@@ -37,9 +31,7 @@ import streamline.api.flow.PageRequest;
 final class FlowActivation {
 
     private static final Logger LOG = LogManager.getLogger(FlowActivation.class);
-    private static final int FLOW_PAGE = 200;
 
-    private final EngineOptions options;
     private final ProcessorRegistry registry;
     private final TriggerRunner triggers;
     private final ScheduledExecutorService scheduler;
@@ -51,46 +43,44 @@ final class FlowActivation {
     private final Set<FlowRun> retiredFlows = ConcurrentHashMap.newKeySet();
     /** Versions of flows refused when they were prepared, by flow, to try again when providers change. */
     private final Map<UUID, FlowDefinition> refused = new ConcurrentHashMap<>();
+    /** Active flows said to have no enabled trigger, so that it is said once while it stays so; under flowLock. */
+    private final Set<UUID> withoutTrigger = new HashSet<>();
     private final Object flowLock = new Object();
 
-    private volatile FlowManager store;
-    private volatile Instant flowsSeenUntil = Instant.EPOCH;
-    private volatile boolean resyncFlows = true;
-    private volatile String lastPollError = "";
+    private final FlowStoreFollower follower;
     private volatile boolean stopped;
-    private ScheduledFuture<?> polling;
 
     FlowActivation(EngineOptions options, ProcessorRegistry registry, TriggerRunner triggers, ScheduledExecutorService scheduler,
             RunPreparation preparation, Consumer<FlowRun> ready) {
-        this.options = options;
         this.registry = registry;
         this.triggers = triggers;
         this.scheduler = scheduler;
         this.preparation = preparation;
         this.ready = ready;
+        this.follower = new FlowStoreFollower(options, scheduler, this);
     }
 
     /** Starts following a flow store. */
     void start(FlowManager flows) {
-        store = Objects.requireNonNull(flows, "flows");
-        polling = scheduler.scheduleWithFixedDelay(this::pollFlowsSafely, 0, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        follower.start(flows);
     }
 
     FlowManager store() {
-        return store;
+        return follower.store();
     }
 
     /** Follows another flow store from now on: every flow is read again from it, at once. */
     void follow(FlowManager flows) {
-        store = Objects.requireNonNull(flows, "flows");
-        resyncFlows = true;
-        if (!stopped) {
-            try {
-                scheduler.execute(this::pollFlowsSafely);
-            } catch (RejectedExecutionException e) {
-                // stopping
-            }
-        }
+        follower.follow(flows);
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** The flows with an active run now. */
+    List<UUID> activeIds() {
+        return List.copyOf(activeFlows.keySet());
     }
 
     /** The active run of a flow, or null. */
@@ -112,9 +102,7 @@ final class FlowActivation {
     /** Stops following the store and stops every trigger; the runs stay until {@link #closeAll}. */
     void stopTriggers() {
         stopped = true;
-        if (polling != null) {
-            polling.cancel(false);
-        }
+        follower.stop();
         synchronized (flowLock) {
             activeFlows.values().forEach(triggers::stop);
         }
@@ -127,73 +115,7 @@ final class FlowActivation {
             retiredFlows.forEach(this::closeInstances);
             activeFlows.clear();
             retiredFlows.clear();
-        }
-    }
-
-    /** The periodic task: a task that throws is never run again, so nothing may escape it. */
-    private void pollFlowsSafely() {
-        try {
-            pollFlows();
-        } catch (Throwable e) {
-            LOG.error("reading the flow store failed; trying again in {} ms", options.pollInterval().toMillis(), e);
-        }
-    }
-
-    private void pollFlows() {
-        FlowManager flows = store;
-        if (flows == null || stopped) {
-            return;
-        }
-        boolean full = resyncFlows;
-        resyncFlows = false;
-        Instant since = full ? Instant.EPOCH : flowsSeenUntil;
-        Instant newest = since;
-        Set<UUID> seen = new HashSet<>();
-        try {
-            Page<FlowDefinition> flowsPage;
-            do {
-                // paged by the last flow listed, never by offset: a flow saved again meanwhile moves to the end
-                // and is listed again, where by offset it would shift the next page's first flow out of sight
-                flowsPage = flows.listFlows(new PageRequest(0, FLOW_PAGE), newest);
-                for (FlowDefinition flow : flowsPage.items()) {
-                    seen.add(flow.id());
-                    if (flow.lastUpdated().isAfter(newest)) {
-                        newest = flow.lastUpdated();
-                    }
-                    reconcileSafely(flow);
-                }
-            } while (flowsPage.hasNext() && !flowsPage.items().isEmpty());
-            if (full) {
-                for (UUID active : List.copyOf(activeFlows.keySet())) {
-                    if (!seen.contains(active)) {
-                        // not listed is not gone: a store leaves off a flow saved while its page was read, and
-                        // the listing stops at a page it left empty; the store's own answer decides
-                        FlowDefinition current;
-                        try {
-                            current = flows.flow(active);
-                        } catch (FlowNotFoundException gone) {
-                            current = null;
-                        }
-                        if (current == null) {
-                            deactivate(active, "it is not in the flow store now in use");
-                        } else {
-                            reconcileSafely(current);
-                        }
-                    }
-                }
-            }
-            flowsSeenUntil = newest;
-            lastPollError = "";
-        } catch (FlowStoreException | RuntimeException | StackOverflowError | LinkageError e) {
-            // whatever a store throws, this task runs again at the next interval: a periodic task that throws is never run again
-            if (full) {
-                resyncFlows = true;
-            }
-            String message = e.getMessage();
-            if (!Objects.equals(message, lastPollError)) {
-                LOG.warn("cannot read flows from the flow store (retrying every {} ms): {}", options.pollInterval().toMillis(), message);
-                lastPollError = message;
-            }
+            withoutTrigger.clear();
         }
     }
 
@@ -252,7 +174,20 @@ final class FlowActivation {
         }
         activeFlows.put(flow.id(), next);
         LOG.info("flow {} ({}) {}", flow.name(), flow.id(), current == null ? "activated" : "re-activated with its new definition");
+        warnIfWithoutTrigger(flow);
         return provideLocked(next) ? next : null;
+    }
+
+    /**
+     * A flow without an enabled trigger runs only the sessions submitted to it: legitimate (a flow fed by the shell or
+     * another flow), but more often a trigger forgotten or left disabled, so it is said once while it stays so.
+     */
+    private void warnIfWithoutTrigger(FlowDefinition flow) {
+        if (flow.triggers().stream().anyMatch(TriggerDefinition::enabled)) {
+            withoutTrigger.remove(flow.id());
+        } else if (withoutTrigger.add(flow.id())) {
+            LOG.warn("flow {} ({}) has no enabled trigger: it runs only the sessions submitted to it", flow.name(), flow.id());
+        }
     }
 
     /** Remembers a version refused at its preparation, to try it again when providers change, and says why. */
@@ -270,7 +205,7 @@ final class FlowActivation {
     }
 
     /** Reconciles one flow; whatever goes wrong with it is logged with the flow and never stops the caller's loop. */
-    private void reconcileSafely(FlowDefinition flow) {
+    void reconcileSafely(FlowDefinition flow) {
         try {
             reconcile(flow);
         } catch (RuntimeException | StackOverflowError | LinkageError e) {
@@ -279,9 +214,10 @@ final class FlowActivation {
         }
     }
 
-    private void deactivate(UUID flowId, String why) {
+    void deactivate(UUID flowId, String why) {
         synchronized (flowLock) {
             FlowRun run = activeFlows.remove(flowId);
+            withoutTrigger.remove(flowId);
             if (run != null) {
                 LOG.info("{} deactivated: {}", run, why);
                 retire(run);
@@ -330,10 +266,12 @@ final class FlowActivation {
             LOG.error("{} cannot run: {}", run, e.getMessage());
             if (!run.retired) {
                 activeFlows.remove(run.id());
+                withoutTrigger.remove(run.id());
                 retire(run);
             }
             return false;
         }
+        warnUnknownKeys(run);
         if (!run.ready()) {
             LOG.warn("{} waits for processor types without a provider: {}", run, run.missingTypes());
             return false;
@@ -342,6 +280,17 @@ final class FlowActivation {
             triggers.start(run);
         }
         return true;
+    }
+
+    /** Warns about the keys of the run's flow that its types do not declare, once per flow version (whoever checked first). */
+    private void warnUnknownKeys(FlowRun run) {
+        try {
+            registry.declared.check(run.definition);
+        } catch (InvalidFlowException e) {
+            // its instances were checked as they were made: a mistake there kept them from being made
+        } catch (RuntimeException e) {
+            LOG.warn("{}: cannot check its keys against what its types declare: {}", run, e.toString());
+        }
     }
 
     /**

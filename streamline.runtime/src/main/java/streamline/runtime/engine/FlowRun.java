@@ -20,9 +20,11 @@ import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowGraph;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.TriggerDefinition;
-import streamline.cron.support.CronSchedule;
+import streamline.api.flow.InvalidFlowException;
+import streamline.api.processor.ConfigDescription;
 import streamline.api.processor.Processor;
 import streamline.api.processor.TriggerProcessor;
+import streamline.cron.support.CronSchedule;
 
 /**
  * One activation of one version of a flow: its definition and graph, one processor instance per
@@ -170,6 +172,33 @@ final class FlowRun {
         return sessions.get() == 0;
     }
 
+    /**
+     * Checks the configuration against what the instance's class declares, before its init: a processor never sees a
+     * configuration its declaration refuses; the context then gives the values by alias and with defaults.
+     *
+     * @throws IllegalStateException naming flow, processor and key of every mistake, or the wrong declaration
+     */
+    private static void checkDeclared(ProcessorRegistry.Provider<?> provider, Object instance, EngineContexts.Base context,
+            DeclaredConfigurations declared) {
+        Optional<ConfigDescription> description;
+        try {
+            description = declared.of(provider, instance);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("processor " + context.processorName() + " (type " + provider.type()
+                    + ") cannot be checked: " + e.getMessage(), e);
+        }
+        if (description.isPresent()) {
+            List<String> errors = description.get().errors(context.rawConfiguration());
+            if (!errors.isEmpty()) {
+                String where = (instance instanceof TriggerProcessor ? "trigger '" : "processor '") + context.processorName() + "' ("
+                        + provider.type() + "): ";
+                InvalidFlowException invalid = new InvalidFlowException(context.flowName(), errors.stream().map(where::concat).toList());
+                throw new IllegalStateException(invalid.getMessage(), invalid);
+            }
+        }
+        context.declare(description);
+    }
+
     /** Closes and gives back every instance now, or when the trigger calls in progress returned. */
     void releaseInstancesAfterCalls() {
         synchronized (this) {
@@ -227,7 +256,7 @@ final class FlowRun {
             if (slot.instance == null && slot.definition.enabled()) {
                 Optional<ProcessorRegistry.Provider<Processor>> provider = registry.processor(slot.definition.type());
                 if (provider.isPresent()) {
-                    Processor instance = create(provider.get(), slot.context);
+                    Processor instance = create(provider.get(), slot.context, registry.declared);
                     slot.provider = provider.get();
                     slot.instance = instance;
                 }
@@ -237,7 +266,7 @@ final class FlowRun {
             if (slot.instance == null && slot.definition.enabled()) {
                 Optional<ProcessorRegistry.Provider<TriggerProcessor>> provider = registry.trigger(slot.definition.type());
                 if (provider.isPresent()) {
-                    TriggerProcessor instance = create(provider.get(), slot.context);
+                    TriggerProcessor instance = create(provider.get(), slot.context, registry.declared);
                     slot.provider = provider.get();
                     slot.instance = instance;
                 }
@@ -245,7 +274,7 @@ final class FlowRun {
         }
     }
 
-    private static <T> T create(ProcessorRegistry.Provider<T> provider, EngineContexts.Base context) {
+    private static <T> T create(ProcessorRegistry.Provider<T> provider, EngineContexts.Base context, DeclaredConfigurations declared) {
         T instance;
         try {
             instance = provider.create();
@@ -255,6 +284,12 @@ final class FlowRun {
         }
         if (instance == null) {
             throw new IllegalStateException("the provider of type " + provider.type() + " is gone");
+        }
+        try {
+            checkDeclared(provider, instance, context, declared);
+        } catch (RuntimeException | LinkageError e) {
+            provider.release(instance);
+            throw e;
         }
         try {
             if (instance instanceof Processor processor) {
