@@ -472,9 +472,8 @@ final class World implements AutoCloseable {
         disk.copyFrozen(old.home, home, powerLoss, old.disk);
         Path outbox = home.resolve("outbox");
         if (Files.exists(outbox)) {
-            try (Stream<Path> files = Files.walk(outbox)) {
-                files.filter(file -> file.getFileName().toString().endsWith(".streamline-tmp")).forEach(relocatedTemporaries::add);
-            }
+            Disk.walkWhileChanging(outbox).stream().filter(file -> file.getFileName().toString().endsWith(".streamline-tmp"))
+                    .forEach(relocatedTemporaries::add);
         }
         disk.disarm();
         logPoisoned = false;
