@@ -235,7 +235,7 @@ final class StepRunner {
             // since it started): the completion cannot be counted, so the session fails, never the worker thread
             String error = "step " + processor.name() + " completed, but the branch tracker refused its completion: "
                     + e.getMessage();
-            LOG.error("session {} failed: {}", session.id, error);
+            LOG.error("session {} failed: {}", session.id, SessionOutcomes.forLog(error));
             outcomes.failSession(session, processor, input, error, false);
             return false;
         }
@@ -255,7 +255,7 @@ final class StepRunner {
                 "the output of step " + processor.name() + " (with the inputs of the steps it makes ready)", rejected, enterGate);
         Consumer<String> whenUnforced = reason -> {
             String error = "step " + processor.name() + " completed, but " + reason;
-            LOG.error("session {} failed: {}", session.id, error);
+            LOG.error("session {} failed: {}", session.id, SessionOutcomes.forLog(error));
             outcomes.failSession(session, processor, input, error, false);
         };
         if (completion.sessionComplete()) {
