@@ -188,21 +188,28 @@ final class Disk {
         }
     }
 
+    /**
+     * The paths under a folder that an abandoned engine may still change: a file or folder that vanishes during the
+     * walk (an ended session's content, a temporary file renamed into place) makes the walk start again.
+     */
+    static List<Path> walkWhileChanging(Path from) throws IOException {
+        for (int attempt = 1;; attempt++) {
+            try (Stream<Path> walk = Files.walk(from)) {
+                return walk.toList();
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException) || attempt == 10) {
+                    throw e.getCause();
+                }
+            }
+        }
+    }
+
     static void copyTree(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         if (!Files.exists(from)) {
             return;
         }
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(from)) {
-            paths = walk.toList();
-        } catch (java.io.UncheckedIOException e) {
-            // a folder vanished during the walk: walk again (the engine still deletes what ended)
-            try (Stream<Path> walk = Files.walk(from)) {
-                paths = walk.filter(Files::exists).toList();
-            }
-        }
-        for (Path path : paths) {
+        for (Path path : walkWhileChanging(from)) {
             Path target = to.resolve(from.relativize(path));
             try {
                 if (Files.isDirectory(path)) {

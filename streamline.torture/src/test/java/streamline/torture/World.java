@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
@@ -72,8 +71,9 @@ final class World implements AutoCloseable {
     /** Every session id a trigger was told of, as text: what the log check looks for. */
     final Set<String> sessionIds = ConcurrentHashMap.newKeySet();
     /**
-     * Under {@code interval} sync: sessions whose trigger was told they started but whose start a crash took (the log
-     * had not forced it: the policy's documented loss of the last interval's appends), so no later log held them. Their
+     * Under {@code interval} sync: sessions whose trigger was told they started but whose start a crash took, or a
+     * failed write of the buffered appends before a restart (the log had not forced it: the policy's documented loss
+     * of the last interval's appends), so no later log held them. Their
      * items are emitted again; they themselves are never told ended, and no trigger instance that heard of them is left.
      */
     final Set<UUID> startsLostInCrashes = ConcurrentHashMap.newKeySet();
@@ -425,16 +425,21 @@ final class World implements AutoCloseable {
     void restart(String detail) throws Exception {
         Generation old = current;
         old.engine.stop();
+        boolean lost = false;
         try {
             old.closeLogs();
         } catch (Exception e) {
             // a log whose last force fails says so on close: what it did not force, a restart recovers or not
             history.add("  (closing the log failed: " + e.getMessage() + ")");
+            lost = true;
         }
         old.disk.dead = true;
         disk.disarm();
         logPoisoned = false;
+        // under interval a failed write drops the buffered appends it had acknowledged, as a crash does
+        Set<UUID> untold = lost ? untoldUnderInterval() : Set.of();
         startNext(old.home, detail);
+        noteStartsLost(untold);
     }
 
     void restart() throws Exception {
@@ -466,9 +471,8 @@ final class World implements AutoCloseable {
         disk.copyFrozen(old.home, home, powerLoss, old.disk);
         Path outbox = home.resolve("outbox");
         if (Files.exists(outbox)) {
-            try (Stream<Path> files = Files.walk(outbox)) {
-                files.filter(file -> file.getFileName().toString().endsWith(".streamline-tmp")).forEach(relocatedTemporaries::add);
-            }
+            Disk.walkWhileChanging(outbox).stream().filter(file -> file.getFileName().toString().endsWith(".streamline-tmp"))
+                    .forEach(relocatedTemporaries::add);
         }
         disk.disarm();
         logPoisoned = false;
@@ -488,6 +492,13 @@ final class World implements AutoCloseable {
         reaper.setDaemon(true);
         reaper.start();
         abandoned.add(reaper);
+        Set<UUID> untold = untoldUnderInterval();
+        startNext(home, detail);
+        noteStartsLost(untold);
+    }
+
+    /** Under {@code interval} sync, the sessions told started and not yet told ended; otherwise none. */
+    private Set<UUID> untoldUnderInterval() {
         Set<UUID> untold = new java.util.HashSet<>();
         if (config.sync().equals("interval")) {
             for (Source source : sources.values()) {
@@ -499,9 +510,14 @@ final class World implements AutoCloseable {
                 });
             }
         }
-        startNext(home, detail);
-        untold.removeAll(current.loggedAtStart);
-        startsLostInCrashes.addAll(untold);
+        return untold;
+    }
+
+    /** Of {@code untold}, those the log the current generation opened does not hold: their starts were lost. */
+    private void noteStartsLost(Set<UUID> untold) {
+        Set<UUID> lost = new java.util.HashSet<>(untold);
+        lost.removeAll(current.loggedAtStart);
+        startsLostInCrashes.addAll(lost);
     }
 
     void crash(boolean powerLoss) throws Exception {

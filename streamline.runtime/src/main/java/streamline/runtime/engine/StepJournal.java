@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
@@ -65,6 +66,20 @@ final class StepJournal {
             retired = true;
         } finally {
             switching.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Makes {@code change} (of the branch tracker's steps of a session) unless retired; null if retired. Read-held
+     * like a write, so {@link #retire} returns only once no change is in progress: a change is made before the stop
+     * forgets the engine's sessions in the tracker, a service the next engine of the process shares, or not at all.
+     */
+    <T> T unlessRetired(Supplier<T> change) {
+        switching.readLock().lock();
+        try {
+            return retired ? null : change.get();
+        } finally {
+            switching.readLock().unlock();
         }
     }
 

@@ -228,15 +228,19 @@ final class StepRunner {
         }
         StepCompletion completion;
         try {
-            completion = tracker.completeStep(session.id, step, run.graph.next(step));
+            // not after the stop forgot the session in the tracker: the next engine may track it again by then
+            completion = journal.unlessRetired(() -> tracker.completeStep(session.id, step, run.graph.next(step)));
         } catch (RuntimeException e) {
             // the tracker's steps of the session and the graph disagree (a session recovered on a graph that changed
             // since it started): the completion cannot be counted, so the session fails, never the worker thread
             String error = "step " + processor.name() + " completed, but the branch tracker refused its completion: "
                     + e.getMessage();
-            LOG.error("session {} failed: {}", session.id, error);
+            LOG.error("session {} failed: {}", session.id, SessionOutcomes.forLog(error));
             outcomes.failSession(session, processor, input, error, false);
             return false;
+        }
+        if (completion == null) {
+            return false; // the engine stopped: nothing counted, the log shows the step started, the next start runs it
         }
         Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
         for (UUID readyStep : completion.readySteps()) {
@@ -251,7 +255,7 @@ final class StepRunner {
                 "the output of step " + processor.name() + " (with the inputs of the steps it makes ready)", rejected, enterGate);
         Consumer<String> whenUnforced = reason -> {
             String error = "step " + processor.name() + " completed, but " + reason;
-            LOG.error("session {} failed: {}", session.id, error);
+            LOG.error("session {} failed: {}", session.id, SessionOutcomes.forLog(error));
             outcomes.failSession(session, processor, input, error, false);
         };
         if (completion.sessionComplete()) {
