@@ -61,6 +61,8 @@ import streamline.config.support.ConfigList;
 public class RunExecutable implements Processor {
 
     private static final Pattern ARGUMENT_KEY = Pattern.compile("arg(\\d+)");
+    /** The longest timeout whose milliseconds a wait can take. */
+    private static final long MAX_TIMEOUT_SECONDS = Long.MAX_VALUE / 1000;
 
     /** The allowed executables as the operator wrote them (normalised), each with the file it resolved to then. */
     private final Map<Path, Path> allowed = new TreeMap<>();
@@ -167,6 +169,11 @@ public class RunExecutable implements Processor {
             command.add(step.config(key));
         }
         long timeoutSeconds = step.config("timeoutSeconds", Long.class);
+        if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+            // before the program starts: 0 or less killed it at once, a larger one overflowed the wait in milliseconds
+            throw new IllegalArgumentException("RunExecutable " + step.processorName() + " of flow " + step.flowName()
+                    + ": timeoutSeconds must be from 1 to " + MAX_TIMEOUT_SECONDS + ", was " + timeoutSeconds);
+        }
         ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile());
         // the engine's environment may hold secrets: a program gets only what the operator passes on
         Map<String, String> environment = builder.environment();

@@ -156,6 +156,18 @@ class GoKeysTest {
     }
 
     @Test
+    void runExecutableRefusesATimeoutThatIsNotAPositiveNumberOfSecondsNamingTheKey() throws Exception {
+        Path sh = Path.of("/bin/sh").toRealPath();
+        for (long timeout : new long[] { -1, 0, Long.MAX_VALUE }) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> ProcessorHarness.of(
+                    new RunExecutable(home, List.of(sh.toString()), 1000))
+                    .config(Map.of("executable", sh.toString(), "args", List.of("-c", "true"), "timeoutSeconds", timeout)).run());
+            assertTrue(refused.getMessage().contains("timeoutSeconds") && refused.getMessage().contains(String.valueOf(timeout)),
+                    refused.getMessage());
+        }
+    }
+
+    @Test
     void runExecutableTakesANumberInArgsAsItsTextAsTheDeclarationAccepts() throws Exception {
         // a list of texts takes numbers as their text when the flow is checked: the step must not refuse it later
         Path sh = Path.of("/bin/sh").toRealPath();
