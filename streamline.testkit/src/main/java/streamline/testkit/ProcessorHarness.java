@@ -20,13 +20,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import streamline.api.engine.SessionUpdate;
+import streamline.api.flow.InvalidFlowException;
+import streamline.api.processor.ConfigDescription;
 import streamline.api.processor.ExpressionException;
 import streamline.api.processor.FlowObject;
+import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 import streamline.api.processor.TriggerContext;
-import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
 import streamline.api.state.StateManager;
@@ -112,13 +115,18 @@ public final class ProcessorHarness {
         return this;
     }
 
-    /** Calls {@code init} (once) and {@code process}, as the engine would for one step. */
+    /**
+     * Calls {@code init} (once) and {@code process}, as the engine would for one step. The configuration is checked
+     * first against what the processor's class declares ({@link ProcessorConfig}), as the engine checks a flow: a
+     * mistake is an {@link InvalidFlowException} naming the key, an unknown key a line in the log.
+     */
     public Result run() throws Exception {
         if (!initialized) {
-            processor.init(new Context(config, Map.of(), state, log));
+            processor.init(checked(processor.getClass(), config, state, log));
             initialized = true;
         }
         Step step = new Step(config, metadata, state, log, content, attempt, sessionId);
+        step.description = ConfigDescription.of(processor.getClass());
         FlowObject output = processor.process(new FlowObject(metadata, triggerMark), step);
         if (output == null) {
             throw new IllegalStateException("the processor returned null");
@@ -149,13 +157,16 @@ public final class ProcessorHarness {
             this.state = state;
         }
 
+        /** Calls {@code init}, the configuration checked first as {@link ProcessorHarness#run()} says. */
         public TriggerHarness init() throws Exception {
-            trigger.init(new Context(config, Map.of(), state, log));
+            trigger.init(checked(trigger.getClass(), config, state, log));
             return this;
         }
 
         public List<TriggerResult> trigger(int capacity) throws Exception {
-            return trigger.trigger(new TriggerCall(config, state, log, capacity));
+            TriggerCall call = new TriggerCall(config, state, log, capacity);
+            call.description = ConfigDescription.of(trigger.getClass());
+            return trigger.trigger(call);
         }
 
         public void itemsReceived(List<ItemOutcome> outcomes) {
@@ -209,7 +220,29 @@ public final class ProcessorHarness {
         }
     }
 
+    /** A context for {@code init}, after checking {@code config} against what {@code implementation} declares. */
+    private static Context checked(Class<?> implementation, Map<String, Object> config, StateManager state, List<String> log)
+            throws InvalidFlowException {
+        Context context = new Context(config, Map.of(), state, log);
+        Optional<ConfigDescription> description = ConfigDescription.of(implementation);
+        if (description.isPresent()) {
+            List<String> errors = description.get().errors(config);
+            if (!errors.isEmpty()) {
+                throw new InvalidFlowException(context.flowName(), errors.stream()
+                        .map(error -> "processor '" + context.processorName() + "': " + error).toList());
+            }
+            for (String unknown : description.get().unknownKeys(config)) {
+                context.logger().log(System.Logger.Level.WARNING, "configuration key '" + unknown + "' is unknown to "
+                        + implementation.getSimpleName() + "; it is ignored");
+            }
+        }
+        context.description = description;
+        return context;
+    }
+
     private static class Context implements ProcessorContext {
+        /** What the processor's class declares. */
+        Optional<ConfigDescription> description = Optional.empty();
         private final UUID flowId = UUID.randomUUID();
         private final UUID processorId = UUID.randomUUID();
         private final Map<String, Object> config;
@@ -255,6 +288,11 @@ public final class ProcessorHarness {
         }
 
         @Override
+        public Optional<ConfigDescription> configDescription() {
+            return description;
+        }
+
+        @Override
         public String config(String key) {
             return optionalConfig(key).orElseThrow(() -> new IllegalArgumentException("no configuration key '" + key + "'"));
         }
@@ -273,6 +311,9 @@ public final class ProcessorHarness {
 
         @Override
         public Optional<String> optionalConfig(String key) {
+            if (description.flatMap(declared -> declared.key(key)).isPresent()) {
+                return optionalConfig(key, String.class); // by its name or alias, else its default
+            }
             Object value = config.get(key);
             if (value == null) {
                 return Optional.empty();

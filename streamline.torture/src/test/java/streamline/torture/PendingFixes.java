@@ -20,14 +20,6 @@ final class PendingFixes {
         findings.put(Feature.FLOW_GRAPH_CHANGES, "recovery resumes a session on the flow's current definition, not the "
                 + "one it started with: a session whose step is gone fails (seed 2), and a reordered graph makes the tracker "
                 + "refuse a completion (step already scheduled, seed 4)");
-        findings.put(Feature.POWER_LOSS, "with crashes and every fault, fresh seed 2971250671932323521 (1 of 8 fresh seeds): "
-                + "exactly once broken, six items of t1 acknowledged for two sessions each; not diagnosed. Its first "
-                + "seeds pass; kept out of the build's seeds so that they stay green");
-        findings.put(Feature.WRITE_FAULTS, "with crashes, power losses and the other faults, fixed seed 4 in 1 of 3 runs: 8 items "
-                + "of t0 never acknowledged, no session started for them, nothing in progress; not diagnosed. Its first "
-                + "seeds pass; kept out of the build's seeds so that they stay green");
-        findings.put(Feature.FORCE_FAULTS, "seed 2 with the base features, in 1 of 4 runs: an item whose steps throw an Error and "
-                + "then fail (plan A:error@1;B:throw@0) acknowledged for two sessions while fsyncs fail; not diagnosed");
         findings.put(Feature.LOG_AWAY, "a log that went away keeps live the sessions another log took over (nothing marks them "
                 + "handed over in it): seed 1 with the green features, 'the jpa log (not in use) holds 14 sessions that never "
                 + "end'; a later switch back to it, or a start on it, recovers sessions that already ended. With FindingsTest's "

@@ -25,6 +25,8 @@ final class Source {
     /** Every session an instance was told was started for a mark of this source. */
     private final Map<UUID, String> started = new LinkedHashMap<>();
     private final Set<String> endErrorsThrown = new LinkedHashSet<>();
+    /** For each mark, what its trigger instances emitted, were answered and were told, in order (for a report). */
+    private final Map<String, List<String>> told = new LinkedHashMap<>();
 
     /** While set, the next trigger call waits here (after counting down {@link #callHeld}) before choosing its items. */
     private volatile CountDownLatch release;
@@ -81,6 +83,16 @@ final class Source {
     synchronized void acknowledge(String mark, UUID session, String error) {
         ended.computeIfAbsent(mark, m -> new LinkedHashMap<>()).put(session, error);
         unacknowledged.remove(mark);
+    }
+
+    /** Notes what happened to a mark between its trigger instances and the engine (for a report). */
+    synchronized void note(String mark, String event) {
+        told.computeIfAbsent(mark, m -> new ArrayList<>()).add(event);
+    }
+
+    /** What happened to a mark, in order, as {@link #note} was told. */
+    synchronized List<String> notes(String mark) {
+        return List.copyOf(told.getOrDefault(mark, List.of()));
     }
 
     synchronized Map<String, Map<UUID, String>> ends() {

@@ -34,7 +34,8 @@ final class TortureRun {
     /** How long the engine has, with no faults, to finish everything after the schedule. */
     static final Duration SETTLE_LIMIT = Duration.ofSeconds(20);
 
-    record Result(Schedule schedule, List<String> violations, List<String> history, String threadDump, String summary) {
+    record Result(Schedule schedule, List<String> violations, List<String> details, List<String> history, String threadDump,
+            String summary) {
         boolean failed() {
             return !violations.isEmpty();
         }
@@ -44,6 +45,11 @@ final class TortureRun {
             text.append("seed ").append(schedule.seed()).append(", ").append(schedule.ops().size()).append(" operations, ")
                     .append(schedule.config()).append(", ").append(summary).append('\n');
             violations.forEach(v -> text.append("VIOLATION: ").append(v).append('\n'));
+            if (!details.isEmpty()) {
+                text.append("what the items of the violations went through (their trigger instances' calls and ends, then"
+                        + " the engine's lines about their sessions):\n");
+                details.forEach(d -> text.append(d).append('\n'));
+            }
             text.append("schedule:\n");
             history.forEach(h -> text.append("  ").append(h).append('\n'));
             if (!threadDump.isEmpty()) {
@@ -58,6 +64,7 @@ final class TortureRun {
 
     static Result run(Schedule schedule, Set<Feature> features, Path directory) throws Exception {
         World world = new World(directory, schedule.config(), features);
+        world.engineLines.attach();
         SessionLogCheck logCheck = features.contains(Feature.SESSION_LOG_CHECK) ? SessionLogCheck.attach(world, world.sessionIds) : null;
         ExecutorService operations = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "torture-schedule");
@@ -82,6 +89,7 @@ final class TortureRun {
                 Schedule.Op op = schedule.ops().get(i);
                 String flow = "t" + op.flow();
                 world.history.add(i + ": " + op);
+                world.operation = i;
                 if (op.kind() == Schedule.Kind.PROVIDER_GONE) {
                     providerGone = true;
                 } else if (op.kind() == Schedule.Kind.PROVIDER_BACK || op.kind() == Schedule.Kind.RESTART
@@ -132,11 +140,12 @@ final class TortureRun {
             if (logCheck != null) {
                 logCheck.detach();
             }
+            world.engineLines.detach();
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }
         String summary = world.itemCount() + " items, " + world.generationCount() + " engine generations, "
                 + world.disk.faultsFired() + " faults fired, " + world.sessionIds.size() + " sessions started";
-        return new Result(schedule, world.violations(), List.copyOf(world.history), threadDump, summary);
+        return new Result(schedule, world.violations(), world.details(), List.copyOf(world.history), threadDump, summary);
     }
 
     private static void execute(World world, Schedule.Op op, String flow, Map<String, Integer> numbers,
@@ -182,6 +191,7 @@ final class TortureRun {
      * (its documented behaviour). Then everything must end within {@link #SETTLE_LIMIT}. Returns a thread dump if not.
      */
     private static String settle(World world, ExecutorService operations, Set<Feature> features) throws Exception {
+        world.operation = -1;
         world.history.add("settle: no faults, every flow active" + (world.logPoisoned ? ", restart (the log refused appends after a failed fsync)" : ""));
         Future<?> prepared = operations.submit(() -> {
             world.disk.disarm();
@@ -210,6 +220,9 @@ final class TortureRun {
             return "";
         }
         unmet.forEach(what -> world.violation("after settling " + SETTLE_LIMIT.toSeconds() + " s: " + what));
+        for (Source source : world.sources().values()) {
+            source.unacknowledged().stream().limit(3).forEach(mark -> world.explain(source, mark));
+        }
         return threadDump();
     }
 
@@ -272,6 +285,7 @@ final class TortureRun {
                 Map<UUID, String> sessions = ends.getOrDefault(item.mark(), Map.of());
                 if (sessions.size() != 1) {
                     world.violation("item " + item.describe() + " was acknowledged for " + sessions.size() + " sessions " + sessions.keySet());
+                    world.explain(source, item.mark());
                 }
                 for (Map.Entry<UUID, String> session : sessions.entrySet()) {
                     boolean failed = !session.getValue().isEmpty();
@@ -304,6 +318,7 @@ final class TortureRun {
                 if (!ends.getOrDefault(started.getValue(), Map.of()).containsKey(started.getKey())
                         && !world.startsLostInCrashes.contains(started.getKey())) {
                     world.violation("session " + started.getKey() + " started for " + started.getValue() + " was never told ended");
+                    world.explain(source, started.getValue());
                 }
             }
         }

@@ -69,6 +69,7 @@ final class TortureTrigger implements TriggerProcessor {
                     break;
                 }
                 inFlight.add(item.mark());
+                note(item.mark(), "emitted");
                 results.add(result(item));
                 if (item.repeated() && results.size() < context.capacity()) {
                     results.add(result(item));
@@ -88,6 +89,10 @@ final class TortureTrigger implements TriggerProcessor {
 
     @Override
     public void itemsReceived(List<ItemOutcome> outcomes) {
+        for (ItemOutcome outcome : outcomes) {
+            note(outcome.item().triggerMark(), outcome.status() + (outcome.sessionId() == null ? "" : " " + outcome.sessionId())
+                    + (outcome.reason().isEmpty() ? "" : ": " + outcome.reason()));
+        }
         world.whileAlive(generation, () -> {
             for (ItemOutcome outcome : outcomes) {
                 String mark = outcome.item().triggerMark();
@@ -101,12 +106,20 @@ final class TortureTrigger implements TriggerProcessor {
         });
     }
 
+    /** Notes an event of a mark with this instance and the operation the schedule is at. */
+    private void note(String mark, String event) {
+        source.note(mark, "op " + world.operation + ", generation " + generation.number + (generation.dead ? " (dead)" : "")
+                + ", trigger@" + Integer.toHexString(System.identityHashCode(this)) + ": " + event);
+    }
+
     @Override
     public void sessionEnded(SessionUpdate update) {
         if (inCall.get()) {
             world.violation("trigger of " + source.flow + " (generation " + generation.number + ") was told the end of session "
                     + update.sessionId() + " (" + update.triggerMark() + ") during its own trigger() call");
         }
+        note(update.triggerMark(), "told the end of " + update.sessionId() + (update.error().isEmpty() ? " (succeeded)"
+                : " (failed: " + update.error() + ")"));
         boolean[] throwNow = {false};
         world.whileAlive(generation, () -> {
             source.acknowledge(update.triggerMark(), update.sessionId(), update.error());

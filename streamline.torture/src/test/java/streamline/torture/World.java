@@ -65,6 +65,8 @@ final class World implements AutoCloseable {
     private final Map<String, Integer> shapes = new ConcurrentHashMap<>();
     private final Map<String, Integer> versions = new ConcurrentHashMap<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final List<String> details = new CopyOnWriteArrayList<>();
+    private final Set<String> explained = ConcurrentHashMap.newKeySet();
     final List<String> history = new CopyOnWriteArrayList<>();
     private final Set<UUID> listenerErrorsThrown = ConcurrentHashMap.newKeySet();
     /** Every session id a trigger was told of, as text: what the log check looks for. */
@@ -82,6 +84,11 @@ final class World implements AutoCloseable {
      * a real process restarting in the same folder would. They are the copy's, not the engine's, leftovers.
      */
     final Set<Path> relocatedTemporaries = ConcurrentHashMap.newKeySet();
+
+    /** The operation of the schedule being carried out (for a report), or -1 once settling. */
+    volatile int operation;
+    /** The engine's log lines of this run, for a report on the sessions a violation names. */
+    final EngineLines engineLines = new EngineLines();
 
     private int generations;
     private int homes;
@@ -271,6 +278,32 @@ final class World implements AutoCloseable {
 
     List<String> violations() {
         return List.copyOf(violations);
+    }
+
+    /**
+     * Adds to the report what an item of a violation went through: each call of a trigger instance that emitted it,
+     * what the engine answered, each end told; then the engine's lines about the sessions named there. Once per item.
+     */
+    void explain(Source source, String mark) {
+        if (!explained.add(source.flow + "/" + mark) || explained.size() > 12) {
+            return;
+        }
+        List<String> notes = source.notes(mark);
+        Set<String> sessions = new java.util.LinkedHashSet<>();
+        // the sessions started or told ended (a duplicate of an item repeated in a batch that was not started names none)
+        java.util.regex.Matcher ids = java.util.regex.Pattern.compile("(STARTED|told the end of) ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+                .matcher(String.join("\n", notes));
+        while (ids.find()) {
+            sessions.add(ids.group(2));
+        }
+        StringBuilder text = new StringBuilder("  item " + mark + " of " + source.flow + ":\n");
+        notes.forEach(note -> text.append("    ").append(note).append('\n'));
+        engineLines.about(sessions, 80).forEach(line -> text.append("      ").append(line).append('\n'));
+        details.add(text.toString());
+    }
+
+    List<String> details() {
+        return List.copyOf(details);
     }
 
     /** Runs a change to the model unless the generation is dead; a crash's copy never runs meanwhile. */

@@ -75,6 +75,61 @@ public interface ProcessorContext {
     }
 
     /**
+     * The configuration the processor's class declares with {@link ProcessorConfig}; empty if it declares none. The
+     * engine checked the flow's configuration against it before the processor got this context.
+     *
+     * @since 1.4
+     */
+    default Optional<ConfigDescription> configDescription() {
+        return Optional.empty();
+    }
+
+    /**
+     * A configuration value converted to {@code type} ({@link String}, {@link Boolean}, {@link Long}, {@link Integer},
+     * {@link List} of strings, {@link Map} of strings), its expressions evaluated (each element, name and value of a
+     * list or map); given by the key's name or its declared alias, else the declared default.
+     *
+     * @throws IllegalArgumentException if the key is missing and has no default, or its value cannot be converted
+     *         (naming the key)
+     * @throws ExpressionException if an expression cannot be evaluated
+     * @since 1.4
+     */
+    default <T> T config(String key, Class<T> type) {
+        return optionalConfig(key, type).orElseThrow(() -> new IllegalArgumentException("configuration key '" + key
+                + "' is missing"));
+    }
+
+    /**
+     * Like {@link #config(String, Class)}, but empty when the key is missing and has no default.
+     *
+     * @since 1.4
+     */
+    default <T> Optional<T> optionalConfig(String key, Class<T> type) {
+        Map<String, Object> raw = rawConfiguration();
+        Optional<ConfigDescription.Key> declared = configDescription().flatMap(description -> description.key(key));
+        String given = declared.flatMap(k -> configDescription().orElseThrow().givenAs(raw, k)).orElse(key);
+        Object value = raw.get(given);
+        if (value == null) {
+            Optional<String> fallback = declared.flatMap(ConfigDescription.Key::defaultValue);
+            return fallback.map(text -> ConfigDescription.convert(text, type, key));
+        }
+        Object evaluated;
+        if (value instanceof String text) {
+            evaluated = evaluate(given, text);
+        } else if (value instanceof List<?> list) {
+            evaluated = list.stream().map(element -> element instanceof String text ? evaluate(given, text) : element).toList();
+        } else if (value instanceof Map<?, ?> map) {
+            Map<String, Object> texts = new java.util.LinkedHashMap<>();
+            map.forEach((name, element) -> texts.put(evaluate(given, String.valueOf(name)),
+                    element instanceof String text ? evaluate(given, text) : element));
+            evaluated = texts;
+        } else {
+            evaluated = value;
+        }
+        return Optional.of(ConfigDescription.convert(evaluated, type, given));
+    }
+
+    /**
      * A logger whose lines carry the flow, the processor and (in a step) the session, at the
      * level the processor's definition gives.
      */

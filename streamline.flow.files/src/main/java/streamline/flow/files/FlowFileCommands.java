@@ -8,23 +8,28 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import streamline.api.engine.Engine;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowStoreException;
+import streamline.api.processor.ProcessorTypes;
 
 /**
  * Gogo shell commands for flow files: {@code streamline:load <file>} reads a flow file and saves it
- * into the flow store the engine uses (the best-ranked one matching the engine's {@code flowManager.target});
+ * into the flow store the engine uses (the best-ranked one matching the engine's {@code flowManager.target}), once its
+ * processors' configuration passed the engine's check ({@link ProcessorTypes});
  * {@code streamline:export <flow id>} prints a flow of that store as JSON.
  */
 @Component(service = FlowFileCommands.class, property = { "osgi.command.scope=streamline",
@@ -43,6 +48,9 @@ public class FlowFileCommands {
     void removeStore(ServiceReference<FlowManager> reference) {
         selection.remove(reference);
     }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile ProcessorTypes types;
 
     @Reference(service = Engine.class, cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             unbind = "unbindEngine", updated = "bindEngine")
@@ -78,8 +86,12 @@ public class FlowFileCommands {
         try {
             FlowManager store = selection.select(null);
             FlowDefinition flow = json.read(text, path.getFileName().toString());
+            ProcessorTypes checking = types;
+            // the processors' declared keys, before anything is saved; a type not provided yet is checked at activation
+            List<String> unknown = checking == null ? List.of() : checking.check(flow);
             FlowDefinition saved = store.save(flow);
-            return "saved flow '" + saved.name() + "' (" + saved.id() + ")" + (saved.active() ? ", active" : ", inactive");
+            return "saved flow '" + saved.name() + "' (" + saved.id() + ")" + (saved.active() ? ", active" : ", inactive")
+                    + unknown.stream().map(warning -> "\nwarning: " + warning + "; it is ignored").collect(Collectors.joining());
         } catch (FlowFileException | FlowStoreException | FlowStoreSelection.NoStoreException e) {
             return "refused: " + e.getMessage();
         }

@@ -29,6 +29,7 @@ import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowNotFoundException;
 import streamline.api.flow.FlowStoreException;
+import streamline.api.flow.InvalidFlowException;
 import streamline.api.flow.Page;
 import streamline.api.flow.PageRequest;
 
@@ -78,6 +79,7 @@ final class FlowFolder {
     private final Path directory;
     private final long maxFileBytes;
     private final FlowReader reader;
+    private final FlowCheck check;
     private final Map<Path, FileState> files = new HashMap<>();
     /** Flows to make inactive, until the store did. */
     private final Set<UUID> toStop = new HashSet<>();
@@ -86,13 +88,23 @@ final class FlowFolder {
 
     /** @param maxFileBytes a larger file is refused without being read */
     FlowFolder(Path directory, long maxFileBytes) {
-        this(directory, maxFileBytes, new FlowJson()::read);
+        this(directory, maxFileBytes, FlowCheck.NONE);
+    }
+
+    /** @param check checks a flow's configuration before it is saved */
+    FlowFolder(Path directory, long maxFileBytes, FlowCheck check) {
+        this(directory, maxFileBytes, new FlowJson()::read, check);
     }
 
     FlowFolder(Path directory, long maxFileBytes, FlowReader reader) {
+        this(directory, maxFileBytes, reader, FlowCheck.NONE);
+    }
+
+    private FlowFolder(Path directory, long maxFileBytes, FlowReader reader, FlowCheck check) {
         this.directory = directory;
         this.maxFileBytes = maxFileBytes;
         this.reader = reader;
+        this.check = check;
     }
 
     /** Brings {@code store} in step with the folder; stops early, with the interrupt flag kept, when interrupted. */
@@ -228,6 +240,17 @@ final class FlowFolder {
             return;
         }
         FlowDefinition flow = state.flow;
+        try {
+            // the processors' declared keys, checked at every scan until it passes: a provider that came meanwhile
+            // checks it too
+            check.check(flow);
+        } catch (InvalidFlowException e) {
+            report(state, name(file) + ": " + e.getMessage() + keptRunning(state));
+            return;
+        } catch (RuntimeException e) {
+            report(state, "cannot check flow '" + flow.name() + "' from " + name(file) + " (trying again at every check): " + e);
+            return;
+        }
         try {
             boolean saved = !FlowOrigin.isSavedAs(storedOrNull(store, flow.id()), flow);
             if (saved) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,11 +20,15 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 
 import streamline.api.engine.Engine;
 import streamline.api.engine.StreamlineHome;
+import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
+import streamline.api.flow.InvalidFlowException;
+import streamline.api.processor.ProcessorTypes;
 import streamline.config.support.ConfigReader;
 import streamline.config.support.ConfigRefused;
 
@@ -85,7 +90,7 @@ public class FlowFolderComponent {
             LOG.error("{}; flow files are not loaded until the value is corrected", e.getMessage());
             return;
         }
-        folder = new FlowFolder(directory, maxBytes);
+        folder = new FlowFolder(directory, maxBytes, this::check);
         poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "streamline-flow-files");
             thread.setDaemon(true);
@@ -111,6 +116,15 @@ public class FlowFolderComponent {
 
     void removeStore(ServiceReference<FlowManager> reference) {
         selection.remove(reference);
+    }
+
+    /** The engine's processor types, whose declared keys a flow is checked against before it is saved; none: not checked. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ProcessorTypes types;
+
+    private List<String> check(FlowDefinition flow) throws InvalidFlowException {
+        ProcessorTypes current = types;
+        return current == null ? FlowCheck.NONE.check(flow) : current.check(flow);
     }
 
     @Reference(service = Engine.class, cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

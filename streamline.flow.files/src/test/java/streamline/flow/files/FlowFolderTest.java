@@ -70,6 +70,36 @@ class FlowFolderTest {
         assertFalse(stored("orders").active(), "a removed file's flow is inactive");
     }
 
+    private static String copyFlow(String description, String config) {
+        return """
+                {"name": "copy", "description": "%s",
+                 "processors": [{"name": "A", "type": "Copy", "config": %s}, {"name": "B", "type": "NotProvidedYet",
+                   "config": {"anything": ["goes"]}}],
+                 "flow": "A->B"}
+                """.formatted(description, config);
+    }
+
+    @Test
+    void aFileWithAWrongOrMissingKeyIsRefusedAndTheLastGoodVersionKeepsRunning() throws Exception {
+        FlowFolder folder = new FlowFolder(directory, FLOW_FILE_LIMIT, new DeclaredTypes()::check);
+        Path file = directory.resolve("copy.json");
+        Files.writeString(file, copyFlow("v1", "{\"input\": \"in/a.txt\", \"remove_source\": true}"));
+        folder.scan(store);
+        assertEquals("v1", description("copy"), "a type not provided yet is no error for a flow file");
+
+        Files.writeString(file, copyFlow("v2", "{\"input\": \"in/a.txt\", \"remove_source\": \"yes\"}"));
+        folder.scan(store);
+        assertEquals("v1", description("copy"), "a wrong type refuses the file: nothing is saved");
+
+        Files.writeString(file, copyFlow("v3", "{\"remove_source\": false, \"args\": \"x\"}"));
+        folder.scan(store);
+        assertEquals("v1", description("copy"), "a missing required key and a list given as text refuse the file");
+
+        Files.writeString(file, copyFlow("v4", "{\"path\": \"in/b.txt\", \"args\": [\"-v\"], \"extra\": 1}"));
+        folder.scan(store);
+        assertEquals("v4", description("copy"), "a corrected file is saved; an unknown key is only warned about");
+    }
+
     @Test
     void aRestartDoesNotSaveAnUnchangedFlowAgainAndANewStoreGetsEverything() throws Exception {
         Files.writeString(directory.resolve("a.json"), flow("a", "", "A->B"));

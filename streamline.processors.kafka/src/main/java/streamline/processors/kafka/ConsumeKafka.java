@@ -27,8 +27,11 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import streamline.api.engine.SessionUpdate;
+import streamline.api.processor.ConfigKey;
+import streamline.api.processor.ConfigType;
 import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.ScheduleType;
 import streamline.api.processor.TriggerContext;
@@ -61,6 +64,13 @@ import streamline.api.state.StateScope;
  * away is forgotten (its records fetched and not emitted are dropped, to come to its new owner).
  */
 @Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ConsumeKafka")
+@ProcessorConfig(description = "Starts a session for every record of the topics it subscribes to.",
+        otherKeys = KafkaSettings.CLIENT_PROPERTY, keys = {
+                @ConfigKey(name = "topic_names", required = true, description = "The topics, comma-separated."),
+                @ConfigKey(name = "bootstrap_servers", required = true, description = "The brokers, host:port, comma-separated."),
+                @ConfigKey(name = "consumer_group", required = true, description = "The consumer group."),
+                @ConfigKey(name = "start_from_oldest", type = ConfigType.BOOLEAN, defaultValue = "false",
+                        description = "A group without committed offsets starts at the oldest record (else the newest).") })
 public class ConsumeKafka implements TriggerProcessor {
 
     static final String TOPIC_NAMES = "topic_names";

@@ -13,6 +13,12 @@ import streamline.api.processor.ProcessorContext;
  */
 final class KafkaSettings {
 
+    /**
+     * The names of Kafka client properties ({@code linger.ms}, {@code security.protocol}, {@code retries}): lower
+     * case, dotted, never an underscore, so a misspelt Go key ({@code consumer_grup}) is warned about as unknown.
+     */
+    static final String CLIENT_PROPERTY = "[a-z0-9]+([.-][a-z0-9]+)*";
+
     /** Timeouts short enough that a broker that is not there fails a step in seconds, not minutes; a flow may set others. */
     private static final Properties DEFAULTS = new Properties();
 

@@ -17,8 +17,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
+import streamline.api.processor.ConfigKey;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 
@@ -42,6 +44,12 @@ import streamline.api.processor.StepContext;
  * spending retries yet.
  */
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=PublishKafka")
+@ProcessorConfig(description = "Publishes the session's content as one Kafka record.",
+        otherKeys = KafkaSettings.CLIENT_PROPERTY, keys = {
+                @ConfigKey(name = "bootstrap_servers", required = true, description = "The brokers, host:port, comma-separated."),
+                @ConfigKey(name = "topic", required = true, description = "The topic (expression)."),
+                @ConfigKey(name = "acks", defaultValue = "all",
+                        description = "all (every in-sync replica has it), local (the leader has it) or none.") })
 public class PublishKafka implements Processor {
 
     static final String BOOTSTRAP_SERVERS = "bootstrap_servers";

@@ -31,8 +31,11 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import streamline.api.engine.SessionUpdate;
+import streamline.api.processor.ConfigKey;
+import streamline.api.processor.ConfigType;
 import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.ScheduleType;
 import streamline.api.processor.TriggerContext;
@@ -76,6 +79,18 @@ import streamline.api.state.StateException;
  * Links, anything else but regular files, files the engine may not read, files it cannot stat and folders it cannot
  * list are skipped with a warning naming them, once while they stay so: a link is never followed.
  */
+@ProcessorConfig(description = "Starts a session for every file of a folder, with the file as content.", keys = {
+        @ConfigKey(name = "input", required = true, description = "The folder, relative to the home."),
+        @ConfigKey(name = "pattern", defaultValue = "*", description = "A glob on the file name."),
+        @ConfigKey(name = "regex_filter", description = "A regular expression found anywhere in the file name (the Go key; instead of pattern)."),
+        @ConfigKey(name = "recursive", type = ConfigType.BOOLEAN, defaultValue = "false", description = "Read subfolders too."),
+        @ConfigKey(name = "afterSuccess",
+                description = "delete (the default), move to doneDirectory, or keep (emitted again once changed; the default with Go keys)."),
+        @ConfigKey(name = "doneDirectory", description = "Where afterSuccess=move puts files."),
+        @ConfigKey(name = "remove_source", type = ConfigType.BOOLEAN,
+                description = "The Go key: true is afterSuccess=delete, false is keep."),
+        @ConfigKey(name = "minAgeMillis", type = ConfigType.INTEGER, defaultValue = "500",
+                description = "A younger file is left for the next call, so one being written is not read half.") })
 @Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadDir",
         configurationPid = "streamline.processors.files")
 public class ReadDir implements TriggerProcessor {
@@ -141,12 +156,12 @@ public class ReadDir implements TriggerProcessor {
         Files.createDirectories(input);
         input = roots.forReading(input.toString());
         pattern = namePattern(processorContext);
-        recursive = GoKeys.flag(processorContext, "recursive", false);
+        recursive = processorContext.config("recursive", Boolean.class);
         if (raw.get("afterSuccess") != null && raw.get("remove_source") != null) {
             throw new IllegalArgumentException("ReadDir " + processorContext.processorName() + " of flow " + processorContext.flowName()
                     + " sets both 'afterSuccess' and its Go form 'remove_source': keep one");
         }
-        String after = raw.get("remove_source") != null ? (GoKeys.flag(processorContext, "remove_source", false) ? "delete" : "keep")
+        String after = raw.get("remove_source") != null ? (processorContext.config("remove_source", Boolean.class) ? "delete" : "keep")
                 : processorContext.optionalConfig("afterSuccess").orElse(goKeys ? "keep" : "delete").trim();
         switch (after) {
             case "delete" -> done = null;
@@ -167,7 +182,7 @@ public class ReadDir implements TriggerProcessor {
             }
             default -> throw new IllegalArgumentException("afterSuccess must be 'delete', 'move' or 'keep', was '" + after + "'");
         }
-        minAgeMillis = Long.parseLong(processorContext.optionalConfig("minAgeMillis").orElse("500").trim());
+        minAgeMillis = processorContext.config("minAgeMillis", Long.class);
         failed = new FailedFiles(processorContext);
         failed.load();
     }
@@ -175,7 +190,7 @@ public class ReadDir implements TriggerProcessor {
     /** The file-name filter: {@code pattern} (a glob) or the Go project's {@code regex_filter} (found anywhere in the name). */
     private static Predicate<Path> namePattern(ProcessorContext context) {
         if (context.rawConfiguration().get("regex_filter") == null) {
-            PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + context.optionalConfig("pattern").orElse("*"));
+            PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + context.config("pattern"));
             return glob::matches;
         }
         if (context.rawConfiguration().get("pattern") != null) {

@@ -13,8 +13,11 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
+import streamline.api.processor.ConfigKey;
+import streamline.api.processor.ConfigType;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.StepContext;
 
 /**
@@ -32,6 +35,11 @@ import streamline.api.processor.StepContext;
  * again with its source gone, and it then fails naming the file. Flows that cannot lose a file that way read it with
  * {@code ReadDir}, which deletes only once the session ended.
  */
+@ProcessorConfig(description = "Makes a file the session's content.", keys = {
+        @ConfigKey(name = "path", alias = "input", required = true,
+                description = "The file (expression), relative to the home, inside the roots of streamline.processors.files."),
+        @ConfigKey(name = "remove_source", type = ConfigType.BOOLEAN, defaultValue = "false",
+                description = "Delete the file once its content is copied and forced.") })
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ReadFile",
         configurationPid = "streamline.processors.files")
 public class ReadFile implements Processor {
@@ -64,7 +72,7 @@ public class ReadFile implements Processor {
     private FlowObject read(FlowObject input, StepContext step) throws Exception {
         Path file;
         try {
-            file = roots.forReading(GoKeys.required(step, "path", "input"));
+            file = roots.forReading(step.config("path")); // or its declared alias input
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(e.getFile(), null, "ReadFile: no such file");
         }
@@ -72,7 +80,7 @@ public class ReadFile implements Processor {
         try (InputStream in = Files.newInputStream(file); OutputStream out = step.writeContent()) {
             size = in.transferTo(out);
         }
-        if (GoKeys.flag(step, "remove_source", false)) {
+        if (step.config("remove_source", Boolean.class)) {
             Files.delete(file); // the content is forced by now: closing the step's content forces it
             step.forceFolderBeforeCompletion(file.getParent());
         }

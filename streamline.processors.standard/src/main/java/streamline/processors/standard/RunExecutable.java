@@ -20,8 +20,11 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 import org.osgi.service.metatype.annotations.Designate;
 
+import streamline.api.processor.ConfigKey;
+import streamline.api.processor.ConfigType;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 
@@ -44,6 +47,14 @@ import streamline.config.support.ConfigList;
  * the start of its standard output and of its standard error), or runs longer than its timeout (it is then killed
  * with every process it started). The executable runs under the name it is allowed as.
  */
+@ProcessorConfig(description = "Runs an allowed program without a shell and captures its output.", otherKeys = "arg[0-9]+",
+        keys = {
+                @ConfigKey(name = "executable", required = true,
+                        description = "Absolute path, listed in allowed of streamline.processors.runexecutable."),
+                @ConfigKey(name = "arguments", type = ConfigType.LIST, description = "Arguments taken literally."),
+                @ConfigKey(name = "args", type = ConfigType.LIST, description = "Arguments, each an expression (the Go key)."),
+                @ConfigKey(name = "timeoutSeconds", type = ConfigType.INTEGER, defaultValue = "60",
+                        description = "A longer run is killed with every process it started.") })
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=RunExecutable",
         configurationPid = "streamline.processors.runexecutable")
 @Designate(ocd = RunExecutableConfig.class)
@@ -160,7 +171,7 @@ public class RunExecutable implements Processor {
         for (String key : numbered) {
             command.add(step.config(key));
         }
-        long timeoutSeconds = Long.parseLong(step.optionalConfig("timeoutSeconds").orElse("60").trim());
+        long timeoutSeconds = step.config("timeoutSeconds", Long.class);
         ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile());
         // the engine's environment may hold secrets: a program gets only what the operator passes on
         Map<String, String> environment = builder.environment();

@@ -6,8 +6,10 @@ import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
+import streamline.api.processor.ConfigKey;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.StepContext;
 
 /**
@@ -18,6 +20,8 @@ import streamline.api.processor.StepContext;
  * {@code streamline.} are engine settings and are skipped. Content passes through unchanged. Fails
  * when an expression cannot be evaluated (for example a missing key).
  */
+@ProcessorConfig(description = "Sets metadata keys from its configuration: every key is a metadata key, its value an expression.",
+        otherKeys = ".*")
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=UpdateMetadata")
 public class UpdateMetadata implements Processor {
 

@@ -23,8 +23,11 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.ServiceScope;
 import org.osgi.service.metatype.annotations.Designate;
 
+import streamline.api.processor.ConfigKey;
+import streamline.api.processor.ConfigType;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 import streamline.api.processor.StepUnavailableException;
@@ -56,6 +59,20 @@ import streamline.api.processor.StepUnavailableException;
  * not closed before its text is used), follows redirects (a POST then becomes a body-less GET), ignores an unknown
  * {@code type} (sending an empty body), and reads template actions in metadata values.
  */
+@ProcessorConfig(description = "Sends the session's content to an HTTP server.", keys = {
+        @ConfigKey(name = "url", required = true, description = "The URL (expression)."),
+        @ConfigKey(name = "extra_headers", type = ConfigType.MAP, description = "Headers to send; names and values are expressions."),
+        @ConfigKey(name = "type", defaultValue = "multipart", description = "multipart (a form) or base64 (a template)."),
+        @ConfigKey(name = "multipart_field_name", description = "The form field of the content; required with multipart."),
+        @ConfigKey(name = "multipart_filename", description = "The file name of the part (default: the field name)."),
+        @ConfigKey(name = "multipart_content_type", defaultValue = "application/octet-stream", description = "The part's content type."),
+        @ConfigKey(name = "base64_body_format", description = "The body around {{.Base64Contents}}; required with base64."),
+        @ConfigKey(name = "put_response_as_contents", type = ConfigType.BOOLEAN, defaultValue = "false",
+                description = "The response body becomes the session's content."),
+        @ConfigKey(name = "write_response_to_metadata", type = ConfigType.BOOLEAN, defaultValue = "false",
+                description = "The response body and headers go into metadata."),
+        @ConfigKey(name = "use_streaming", type = ConfigType.BOOLEAN, defaultValue = "false",
+                description = "Send a chunked request instead of one with a length.") })
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=UploadHTTP",
         configurationPid = "streamline.processors.uploadhttp")
 @Designate(ocd = UploadHttpConfig.class)

@@ -20,8 +20,11 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 import org.osgi.service.metatype.annotations.Designate;
 
+import streamline.api.processor.ConfigKey;
+import streamline.api.processor.ConfigType;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.StepContext;
 
 /**
@@ -40,6 +43,11 @@ import streamline.api.processor.StepContext;
  * this content (the same step ran before a crash or a retry), which counts as done. A path's characters the JVM's
  * encoding cannot write (under a C locale, any non-ASCII one) are written in UTF-8.
  */
+@ProcessorConfig(description = "Writes the session's content to a file.", keys = {
+        @ConfigKey(name = "path", alias = "output", required = true,
+                description = "The file (expression), relative to the home; missing folders are created."),
+        @ConfigKey(name = "overwrite", type = ConfigType.BOOLEAN,
+                description = "Replace an existing file; default false with path, true with output (as the Go project).") })
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=WriteFile",
         configurationPid = "streamline.processors.files")
 @Designate(ocd = FilesConfig.class)
@@ -80,8 +88,8 @@ public class WriteFile implements Processor {
 
     private FlowObject write(FlowObject input, StepContext step) throws Exception {
         boolean goKeys = step.rawConfiguration().get("output") != null;
-        Path target = roots.forWriting(GoKeys.required(step, "path", "output"));
-        boolean overwrite = GoKeys.flag(step, "overwrite", goKeys);
+        Path target = roots.forWriting(step.config("path")); // or its declared alias output
+        boolean overwrite = step.optionalConfig("overwrite", Boolean.class).orElse(goKeys);
         Path folder = target.getParent();
         List<Path> grown = new ArrayList<>(); // the folders that get a new subfolder: forced too
         for (Path missing = folder; missing.getParent() != null && !Files.isDirectory(missing); missing = missing.getParent()) {

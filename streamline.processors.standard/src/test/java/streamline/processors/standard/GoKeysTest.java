@@ -19,9 +19,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import streamline.api.flow.InvalidFlowException;
 import streamline.api.processor.TriggerResult;
-import streamline.testkit.ProcessorHarness;
 import streamline.testkit.ProcessorHarness.TriggerHarness;
+import streamline.testkit.ProcessorHarness;
 
 /** The Go project's configuration keys and metadata names, read beside ours. */
 class GoKeysTest {
@@ -55,10 +56,10 @@ class GoKeysTest {
         assertEquals("removed", moved.contentAsString());
         assertFalse(Files.exists(removed), "deleted once its content is copied");
 
-        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> ProcessorHarness.of(new ReadFile(home))
+        InvalidFlowException both = assertThrows(InvalidFlowException.class, () -> ProcessorHarness.of(new ReadFile(home))
                 .config(Map.of("input", "files/kept.txt", "path", "files/kept.txt")).run());
         assertTrue(both.getMessage().contains("'path'") && both.getMessage().contains("'input'"), both.getMessage());
-        IllegalArgumentException notABoolean = assertThrows(IllegalArgumentException.class, () -> ProcessorHarness.of(new ReadFile(home))
+        InvalidFlowException notABoolean = assertThrows(InvalidFlowException.class, () -> ProcessorHarness.of(new ReadFile(home))
                 .config(Map.of("input", "files/kept.txt", "remove_source", "yes")).run());
         assertTrue(notABoolean.getMessage().contains("remove_source"), notABoolean.getMessage());
         assertTrue(Files.exists(kept), "a refused step removes nothing");
@@ -149,7 +150,7 @@ class GoKeysTest {
         assertTrue(failed.getMessage().startsWith(sh + " exited with status 7"), failed.getMessage());
         assertTrue(failed.getMessage().contains("partial") && failed.getMessage().contains("broken"), failed.getMessage());
 
-        IllegalArgumentException notAList = assertThrows(IllegalArgumentException.class, () -> ProcessorHarness.of(
+        InvalidFlowException notAList = assertThrows(InvalidFlowException.class, () -> ProcessorHarness.of(
                 new RunExecutable(home, List.of(sh.toString()), 1000)).config(Map.of("executable", sh.toString(), "args", "x")).run());
         assertTrue(notAList.getMessage().contains("'args'"), notAList.getMessage());
     }

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import streamline.api.processor.ConfigDescription;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 import streamline.api.processor.TriggerContext;
@@ -37,6 +38,8 @@ final class EngineContexts {
         private final System.Logger logger;
         private final StateManager state;
         private final ExpressionEvaluator expressions;
+        /** What the processor's class declares; set before its init, by the thread that makes the instance. */
+        private volatile Optional<ConfigDescription> description = Optional.empty();
 
         Base(UUID flowId, String flowName, UUID processorId, String processorName, String processorType,
                 Map<String, Object> configuration, System.Logger logger, StateManager state, ExpressionEvaluator expressions) {
@@ -53,6 +56,21 @@ final class EngineContexts {
 
         Map<String, Object> metadata() {
             return Map.of();
+        }
+
+        /** The declaration of the class of the instance this context is for. */
+        void declare(Optional<ConfigDescription> declared) {
+            this.description = declared;
+        }
+
+        @Override
+        public Optional<ConfigDescription> configDescription() {
+            return description;
+        }
+
+        /** Whether {@code key} is a declared key (or alias): its value comes by either name, else its default. */
+        private boolean declared(String key) {
+            return description.flatMap(declared -> declared.key(key)).isPresent();
         }
 
         @Override
@@ -93,6 +111,9 @@ final class EngineContexts {
 
         @Override
         public Optional<String> optionalConfig(String key) {
+            if (declared(key)) {
+                return optionalConfig(key, String.class);
+            }
             Object value = configuration.get(key);
             if (value == null) {
                 return Optional.empty();
@@ -151,6 +172,7 @@ final class EngineContexts {
         Step(Base base, UUID sessionId, SessionRun.StepInput input, ContentStore content) {
             super(base.flowId(), base.flowName(), base.processorId(), base.processorName(), base.processorType(),
                     base.rawConfiguration(), base.logger(), base.state(), base.expressions);
+            declare(base.configDescription());
             this.sessionId = sessionId;
             this.input = input;
             this.content = content;
@@ -242,6 +264,7 @@ final class EngineContexts {
         Trigger(Base base, int capacity) {
             super(base.flowId(), base.flowName(), base.processorId(), base.processorName(), base.processorType(),
                     base.rawConfiguration(), base.logger(), base.state(), base.expressions);
+            declare(base.configDescription());
             this.capacity = capacity;
         }
 

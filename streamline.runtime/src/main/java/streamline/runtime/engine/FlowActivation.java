@@ -23,6 +23,7 @@ import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowNotFoundException;
 import streamline.api.flow.FlowStoreException;
+import streamline.api.flow.InvalidFlowException;
 import streamline.api.flow.Page;
 import streamline.api.flow.PageRequest;
 
@@ -334,6 +335,7 @@ final class FlowActivation {
             }
             return false;
         }
+        warnUnknownKeys(run);
         if (!run.ready()) {
             LOG.warn("{} waits for processor types without a provider: {}", run, run.missingTypes());
             return false;
@@ -342,6 +344,17 @@ final class FlowActivation {
             triggers.start(run);
         }
         return true;
+    }
+
+    /** Warns about the keys of the run's flow that its types do not declare, once per flow version (whoever checked first). */
+    private void warnUnknownKeys(FlowRun run) {
+        try {
+            registry.declared.check(run.definition);
+        } catch (InvalidFlowException e) {
+            // its instances were checked as they were made: a mistake there kept them from being made
+        } catch (RuntimeException e) {
+            LOG.warn("{}: cannot check its keys against what its types declare: {}", run, e.toString());
+        }
     }
 
     /**

@@ -20,9 +20,11 @@ import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowGraph;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.TriggerDefinition;
-import streamline.cron.support.CronSchedule;
+import streamline.api.flow.InvalidFlowException;
+import streamline.api.processor.ConfigDescription;
 import streamline.api.processor.Processor;
 import streamline.api.processor.TriggerProcessor;
+import streamline.cron.support.CronSchedule;
 
 /**
  * One activation of one version of a flow: its definition and graph, one processor instance per
@@ -57,6 +59,18 @@ final class FlowRun {
     record EndToTell(SessionRun session, String error) {
     }
 
+    /**
+     * The calls of one trigger and the ends told to it, whichever version's instance makes or hears them: the versions
+     * of a flow share it (a retired version's instance hears of its sessions' ends while the new version's calls), so
+     * that no end is told, and its item's mark released, during a call of any of them.
+     */
+    static final class TriggerLine {
+        /** Held through a call (its items started, their outcomes told): the ends of sessions are told between calls. */
+        final ReentrantLock calling = new ReentrantLock();
+        /** Ends of sessions waiting to be told while a call is in progress. */
+        final Queue<EndToTell> endsToTell = new ConcurrentLinkedQueue<>();
+    }
+
     /** The instance and call state of one trigger of the flow. */
     static final class TriggerSlot {
         final TriggerDefinition definition;
@@ -65,20 +79,24 @@ final class FlowRun {
         volatile TriggerProcessor instance;
         volatile ProcessorRegistry.Provider<TriggerProcessor> provider;
         final AtomicBoolean busy = new AtomicBoolean();
-        /** Held through a call (its items started, their outcomes told): the ends of sessions are told between calls. */
-        final ReentrantLock calling = new ReentrantLock();
-        /** Ends of sessions waiting to be told while a call is in progress. */
-        final Queue<EndToTell> endsToTell = new ConcurrentLinkedQueue<>();
+        /** The event loop calling the trigger: a stop or start of the run's triggers begins a new one, and ends the old. */
+        final AtomicInteger loops = new AtomicInteger();
+        /** The line's lock: held through a call of any version's instance of this trigger. */
+        final ReentrantLock calling;
+        /** The line's ends waiting to be told while a call is in progress. */
+        final Queue<EndToTell> endsToTell;
         volatile int failures;
         volatile long backoffUntilNanos;
         volatile Future<?> scheduled;
         /** An event trigger's pause after its last empty call; grows while calls bring nothing. */
         volatile long idleNanos;
 
-        TriggerSlot(TriggerDefinition definition, EngineContexts.Base context, CronSchedule cron) {
+        TriggerSlot(TriggerDefinition definition, EngineContexts.Base context, CronSchedule cron, TriggerLine line) {
             this.definition = definition;
             this.context = context;
             this.cron = cron;
+            this.calling = line.calling;
+            this.endsToTell = line.endsToTell;
         }
 
         boolean available() {
@@ -154,6 +172,33 @@ final class FlowRun {
         return sessions.get() == 0;
     }
 
+    /**
+     * Checks the configuration against what the instance's class declares, before its init: a processor never sees a
+     * configuration its declaration refuses; the context then gives the values by alias and with defaults.
+     *
+     * @throws IllegalStateException naming flow, processor and key of every mistake, or the wrong declaration
+     */
+    private static void checkDeclared(ProcessorRegistry.Provider<?> provider, Object instance, EngineContexts.Base context,
+            DeclaredConfigurations declared) {
+        Optional<ConfigDescription> description;
+        try {
+            description = declared.of(provider, instance);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("processor " + context.processorName() + " (type " + provider.type()
+                    + ") cannot be checked: " + e.getMessage(), e);
+        }
+        if (description.isPresent()) {
+            List<String> errors = description.get().errors(context.rawConfiguration());
+            if (!errors.isEmpty()) {
+                String where = (instance instanceof TriggerProcessor ? "trigger '" : "processor '") + context.processorName() + "' ("
+                        + provider.type() + "): ";
+                InvalidFlowException invalid = new InvalidFlowException(context.flowName(), errors.stream().map(where::concat).toList());
+                throw new IllegalStateException(invalid.getMessage(), invalid);
+            }
+        }
+        context.declare(description);
+    }
+
     /** Closes and gives back every instance now, or when the trigger calls in progress returned. */
     void releaseInstancesAfterCalls() {
         synchronized (this) {
@@ -211,7 +256,7 @@ final class FlowRun {
             if (slot.instance == null && slot.definition.enabled()) {
                 Optional<ProcessorRegistry.Provider<Processor>> provider = registry.processor(slot.definition.type());
                 if (provider.isPresent()) {
-                    Processor instance = create(provider.get(), slot.context);
+                    Processor instance = create(provider.get(), slot.context, registry.declared);
                     slot.provider = provider.get();
                     slot.instance = instance;
                 }
@@ -221,7 +266,7 @@ final class FlowRun {
             if (slot.instance == null && slot.definition.enabled()) {
                 Optional<ProcessorRegistry.Provider<TriggerProcessor>> provider = registry.trigger(slot.definition.type());
                 if (provider.isPresent()) {
-                    TriggerProcessor instance = create(provider.get(), slot.context);
+                    TriggerProcessor instance = create(provider.get(), slot.context, registry.declared);
                     slot.provider = provider.get();
                     slot.instance = instance;
                 }
@@ -229,7 +274,7 @@ final class FlowRun {
         }
     }
 
-    private static <T> T create(ProcessorRegistry.Provider<T> provider, EngineContexts.Base context) {
+    private static <T> T create(ProcessorRegistry.Provider<T> provider, EngineContexts.Base context, DeclaredConfigurations declared) {
         T instance;
         try {
             instance = provider.create();
@@ -239,6 +284,12 @@ final class FlowRun {
         }
         if (instance == null) {
             throw new IllegalStateException("the provider of type " + provider.type() + " is gone");
+        }
+        try {
+            checkDeclared(provider, instance, context, declared);
+        } catch (RuntimeException | LinkageError e) {
+            provider.release(instance);
+            throw e;
         }
         try {
             if (instance instanceof Processor processor) {

@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import java.util.Optional;
 
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorTypes;
 import streamline.api.processor.TriggerProcessor;
 
 /**
@@ -63,6 +64,8 @@ public final class ProcessorRegistry {
 
     private final Map<String, List<Provider<Processor>>> processors = new HashMap<>();
     private final Map<String, List<Provider<TriggerProcessor>>> triggers = new HashMap<>();
+    /** What the types declare, and the check of a flow against it. */
+    final DeclaredConfigurations declared = new DeclaredConfigurations(this);
     /** Hears about providers; called outside the registry's lock. */
     interface Listener {
         /** A provider came (or took over after another left). */
@@ -95,6 +98,21 @@ public final class ProcessorRegistry {
         remove(triggers, provider);
     }
 
+    /** The processor and trigger types provided now and what each declares: the engine's {@link ProcessorTypes} service. */
+    public ProcessorTypes types() {
+        return declared;
+    }
+
+    /** The best provider of every processor type provided now. */
+    synchronized List<Provider<Processor>> processorProviders() {
+        return processors.values().stream().map(providers -> providers.get(0)).toList();
+    }
+
+    /** The best provider of every trigger type provided now. */
+    synchronized List<Provider<TriggerProcessor>> triggerProviders() {
+        return triggers.values().stream().map(providers -> providers.get(0)).toList();
+    }
+
     synchronized Optional<Provider<Processor>> processor(String type) {
         return first(processors, type);
     }
@@ -125,6 +143,7 @@ public final class ProcessorRegistry {
                 byType.remove(provider.type());
             }
         }
+        declared.forget(provider);
         Listener current = listener;
         if (current != null) {
             current.removed(provider);

@@ -35,6 +35,12 @@ final class RunPreparation {
      * it replaces may both write the processor's state, and the manager caches it.
      */
     private final Map<String, FileStateManager> stateManagers = new ConcurrentHashMap<>();
+    /**
+     * One line of calls and told ends per trigger id, shared by the versions of its flow: a retired version's session
+     * must not be told ended (its mark released) while the version that replaced it is in a call that read the source
+     * before the end was acknowledged (its item would start a second session).
+     */
+    private final Map<UUID, FlowRun.TriggerLine> triggerLines = new ConcurrentHashMap<>();
 
     RunPreparation(RetryBackoff backoff, StepWaits waits, ExpressionEvaluator expressions, Path stateDirectory, ObjectMapper json) {
         this.backoff = backoff;
@@ -62,7 +68,8 @@ final class RunPreparation {
         for (TriggerDefinition trigger : flow.triggers()) {
             CronSchedule cron = trigger.hasCron() ? CronSchedule.parse(trigger.cronExpression()) : null;
             run.triggers.put(trigger.id(), new FlowRun.TriggerSlot(trigger,
-                    baseContext(flow, trigger.id(), trigger.name(), trigger.type(), trigger.config(), trigger.logLevel()), cron));
+                    baseContext(flow, trigger.id(), trigger.name(), trigger.type(), trigger.config(), trigger.logLevel()), cron,
+                    triggerLines.computeIfAbsent(trigger.id(), id -> new FlowRun.TriggerLine())));
         }
         return run;
     }

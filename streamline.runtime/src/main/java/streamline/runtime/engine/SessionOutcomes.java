@@ -239,7 +239,7 @@ final class SessionOutcomes {
                     while ((end = called.endsToTell.poll()) != null) {
                         SessionRun session = end.session();
                         FlowRun.TriggerSlot trigger = triggerOf(session.run, session.triggerId);
-                        if (trigger != called) {
+                        if (trigger != called && (trigger == null || trigger.calling != called.calling)) {
                             elsewhere.add(end); // the instance it waited for went away: told to the one there is now, under its lock
                         } else if (!waitsForTrigger(session, end.error(), trigger)) {
                             tellTrigger(trigger, session, end.error());

@@ -3,9 +3,11 @@ package streamline.runtime.engine;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import streamline.api.processor.ContentSource;
@@ -160,10 +162,18 @@ final class SessionStarts {
             if (maybeLogged) {
                 endInLog(run, batch, failure);
             }
+            String reason = batch.size() == 1 ? failure : failure + " (none of the " + batch.size() + " new items of the batch was started)";
+            Set<UUID> notStarted = new HashSet<>();
             for (NewSession fresh : batch) {
                 undoStart(fresh);
-                outcomes[fresh.index] = ItemOutcome.notStarted(fresh.item, batch.size() == 1 ? failure
-                        : failure + " (none of the " + batch.size() + " new items of the batch was started)");
+                notStarted.add(fresh.id);
+                outcomes[fresh.index] = ItemOutcome.notStarted(fresh.item, reason);
+            }
+            // a mark the batch names twice was answered a duplicate of the session its first naming was to start
+            for (int i = 0; i < outcomes.length; i++) {
+                if (outcomes[i].status() == ItemOutcome.Status.DUPLICATE && notStarted.contains(outcomes[i].sessionId())) {
+                    outcomes[i] = ItemOutcome.notStarted(outcomes[i].item(), reason);
+                }
             }
             return List.of(outcomes);
         }

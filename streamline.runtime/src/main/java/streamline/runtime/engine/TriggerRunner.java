@@ -91,7 +91,7 @@ final class TriggerRunner {
                 scheduleCron(run, slot);
             } else {
                 slot.idleNanos = 0;
-                scheduleEvent(run, slot, 0);
+                scheduleEvent(run, slot, 0, slot.loops.incrementAndGet());
             }
         }
     }
@@ -100,6 +100,7 @@ final class TriggerRunner {
     void stop(FlowRun run) {
         run.triggersStarted = false;
         for (FlowRun.TriggerSlot slot : run.triggers.values()) {
+            slot.loops.incrementAndGet(); // a call of the loop in progress now schedules no next one
             var scheduled = slot.scheduled;
             if (scheduled != null) {
                 scheduled.cancel(true);
@@ -134,28 +135,40 @@ final class TriggerRunner {
         });
     }
 
-    /** Schedules an event trigger's next call after {@code delayNanos}; none once its flow's triggers stopped. */
-    private void scheduleEvent(FlowRun run, FlowRun.TriggerSlot slot, long delayNanos) {
-        if (!run.triggersStarted || sessions.stopped()) {
+    /**
+     * Schedules an event trigger's next call after {@code delayNanos}; none once its flow's triggers stopped, or once
+     * {@code loop} is not the slot's loop any more (stopped, and maybe started again: another loop calls it now).
+     */
+    private void scheduleEvent(FlowRun run, FlowRun.TriggerSlot slot, long delayNanos, int loop) {
+        if (!live(run, slot, loop)) {
             return;
         }
         try {
             if (delayNanos <= 0) {
-                slot.scheduled = triggerThreads.submit(() -> eventCall(run, slot));
+                slot.scheduled = triggerThreads.submit(() -> eventCall(run, slot, loop));
             } else {
-                slot.scheduled = ticks.schedule(delayNanos, () -> scheduleEvent(run, slot, 0));
+                slot.scheduled = ticks.schedule(delayNanos, () -> scheduleEvent(run, slot, 0, loop));
             }
         } catch (RejectedExecutionException e) {
             // stopping
         }
     }
 
-    /** One call of an event trigger, then the next one scheduled. */
-    private void eventCall(FlowRun run, FlowRun.TriggerSlot slot) {
-        if (!run.triggersStarted || sessions.stopped() || Thread.currentThread().isInterrupted()) {
+    private boolean live(FlowRun run, FlowRun.TriggerSlot slot, int loop) {
+        return run.triggersStarted && !sessions.stopped() && slot.loops.get() == loop;
+    }
+
+    /**
+     * One call of an event trigger, then the next one scheduled. Whether the loop goes on is the run's and the slot's
+     * state, not the thread's interrupt: an interrupt that met an I/O call of the call's batch (the log gives back one
+     * that met its write) would otherwise end the trigger's calls for good while its flow stays active.
+     */
+    private void eventCall(FlowRun run, FlowRun.TriggerSlot slot, int loop) {
+        if (!live(run, slot, loop)) {
             return;
         }
         int started = callTrigger(run, slot);
+        Thread.interrupted(); // the stop's interrupt is seen in the slot's loop; any other is not the next call's
         long base = Math.max(1, options.eventIdle().toNanos());
         long next;
         long backoffLeft = slot.backoffUntilNanos - System.nanoTime();
@@ -171,9 +184,7 @@ final class TriggerRunner {
         } else {
             next = base; // not called: busy, at the flow's session limit, or another node's
         }
-        if (!Thread.currentThread().isInterrupted()) {
-            scheduleEvent(run, slot, next);
-        }
+        scheduleEvent(run, slot, next, loop);
     }
 
     /**

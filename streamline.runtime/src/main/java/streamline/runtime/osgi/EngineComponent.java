@@ -31,10 +31,13 @@ import streamline.api.engine.WaitingSessions;
 import streamline.api.engine.SessionListener;
 import streamline.api.engine.StreamlineHome;
 import streamline.api.engine.TriggerCoordinator;
+import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
+import streamline.api.flow.InvalidFlowException;
 import streamline.api.processor.ContentSource;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorTypes;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.track.BranchTracker;
 import streamline.api.wal.WriteAheadLog;
@@ -58,12 +61,14 @@ import streamline.runtime.engine.StreamlineEngine;
  * and starts as soon as that one is registered (or the {@code abandon} configuration names it).
  *
  * <p>This class checks the configuration and hands the services it is bound to over; the engine it runs, and its
- * starts, restarts and waits, are {@link RunningEngine}'s.
+ * starts, restarts and waits, are {@link RunningEngine}'s. It is also the {@link ProcessorTypes} service: the
+ * processor types its registry holds and what each declares.
  */
 // a stable component name (scr:list, the shell, Config Admin tooling), independent of the class's package
-@Component(name = "streamline.runtime.EngineComponent", service = Engine.class, configurationPid = "streamline.runtime", immediate = true)
+@Component(name = "streamline.runtime.EngineComponent", service = { Engine.class, ProcessorTypes.class }, configurationPid = "streamline.runtime",
+        immediate = true)
 @Designate(ocd = RuntimeConfig.class)
-public class EngineComponent implements Engine {
+public class EngineComponent implements Engine, ProcessorTypes {
 
     private static final Logger LOG = LogManager.getLogger(EngineComponent.class);
 
@@ -315,4 +320,16 @@ public class EngineComponent implements Engine {
     public void discardFailed(UUID failedSessionId) throws EngineException {
         engine.running().discardFailed(failedSessionId);
     }
+
+    /** The processor types provided now and what each declares (whatever saves a flow checks it here first). */
+    @Override
+    public List<ProcessorType> types() {
+        return registry.types().types();
+    }
+
+    @Override
+    public List<String> check(FlowDefinition flow) throws InvalidFlowException {
+        return registry.types().check(flow);
+    }
+
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -35,6 +36,9 @@ import streamline.api.processor.ScheduleType;
 import streamline.api.processor.TriggerContext;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
 import streamline.testkit.TestFlows;
 import streamline.wal.file.FileWriteAheadLog;
 
@@ -305,5 +309,66 @@ class TriggerBatchTest {
         // the second call's outcome (DUPLICATE) was decided when its items were started: no second session can follow
         assertEquals(1, harness.ended.size());
         assertEquals(1, sessionsByMark().get("x").size());
+    }
+
+    /**
+     * The file log gives back an interrupt that met its write (the write done all the same): on a trigger's thread, the
+     * interrupt that met the write of its batch is no sign that its flow stopped taking items. The trigger is called again
+     * and its next items start; before, its calls ended for good while its flow stayed active.
+     */
+    @Test
+    void aTriggerWhoseBatchWriteMetAnInterruptIsCalledAgain() throws Exception {
+        AtomicBoolean interruptNextBatch = new AtomicBoolean(true);
+        harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        WriteAheadLog interrupting = new WalFailureTest.FullDiskLogBase(harness.wal) {
+            @Override
+            public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
+                long sequence = log.appendAll(entries);
+                if (Thread.currentThread().getName().startsWith("streamline-trigger") && interruptNextBatch.getAndSet(false)) {
+                    Thread.currentThread().interrupt(); // as the file log leaves an interrupt that met its write
+                }
+                return sequence;
+            }
+        };
+        harness.trigger("Redelivering", Redelivering::new);
+        unacknowledged.add("first");
+        harness.start(options(), interrupting);
+        harness.activate(flow("Noop"));
+        EngineHarness.await("the first item acknowledged", unacknowledged::isEmpty, unacknowledged::toString);
+        assertTrue(!interruptNextBatch.get(), "the batch's write met the interrupt");
+
+        unacknowledged.add("second");
+        EngineHarness.await("the trigger called again: the second item acknowledged", unacknowledged::isEmpty,
+                () -> unacknowledged + ", outcomes " + outcomes);
+        assertEquals(2, outcomes(ItemOutcome.Status.STARTED));
+    }
+
+    /**
+     * A batch naming one mark twice whose start is refused: the repeat is answered not started too, never a duplicate
+     * of the session that was not started (a source that commits on {@link ItemOutcome#accepted()} would lose the item).
+     */
+    @Test
+    void aMarkNamedTwiceInABatchNotStartedIsNotAnsweredAsADuplicate() throws Exception {
+        harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        WalFailureTest.FullDiskLog log = new WalFailureTest.FullDiskLog(harness.wal);
+        log.full = true;
+        unacknowledged.add("twice");
+        harness.trigger("Redelivering", () -> new Redelivering() {
+            @Override
+            public List<TriggerResult> trigger(TriggerContext context) {
+                List<TriggerResult> items = new ArrayList<>(super.trigger(context));
+                items.addAll(super.trigger(context)); // the source hands the same item twice
+                return items;
+            }
+        });
+        harness.start(options(), log);
+        harness.activate(flow("Noop"));
+        EngineHarness.await("a batch refused", () -> outcomes.size() >= 2, outcomes::toString);
+        assertEquals(List.of(ItemOutcome.Status.NOT_STARTED, ItemOutcome.Status.NOT_STARTED),
+                outcomes.subList(0, 2).stream().map(ItemOutcome::status).toList(), outcomes.subList(0, 2).toString());
+
+        log.full = false;
+        EngineHarness.await("the item through once the log takes it", unacknowledged::isEmpty, unacknowledged::toString);
+        harness.awaitEnded(1);
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -201,5 +202,77 @@ class TriggerRetirementTest {
         EngineHarness.await("the trigger told of s1's end", () -> first.ended.containsKey("s1"), () -> first.ended);
         harness.awaitEnded(1);
         assertEquals(List.of(), first.violations);
+    }
+
+    /**
+     * The new version's trigger reads its source while a session of the retired version, started for the same item,
+     * ends: the end is told (and the item acknowledged) only after the new version's call, whose item meets the session
+     * still live as a duplicate. Told meanwhile to the retired version's instance, the end would release the item's
+     * mark before the call's items start: a second session for an item the first one already acknowledged.
+     */
+    @Test
+    void anEndOfARetiredRunWaitsForTheCallOfTheVersionThatReplacedIt() throws Exception {
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        Scripted first = new Scripted() {
+            @Override
+            List<TriggerResult> call(int number) {
+                return number == 1 ? List.of(TriggerResult.of(Map.of(), "s1")) : List.of();
+            }
+
+            @Override
+            public void sessionEnded(SessionUpdate update) {
+                super.sessionEnded(update);
+                acknowledged.add(update.triggerMark());
+            }
+        };
+        CountDownLatch secondInCall = new CountDownLatch(1);
+        CountDownLatch secondReturns = new CountDownLatch(1);
+        Scripted second = new Scripted() {
+            @Override
+            List<TriggerResult> call(int number) {
+                if (number > 1) {
+                    return List.of();
+                }
+                // the source as the call reads it: s1 is not acknowledged yet
+                boolean pending = !acknowledged.contains("s1");
+                secondInCall.countDown();
+                awaitIgnoringInterrupts(secondReturns);
+                return pending ? List.of(TriggerResult.of(Map.of(), "s1")) : List.of();
+            }
+
+            @Override
+            public void sessionEnded(SessionUpdate update) {
+                super.sessionEnded(update);
+                acknowledged.add(update.triggerMark());
+            }
+        };
+        AtomicInteger made = new AtomicInteger();
+        harness.trigger("Scripted", () -> made.incrementAndGet() == 1 ? first : second);
+        CountDownLatch stepRuns = new CountDownLatch(1);
+        harness.processor("Held", () -> (input, step) -> {
+            stepRuns.await();
+            return input;
+        });
+        FlowDefinition v1 = EngineTest.withProcessor(flow("Scripted", "1"), "A", b -> b.type("Held"));
+        harness.activate(v1);
+        EngineHarness.await("s1 started", () -> first.outcomes.containsKey("s1"), () -> first.outcomes);
+        FlowRun.TriggerSlot retiredSlot = harness.engine.activeRuns().get(0).triggers.values().iterator().next();
+
+        // re-activated with s1 running; the new version's first call has read s1 as pending when s1 ends
+        harness.activate(EngineTest.withProcessor(v1, "A", b -> b.config(Map.of("version", "2"))));
+        assertTrue(secondInCall.await(EngineHarness.TIMEOUT.toSeconds(), TimeUnit.SECONDS), "the new version's call began");
+        stepRuns.countDown();
+        EngineHarness.await("the end of s1 told, or waiting for the call", () -> acknowledged.contains("s1")
+                || !retiredSlot.endsToTell.isEmpty(), () -> first.ended);
+        secondReturns.countDown();
+
+        EngineHarness.await("the new version's call answered", () -> second.outcomes.containsKey("s1"), () -> second.outcomes);
+        ItemOutcome again = second.outcomes.get("s1");
+        assertEquals(ItemOutcome.Status.DUPLICATE, again.status(), "the item of a session not yet told ended meets it live: " + again);
+        assertEquals(first.outcomes.get("s1").sessionId(), again.sessionId());
+        EngineHarness.await("the end of s1 told", () -> acknowledged.contains("s1"), () -> first.ended);
+        harness.awaitEnded(1);
+        assertEquals(List.of(), first.violations);
+        assertEquals(List.of(), second.violations);
     }
 }

@@ -304,6 +304,15 @@ final class SegmentWriter implements GroupCommit.Segments {
         } catch (IOException e) {
             LOG.error("write-ahead log in {} cannot cut the appends its failed force did not cover off {}; they may come back"
                     + " when it is opened again", directory, files.segmentPath(segmentNumber), e);
+            return;
+        }
+        try {
+            // an earlier force may have made those bytes durable while counting fewer (its fsync covered what was written
+            // as it ran): a cut left in the disk's cache would be undone by a power loss, and they would come back
+            segment.force();
+        } catch (IOException e) {
+            LOG.error("write-ahead log in {} cannot force the cut of the appends its failed force did not cover off {}; after a"
+                    + " power loss they may come back when it is opened again", directory, files.segmentPath(segmentNumber), e);
         }
     }
 

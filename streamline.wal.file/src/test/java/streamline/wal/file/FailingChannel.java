@@ -51,6 +51,14 @@ final class FailingChannel extends FileChannel {
         /** Per file opened here: the end of the bytes written, and of the bytes written when it was last forced. */
         final Map<Path, Long> written = new ConcurrentHashMap<>();
         final Map<Path, Long> forced = new ConcurrentHashMap<>();
+        /**
+         * Whether a truncate survives a power loss only once the file is forced after it (as on a real disk); by
+         * default it counts as done at once. Then a power loss brings back what a cut not forced since removed of the
+         * bytes the last force made durable.
+         */
+        volatile boolean truncatesDurableOnlyWhenForced;
+        /** Per file, the durable bytes cut off it since its last force: where they began, and what they were. */
+        final Map<Path, Map.Entry<Long, byte[]>> cutUnforced = new ConcurrentHashMap<>();
 
         FileOpener opener() {
             return (file, options) -> {
@@ -81,6 +89,13 @@ final class FailingChannel extends FileChannel {
                         for (long i = durable; i < bytes.length; i++) {
                             bytes[(int) i] = 0;
                         }
+                    }
+                    Map.Entry<Long, byte[]> cut = cutUnforced.get(file);
+                    if (cut != null) {
+                        // the cut never reached the disk: the durable bytes it removed are there again
+                        byte[] restored = java.util.Arrays.copyOf(bytes, Math.max(bytes.length, (int) (cut.getKey() + cut.getValue().length)));
+                        System.arraycopy(cut.getValue(), 0, restored, (int) (long) cut.getKey(), cut.getValue().length);
+                        bytes = restored;
                     }
                     Files.write(to.resolve(file.getFileName()), bytes, StandardOpenOption.CREATE_NEW);
                 }
@@ -139,9 +154,21 @@ final class FailingChannel extends FileChannel {
         if (disk.failTruncate) {
             throw new IOException("Input/output error (truncate)");
         }
+        if (disk.truncatesDurableOnlyWhenForced && !disk.cutUnforced.containsKey(file)) {
+            long durable = disk.forced.getOrDefault(file, 0L);
+            if (durable > size) {
+                ByteBuffer cut = ByteBuffer.allocate((int) (durable - size));
+                while (cut.hasRemaining() && delegate(() -> delegate.read(cut, size + cut.position())) >= 0) {
+                    // reads what the cut removes of the durable bytes
+                }
+                disk.cutUnforced.put(file, Map.entry(size, java.util.Arrays.copyOf(cut.array(), cut.position())));
+            }
+        }
         delegate(() -> delegate.truncate(size));
         disk.written.computeIfPresent(file, (f, end) -> Math.min(end, size));
-        disk.forced.computeIfPresent(file, (f, end) -> Math.min(end, size));
+        if (!disk.truncatesDurableOnlyWhenForced) {
+            disk.forced.computeIfPresent(file, (f, end) -> Math.min(end, size));
+        }
         return this;
     }
 
@@ -168,7 +195,11 @@ final class FailingChannel extends FileChannel {
             return null;
         });
         disk.forces++;
-        disk.forced.merge(file, end, Math::max);
+        if (disk.cutUnforced.remove(file) != null) {
+            disk.forced.put(file, end); // the cut is durable now: so is the file's end where it left it
+        } else {
+            disk.forced.merge(file, end, Math::max);
+        }
     }
 
     private interface Call<T> {

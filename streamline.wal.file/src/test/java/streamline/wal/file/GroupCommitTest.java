@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -230,6 +231,64 @@ class GroupCommitTest extends LogTestSupport {
             assertTrue(keptInterrupt.get(), "the interrupt is the appender's to see");
             log.append(anyStart());
             assertEquals(3, log.liveEntries().size(), "the log takes appends after the interrupt");
+        }
+    }
+
+    /**
+     * A force made more durable than it counted (the fsync of a leader covers what was written while it ran), then the
+     * next force failed: the cut of the appends it did not cover must be forced itself. Left to the disk's cache, a
+     * power loss undoes the cut, and an append whose appender was told it failed comes back at the next opening.
+     */
+    @Test
+    void theCutAfterAFailedForceSurvivesAPowerLoss() throws Exception {
+        FailingChannel.Disk disk = new FailingChannel.Disk();
+        disk.truncatesDurableOnlyWhenForced = true;
+        LogEntry kept = anyStart();
+        LogEntry first = anyStart();
+        LogEntry failed = anyStart();
+        FileWriteAheadLog log = new FileWriteAheadLog(WalOptions.defaults(directory), disk.opener());
+        log.append(kept);
+        java.util.concurrent.CountDownLatch leaderForcing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch followerWritten = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger segmentForces = new java.util.concurrent.atomic.AtomicInteger();
+        disk.beforeForce = file -> {
+            if (!file.getFileName().toString().startsWith("segment-")) {
+                return;
+            }
+            int force = segmentForces.incrementAndGet();
+            if (force == 1) {
+                // the leader of the first append forces once the follower's record is written: that fsync covers both
+                leaderForcing.countDown();
+                try {
+                    followerWritten.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else if (force == 2) {
+                throw new java.io.IOException("Input/output error (fsync)"); // the follower's own force
+            }
+        };
+        ExecutorService appenders = Executors.newFixedThreadPool(2);
+        try {
+            Future<Long> leader = appenders.submit(() -> log.append(first));
+            assertTrue(leaderForcing.await(30, TimeUnit.SECONDS), "the leader forces");
+            long writtenBefore = disk.written.values().stream().mapToLong(Long::longValue).sum();
+            Future<Long> follower = appenders.submit(() -> log.append(failed));
+            Eventually.await("the follower's record written", Duration.ofSeconds(30),
+                    () -> disk.written.values().stream().mapToLong(Long::longValue).sum() > writtenBefore, disk.written::toString);
+            followerWritten.countDown();
+            leader.get(30, TimeUnit.SECONDS);
+            java.util.concurrent.ExecutionException told = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> follower.get(30, TimeUnit.SECONDS));
+            assertTrue(told.getCause() instanceof WriteAheadLogException, told.getCause().toString());
+        } finally {
+            appenders.shutdownNow();
+        }
+        Path afterPowerLoss = directory.resolveSibling(directory.getFileName() + "-power-loss");
+        disk.powerLossCopy(directory, afterPowerLoss);
+        assertThrows(WriteAheadLogException.class, log::close);
+        try (FileWriteAheadLog reopened = open(WalOptions.defaults(afterPowerLoss))) {
+            assertEquals(List.of(kept, first), plain(reopened.entries()), "the append told it failed does not come back");
         }
     }
 }

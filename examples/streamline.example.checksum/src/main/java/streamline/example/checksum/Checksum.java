@@ -8,8 +8,10 @@ import java.util.HexFormat;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
+import streamline.api.processor.ConfigKey;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 
@@ -22,8 +24,11 @@ import streamline.api.processor.StepContext;
  * A flow with an unknown algorithm does not activate: {@link #init} refuses it.
  *
  * <p>What makes it a plug-in: a DS component, prototype-scoped (one instance per processor of a flow),
- * registered as {@link Processor} with the property {@code streamline.processor.type=Checksum}.
+ * registered as {@link Processor} with the property {@code streamline.processor.type=Checksum}; its keys are
+ * declared with {@link ProcessorConfig}, so a flow is checked against them before it is saved.
  */
+@ProcessorConfig(description = "Puts a digest of the content into the metadata key Checksum.<algorithm>.", keys = {
+        @ConfigKey(name = "algorithm", defaultValue = "SHA-256", description = "Any MessageDigest algorithm, such as SHA-256 or MD5.") })
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=Checksum")
 public class Checksum implements Processor {
 
@@ -31,7 +36,7 @@ public class Checksum implements Processor {
 
     @Override
     public void init(ProcessorContext context) throws NoSuchAlgorithmException {
-        algorithm = context.optionalConfig("algorithm").orElse("SHA-256").trim();
+        algorithm = context.config("algorithm", String.class).trim(); // declared with its default
         MessageDigest.getInstance(algorithm); // refuse an unknown algorithm now, not on the first session
     }
 

@@ -16,8 +16,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
+import streamline.api.processor.ConfigKey;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 import streamline.api.processor.StepUnavailableException;
@@ -38,6 +40,12 @@ import streamline.api.processor.StepUnavailableException;
  * {@code ${ReadDir.Name}}), {@code algorithm} (default {@code SHA-256}).
  */
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=VerifyChecksum")
+@ProcessorConfig(description = "Checks the content against a checksum file delivered next to it; waits for a file not there yet.",
+        keys = {
+                @ConfigKey(name = "directory", required = true,
+                        description = "Where checksum files arrive, relative to streamline.home and inside it."),
+                @ConfigKey(name = "name", required = true, description = "The data file's name (expression), usually ${ReadDir.Name}."),
+                @ConfigKey(name = "algorithm", defaultValue = "SHA-256", description = "Any MessageDigest algorithm.") })
 public class VerifyChecksum implements Processor {
 
     private final Path home;
@@ -57,7 +65,7 @@ public class VerifyChecksum implements Processor {
 
     @Override
     public void init(ProcessorContext context) throws NoSuchAlgorithmException, IOException {
-        algorithm = context.optionalConfig("algorithm").orElse("SHA-256").trim();
+        algorithm = context.config("algorithm", String.class).trim(); // declared with its default
         MessageDigest.getInstance(algorithm);
         extension = "." + algorithm.toLowerCase(Locale.ROOT).replace("-", "");
         String folder = context.config("directory").trim();

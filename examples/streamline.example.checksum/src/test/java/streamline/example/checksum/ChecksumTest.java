@@ -2,12 +2,15 @@ package streamline.example.checksum;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import streamline.api.flow.InvalidFlowException;
 import streamline.testkit.ProcessorHarness;
 
 /** The processor runs without a framework or an engine, through the test kit's harness. */
@@ -31,5 +34,15 @@ class ChecksumTest {
     void anUnknownAlgorithmIsRefusedAtInit() {
         assertThrows(NoSuchAlgorithmException.class,
                 () -> ProcessorHarness.of(new Checksum()).config(Map.of("algorithm", "NOPE-1")).run());
+    }
+
+    @Test
+    void aListForTheAlgorithmIsRefusedBeforeInitAndAnUnknownKeyIsWarned() throws Exception {
+        InvalidFlowException list = assertThrows(InvalidFlowException.class,
+                () -> ProcessorHarness.of(new Checksum()).config(Map.of("algorithm", List.of("MD5"))).run());
+        assertTrue(list.getMessage().contains("key 'algorithm' must be a text"), list.getMessage());
+        ProcessorHarness.Result result = ProcessorHarness.of(new Checksum()).config(Map.of("algoritm", "MD5")).content("hello").run();
+        assertTrue(result.output().metadata().containsKey("Checksum.SHA-256"), "the default applies");
+        assertTrue(result.log().stream().anyMatch(line -> line.contains("'algoritm' is unknown")), result.log().toString());
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import streamline.api.flow.InvalidFlowException;
 import streamline.api.processor.StepUnavailableException;
 import streamline.testkit.ProcessorHarness;
 
@@ -56,5 +57,13 @@ class VerifyChecksumTest {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> ProcessorHarness
                 .of(new VerifyChecksum(home)).config(Map.of("directory", "../elsewhere", "name", "a.bin")).content("hello").run());
         assertTrue(refused.getMessage().contains("outside the home"), refused.getMessage());
+    }
+
+    @Test
+    void aFlowWithoutTheRequiredNameIsRefusedBeforeInit() {
+        InvalidFlowException refused = assertThrows(InvalidFlowException.class,
+                () -> ProcessorHarness.of(new VerifyChecksum(home)).config(Map.of("directory", "sums")).content("hello").run());
+        assertTrue(refused.getMessage().contains("key 'name' is required"), refused.getMessage());
+        assertTrue(Files.notExists(home.resolve("sums")), "init, which makes the folder, was not called");
     }
 }

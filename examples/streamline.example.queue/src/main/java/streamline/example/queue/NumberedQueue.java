@@ -20,8 +20,11 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import streamline.api.engine.SessionUpdate;
+import streamline.api.processor.ConfigKey;
+import streamline.api.processor.ConfigType;
 import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.ScheduleType;
 import streamline.api.processor.TriggerContext;
@@ -46,6 +49,10 @@ import streamline.api.processor.TriggerResult;
  * </ul>
  * Metadata: {@code Queue.Number}; content: {@code item <number>} and a line feed.
  */
+@ProcessorConfig(description = "A stand-in for a message queue: emits the numbers 1 to count until each is acknowledged.", keys = {
+        @ConfigKey(name = "count", type = ConfigType.INTEGER, required = true, description = "How many numbers, 0 or more."),
+        @ConfigKey(name = "ackDirectory", required = true,
+                description = "Where a number's acknowledgment is written when its session ends, relative to streamline.home.") })
 @Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=NumberedQueue")
 public class NumberedQueue implements TriggerProcessor {
 
@@ -72,7 +79,7 @@ public class NumberedQueue implements TriggerProcessor {
 
     @Override
     public void init(ProcessorContext context) throws IOException {
-        count = Integer.parseInt(context.config("count").trim());
+        count = context.config("count", Integer.class);
         if (count < 0) {
             throw new IllegalArgumentException("count must be 0 or more, was " + count);
         }

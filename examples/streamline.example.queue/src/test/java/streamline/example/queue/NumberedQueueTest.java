@@ -1,6 +1,7 @@
 package streamline.example.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import streamline.api.flow.InvalidFlowException;
 import streamline.api.processor.TriggerResult;
 import streamline.testkit.ProcessorHarness.TriggerHarness;
 
@@ -42,5 +44,16 @@ class NumberedQueueTest {
         // a restart: everything not acknowledged is delivered again (the engine answers live ones as duplicates)
         TriggerHarness restarted = new TriggerHarness(new NumberedQueue(home), config).init();
         assertEquals(List.of("2", "3", "4", "5"), marks(restarted.trigger(10)));
+    }
+
+    @Test
+    void itsDeclaredKeysAreCheckedBeforeInit() {
+        InvalidFlowException notANumber = assertThrows(InvalidFlowException.class,
+                () -> new TriggerHarness(new NumberedQueue(home), Map.of("count", "many", "ackDirectory", "acks")).init());
+        assertTrue(notANumber.getMessage().contains("key 'count' must be a whole number, was \"many\""), notANumber.getMessage());
+        InvalidFlowException missing = assertThrows(InvalidFlowException.class,
+                () -> new TriggerHarness(new NumberedQueue(home), Map.of("count", 3)).init());
+        assertTrue(missing.getMessage().contains("key 'ackDirectory' is required"), missing.getMessage());
+        assertTrue(Files.notExists(home.resolve("acks")), "init was not called");
     }
 }
