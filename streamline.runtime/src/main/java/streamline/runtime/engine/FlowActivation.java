@@ -1,19 +1,14 @@
 package streamline.runtime.engine;
 
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.apache.logging.log4j.LogManager;
@@ -21,14 +16,10 @@ import org.apache.logging.log4j.Logger;
 
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
-import streamline.api.flow.FlowNotFoundException;
-import streamline.api.flow.FlowStoreException;
 import streamline.api.flow.InvalidFlowException;
-import streamline.api.flow.Page;
-import streamline.api.flow.PageRequest;
 
 /**
- * Which flows run: follows the flow store (polling it for flows updated since its last look),
+ * Which flows run: follows the flow store ({@link FlowStoreFollower} polls it for flows updated since its last look),
  * activates active flows, deactivates inactive ones and those the store no longer has, and
  * re-activates a changed flow with its new definition. A new version is prepared, and its
  * processors initialised, before the running version is retired: a version refused then leaves the
@@ -38,9 +29,7 @@ import streamline.api.flow.PageRequest;
 final class FlowActivation {
 
     private static final Logger LOG = LogManager.getLogger(FlowActivation.class);
-    private static final int FLOW_PAGE = 200;
 
-    private final EngineOptions options;
     private final ProcessorRegistry registry;
     private final TriggerRunner triggers;
     private final ScheduledExecutorService scheduler;
@@ -54,44 +43,40 @@ final class FlowActivation {
     private final Map<UUID, FlowDefinition> refused = new ConcurrentHashMap<>();
     private final Object flowLock = new Object();
 
-    private volatile FlowManager store;
-    private volatile Instant flowsSeenUntil = Instant.EPOCH;
-    private volatile boolean resyncFlows = true;
-    private volatile String lastPollError = "";
+    private final FlowStoreFollower follower;
     private volatile boolean stopped;
-    private ScheduledFuture<?> polling;
 
     FlowActivation(EngineOptions options, ProcessorRegistry registry, TriggerRunner triggers, ScheduledExecutorService scheduler,
             RunPreparation preparation, Consumer<FlowRun> ready) {
-        this.options = options;
         this.registry = registry;
         this.triggers = triggers;
         this.scheduler = scheduler;
         this.preparation = preparation;
         this.ready = ready;
+        this.follower = new FlowStoreFollower(options, scheduler, this);
     }
 
     /** Starts following a flow store. */
     void start(FlowManager flows) {
-        store = Objects.requireNonNull(flows, "flows");
-        polling = scheduler.scheduleWithFixedDelay(this::pollFlowsSafely, 0, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        follower.start(flows);
     }
 
     FlowManager store() {
-        return store;
+        return follower.store();
     }
 
     /** Follows another flow store from now on: every flow is read again from it, at once. */
     void follow(FlowManager flows) {
-        store = Objects.requireNonNull(flows, "flows");
-        resyncFlows = true;
-        if (!stopped) {
-            try {
-                scheduler.execute(this::pollFlowsSafely);
-            } catch (RejectedExecutionException e) {
-                // stopping
-            }
-        }
+        follower.follow(flows);
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** The flows with an active run now. */
+    List<UUID> activeIds() {
+        return List.copyOf(activeFlows.keySet());
     }
 
     /** The active run of a flow, or null. */
@@ -113,9 +98,7 @@ final class FlowActivation {
     /** Stops following the store and stops every trigger; the runs stay until {@link #closeAll}. */
     void stopTriggers() {
         stopped = true;
-        if (polling != null) {
-            polling.cancel(false);
-        }
+        follower.stop();
         synchronized (flowLock) {
             activeFlows.values().forEach(triggers::stop);
         }
@@ -128,73 +111,6 @@ final class FlowActivation {
             retiredFlows.forEach(this::closeInstances);
             activeFlows.clear();
             retiredFlows.clear();
-        }
-    }
-
-    /** The periodic task: a task that throws is never run again, so nothing may escape it. */
-    private void pollFlowsSafely() {
-        try {
-            pollFlows();
-        } catch (Throwable e) {
-            LOG.error("reading the flow store failed; trying again in {} ms", options.pollInterval().toMillis(), e);
-        }
-    }
-
-    private void pollFlows() {
-        FlowManager flows = store;
-        if (flows == null || stopped) {
-            return;
-        }
-        boolean full = resyncFlows;
-        resyncFlows = false;
-        Instant since = full ? Instant.EPOCH : flowsSeenUntil;
-        Instant newest = since;
-        Set<UUID> seen = new HashSet<>();
-        try {
-            Page<FlowDefinition> flowsPage;
-            do {
-                // paged by the last flow listed, never by offset: a flow saved again meanwhile moves to the end
-                // and is listed again, where by offset it would shift the next page's first flow out of sight
-                flowsPage = flows.listFlows(new PageRequest(0, FLOW_PAGE), newest);
-                for (FlowDefinition flow : flowsPage.items()) {
-                    seen.add(flow.id());
-                    if (flow.lastUpdated().isAfter(newest)) {
-                        newest = flow.lastUpdated();
-                    }
-                    reconcileSafely(flow);
-                }
-            } while (flowsPage.hasNext() && !flowsPage.items().isEmpty());
-            if (full) {
-                for (UUID active : List.copyOf(activeFlows.keySet())) {
-                    if (!seen.contains(active)) {
-                        // not listed is not gone: a store leaves off a flow saved while its page was read, and
-                        // the listing stops at a page it left empty; the store's own answer decides
-                        FlowDefinition current;
-                        try {
-                            current = flows.flow(active);
-                        } catch (FlowNotFoundException gone) {
-                            current = null;
-                        }
-                        if (current == null) {
-                            deactivate(active, "it is not in the flow store now in use");
-                        } else {
-                            reconcileSafely(current);
-                        }
-                    }
-                }
-            }
-            flowsSeenUntil = newest;
-            lastPollError = "";
-        } catch (FlowStoreException | RuntimeException | StackOverflowError | LinkageError e) {
-            // whatever a store throws, this task runs again at the next interval: a periodic task that throws is never run again
-            if (full) {
-                resyncFlows = true;
-            }
-            String message = e.getMessage();
-            if (!Objects.equals(message, lastPollError)) {
-                LOG.warn("cannot read flows from the flow store (retrying every {} ms): {}", options.pollInterval().toMillis(), message);
-                lastPollError = message;
-            }
         }
     }
 
@@ -271,7 +187,7 @@ final class FlowActivation {
     }
 
     /** Reconciles one flow; whatever goes wrong with it is logged with the flow and never stops the caller's loop. */
-    private void reconcileSafely(FlowDefinition flow) {
+    void reconcileSafely(FlowDefinition flow) {
         try {
             reconcile(flow);
         } catch (RuntimeException | StackOverflowError | LinkageError e) {
@@ -280,7 +196,7 @@ final class FlowActivation {
         }
     }
 
-    private void deactivate(UUID flowId, String why) {
+    void deactivate(UUID flowId, String why) {
         synchronized (flowLock) {
             FlowRun run = activeFlows.remove(flowId);
             if (run != null) {

@@ -3,12 +3,10 @@ package streamline.runtime.engine;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
@@ -60,7 +58,7 @@ final class StepRunner {
     private final ScheduledExecutorService scheduler;
     private final FolderForces folderForces = new FolderForces();
     private final SessionCompletions completions;
-    private final StepWaits waits;
+    private final WaitingSteps waiting;
     private SessionOutcomes outcomes;
     private volatile boolean stopped;
 
@@ -73,17 +71,16 @@ final class StepRunner {
         this.workers = workers;
         this.scheduler = scheduler;
         this.completions = new SessionCompletions(journal, folderForces, committer);
-        this.waits = new StepWaits(options.waitBackoffMax());
-    }
-
-    /** How steps that said "not now" wait (their processors' limits are checked as their flows activate). */
-    StepWaits waits() {
-        return waits;
+        this.waiting = new WaitingSteps(new StepWaits(options.waitBackoffMax()), journal, tracker, this);
     }
 
     /** Where failed and finished sessions go; set once, before the first step. */
     void outcomes(SessionOutcomes sessionOutcomes) {
         this.outcomes = sessionOutcomes;
+    }
+
+    SessionOutcomes outcomes() {
+        return outcomes;
     }
 
     /** The engine stops: no step is handed out any more, and a step interrupted now is not a failure. */
@@ -131,7 +128,7 @@ final class StepRunner {
         Processor instance = slot.instance;
         int generation = slot.generation.get();
         if (processor.enabled() && instance == null) {
-            park(session, step, input);
+            waiting.park(session, step, input);
             return;
         }
         try {
@@ -162,13 +159,13 @@ final class StepRunner {
             if (failure != null && slot.generation.get() != generation) {
                 // the provider went away under the step: not the processor's failure, no retry spent
                 context.discardOutput();
-                park(session, step, input);
+                waiting.park(session, step, input);
                 return;
             }
             if (failure instanceof StepUnavailableException unavailable) {
                 // the world is not ready, the input is not at fault: the session waits, spending no retry
                 context.discardOutput();
-                waitFor(session, step, input, unavailable);
+                waiting.waitFor(session, step, input, unavailable);
                 return;
             }
             if (failure != null) {
@@ -206,92 +203,6 @@ final class StepRunner {
             throw new IllegalStateException("processor returned no flow object (null)");
         }
         return output;
-    }
-
-    /**
-     * A step said "not now": it runs again, on the same attempt, after a pause that grows to the ceiling. Its start
-     * stays the last entry of it in the log, so a restart runs it again (and it waits again if the world is still
-     * not ready); at its first wait that start is logged again saying since when it waits, so that its processor's
-     * wait limit counts from then after a restart too. Past that limit, the session fails with the reason.
-     */
-    private void waitFor(SessionRun session, UUID step, SessionRun.StepInput input, StepUnavailableException unavailable) {
-        if (givenUp(session, step)) {
-            session.waiting.remove(step);
-            return; // another branch failed the session meanwhile: nothing of it runs or is logged again
-        }
-        ProcessorDefinition processor = session.run.processors.get(step).definition;
-        Instant now = Instant.now();
-        SessionRun.Waiting before = session.waiting.get(step);
-        Instant since = before != null ? before.since() : input.waitingSince() != null ? input.waitingSince() : now;
-        boolean logged = before != null ? before.logged() : input.waitingSince() != null;
-        int count = before == null ? 0 : before.waits() + 1;
-        Duration waited = Duration.between(since, now);
-        Optional<Duration> limit = waits.maxWait(processor);
-        if (limit.isPresent() && waited.compareTo(limit.get()) >= 0) {
-            session.waiting.remove(step);
-            String error = "processor " + processor.name() + " (type " + processor.type() + ") waited " + waited.toSeconds()
-                    + " s, past its " + StepWaits.MAX_WAIT_KEY + " of " + limit.get().toSeconds() + " s: " + unavailable.reason();
-            LOG.error("session {} failed: {}", session.id, error);
-            outcomes.failSession(session, processor, input, error, false);
-            return;
-        }
-        Duration delay = waits.delay(count, unavailable.retryAfter());
-        if (limit.isPresent()) {
-            Duration left = limit.get().minus(waited);
-            delay = delay.compareTo(left) > 0 ? left : delay; // the limit is checked when it is reached, not a ceiling later
-        }
-        if (!logged) {
-            logged = logWaitStart(session, step, input, since, unavailable.reason());
-        }
-        session.waiting.put(step, new SessionRun.Waiting(processor.name(), unavailable.reason(), since, count, logged));
-        session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), now.plus(delay), false));
-        if (count == 0) {
-            LOG.warn("step {} waits, no retry spent: {}; it runs again in {} ms, then less often", processor.name(),
-                    unavailable.reason(), delay.toMillis());
-        } else {
-            LOG.debug("step {} still waits ({} times, {} s): {}", processor.name(), count, waited.toSeconds(), unavailable.reason());
-        }
-        later(delay, () -> dispatch(session, step, input));
-    }
-
-    /**
-     * Logs a waiting step's start again, saying since when it waits. A log that cannot take it now (a full disk)
-     * costs only that: the wait is counted in memory, and its start logged at a later wait.
-     *
-     * @return whether it is in the log
-     */
-    private boolean logWaitStart(SessionRun session, UUID step, SessionRun.StepInput input, Instant since, String reason) {
-        try {
-            synchronized (session.failing) {
-                if (givenUp(session, step)) {
-                    return false; // failed meanwhile: the entry would come after the session's end
-                }
-                journal.appendInside(List.of(session.waitingStart(step, input, StepWaits.describeStart(since, reason))));
-            }
-            return true;
-        } catch (WriteAheadLogException | RuntimeException e) {
-            LOG.warn("could not log since when step {} waits (it is counted in this run only until it is): {}",
-                    session.run.processors.get(step).definition.name(), e.getMessage());
-            return false;
-        }
-    }
-
-    /** Whether the session ended or was given up as failed (by another of its branches): the step is no longer its tracker's. */
-    private boolean givenUp(SessionRun session, UUID step) {
-        return session.over() || !tracker.pendingSteps(session.id).contains(step);
-    }
-
-    private void park(SessionRun session, UUID step, SessionRun.StepInput input) {
-        FlowRun run = session.run;
-        FlowRun.ProcessorSlot slot = run.processors.get(step);
-        session.steps.put(step, new SessionRun.StepState(slot.definition.name(), input.attempt(), null, false));
-        // counted with the sessions that wait for the world (a wait that goes on after the provider is back counts from here)
-        session.waiting.putIfAbsent(step, new SessionRun.Waiting(slot.definition.name(), "no provider of processor type "
-                + slot.definition.type(), input.waitingSince() != null ? input.waitingSince() : Instant.now(), 0, input.waitingSince() != null));
-        run.parked.add(() -> dispatch(session, step, input));
-        if (slot.available()) {
-            run.releaseParked(); // the provider came back while parking
-        }
     }
 
     /**

@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -56,6 +55,7 @@ import streamline.runtime.triggers.TriggerThreads;
  * <li>{@link StepJournal}: the only writer to the log, and the gate a switch of logs closes;</li>
  * <li>{@link SessionStarts}: new sessions, a trigger's items as one unit, one live session per (trigger, mark);</li>
  * <li>{@link StepRunner}: a step on a worker, its timeout, its completion and the steps it makes ready;</li>
+ * <li>{@link TriggerSessions}: what the triggers see of the sessions;</li>
  * <li>{@link SessionOutcomes}: retries, failed sessions, telling triggers and listeners of ends;</li>
  * <li>{@link Recovery}: the unfinished sessions of a log, resumed once their flows run;</li>
  * <li>{@link Switches}: carrying sessions and flows to another log or store;</li>
@@ -132,41 +132,8 @@ public final class StreamlineEngine implements Engine {
         this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), scheduler);
 
         this.journal = new StepJournal(options.stepTimeout().plus(SWAP_SLACK));
-        TriggerRunner triggers = new TriggerRunner(options, scheduler, triggerThreads, new TriggerRunner.Sessions() {
-            @Override
-            public int inProgress(UUID flowId) {
-                return live.inProgress(flowId);
-            }
-
-            @Override
-            public List<ItemOutcome> start(FlowRun run, UUID triggerId, List<TriggerResult> items) {
-                return starts.start(run, triggerId, items);
-            }
-
-            @Override
-            public void callDone(FlowRun.TriggerSlot slot) {
-                // not on the trigger's thread: it is interrupted when its flow stops taking items, which must not
-                // interrupt the log writes of the ends it would tell
-                if (slot.endsToTell.isEmpty()) {
-                    return; // the usual case: an event trigger's loop calls many times for each end
-                }
-                try {
-                    scheduler.execute(() -> outcomes.tellWhenFree(slot, true));
-                } catch (RejectedExecutionException e) {
-                    // stopping: the ends are told again after the next start
-                }
-            }
-
-            @Override
-            public TriggerCoordinator coordinator() {
-                return coordinator;
-            }
-
-            @Override
-            public boolean stopped() {
-                return stopped;
-            }
-        });
+        TriggerSessions triggerSessions = new TriggerSessions(scheduler, () -> coordinator, () -> stopped);
+        TriggerRunner triggers = new TriggerRunner(options, scheduler, triggerThreads, triggerSessions);
         // the parts, each handed what it uses; a run that becomes complete resumes its recovered sessions
         RunPreparation preparation = new RunPreparation(backoff, new StepWaits(options.waitBackoffMax()),
                 new ExpressionEvaluator(options.envInExpressions()), work.resolve("state"), json);
@@ -176,6 +143,7 @@ public final class StreamlineEngine implements Engine {
         this.outcomes = new SessionOutcomes(live, flows, journal, tracker, content, failed, backoff, listeners, runner);
         runner.outcomes(outcomes);
         this.starts = new SessionStarts(live, content, tracker, journal, runner);
+        triggerSessions.parts(live, starts, outcomes);
         this.recovery = new Recovery(live, flows, tracker, runner, outcomes);
         this.retries = new FailedSessionRetries(failed, flows, starts, live::contains);
         this.switches = new Switches(journal, flows, new InUseRecord(work, json), recovery);

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -22,8 +21,6 @@ import java.util.TreeMap;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -47,8 +44,6 @@ public final class FileStateManager implements StateManager {
 
     private static final Logger LOG = LogManager.getLogger(FileStateManager.class);
     private static final long MIN_JOURNAL_TO_FOLD = 64 * 1024;
-    /** How every journal line starts. */
-    private static final String LINE_START = "{\"g\":";
     /** How often a force is tried when interrupts from other threads keep closing its channel. */
     private static final int FORCE_ATTEMPTS = 3;
 
@@ -59,7 +54,7 @@ public final class FileStateManager implements StateManager {
     private final Map<StateScope, Scope> scopes = new EnumMap<>(StateScope.class);
 
     /** One scope's files, the state they make, and its group commit. */
-    private static final class Scope {
+    static final class Scope {
         final Path snapshot;
         final Path journal;
         final Object forcing = new Object();
@@ -86,6 +81,7 @@ public final class FileStateManager implements StateManager {
     }
 
     private final JournalOpener opener;
+    private final StateLoader loader;
 
     public FileStateManager(Path directory, String owner, ObjectMapper json) {
         this(directory, owner, json, JournalOpener.FILES);
@@ -96,6 +92,7 @@ public final class FileStateManager implements StateManager {
         this.owner = owner;
         this.json = json;
         this.opener = opener;
+        this.loader = new StateLoader(json);
     }
 
     @Override
@@ -252,64 +249,13 @@ public final class FileStateManager implements StateManager {
         String base = owner + "." + scope.name().toLowerCase(Locale.ROOT);
         s = new Scope(directory.resolve(base + ".json"), directory.resolve(base + ".journal"));
         try {
-            readSnapshot(s);
-            replayJournal(s);
+            loader.readSnapshot(s);
+            loader.replayJournal(s);
         } catch (IOException e) {
             throw new StateException("cannot read the state of " + owner + " from " + s.snapshot + ": " + e.getMessage(), e);
         }
         scopes.put(scope, s);
         return s;
-    }
-
-    /** A file's bytes, or null if there is no such file (nothing was saved yet). */
-    private static byte[] readIfPresent(Path file) throws IOException {
-        try {
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    private void readSnapshot(Scope s) throws IOException {
-        byte[] bytes = readIfPresent(s.snapshot);
-        if (bytes == null) {
-            return;
-        }
-        s.snapshotBytes = bytes.length;
-        JsonNode root = json.readTree(bytes);
-        // a snapshot of this format has a numeric generation; a plain map of strings is the format before journals
-        boolean journaled = root.size() == 2 && root.path("generation").isIntegralNumber() && root.path("state").isObject();
-        s.generation = journaled ? root.get("generation").asLong() : 0;
-        putAll(s.current, journaled ? root.get("state") : root);
-    }
-
-    /**
-     * Applies the journal's lines of the snapshot's generation; cuts off a torn last line (one without its newline).
-     * A broken line before others (a write that failed half-way, left by a crash before it was cut off) is skipped,
-     * not taken for the end: the updates after it were acknowledged. If a line was written right after such a
-     * fragment, it is found by its start ({@code {"g":} is only ever a line's start: a string value's quotes are
-     * escaped).
-     */
-    private void replayJournal(Scope s) throws IOException {
-        byte[] bytes = readIfPresent(s.journal);
-        if (bytes == null) {
-            return;
-        }
-        int good = 0;
-        for (int end; (end = indexOf(bytes, (byte) '\n', good)) >= 0; good = end + 1) {
-            JsonNode line = parseLine(new String(bytes, good, end - good, StandardCharsets.UTF_8));
-            if (line != null && line.path("g").asLong(-1) == s.generation) {
-                line.path("remove").forEach(key -> s.current.remove(key.asText()));
-                putAll(s.current, line.path("put"));
-            }
-        }
-        if (good < bytes.length) {
-            try (FileChannel channel = FileChannel.open(s.journal, StandardOpenOption.WRITE)) {
-                channel.truncate(good);
-                channel.force(false);
-            }
-        }
-        s.journalBytes = good;
     }
 
     /** Writes {@code state} as the next generation's snapshot, then empties the journal. The caller holds this. */
@@ -373,36 +319,5 @@ public final class FileStateManager implements StateManager {
         }
         installSnapshot(s, s.current, prepared);
         return true;
-    }
-
-    /** A journal line, or the whole line written after a fragment within it; null if there is none. */
-    private JsonNode parseLine(String text) {
-        for (int start = 0; start >= 0; start = text.indexOf(LINE_START, start + 1)) {
-            try {
-                JsonNode line = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(text.substring(start));
-                if (line != null && line.isObject()) {
-                    return line;
-                }
-            } catch (IOException e) {
-                // a fragment: try from the next line start within it
-            }
-        }
-        return null;
-    }
-
-    private static void putAll(Map<String, String> into, JsonNode object) {
-        for (Iterator<Map.Entry<String, JsonNode>> fields = object.fields(); fields.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = fields.next();
-            into.put(field.getKey(), field.getValue().asText());
-        }
-    }
-
-    private static int indexOf(byte[] bytes, byte value, int from) {
-        for (int i = from; i < bytes.length; i++) {
-            if (bytes[i] == value) {
-                return i;
-            }
-        }
-        return -1;
     }
 }
