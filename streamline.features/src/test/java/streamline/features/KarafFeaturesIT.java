@@ -23,7 +23,7 @@ import streamline.testkit.Eventually;
 
 /**
  * Streamline installed into a real Apache Karaf the way a Karaf user installs it: the features repository
- * added, {@code streamline}, {@code streamline-jpa} and {@code streamline-examples} installed. Every bundle must be active and every
+ * added, {@code streamline}, {@code streamline-jpa}, {@code streamline-kafka} and {@code streamline-examples} installed. Every bundle must be active and every
  * component satisfied, the shell commands must answer in Karaf's shell, a flow must run with its files under
  * {@code ${karaf.data}/streamline}, and configuration must come from Karaf's {@code etc/*.cfg}.
  */
@@ -63,11 +63,11 @@ class KarafFeaturesIT {
         karaf.start();
 
         String installed = karaf.shell("feature:repo-add mvn:dev.streamline/streamline.features/" + version + "/xml/features",
-                "feature:install streamline streamline-jpa streamline-examples");
+                "feature:install streamline streamline-jpa streamline-kafka streamline-examples");
         assertTrue(!installed.contains("Error"), "the features install: " + installed + "\nlog: " + tail(karaf.log()));
 
         List<String> bundles = karaf.shell("bundle:list -t 0").lines().filter(line -> line.contains("| Streamline")).toList();
-        assertEquals(13, bundles.size(), "every Streamline bundle of the three features: " + bundles);
+        assertEquals(14, bundles.size(), "every Streamline bundle of the four features: " + bundles);
         for (String bundle : bundles) {
             assertTrue(bundle.contains("| Active"), "active: " + bundle);
         }
@@ -109,8 +109,8 @@ class KarafFeaturesIT {
                     notReady.add(component.group(1) + " " + component.group(2));
                 }
             }
-            // 15 of the engine's bundles and the two examples'
-            return seen >= 17 && notReady.isEmpty();
+            // 15 of the engine's bundles, the two Kafka processors and the two examples'
+            return seen >= 19 && notReady.isEmpty();
         }, () -> notReady + "\n" + tail(karaf.log()));
     }
 

@@ -1,9 +1,12 @@
 package streamline.tracker;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -11,8 +14,9 @@ import java.util.UUID;
 import streamline.api.flow.FlowGraph;
 
 /**
- * The step state of one session, as bit sets over the flow graph's processor indexes (a few dozen
- * bytes per session). Not thread-safe: {@link InMemoryBranchTracker} locks it.
+ * The step state of one session, as bit sets over the flow graph's processor indexes and the
+ * indexes of the completed steps in completion order (a few dozen bytes per session). Not
+ * thread-safe: {@link InMemoryBranchTracker} locks it.
  */
 final class SessionSteps {
 
@@ -22,6 +26,9 @@ final class SessionSteps {
     private final BitSet completed = new BitSet();
     /** Joins named by a completed predecessor and not yet ready. */
     private final BitSet waitingJoins = new BitSet();
+    /** Indexes of the completed steps, in the order they completed; the first {@code completedCount} are used. */
+    private int[] completionOrder = new int[4];
+    private int completedCount;
 
     SessionSteps(UUID sessionId, FlowGraph graph) {
         this.sessionId = sessionId;
@@ -59,7 +66,7 @@ final class SessionSteps {
             next.add(n);
         }
         pending.clear(step);
-        completed.set(step);
+        markCompleted(step);
         BitSet ready = new BitSet();
         for (int n : next) {
             if (graph.isJoin(n)) {
@@ -73,7 +80,7 @@ final class SessionSteps {
 
     List<UUID> restore(Collection<UUID> completedIds, Collection<UUID> pendingIds) {
         for (UUID id : completedIds) {
-            completed.set(index(id));
+            markCompleted(index(id));
         }
         for (UUID id : pendingIds) {
             int step = index(id);
@@ -141,12 +148,28 @@ final class SessionSteps {
         return true;
     }
 
+    private void markCompleted(int step) {
+        if (completed.get(step)) {
+            return;
+        }
+        completed.set(step);
+        if (completedCount == completionOrder.length) {
+            completionOrder = Arrays.copyOf(completionOrder, Math.min(graph.size(), completedCount * 2));
+        }
+        completionOrder[completedCount++] = step;
+    }
+
     boolean hasPending() {
         return !pending.isEmpty();
     }
 
+    /** In completion order (a restored session: the order it was restored with, then later completions). */
     Set<UUID> completedIds() {
-        return ids(completed);
+        Set<UUID> ids = new LinkedHashSet<>(completedCount * 2);
+        for (int i = 0; i < completedCount; i++) {
+            ids.add(graph.idAt(completionOrder[i]));
+        }
+        return Collections.unmodifiableSet(ids);
     }
 
     Set<UUID> pendingIds() {

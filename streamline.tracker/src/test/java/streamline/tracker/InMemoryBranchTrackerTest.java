@@ -70,6 +70,47 @@ class InMemoryBranchTrackerTest {
         assertEquals(Set.of(), tracker.completedSteps(s), "a finished session is forgotten");
     }
 
+    /** Root leads to P1..Pn in parallel, all of which lead to Join. */
+    private static String[] fanOutAndJoin(int branches) {
+        String[] edges = new String[branches];
+        for (int i = 1; i <= branches; i++) {
+            edges[i - 1] = "Root->P" + i + "->Join";
+        }
+        return edges;
+    }
+
+    @Test
+    void completedStepsComeInCompletionOrder() {
+        use("order", fanOutAndJoin(8));
+        UUID s = UUID.randomUUID();
+        tracker.startSession(s, graph);
+        complete(s, "Root");
+        List<String> order = List.of("P7", "P2", "P8", "P5", "P1", "P4");
+        List<UUID> expected = new ArrayList<>(List.of(id("Root")));
+        for (String step : order) {
+            complete(s, step);
+            expected.add(id(step));
+            assertEquals(expected, List.copyOf(tracker.completedSteps(s)), "after completing " + step);
+        }
+        complete(s, "P6");
+        complete(s, "P3");
+        complete(s, "Join");
+        assertTrue(tracker.isComplete(s));
+    }
+
+    @Test
+    void aRestoredSessionKeepsTheGivenCompletionOrderAndAppendsToIt() {
+        use("restored-order", fanOutAndJoin(6));
+        UUID s = UUID.randomUUID();
+        tracker.restoreSession(s, graph, ids("Root", "P6", "P3", "P1", "P5"), ids("P2", "P4"));
+        assertEquals(ids("Root", "P6", "P3", "P1", "P5"), List.copyOf(tracker.completedSteps(s)));
+        complete(s, "P4");
+        complete(s, "P2");
+        assertEquals(ids("Root", "P6", "P3", "P1", "P5", "P4", "P2"), List.copyOf(tracker.completedSteps(s)));
+        complete(s, "Join");
+        assertTrue(tracker.isComplete(s));
+    }
+
     @Test
     void fanOutMakesEveryBranchReady() {
         use("fanout", "A->B", "A->C", "A->D");

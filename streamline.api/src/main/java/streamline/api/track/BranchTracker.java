@@ -74,7 +74,13 @@ public interface BranchTracker {
     List<UUID> restoreSession(UUID sessionId, FlowGraph graph, Collection<UUID> completedSteps,
             Collection<UUID> pendingSteps);
 
-    /** The completed steps of a tracked session; empty if it is not tracked. */
+    /**
+     * The completed steps of a tracked session, iterating in the order they completed (for a restored
+     * session: the order of {@code completedSteps} given to {@link #restoreSession}, then later
+     * completions); empty if it is not tracked.
+     *
+     * @since 1.1
+     */
     Set<UUID> completedSteps(UUID sessionId);
 
     /** The pending steps of a tracked session; empty if it is not tracked. */

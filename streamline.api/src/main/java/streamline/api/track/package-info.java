@@ -3,7 +3,7 @@
  * join may run.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package streamline.api.track;
 
 import org.osgi.annotation.bundle.Export;

@@ -34,6 +34,7 @@ import streamline.api.processor.Processor;
 import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.ScheduleType;
+import streamline.api.processor.StepUnavailableException;
 import streamline.api.processor.TriggerContext;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.processor.TriggerResult;
@@ -59,8 +60,11 @@ import streamline.api.state.StateScope;
  * ends before its offset could be committed (the commit failed, or the session was recovered after a crash)
  * is remembered in the trigger's state until the commit passes it, so its record is not processed again.
  * A consumer that gets no partition for {@code default.api.timeout.ms} (15 s unless the flow sets another: the
- * broker cannot be reached, or the topics do not exist) fails the trigger's call with that reason, and the
- * engine backs the trigger off. One instance per group is what is tested; with several, a partition taken
+ * broker cannot be reached, or the topics do not exist), or a fetch that fails with an error Kafka calls retriable
+ * ({@link BrokerNotReady}), makes the call say "not now" ({@link StepUnavailableException}) with that reason: no
+ * record is lost or skipped, and the engine calls the trigger again after a pause. A broker that goes away after
+ * the partitions were assigned gives empty calls until it is back; offsets whose commit failed meanwhile are
+ * committed then. One instance per group is what is tested; with several, a partition taken
  * away is forgotten (its records fetched and not emitted are dropped, to come to its new owner).
  */
 @Component(service = TriggerProcessor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=ConsumeKafka")
@@ -179,7 +183,7 @@ public class ConsumeKafka implements TriggerProcessor {
                     if (polled || !lastCall.isEmpty()) {
                         break; // a poll that fails must not lose records taken already
                     }
-                    consumer.poll(POLL).forEach(fetched::add);
+                    poll();
                     polled = true;
                     checkAssigned();
                     continue;
@@ -201,11 +205,24 @@ public class ConsumeKafka implements TriggerProcessor {
         }
     }
 
+    /** Fetches records; a broker that is not ready is "not now", not the trigger's failure. */
+    private void poll() throws StepUnavailableException {
+        try {
+            consumer.poll(POLL).forEach(fetched::add);
+        } catch (KafkaException e) {
+            if (BrokerNotReady.isNotReady(e)) {
+                throw new StepUnavailableException(KafkaSettings.where(context) + ": cannot fetch from " + topics + " at "
+                        + bootstrapServers + ", the broker is not ready: " + e, e);
+            }
+            throw e;
+        }
+    }
+
     /**
-     * A consumer without partitions keeps trying quietly; after {@code default.api.timeout.ms} the call fails
-     * with the reason instead, so the flow's log says what is wrong (and the engine backs the trigger off).
+     * A consumer without partitions keeps trying quietly; after {@code default.api.timeout.ms} the call says "not
+     * now" with the reason instead, so the flow's log says what is wrong (and the engine pauses the trigger).
      */
-    private void checkAssigned() {
+    private void checkAssigned() throws StepUnavailableException {
         if (!consumer.assignment().isEmpty()) {
             unassignedSince = -1;
             return;
@@ -215,7 +232,7 @@ public class ConsumeKafka implements TriggerProcessor {
             unassignedSince = now;
         } else if (now - unassignedSince > unassignedLimit.toNanos()) {
             unassignedSince = -1;
-            throw new IllegalStateException(KafkaSettings.where(context) + ": no partition of " + topics + " assigned to group '"
+            throw new StepUnavailableException(KafkaSettings.where(context) + ": no partition of " + topics + " assigned to group '"
                     + group + "' at " + bootstrapServers + " for " + unassignedLimit.toMillis()
                     + " ms: the broker cannot be reached, or the topics do not exist");
         }

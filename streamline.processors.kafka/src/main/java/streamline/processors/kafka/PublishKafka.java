@@ -23,6 +23,7 @@ import streamline.api.processor.Processor;
 import streamline.api.processor.ProcessorConfig;
 import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
+import streamline.api.processor.StepUnavailableException;
 
 /**
  * Processor {@code PublishKafka}: publishes the session's content as one Kafka record, and waits until the
@@ -38,10 +39,12 @@ import streamline.api.processor.StepContext;
  * {@code PublishKafka.Offset}. Content passes through unchanged.
  *
  * <p>A step run again (a retry, or after a crash between the send and the step's completion) publishes the
- * record again: Kafka holds it at least once. A broker that cannot be reached fails the step with the reason
- * (within {@code max.block.ms} / {@code delivery.timeout.ms}: 10 s and 30 s unless the flow sets others), and
- * the engine retries it as the flow says: the processor API has no "not now" answer that would wait without
- * spending retries yet.
+ * record again: Kafka holds it at least once. A broker that is not ready (it cannot be reached within
+ * {@code max.block.ms} / {@code delivery.timeout.ms}, 10 s and 30 s unless the flow sets others; no partition
+ * leader; fewer in-sync replicas than {@code min.insync.replicas}: whatever Kafka calls retriable, see
+ * {@link BrokerNotReady}) makes the step say "not now": its session waits without spending a retry, and the step
+ * runs again until the broker takes the record (or {@code streamline.maxWaitSeconds} ends the wait). A record the
+ * broker refuses for itself (too large, a topic not allowed) fails the step.
  */
 @Component(service = Processor.class, scope = ServiceScope.PROTOTYPE, property = Processor.TYPE_PROPERTY + "=PublishKafka")
 @ProcessorConfig(description = "Publishes the session's content as one Kafka record.",
@@ -107,16 +110,28 @@ public class PublishKafka implements Processor {
         try {
             sent = producer.send(new ProducerRecord<>(topic, value)).get();
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new IllegalStateException("cannot publish to topic '" + topic + "' at " + bootstrapServers + ": " + cause, cause);
+            throw failure(topic, e.getCause() == null ? e : e.getCause());
         } catch (KafkaException e) {
-            throw new IllegalStateException("cannot publish to topic '" + topic + "' at " + bootstrapServers + ": " + e, e);
+            throw failure(topic, e);
         }
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("PublishKafka.Topic", sent.topic());
         values.put("PublishKafka.Partition", sent.partition());
         values.put("PublishKafka.Offset", sent.offset());
         return input.withAll(values);
+    }
+
+    /**
+     * The broker not being ready is the world, not the session: the step waits without spending a retry and runs
+     * again (publishing again: a record whose acknowledgement timed out may be on the topic twice). Anything else
+     * fails the step.
+     */
+    private Exception failure(String topic, Throwable cause) {
+        if (BrokerNotReady.isNotReady(cause)) {
+            return new StepUnavailableException("cannot publish to topic '" + topic + "' at " + bootstrapServers
+                    + ", the broker is not ready: " + cause, cause);
+        }
+        return new IllegalStateException("cannot publish to topic '" + topic + "' at " + bootstrapServers + ": " + cause, cause);
     }
 
     @Override

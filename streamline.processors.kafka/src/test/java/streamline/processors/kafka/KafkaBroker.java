@@ -35,6 +35,8 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     private Path folder;
+    private Path properties;
+    private int starts;
     private Process process;
     private Thread stopOnExit;
     private String bootstrapServers;
@@ -79,7 +81,7 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
         server.setProperty("share.coordinator.state.topic.replication.factor", "1");
         server.setProperty("share.coordinator.state.topic.min.isr", "1");
         server.setProperty("group.initial.rebalance.delay.ms", "0");
-        Path properties = folder.resolve("server.properties");
+        properties = folder.resolve("server.properties");
         try (var out = Files.newBufferedWriter(properties, StandardCharsets.UTF_8)) {
             server.store(out, "test broker");
         }
@@ -90,12 +92,33 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
             format.destroyForcibly();
             throw new IllegalStateException("cannot format the broker's storage: " + Files.readString(formatLog));
         }
-        Path log = folder.resolve("broker.log");
-        process = java(log, "kafka.Kafka", properties.toString());
-        stopOnExit = new Thread(process::destroyForcibly, "kafka-test-broker-stop");
-        Runtime.getRuntime().addShutdownHook(stopOnExit); // a test JVM that dies leaves no broker behind
         bootstrapServers = "127.0.0.1:" + port;
+        start();
+    }
+
+    /** Starts the broker (again, after {@link #stop}) on its port and storage, and waits until it answers. */
+    public void start() throws Exception {
+        if (process != null) {
+            throw new IllegalStateException("the broker is running");
+        }
+        Path log = folder.resolve("broker-" + ++starts + ".log");
+        Process started = java(log, "kafka.Kafka", properties.toString());
+        process = started;
+        stopOnExit = new Thread(started::destroyForcibly, "kafka-test-broker-stop");
+        Runtime.getRuntime().addShutdownHook(stopOnExit); // a test JVM that dies leaves no broker behind
         awaitReady(log);
+    }
+
+    /** Stops the broker (a clean shutdown) and waits until its process ended: clients find its port closed. */
+    public void stop() throws Exception {
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+            process = null;
+        }
     }
 
     private void awaitReady(Path log) throws Exception {
@@ -136,14 +159,7 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
-        if (process != null) {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-            Runtime.getRuntime().removeShutdownHook(stopOnExit);
-            process = null;
-        }
+        stop();
         if (folder != null) {
             try (Stream<Path> files = Files.walk(folder)) {
                 files.sorted(Comparator.reverseOrder()).forEach(file -> {

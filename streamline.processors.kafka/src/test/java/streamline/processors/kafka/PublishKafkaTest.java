@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import streamline.api.processor.StepUnavailableException;
 import streamline.testkit.ProcessorHarness;
 
 class PublishKafkaTest {
@@ -104,17 +105,37 @@ class PublishKafkaTest {
     }
 
     @Test
-    void aBrokerThatIsNotThereFailsTheStepWithTheReason() throws Exception {
+    void aBrokerThatIsNotThereMakesTheStepWaitWithTheReason() throws Exception {
         Map<String, Object> config = config("nowhere");
         config.put("bootstrap_servers", "127.0.0.1:1");
         config.put("max.block.ms", "1000");
         PublishKafka processor = new PublishKafka();
         try {
-            IllegalStateException error = assertThrows(IllegalStateException.class,
+            StepUnavailableException notNow = assertThrows(StepUnavailableException.class,
                     () -> ProcessorHarness.of(processor).config(config).content("x").run());
-            assertTrue(error.getMessage().startsWith("cannot publish to topic 'nowhere' at 127.0.0.1:1: "), error.getMessage());
+            assertTrue(notNow.reason().contains("cannot publish to topic 'nowhere' at 127.0.0.1:1, the broker is not ready: "),
+                    notNow.reason());
+            assertTrue(notNow.getCause() instanceof org.apache.kafka.common.errors.TimeoutException, String.valueOf(notNow.getCause()));
         } finally {
             processor.close();
+        }
+    }
+
+    @Test
+    void whatKafkaCallsRetriableIsTheBrokerNotBeingReadyAndTheRestFailsTheStep() {
+        for (Exception notReady : List.<Exception>of(new org.apache.kafka.common.errors.NotEnoughReplicasException("isr 1 < 2"),
+                new org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException("isr shrank"),
+                new org.apache.kafka.common.errors.LeaderNotAvailableException("election"),
+                new org.apache.kafka.common.errors.TimeoutException("expired"),
+                new org.apache.kafka.common.errors.NetworkException("connection refused"),
+                new java.util.concurrent.ExecutionException(new org.apache.kafka.common.errors.NotLeaderOrFollowerException("moved")))) {
+            assertTrue(BrokerNotReady.isNotReady(notReady), notReady.toString());
+        }
+        for (Exception failure : List.<Exception>of(new org.apache.kafka.common.errors.RecordTooLargeException("big"),
+                new org.apache.kafka.common.errors.TopicAuthorizationException("denied"),
+                new org.apache.kafka.common.errors.InvalidTopicException("bad name"),
+                new org.apache.kafka.common.KafkaException("closed"), new IllegalStateException("other"))) {
+            assertTrue(!BrokerNotReady.isNotReady(failure), failure.toString());
         }
     }
 

@@ -68,8 +68,10 @@ import streamline.api.state.StateException;
  *
  * <p>It follows the exactly-once pattern of {@link TriggerProcessor}: it emits every file in the
  * folder that it has not emitted in this run (or whose emission was not started), and deletes or
- * moves a file only when its session finished successfully and the file is still the one emitted (a file replaced
- * meanwhile under its name is left for its own session), forcing the folder before the session's end is logged.
+ * moves a file only when its session finished successfully and the file is still the one emitted (same size,
+ * modification time and file key: a file replaced under its name, or changed in place, meanwhile is left and emitted
+ * again for its own session), forcing the folder before the session's end is logged. What a file was when emitted is
+ * known in the run that emitted it: the end of a session recovered after a restart deletes or moves the file as it is.
  * After a restart it emits the folder's files again, and the engine answers those whose sessions are still in
  * progress as duplicates, so each file is processed once. A duplicate is not held: the live session's end is told to
  * the instance that started it. After a failure the file stays where it is, remembered as failed (by the size,

@@ -340,6 +340,43 @@ class ReadDirRealWorldTest {
     }
 
     @Test
+    void aFileChangedInPlaceAfterItsSessionReadItIsNeitherDeletedNorMovedAndIsEmittedAgain() throws Exception {
+        for (Map<String, String> config : List.of(Map.of("input", "inbox"), Map.of("input", "inbox", "remove_source", "true"),
+                Map.of("input", "inbox", "afterSuccess", "move", "doneDirectory", "files/done"))) {
+            Path log = file("inbox/app.log", "line 1\n");
+            Object inode = Files.readAttributes(log, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            TriggerHarness trigger = new TriggerHarness(new ReadDir(home), config).init();
+            List<TriggerResult> emitted = trigger.trigger(10);
+            importBatch(trigger, emitted);
+            // appended to in place while its session runs: same file, a new size
+            Files.writeString(log, "line 2\n", java.nio.file.StandardOpenOption.APPEND);
+            Files.setLastModifiedTime(log, FileTime.from(Instant.now().minusSeconds(10)));
+            trigger.sessionEnded(emitted.get(0).triggerMark(), "");
+            assertEquals("line 1\nline 2\n", Files.readString(log), config + ": " + trigger.log());
+            assertEquals(inode, Files.readAttributes(log, java.nio.file.attribute.BasicFileAttributes.class).fileKey(), "changed in place");
+            assertFalse(Files.exists(home.resolve("files/done/app.log")), "not moved as the content the session read");
+
+            // emitted again; this time rewritten with the same size, only its modification time tells
+            emitted = trigger.trigger(10);
+            assertEquals(List.of("app.log"), names(emitted), config + ": the changed file is emitted again");
+            importBatch(trigger, emitted);
+            Files.writeString(log, "line 3\nline 4\n");
+            Files.setLastModifiedTime(log, FileTime.from(Instant.now().minusSeconds(5)));
+            trigger.sessionEnded(emitted.get(0).triggerMark(), "");
+            assertEquals("line 3\nline 4\n", Files.readString(log), config + ": " + trigger.log());
+
+            // unchanged during its third session: removed as configured
+            emitted = trigger.trigger(10);
+            assertEquals(List.of("app.log"), names(emitted), config + ": emitted again after a change of its time only");
+            importBatch(trigger, emitted);
+            trigger.sessionEnded(emitted.get(0).triggerMark(), "");
+            assertFalse(Files.exists(log), config + ": " + trigger.log());
+            assertEquals(List.of(), trigger.trigger(10));
+            Files.deleteIfExists(home.resolve("files/done/app.log"));
+        }
+    }
+
+    @Test
     void aMoveAcrossFileSystemsCutAfterTheCopyGotItsNameOnlyRemovesTheOriginalWhenRepeated() throws Exception {
         Path a = file("inbox/export.csv", "tuesday");
         Path done = Files.createDirectories(home.resolve("files/done"));

@@ -1,6 +1,7 @@
 package streamline.runtime.engine;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import org.apache.logging.log4j.Logger;
 import streamline.api.flow.FlowDefinition;
 import streamline.api.flow.FlowManager;
 import streamline.api.flow.InvalidFlowException;
+import streamline.api.flow.TriggerDefinition;
 
 /**
  * Which flows run: follows the flow store ({@link FlowStoreFollower} polls it for flows updated since its last look),
@@ -41,6 +43,8 @@ final class FlowActivation {
     private final Set<FlowRun> retiredFlows = ConcurrentHashMap.newKeySet();
     /** Versions of flows refused when they were prepared, by flow, to try again when providers change. */
     private final Map<UUID, FlowDefinition> refused = new ConcurrentHashMap<>();
+    /** Active flows said to have no enabled trigger, so that it is said once while it stays so; under flowLock. */
+    private final Set<UUID> withoutTrigger = new HashSet<>();
     private final Object flowLock = new Object();
 
     private final FlowStoreFollower follower;
@@ -111,6 +115,7 @@ final class FlowActivation {
             retiredFlows.forEach(this::closeInstances);
             activeFlows.clear();
             retiredFlows.clear();
+            withoutTrigger.clear();
         }
     }
 
@@ -169,7 +174,20 @@ final class FlowActivation {
         }
         activeFlows.put(flow.id(), next);
         LOG.info("flow {} ({}) {}", flow.name(), flow.id(), current == null ? "activated" : "re-activated with its new definition");
+        warnIfWithoutTrigger(flow);
         return provideLocked(next) ? next : null;
+    }
+
+    /**
+     * A flow without an enabled trigger runs only the sessions submitted to it: legitimate (a flow fed by the shell or
+     * another flow), but more often a trigger forgotten or left disabled, so it is said once while it stays so.
+     */
+    private void warnIfWithoutTrigger(FlowDefinition flow) {
+        if (flow.triggers().stream().anyMatch(TriggerDefinition::enabled)) {
+            withoutTrigger.remove(flow.id());
+        } else if (withoutTrigger.add(flow.id())) {
+            LOG.warn("flow {} ({}) has no enabled trigger: it runs only the sessions submitted to it", flow.name(), flow.id());
+        }
     }
 
     /** Remembers a version refused at its preparation, to try it again when providers change, and says why. */
@@ -199,6 +217,7 @@ final class FlowActivation {
     void deactivate(UUID flowId, String why) {
         synchronized (flowLock) {
             FlowRun run = activeFlows.remove(flowId);
+            withoutTrigger.remove(flowId);
             if (run != null) {
                 LOG.info("{} deactivated: {}", run, why);
                 retire(run);
@@ -247,6 +266,7 @@ final class FlowActivation {
             LOG.error("{} cannot run: {}", run, e.getMessage());
             if (!run.retired) {
                 activeFlows.remove(run.id());
+                withoutTrigger.remove(run.id());
                 retire(run);
             }
             return false;

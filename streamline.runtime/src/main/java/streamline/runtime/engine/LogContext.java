@@ -6,34 +6,49 @@ import org.apache.logging.log4j.ThreadContext;
 
 /**
  * The flow, session and processor (or trigger) a thread's log lines are about, in Log4j's thread context, set
- * around a piece of work and put back as they were when it is done. Engine threads take turns at many sessions
- * (a worker telling a trigger of ends queued by other sessions, the committer ending a batch, the scheduler
- * resuming recovered sessions), so every such turn sets all three: a value it does not know is removed, never
- * left over from the turn before.
+ * around a piece of work and put back as they were when it is done: the flow's and the processor's names
+ * ({@value #FLOW}, {@value #PROCESSOR}) for people, and their ids ({@value #FLOW_ID}, {@value #PROCESSOR_ID}), which
+ * stay the same when a flow or processor is renamed, for tools that collect the lines. Engine threads take turns at
+ * many sessions (a worker telling a trigger of ends queued by other sessions, the committer ending a batch, the
+ * scheduler resuming recovered sessions), so every such turn sets all of them: a value it does not know is removed,
+ * never left over from the turn before.
  */
 final class LogContext implements AutoCloseable {
 
     static final String FLOW = "flow";
+    static final String FLOW_ID = "flowId";
     static final String SESSION = "session";
     static final String PROCESSOR = "processor";
+    static final String PROCESSOR_ID = "processorId";
+    private static final String[] KEYS = {FLOW, FLOW_ID, SESSION, PROCESSOR, PROCESSOR_ID};
 
-    private final String flow;
-    private final String session;
-    private final String processor;
+    /** What the thread's context held before, in the order of {@link #KEYS}. */
+    private final String[] previous = new String[KEYS.length];
 
     private LogContext() {
-        this.flow = ThreadContext.get(FLOW);
-        this.session = ThreadContext.get(SESSION);
-        this.processor = ThreadContext.get(PROCESSOR);
+        for (int i = 0; i < KEYS.length; i++) {
+            previous[i] = ThreadContext.get(KEYS[i]);
+        }
     }
 
-    /** Sets the three (null removes one) until {@link #close}. */
-    static LogContext of(String flow, UUID session, String processor) {
-        LogContext previous = new LogContext();
-        set(FLOW, flow);
-        set(SESSION, session == null ? null : session.toString());
-        set(PROCESSOR, processor);
-        return previous;
+    /** Sets the flow, session and processor (a null removes a value) until {@link #close}. */
+    static LogContext of(String flowName, UUID flowId, UUID session, String processorName, UUID processorId) {
+        return set(flowName, text(flowId), text(session), processorName, text(processorId));
+    }
+
+    private static LogContext set(String flowName, String flowId, String session, String processorName, String processorId) {
+        LogContext context = new LogContext();
+        set(FLOW, flowName);
+        set(FLOW_ID, flowId);
+        set(SESSION, session);
+        set(PROCESSOR, processorName);
+        set(PROCESSOR_ID, processorId);
+        return context;
+    }
+
+    /** A flow's run, with a session or none, and a processor or trigger or none. */
+    static LogContext of(FlowRun run, UUID session, String processorName, UUID processorId) {
+        return of(run.name(), run.id(), session, processorName, processorId);
     }
 
     /**
@@ -42,13 +57,20 @@ final class LogContext implements AutoCloseable {
      */
     static LogContext of(SessionRun session) {
         FlowRun run = session.run;
-        String processor = session.id.toString().equals(ThreadContext.get(SESSION)) ? ThreadContext.get(PROCESSOR) : null;
-        return of(run == null ? null : run.name(), session.id, processor);
+        boolean atItsStep = session.id.toString().equals(ThreadContext.get(SESSION));
+        String processor = atItsStep ? ThreadContext.get(PROCESSOR) : null;
+        String processorId = atItsStep ? ThreadContext.get(PROCESSOR_ID) : null;
+        return set(run == null ? null : run.name(), text(run == null ? session.flowId : run.id()), text(session.id), processor,
+                processorId);
     }
 
-    /** None of the three: work that is about no one session (carrying a log's sessions over, say). */
+    /** None: work that is about no one session (carrying a log's sessions over, say). */
     static LogContext none() {
-        return of(null, null, null);
+        return of(null, null, null, null, null);
+    }
+
+    private static String text(UUID id) {
+        return id == null ? null : id.toString();
     }
 
     private static void set(String key, String value) {
@@ -62,8 +84,8 @@ final class LogContext implements AutoCloseable {
     /** Puts back what the thread's context held before. */
     @Override
     public void close() {
-        set(FLOW, flow);
-        set(SESSION, session);
-        set(PROCESSOR, processor);
+        for (int i = 0; i < KEYS.length; i++) {
+            set(KEYS[i], previous[i]);
+        }
     }
 }

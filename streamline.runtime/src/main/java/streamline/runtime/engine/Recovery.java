@@ -85,7 +85,7 @@ final class Recovery {
             return;
         }
         for (SessionRun session : waiting) {
-            try (LogContext context = LogContext.of(run.name(), session.id, null)) {
+            try (LogContext context = LogContext.of(run, session.id, null, null)) {
                 resumeSession(session, run);
             } catch (RuntimeException e) {
                 LOG.error("session {} could not be recovered on {}: {}", session.id, run, e.toString());

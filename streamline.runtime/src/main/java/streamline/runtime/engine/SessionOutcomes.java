@@ -34,6 +34,8 @@ final class SessionOutcomes {
     private static final Duration WAL_RETRY = Duration.ofSeconds(1);
     /** How much of a session's error text is logged when the log refuses the whole (an exception's message of many megabytes). */
     private static final int ERROR_KEPT_WHEN_REFUSED = 64 * 1024;
+    /** The start of a text the engine's own lines carry (see {@link #forLog}). */
+    private static final int LOGGED_TEXT = 4000;
 
     private final LiveSessions live;
     private final FlowActivation flows;
@@ -118,7 +120,7 @@ final class SessionOutcomes {
             int next = input.attempt() + 1;
             Duration delay = backoff.delay(processor, input.attempt());
             LOG.warn("step {} failed (attempt {} of {}), retrying in {} s: {}", processor.name(), input.attempt() + 1,
-                    processor.maxRetries() + 1, delay.toSeconds(), failure.toString());
+                    processor.maxRetries() + 1, delay.toSeconds(), forLog(failure.toString()));
             try {
                 synchronized (session.failing) {
                     if (session.over() || !tracker.pendingSteps(session.id).contains(step)) {
@@ -143,7 +145,7 @@ final class SessionOutcomes {
         }
         String error = "processor " + processor.name() + " (type " + processor.type() + ") failed after "
                 + (input.attempt() + 1) + (input.attempt() == 0 ? " attempt: " : " attempts: ") + describe(failure);
-        LOG.error("session {} failed: {}", session.id, error);
+        LOG.error("session {} failed: {}", session.id, forLog(error));
         failSession(session, processor, input, error, false);
     }
 
@@ -151,8 +153,16 @@ final class SessionOutcomes {
     void failUnloggable(SessionRun session, ProcessorDefinition processor, SessionRun.StepInput input, String what,
             EntryRejectedException rejected, boolean enterGate) {
         String error = what + " could not be logged: " + rejected.getMessage();
-        LOG.error("session {} failed: {}", session.id, error);
+        LOG.error("session {} failed: {}", session.id, forLog(error));
         failSession(session, processor, input, error, enterGate);
+    }
+
+    /**
+     * A text for the engine's own log lines: a plug-in's exception message can be any size, and a line per attempt
+     * of all of it would flood the log; the session's listeners and its failed record get the whole text.
+     */
+    static String forLog(String text) {
+        return text.length() <= LOGGED_TEXT ? text : text.substring(0, LOGGED_TEXT) + "… (" + text.length() + " characters)";
     }
 
     static String describe(Throwable failure) {
@@ -286,7 +296,8 @@ final class SessionOutcomes {
             return; // a trigger no longer in the flow's definition, or disabled: no one to tell
         }
         // the lines it logs are about this session and this trigger, whichever thread tells it
-        try (LogContext context = LogContext.of(trigger.context.flowName(), session.id, trigger.definition.name())) {
+        try (LogContext context = LogContext.of(trigger.context.flowName(), trigger.context.flowId(), session.id,
+                trigger.definition.name(), trigger.definition.id())) {
             try {
                 instance.sessionEnded(new SessionUpdate(session.id, session.flowId, true, error, session.mark));
             } catch (Throwable e) {

@@ -136,7 +136,7 @@ final class StepRunner {
         } catch (InterruptedException e) {
             return;
         }
-        LogContext logContext = LogContext.of(run.name(), session.id, processor.name());
+        LogContext logContext = LogContext.of(run, session.id, processor.name(), processor.id());
         boolean handedOver = false;
         try {
             session.steps.put(step, new SessionRun.StepState(processor.name(), input.attempt(), null, true));
@@ -234,7 +234,7 @@ final class StepRunner {
             // since it started): the completion cannot be counted, so the session fails, never the worker thread
             String error = "step " + processor.name() + " completed, but the branch tracker refused its completion: "
                     + e.getMessage();
-            LOG.error("session {} failed: {}", session.id, error);
+            LOG.error("session {} failed: {}", session.id, SessionOutcomes.forLog(error));
             outcomes.failSession(session, processor, input, error, false);
             return false;
         }
@@ -251,17 +251,16 @@ final class StepRunner {
                 "the output of step " + processor.name() + " (with the inputs of the steps it makes ready)", rejected, enterGate);
         Consumer<String> whenUnforced = reason -> {
             String error = "step " + processor.name() + " completed, but " + reason;
-            LOG.error("session {} failed: {}", session.id, error);
+            LOG.error("session {} failed: {}", session.id, SessionOutcomes.forLog(error));
             outcomes.failSession(session, processor, input, error, false);
         };
         if (completion.sessionComplete()) {
             // the session's last write, shared with the sessions completing meanwhile, and their folders' forces too
             // on the committer thread, each part logs with this session's context
-            String flowName = run.name();
             completions.complete(new SessionCompletions.Completion(entries, folders,
-                    written -> withContext(flowName, session, processor, () -> continueLogged(session, ready, true, false, written)),
-                    () -> withContext(flowName, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
-                    reason -> withContext(flowName, session, processor, () -> whenUnforced.accept(reason))));
+                    written -> withContext(run, session, processor, () -> continueLogged(session, ready, true, false, written)),
+                    () -> withContext(run, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
+                    reason -> withContext(run, session, processor, () -> whenUnforced.accept(reason))));
             return true;
         }
         for (Path folder : folders) {
@@ -344,13 +343,9 @@ final class StepRunner {
         }
     }
 
-    private static void withContext(String flowName, SessionRun session, ProcessorDefinition processor, Runnable work) {
-        withContext(flowName, session, processor.name(), work);
-    }
-
-    /** Runs work about one session, on whichever thread, with its log context. */
-    private static void withContext(String flowName, SessionRun session, String processorName, Runnable work) {
-        try (LogContext context = LogContext.of(flowName, session.id, processorName)) {
+    /** Runs work about one step of a session, on whichever thread, with its log context. */
+    private static void withContext(FlowRun run, SessionRun session, ProcessorDefinition processor, Runnable work) {
+        try (LogContext context = LogContext.of(run, session.id, processor.name(), processor.id())) {
             work.run();
         }
     }

@@ -199,7 +199,7 @@ final class TriggerRunner {
         }
         TriggerProcessor instance = slot.instance;
         // the call's lines (and those of itemsReceived) are about this trigger and no session
-        LogContext logContext = LogContext.of(run.name(), null, slot.definition.name());
+        LogContext logContext = LogContext.of(run, null, slot.definition.name(), slot.definition.id());
         boolean entered = false;
         try {
             if (instance == null || !run.ready() || System.nanoTime() < slot.backoffUntilNanos) {

@@ -59,7 +59,7 @@ final class WaitingSteps {
             session.waiting.remove(step);
             String error = "processor " + processor.name() + " (type " + processor.type() + ") waited " + waited.toSeconds()
                     + " s, past its " + StepWaits.MAX_WAIT_KEY + " of " + limit.get().toSeconds() + " s: " + unavailable.reason();
-            LOG.error("session {} failed: {}", session.id, error);
+            LOG.error("session {} failed: {}", session.id, SessionOutcomes.forLog(error));
             runner.outcomes().failSession(session, processor, input, error, false);
             return;
         }

@@ -50,18 +50,21 @@ public final class ExpressionFunctions {
 
     /**
      * A random whole number from 0 (inclusive) to {@code bound} (exclusive); the bound must be a whole number
-     * from 1 to {@link Long#MAX_VALUE}, never cut or rounded into one.
+     * from 1 to {@link Long#MAX_VALUE}, never cut or rounded into one. A text bound (metadata read from a file or a
+     * header is text) counts by the number it spells; anything else is an error naming what was given.
      */
-    public long random(Number bound) {
+    public long random(Object bound) {
         BigDecimal exact;
         try {
-            exact = bound instanceof BigDecimal decimal ? decimal : new BigDecimal(bound.toString());
+            exact = bound instanceof BigDecimal decimal ? decimal
+                    : bound instanceof Number || bound instanceof CharSequence ? new BigDecimal(bound.toString().trim()) : null;
         } catch (NumberFormatException e) {
-            exact = null; // NaN, infinities
+            exact = null; // NaN, infinities, text that is no number
         }
         if (exact == null || exact.signum() <= 0 || exact.stripTrailingZeros().scale() > 0
                 || exact.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw new IllegalArgumentException("random(n) needs a whole number n from 1 to " + Long.MAX_VALUE + ", was " + bound);
+            String given = bound instanceof CharSequence ? "'" + bound + "'" : String.valueOf(bound);
+            throw new IllegalArgumentException("random(n) needs a whole number n from 1 to " + Long.MAX_VALUE + ", was " + given);
         }
         return random.nextLong(exact.longValueExact());
     }

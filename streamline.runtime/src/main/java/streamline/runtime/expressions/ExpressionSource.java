@@ -8,6 +8,8 @@ import java.util.List;
  * each expression's end past quoted text, nested braces and backtick templates. A backtick template
  * ({@code `a ${x} b`}) is rewritten into a concatenation ({@code ('' + 'a ' + (x) + ' b')}) so that it is built
  * by the bounded arithmetic like any other text, and prints collections as JSON; inside it, quotes are plain text.
+ * Outside expressions, <code>$${</code> is a literal <code>${</code> (text is otherwise kept as written, backslashes
+ * included, so a backslash cannot be the escape); inside a backtick template, <code>\${</code> is.
  */
 final class ExpressionSource {
 
@@ -35,9 +37,18 @@ final class ExpressionSource {
         ExpressionSource scanner = new ExpressionSource(text);
         int from = 0;
         int open;
+        StringBuilder literal = new StringBuilder();
         while ((open = text.indexOf("${", from)) >= 0) {
-            if (open > from) {
-                segments.add(text.substring(from, open));
+            if (open > from && text.charAt(open - 1) == '$') {
+                // "$${" is a literal "${": the dollar before the opening is the escape
+                literal.append(text, from, open - 1).append("${");
+                from = open + 2;
+                continue;
+            }
+            literal.append(text, from, open);
+            if (!literal.isEmpty()) {
+                segments.add(literal.toString());
+                literal.setLength(0);
             }
             scanner.position = open + 2;
             String source = scanner.expression(open);
@@ -47,8 +58,9 @@ final class ExpressionSource {
             segments.add(new Expression(text.substring(open + 2, scanner.position - 1), source));
             from = scanner.position;
         }
-        if (from < text.length()) {
-            segments.add(text.substring(from));
+        literal.append(text, from, text.length());
+        if (!literal.isEmpty()) {
+            segments.add(literal.toString());
         }
         return segments;
     }

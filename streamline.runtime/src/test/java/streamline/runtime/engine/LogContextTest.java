@@ -207,4 +207,55 @@ class LogContextTest {
         assertEquals("T", context.get("processor"));
         assertNull(context.get("session"), "a call's items are about no one session");
     }
+
+    @Test
+    void aStepsAndATriggersLinesCarryTheIdsOfTheirFlowAndProcessorBesideTheirNames() throws Exception {
+        harness.start(harness.options().eventIdle(Duration.ofMillis(5)).build());
+        Chatty trigger = new Chatty();
+        trigger.release.countDown(); // its second call returns at once
+        harness.trigger("Chatty", () -> trigger);
+        harness.processor("Logging", () -> new streamline.api.processor.Processor() {
+            private System.Logger logger;
+
+            @Override
+            public void init(ProcessorContext context) {
+                logger = context.logger();
+            }
+
+            @Override
+            public streamline.api.processor.FlowObject process(streamline.api.processor.FlowObject input,
+                    streamline.api.processor.StepContext step) {
+                logger.log(System.Logger.Level.INFO, "step of " + step.sessionId());
+                return input;
+            }
+        });
+        FlowDefinition flow = EngineTest.withProcessor(TestFlows.flow(FLOW, "A"), "A", b -> b.type("Logging"));
+        UUID triggerId = TriggerDefinition.idFromName(flow.id(), "T");
+        UUID stepId = flow.processors().get(0).id();
+        harness.activate(flow.toBuilder().trigger(TriggerDefinition.builder().id(triggerId).name("T").type("Chatty").build()).build());
+        harness.awaitEnded(ITEMS);
+
+        List<LogEvent> steps = events.stream().filter(e -> e.getMessage().getFormattedMessage().startsWith("step of ")).toList();
+        assertEquals(ITEMS, steps.size());
+        for (LogEvent step : steps) {
+            Map<String, String> context = step.getContextData().toMap();
+            assertEquals(FLOW, context.get("flow"));
+            assertEquals(flow.id().toString(), context.get("flowId"));
+            assertEquals("A", context.get("processor"));
+            assertEquals(stepId.toString(), context.get("processorId"));
+            assertEquals(step.getMessage().getFormattedMessage().substring("step of ".length()), context.get("session"));
+        }
+        List<LogEvent> told = events.stream().filter(e -> e.getMessage().getFormattedMessage().startsWith("ended ")
+                || e.getMessage().getFormattedMessage().startsWith("received ")).toList();
+        assertEquals(ITEMS + 1, told.size());
+        for (LogEvent line : told) {
+            Map<String, String> context = line.getContextData().toMap();
+            assertEquals(flow.id().toString(), context.get("flowId"), line.getMessage().getFormattedMessage());
+            assertEquals("T", context.get("processor"));
+            assertEquals(triggerId.toString(), context.get("processorId"), line.getMessage().getFormattedMessage());
+        }
+        // the thread's context is put back as it was: no id is left over on a line about no flow
+        assertNull(org.apache.logging.log4j.ThreadContext.get("flowId"));
+        assertNull(org.apache.logging.log4j.ThreadContext.get("processorId"));
+    }
 }

@@ -37,6 +37,17 @@ class ExpressionEvaluatorTest {
     }
 
     @Test
+    void dollarDollarBraceWritesALiteralDollarBrace() {
+        assertEquals("${name}", eval("$${name}"), "no expression: the text itself");
+        assertEquals("echo ${HOME} > report.txt", eval("echo $${HOME} > ${name}.txt"));
+        assertEquals("${ and ${}", eval("$${ and $${}"), "an escaped opening needs no closing brace");
+        assertEquals("$report", eval("${'$'}${name}"), "a dollar before an expression, written as an expression");
+        assertEquals("$${name}", eval("$$${name}"), "only the dollar right before '{' escapes: the first is text");
+        assertEquals("cost: $5, ${x}", eval("cost: $5, $${x}"), "a lone dollar stays text");
+        assertEquals("a ${x} b", eval("${`a \\${x} b`}"), "inside a backtick template the backslash escapes, as before");
+    }
+
+    @Test
     void readsMetadataByNameAndKeepsSurroundingText() {
         assertEquals("/out/report-3.txt", eval("/out/${name}-${count}.txt"));
     }

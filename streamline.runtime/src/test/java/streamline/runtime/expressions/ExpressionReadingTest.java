@@ -114,11 +114,19 @@ class ExpressionReadingTest {
 
     @Test
     void randomTakesOnlyAWholeBoundItCanHonour() {
-        for (String bound : List.of("1e30", "9223372036854775808", "2.5", "0", "-3")) {
+        // random(1.5) and its kin are errors naming the bound, never rounded to a number random can use
+        for (String bound : List.of("1.5", "1e30", "9223372036854775808", "2.5", "0.5", "0", "-3", "'1.5'")) {
             String message = refusal("${random(" + bound + ")}");
             assertTrue(message.contains("random(n) needs a whole number n from 1 to 9223372036854775807"), message);
         }
         assertEquals("0", eval("${random(1)}"));
+        Map<String, Object> bounds = FlowObject.of(Map.of("text", "1.5", "decimal", 1.5, "one", "1")).metadata();
+        assertEquals("0", evaluator.evaluate("${random(one)}", bounds, "P"), "a text bound counts by the number it spells");
+        for (String fromMetadata : List.of("${random(text)}", "${random(decimal)}")) {
+            String message = assertThrows(ExpressionException.class, () -> evaluator.evaluate(fromMetadata, bounds, "P"),
+                    fromMetadata).getMessage();
+            assertTrue(message.contains("random(n) needs a whole number n from 1 to 9223372036854775807"), message);
+        }
         long large = Long.parseLong(eval("${random(9223372036854775807)}"));
         assertTrue(large >= 0, "gave " + large);
     }
