@@ -17,9 +17,6 @@ final class PendingFixes {
 
     static {
         Map<Feature, String> findings = new EnumMap<>(Feature.class);
-        findings.put(Feature.FLOW_GRAPH_CHANGES, "recovery resumes a session on the flow's current definition, not the "
-                + "one it started with: a session whose step is gone fails (seed 2), and a reordered graph makes the tracker "
-                + "refuse a completion (step already scheduled, seed 4)");
         findings.put(Feature.LOG_AWAY, "a log that went away keeps live the sessions another log took over (nothing marks them "
                 + "handed over in it): seed 1 with the green features, 'the jpa log (not in use) holds 14 sessions that never "
                 + "end'; a later switch back to it, or a start on it, recovers sessions that already ended. With FindingsTest's "

@@ -1,5 +1,6 @@
 package streamline.runtime.engine;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 import org.apache.logging.log4j.LogManager;
@@ -38,6 +40,9 @@ final class FlowActivation {
     private final RunPreparation preparation;
     /** Told when a run is complete (every processor has an instance): its recovered sessions may resume. */
     private final Consumer<FlowRun> ready;
+    private final FlowVersions versions;
+    /** Whether a live session names a flow's version (its definition must stay kept). */
+    private final BiPredicate<UUID, String> versionInUse;
 
     private final Map<UUID, FlowRun> activeFlows = new ConcurrentHashMap<>();
     private final Set<FlowRun> retiredFlows = ConcurrentHashMap.newKeySet();
@@ -51,7 +56,10 @@ final class FlowActivation {
     private volatile boolean stopped;
 
     FlowActivation(EngineOptions options, ProcessorRegistry registry, TriggerRunner triggers, ScheduledExecutorService scheduler,
-            RunPreparation preparation, Consumer<FlowRun> ready) {
+            RunPreparation preparation, Consumer<FlowRun> ready,
+            FlowVersions versions, BiPredicate<UUID, String> versionInUse) {
+        this.versions = versions;
+        this.versionInUse = versionInUse;
         this.registry = registry;
         this.triggers = triggers;
         this.scheduler = scheduler;
@@ -156,7 +164,7 @@ final class FlowActivation {
         }
         FlowRun next;
         try {
-            next = preparation.prepare(flow);
+            next = preparation.prepare(flow, versions.versionOf(flow), false);
         } catch (IllegalArgumentException e) {
             refuse(flow, current, e);
             return null;
@@ -212,6 +220,53 @@ final class FlowActivation {
             refused.put(flow.id(), flow);
             LOG.error("flow {} ({}) could not be brought into effect; other flows go on: {}", flow.name(), flow.id(), e.toString(), e);
         }
+    }
+
+    /**
+     * A run of a flow's earlier version for sessions recovered on it, admitting {@code sessions} of them: a retired run
+     * of that version still open, or one built from the definition kept for it ({@link FlowVersions}), retired from the
+     * start (its triggers are never called; their instances hear of its sessions' ends) and closed with its last session.
+     *
+     * @return null if the definition of that version is not kept
+     * @throws IOException if it is kept but cannot be read
+     * @throws IllegalArgumentException if it no longer makes a valid run
+     */
+    FlowRun runOfVersion(UUID flowId, String version, int sessions) throws IOException {
+        synchronized (flowLock) {
+            for (FlowRun open : retiredFlows) {
+                if (open.id().equals(flowId) && version.equals(open.version) && admitAll(open, sessions)) {
+                    return open;
+                }
+            }
+        }
+        FlowDefinition kept = versions.read(flowId, version);
+        if (kept == null) {
+            return null;
+        }
+        FlowRun run = preparation.prepare(kept, version, true);
+        synchronized (flowLock) {
+            if (!stopped) {
+                try {
+                    run.provideInstances(registry);
+                } catch (RuntimeException | StackOverflowError | LinkageError e) {
+                    run.releaseInstances();
+                    throw new IllegalArgumentException(run + " cannot run: " + e.getMessage(), e);
+                }
+            }
+            retiredFlows.add(run);
+            admitAll(run, sessions);
+            LOG.info("{} runs again for {} sessions recovered on it; the flow has another definition now", run, sessions);
+        }
+        return run;
+    }
+
+    private static boolean admitAll(FlowRun run, int sessions) {
+        for (int i = 0; i < sessions; i++) {
+            if (!run.admitRecovered()) {
+                return false; // only the first can be refused: the run is closed
+            }
+        }
+        return true;
     }
 
     void deactivate(UUID flowId, String why) {
@@ -309,8 +364,17 @@ final class FlowActivation {
             return;
         }
         run.releaseParked();
-        if (!run.retired) {
+        if (!run.retired || run.forRecovery) {
             ready.accept(run);
+        }
+    }
+
+    /** A retired run lost its last session: it closes, unless a recovered session was admitted to it meanwhile. */
+    void closeIdle(FlowRun run) {
+        synchronized (flowLock) {
+            if (run.sessions.get() == 0) {
+                closeInstances(run);
+            }
         }
     }
 
@@ -325,6 +389,28 @@ final class FlowActivation {
             triggers.stop(run);
             // a trigger call still in progress keeps its instance until it returned and heard of its items
             run.releaseInstancesAfterCalls();
+            if (!stopped) {
+                forgetVersionUnlessNeeded(run);
+            }
+        }
+    }
+
+    /** Deletes the kept definition of a closed run's version if no open run and no live session needs it. Under flowLock. */
+    private void forgetVersionUnlessNeeded(FlowRun closed) {
+        if (closed.version == null) {
+            return;
+        }
+        FlowRun active = activeFlows.get(closed.id());
+        if (active != null && closed.version.equals(active.version)
+                || retiredFlows.stream().anyMatch(run -> run.id().equals(closed.id()) && closed.version.equals(run.version))
+                || versionInUse.test(closed.id(), closed.version)) {
+            return;
+        }
+        try {
+            versions.delete(closed.id(), closed.version);
+        } catch (IOException | RuntimeException e) {
+            // deleted at the next start, which keeps only the versions unfinished sessions name
+            LOG.warn("the kept definition of {} could not be deleted: {}", closed, e.toString());
         }
     }
 

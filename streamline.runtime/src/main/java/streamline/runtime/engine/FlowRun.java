@@ -107,6 +107,13 @@ final class FlowRun {
     /** Replaced only by the same definition saved again ({@link #resaved}). */
     volatile FlowDefinition definition;
     final FlowGraph graph;
+    /** Its version ({@link FlowVersions}): the sessions it starts name it in the log. */
+    final String version;
+    /**
+     * Built after a restart for sessions that started on this version, which the flow no longer has: retired from the
+     * start (its triggers are never called), it admits only those sessions and closes with the last of them.
+     */
+    final boolean forRecovery;
     final Map<UUID, ProcessorSlot> processors = new LinkedHashMap<>();
     final Map<UUID, TriggerSlot> triggers = new LinkedHashMap<>();
     /** Sessions of this run in progress. */
@@ -121,9 +128,12 @@ final class FlowRun {
     private int callsInProgress;
     private boolean releaseAfterCalls;
 
-    FlowRun(FlowDefinition definition, FlowGraph graph) {
+    FlowRun(FlowDefinition definition, FlowGraph graph, String version, boolean forRecovery) {
         this.definition = definition;
         this.graph = graph;
+        this.version = version;
+        this.forRecovery = forRecovery;
+        this.retired = forRecovery;
     }
 
     /**
@@ -156,6 +166,18 @@ final class FlowRun {
      */
     synchronized boolean admit() {
         if (retired) {
+            return false;
+        }
+        sessions.incrementAndGet();
+        return true;
+    }
+
+    /**
+     * Admits a recovered session of this run's version, retired or not; refused once the run is closed. Called under
+     * the flow lock, under which a retired run closes only while it has no session ({@link FlowActivation#closeIdle}).
+     */
+    synchronized boolean admitRecovered() {
+        if (closed) {
             return false;
         }
         sessions.incrementAndGet();
@@ -370,6 +392,7 @@ final class FlowRun {
 
     @Override
     public String toString() {
-        return "flow " + definition.name() + " (" + definition.id() + ", version of " + definition.lastUpdated() + ")";
+        return "flow " + definition.name() + " (" + definition.id() + ", version " + (version == null ? "" : version + " ") + "of "
+                + definition.lastUpdated() + ")";
     }
 }

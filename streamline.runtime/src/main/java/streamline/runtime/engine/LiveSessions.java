@@ -50,7 +50,7 @@ final class LiveSessions {
         }
         sessions.put(session.id, session);
         if (session.triggerId != null && !session.mark.isEmpty()) {
-            byMark.put(session.loggedMark, session.id);
+            byMark.put(session.markKey, session.id);
         }
         perFlow.computeIfAbsent(session.flowId, id -> new AtomicInteger()).incrementAndGet();
         return true;
@@ -61,7 +61,7 @@ final class LiveSessions {
         if (sessions.remove(session.id) == null) {
             return;
         }
-        byMark.remove(session.loggedMark, session.id);
+        byMark.remove(session.markKey, session.id);
         AtomicInteger count = perFlow.get(session.flowId);
         if (count != null) {
             count.decrementAndGet();
@@ -70,6 +70,11 @@ final class LiveSessions {
         if (run != null && run.sessions.decrementAndGet() == 0 && run.retired) {
             retiredRunIdle.accept(run);
         }
+    }
+
+    /** Whether a live session started on this version of its flow. */
+    boolean usesVersion(UUID flowId, String version) {
+        return sessions.values().stream().anyMatch(session -> session.flowId.equals(flowId) && version.equals(session.version));
     }
 
     boolean contains(UUID sessionId) {

@@ -1,5 +1,6 @@
 package streamline.runtime.engine;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -35,6 +36,8 @@ final class Recovery {
     private final SessionOutcomes outcomes;
     /** Recovered sessions whose flow is not active (or not ready) yet, by flow. */
     private final Map<UUID, Set<SessionRun>> awaitingFlow = new ConcurrentHashMap<>();
+    /** Recovered sessions admitted to a run of their earlier version that is not complete yet, by that run. */
+    private final Map<FlowRun, Set<SessionRun>> awaitingVersion = new ConcurrentHashMap<>();
 
     Recovery(LiveSessions live, FlowActivation flows, BranchTracker tracker, StepRunner runner, SessionOutcomes outcomes) {
         this.live = live;
@@ -62,7 +65,7 @@ final class Recovery {
             LogEntry first = entries.get(0);
             TriggerMarks marks = TriggerMarks.decode(first.triggerMark());
             SessionRun session = new SessionRun(recovered.getKey(), first.flowId(), marks.triggerId(), marks.mark(),
-                    Instant.now(), null);
+                    marks.version(), Instant.now(), null);
             session.recoveredEntries = entries;
             for (LogEntry entry : entries) {
                 session.holdContent(entry.contentId());
@@ -78,23 +81,79 @@ final class Recovery {
         return bySession.size();
     }
 
-    /** A flow's run is complete: its recovered sessions resume on it. */
+    /**
+     * A flow's run is complete: its recovered sessions resume, each on the version it started on: this run when it is
+     * that version (or the session names none, from an older log), else a run of its own version.
+     */
     void resume(FlowRun run) {
+        if (run.forRecovery) {
+            Set<SessionRun> admitted = awaitingVersion.remove(run);
+            if (admitted != null) {
+                admitted.forEach(session -> resumeLogged(session, run, true, null));
+            }
+            return;
+        }
         Set<SessionRun> waiting = awaitingFlow.remove(run.id());
         if (waiting == null) {
             return;
         }
+        Map<String, List<SessionRun>> otherVersions = new LinkedHashMap<>();
         for (SessionRun session : waiting) {
-            try (LogContext context = LogContext.of(run, session.id, null, null)) {
-                resumeSession(session, run);
-            } catch (RuntimeException e) {
-                LOG.error("session {} could not be recovered on {}: {}", session.id, run, e.toString());
+            if (session.version == null || session.version.equals(run.version)) {
+                resumeLogged(session, run, false, null);
+            } else {
+                otherVersions.computeIfAbsent(session.version, version -> new ArrayList<>()).add(session);
             }
+        }
+        otherVersions.forEach((version, sessions) -> resumeOnVersion(run, version, sessions));
+    }
+
+    /** Sessions that started on another version of the flow than its active run's resume on a run of theirs. */
+    private void resumeOnVersion(FlowRun current, String version, List<SessionRun> sessions) {
+        FlowRun own;
+        String cannot;
+        try {
+            own = flows.runOfVersion(current.id(), version, sessions.size());
+            cannot = own != null ? null : "the definition of version " + version + " of flow " + current.name() + " ("
+                    + current.id() + "), which the session started on, is no longer kept in the engine's work directory";
+        } catch (IOException | RuntimeException e) {
+            own = null;
+            cannot = "version " + version + " of flow " + current.name() + " (" + current.id() + "), which the session started on, "
+                    + "cannot run again: " + e.getMessage();
+        }
+        if (own == null) {
+            // failed on the active run, their input kept for a retry
+            for (SessionRun session : sessions) {
+                resumeLogged(session, current, false, "cannot recover session " + session.id + ": " + cannot);
+            }
+            return;
+        }
+        for (SessionRun session : sessions) {
+            session.run = own; // counted on it: its end closes the run with its last session
+        }
+        awaitingVersion.computeIfAbsent(own, run -> ConcurrentHashMap.newKeySet()).addAll(sessions);
+        if (own.ready()) {
+            resume(own);
+        } else {
+            LOG.warn("{} waits for processor types without a provider to recover {} sessions: {}", own, sessions.size(),
+                    own.missingTypes());
         }
     }
 
-    private void resumeSession(SessionRun session, FlowRun run) {
-        if (!run.admit()) {
+    private void resumeLogged(SessionRun session, FlowRun run, boolean admitted, String cannotRecover) {
+        try (LogContext context = LogContext.of(run, session.id, null, null)) {
+            resumeSession(session, run, admitted, cannotRecover);
+        } catch (RuntimeException e) {
+            LOG.error("session {} could not be recovered on {}: {}", session.id, run, e.toString());
+        }
+    }
+
+    /**
+     * @param admitted whether the session is already counted on the run (a run of its earlier version)
+     * @param cannotRecover why the session fails instead of resuming, or null
+     */
+    private void resumeSession(SessionRun session, FlowRun run, boolean admitted, String cannotRecover) {
+        if (!admitted && !run.admit()) {
             // the run was retired meanwhile: the session waits for the one that replaced it
             awaitingFlow.computeIfAbsent(run.id(), id -> ConcurrentHashMap.newKeySet()).add(session);
             FlowRun active = flows.active(run.id());
@@ -117,14 +176,17 @@ final class Recovery {
             }
         }
         started.keySet().removeAll(completed.keySet());
-        for (UUID step : concat(completed.keySet(), started.keySet())) {
-            if (!run.processors.containsKey(step)) {
-                LogEntry last = entries.get(entries.size() - 1);
-                ProcessorDefinition gone = ProcessorDefinition.builder().id(step).name(last.processorName()).type("?").build();
-                outcomes.failSession(session, gone, new SessionRun.StepInput(new FlowObject(last.metadata(), session.mark), last.contentId(), last.attempt()),
-                        "cannot recover: step " + step + " of the session is not in the current definition of " + run, true);
+        List<UUID> steps = concat(completed.keySet(), started.keySet());
+        for (UUID step : steps) {
+            if (cannotRecover != null || !run.processors.containsKey(step)) {
+                failOnRecovery(session, entries, step, cannotRecover != null ? cannotRecover
+                        : "cannot recover: step " + step + " of the session is not in the current definition of " + run);
                 return;
             }
+        }
+        if (cannotRecover != null) {
+            failOnRecovery(session, entries, entries.get(entries.size() - 1).processorId(), cannotRecover);
+            return;
         }
         session.outputs.putAll(completed);
         session.steps.clear();
@@ -155,6 +217,14 @@ final class Recovery {
                     : (rejected, enterGate) -> outcomes.failUnloggable(session, run.processors.get(joined).definition, ready.get(joined),
                             "the input of step " + run.processors.get(joined).definition.name(), rejected, enterGate));
         }
+    }
+
+    /** Fails a recovered session at its last logged step, its input kept for a retry. */
+    private void failOnRecovery(SessionRun session, List<LogEntry> entries, UUID step, String why) {
+        LogEntry last = entries.get(entries.size() - 1);
+        ProcessorDefinition gone = ProcessorDefinition.builder().id(step).name(last.processorName()).type("?").build();
+        outcomes.failSession(session, gone, new SessionRun.StepInput(new FlowObject(last.metadata(), session.mark), last.contentId(),
+                last.attempt()), why, true);
     }
 
     private static List<UUID> concat(Collection<UUID> a, Collection<UUID> b) {

@@ -50,15 +50,20 @@ final class RunPreparation {
         this.json = json;
     }
 
-    /** Builds a run of a definition, checking what the store may not have (graph, cron, backoff and wait settings). */
-    FlowRun prepare(FlowDefinition flow) {
+    /**
+     * Builds a run of a definition, checking what the store may not have (graph, cron, backoff and wait settings).
+     *
+     * @param version the definition's version ({@link FlowVersions})
+     * @param forRecovery whether the run is of an earlier version, for sessions recovered on it ({@link FlowRun#forRecovery})
+     */
+    FlowRun prepare(FlowDefinition flow, String version, boolean forRecovery) {
         FlowGraph graph;
         try {
             graph = FlowGraph.of(flow);
         } catch (InvalidFlowException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        FlowRun run = new FlowRun(flow, graph);
+        FlowRun run = new FlowRun(flow, graph, version, forRecovery);
         for (ProcessorDefinition processor : flow.processors()) {
             backoff.validate(processor);
             waits.validate(processor);

@@ -56,6 +56,11 @@ final class SessionRun {
     final UUID flowId;
     final UUID triggerId;
     final String mark;
+    /** The (trigger, mark) as live sessions are indexed by it. */
+    final String markKey;
+    /** The version of its flow it started on ({@link FlowVersions}), or null if its start named none (an older log). */
+    final String version;
+    /** The trigger mark its log entries carry: trigger, version and mark ({@link TriggerMarks}). */
     final String loggedMark;
     final Instant startedAt;
     volatile FlowRun run;
@@ -81,12 +86,14 @@ final class SessionRun {
     /** Set, holding {@link #failing}, by the first failure that ends the session: the others leave its record and end be. */
     private volatile boolean givenUp;
 
-    SessionRun(UUID id, UUID flowId, UUID triggerId, String mark, Instant startedAt, FlowRun run) {
+    SessionRun(UUID id, UUID flowId, UUID triggerId, String mark, String version, Instant startedAt, FlowRun run) {
         this.id = id;
         this.flowId = flowId;
         this.triggerId = triggerId;
         this.mark = mark;
-        this.loggedMark = TriggerMarks.encode(triggerId, mark);
+        this.markKey = TriggerMarks.encode(triggerId, mark);
+        this.version = version;
+        this.loggedMark = TriggerMarks.encode(triggerId, mark, version);
         this.startedAt = startedAt;
         this.run = run;
     }

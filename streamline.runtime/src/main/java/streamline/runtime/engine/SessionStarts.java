@@ -34,8 +34,11 @@ final class SessionStarts {
     private final BranchTracker tracker;
     private final StepJournal journal;
     private final StepRunner runner;
+    private final FlowVersions versions;
 
-    SessionStarts(LiveSessions live, ContentStore content, BranchTracker tracker, StepJournal journal, StepRunner runner) {
+    SessionStarts(LiveSessions live, ContentStore content, BranchTracker tracker, StepJournal journal, StepRunner runner,
+            FlowVersions versions) {
+        this.versions = versions;
         this.live = live;
         this.content = content;
         this.tracker = tracker;
@@ -120,7 +123,7 @@ final class SessionStarts {
                 imports.force();
             }
             for (NewSession fresh : batch) {
-                SessionRun session = new SessionRun(fresh.id, run.id(), triggerId, fresh.item.triggerMark(), Instant.now(), run);
+                SessionRun session = new SessionRun(fresh.id, run.id(), triggerId, fresh.item.triggerMark(), run.version, Instant.now(), run);
                 session.holdContent(fresh.contentId);
                 if (!live.add(session, run)) {
                     throw new RunRetiredException();
@@ -141,12 +144,17 @@ final class SessionStarts {
                 }
             }
             if (!starts.isEmpty()) {
+                if (run.version != null) {
+                    // before any session names the version: a recovery after a crash reads it back
+                    versions.keep(run);
+                }
                 journal.append(starts);
             }
         } catch (RunRetiredException e) {
             failure = retiredMessage(run);
         } catch (IOException | RuntimeException | LinkageError e) {
-            failure = "could not store the content of an item for " + run + ": " + SessionOutcomes.describe(e);
+            failure = "could not store the content of an item (or the definition of its version) for " + run + ": "
+                    + SessionOutcomes.describe(e);
         } catch (WriteAheadLogException e) {
             failure = "could not log the start of the batch's sessions of " + run + ": " + e.getMessage();
             // a log may have made a prefix of the write durable (none if it refused an entry as it is)

@@ -93,6 +93,7 @@ public final class StreamlineEngine implements Engine {
     private final ProcessorRegistry registry;
     private final ContentStore content;
     private final FailedSessionStore failed;
+    private final FlowVersions versions;
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
 
     private final ThreadPoolExecutor workers;
@@ -122,6 +123,7 @@ public final class StreamlineEngine implements Engine {
         Path work = options.workDirectory();
         this.content = new ContentStore(work.resolve("content"));
         this.failed = new FailedSessionStore(work.resolve("failed"), json);
+        this.versions = new FlowVersions(work);
         RetryBackoff backoff = new RetryBackoff(options.retryBackoff(), options.retryBackoffCap());
         this.workers = new ThreadPoolExecutor(options.workers(), options.workers(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), threads("streamline-worker"));
@@ -137,12 +139,13 @@ public final class StreamlineEngine implements Engine {
         // the parts, each handed what it uses; a run that becomes complete resumes its recovered sessions
         RunPreparation preparation = new RunPreparation(backoff, new StepWaits(options.waitBackoffMax()),
                 new ExpressionEvaluator(options.envInExpressions()), work.resolve("state"), json);
-        this.flows = new FlowActivation(options, registry, triggers, scheduler, preparation, this::resumeRecovered);
-        this.live = new LiveSessions(flows::closeInstances);
+        this.flows = new FlowActivation(options, registry, triggers, scheduler, preparation, this::resumeRecovered,
+                versions, this::versionInUse);
+        this.live = new LiveSessions(flows::closeIdle);
         this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, committer);
         this.outcomes = new SessionOutcomes(live, flows, journal, tracker, content, failed, backoff, listeners, runner);
         runner.outcomes(outcomes);
-        this.starts = new SessionStarts(live, content, tracker, journal, runner);
+        this.starts = new SessionStarts(live, content, tracker, journal, runner, versions);
         triggerSessions.parts(live, starts, outcomes);
         this.recovery = new Recovery(live, flows, tracker, runner, outcomes);
         this.retries = new FailedSessionRetries(failed, flows, starts, live::contains);
@@ -158,6 +161,11 @@ public final class StreamlineEngine implements Engine {
                 flows.providerRemoved(provider);
             }
         });
+    }
+
+    /** Whether a live session started on a version of a flow (its kept definition stays). */
+    private boolean versionInUse(UUID flowId, String version) {
+        return live.usesVersion(flowId, version);
     }
 
     /** A flow's run became complete: its recovered sessions resume. */
@@ -204,6 +212,14 @@ public final class StreamlineEngine implements Engine {
         journal.use(log.service());
         List<LogEntry> unfinished = log.service().liveEntries();
         sweepContent(unfinished);
+        Set<String> versionsNeeded = new HashSet<>();
+        for (LogEntry entry : unfinished) {
+            String version = TriggerMarks.decode(entry.triggerMark()).version();
+            if (version != null) {
+                versionsNeeded.add(FlowVersions.fileName(entry.flowId(), version));
+            }
+        }
+        versions.sweep(versionsNeeded);
         int recovered = recovery.adopt(unfinished);
         if (recovered > 0) {
             LOG.info("recovering {} unfinished sessions from the write-ahead log; each resumes once its flow is active", recovered);

@@ -2,12 +2,17 @@ package streamline.runtime.engine;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,11 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import streamline.api.engine.SessionUpdate;
 import streamline.api.flow.FlowDefinition;
+import streamline.api.wal.LogEntry;
 import streamline.testkit.TestFlows;
+import streamline.wal.file.FileWriteAheadLog;
 
 /**
- * A step's completion that the branch tracker refuses (here: a session recovered on a graph whose order changed, so the
- * step's successor is one the log shows completed) fails the session with the tracker's reason; it never escapes on
+ * A step's completion that the branch tracker refuses (here: a session of a log that names no flow version, recovered
+ * on the flow's current graph, whose order changed, so the step's successor is one the log shows completed) fails the session with the tracker's reason; it never escapes on
  * the worker thread, which would die and leave the session in progress forever.
  */
 class RefusedCompletionTest {
@@ -54,6 +61,7 @@ class RefusedCompletionTest {
         UUID session = harness.submit(flow, Map.of());
         assertTrue(secondStepRunning.await(30, TimeUnit.SECONDS), "step B running");
         harness.stop();
+        writtenWithoutVersions(directory.resolve("wal"));
 
         harness.save(TestFlows.flow("reordered", "B->A"));
         harness.start();
@@ -62,5 +70,27 @@ class RefusedCompletionTest {
         SessionUpdate end = harness.ended.get(session);
         assertTrue(end != null && end.failed(), () -> "session " + session + " failed: " + end);
         assertTrue(end.error().contains("already scheduled"), () -> "the tracker's reason in: " + end.error());
+    }
+
+    /** The log's live entries as an engine that recorded no flow version wrote them: their sessions resume on the current graph. */
+    private static void writtenWithoutVersions(Path log) throws Exception {
+        List<LogEntry> entries;
+        try (FileWriteAheadLog old = FileWriteAheadLog.open(log, "always")) {
+            entries = old.liveEntries();
+        }
+        try (Stream<Path> files = Files.walk(log)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
+        try (FileWriteAheadLog rewritten = FileWriteAheadLog.open(log, "always")) {
+            List<LogEntry> unversioned = new ArrayList<>();
+            for (LogEntry e : entries) {
+                TriggerMarks marks = TriggerMarks.decode(e.triggerMark());
+                unversioned.add(new LogEntry(0, e.kind(), e.sessionId(), e.flowId(), e.processorId(), e.processorName(), e.contentId(),
+                        e.metadata(), TriggerMarks.encode(marks.triggerId(), marks.mark()), e.attempt(), e.completedSteps(), e.error()));
+            }
+            rewritten.appendAll(unversioned);
+        }
     }
 }
