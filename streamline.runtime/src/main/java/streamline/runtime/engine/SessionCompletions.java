@@ -88,6 +88,11 @@ final class SessionCompletions {
                 batch = new ArrayList<>(waiting);
                 waiting.clear();
             }
+            if (!journal.retired()) {
+                // the engine runs (a stop retires the journal before it interrupts this thread): an interrupt left on the
+                // thread by an earlier write (a fault interrupting it) is no stop, and must not cost these sessions their end
+                Thread.interrupted();
+            }
             try {
                 write(batch);
             } catch (Throwable e) {
@@ -130,17 +135,24 @@ final class SessionCompletions {
                 if (failures.containsKey(folder)) {
                     continue;
                 }
-                try {
-                    folderForces.force(folder);
-                    failures.put(folder, null);
-                } catch (IOException e) {
-                    if (FolderForces.interrupted(e)) {
-                        return List.of(); // stopped: these steps are unfinished in the log and run again after the next start
+                while (!failures.containsKey(folder)) {
+                    try {
+                        folderForces.force(folder);
+                        failures.put(folder, null);
+                    } catch (IOException e) {
+                        if (!FolderForces.interrupted(e)) {
+                            failures.put(folder, FolderForces.failure(folder, e));
+                        } else if (journal.retired()) {
+                            return List.of(); // stopped: these steps are unfinished in the log and run again after the next start
+                        } else {
+                            Thread.interrupted(); // a stray interrupt (one a fault left on an earlier write), not the stop
+                        }
+                    } catch (InterruptedException e) {
+                        if (journal.retired()) {
+                            Thread.currentThread().interrupt();
+                            return List.of();
+                        }
                     }
-                    failures.put(folder, FolderForces.failure(folder, e));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return List.of();
                 }
             }
         }

@@ -169,4 +169,32 @@ class SessionCompletionsTest {
         assertEquals(1, file.entries().size());
         awaitAllWritten();
     }
+
+    @Test
+    void anInterruptLeftOnTheCommitterByAnEarlierWriteDropsNoCompletionWhileTheEngineRuns() throws Exception {
+        Path out = Files.createDirectories(directory.resolve("out"));
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<LogEntry> firstEntries = end();
+        // the first write leaves its thread interrupted, as a fault interrupting a write of the log does
+        handIn(new SessionCompletions.Completion(firstEntries, Set.of(), written -> outcomes.put("first", "logged"), () -> {
+            writing.countDown();
+            try {
+                release.await();
+                journal.appendInside(firstEntries);
+            } catch (InterruptedException | WriteAheadLogException e) {
+                throw new IllegalStateException(e);
+            }
+            outcomes.put("first", "alone");
+            Thread.currentThread().interrupt();
+        }, reason -> outcomes.put("first", reason)));
+        assertTrue(writing.await(10, TimeUnit.SECONDS), "the committer writes the first");
+        handIn(completion("next", Set.of(out), () -> { }));
+        release.countDown();
+        awaitAllWritten();
+
+        assertEquals("alone", outcomes.get("first"));
+        assertEquals("alone", outcomes.get("next"), "the completion after the interrupted write is written, not dropped");
+        assertEquals(2, file.entries().size(), "both ends are in the log");
+    }
 }
