@@ -13,6 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -43,6 +44,7 @@ final class FlowActivation {
     private final FlowVersions versions;
     /** Whether a live session names a flow's version (its definition must stay kept). */
     private final BiPredicate<UUID, String> versionInUse;
+    private final Supplier<StepJournal.Written> lastWritten;
 
     private final Map<UUID, FlowRun> activeFlows = new ConcurrentHashMap<>();
     private final Set<FlowRun> retiredFlows = ConcurrentHashMap.newKeySet();
@@ -57,8 +59,9 @@ final class FlowActivation {
 
     FlowActivation(EngineOptions options, ProcessorRegistry registry, TriggerRunner triggers, ScheduledExecutorService scheduler,
             RunPreparation preparation, Consumer<FlowRun> ready,
-            FlowVersions versions, BiPredicate<UUID, String> versionInUse) {
+            FlowVersions versions, BiPredicate<UUID, String> versionInUse, Supplier<StepJournal.Written> lastWritten) {
         this.versions = versions;
+        this.lastWritten = lastWritten;
         this.versionInUse = versionInUse;
         this.registry = registry;
         this.triggers = triggers;
@@ -395,23 +398,40 @@ final class FlowActivation {
         }
     }
 
-    /** Deletes the kept definition of a closed run's version if no open run and no live session needs it. Under flowLock. */
+    /**
+     * Deletes the kept definition of a closed run's version once no open run and no live session needs it. The end of
+     * its last session may be in a write the log has not made durable yet (sync {@code interval}, an unforced end): a
+     * crash would bring that session back, needing the definition, so it goes only once what was written so far is
+     * durable. If the log fails or closes first, the next start's sweep decides. Under flowLock.
+     */
     private void forgetVersionUnlessNeeded(FlowRun closed) {
-        if (closed.version == null) {
+        if (closed.version == null || versionNeeded(closed)) {
             return;
         }
+        lastWritten.get().durable().whenCompleteAsync((ignored, failure) -> {
+            if (failure != null) {
+                return;
+            }
+            synchronized (flowLock) {
+                if (stopped || versionNeeded(closed)) {
+                    return;
+                }
+                try {
+                    versions.delete(closed.id(), closed.version);
+                } catch (IOException | RuntimeException e) {
+                    // deleted at the next start, which keeps only the versions unfinished sessions name
+                    LOG.warn("the kept definition of {} could not be deleted: {}", closed, e.toString());
+                }
+            }
+        }, scheduler);
+    }
+
+    /** Whether an open run or a live session still uses the closed run's version. Under flowLock. */
+    private boolean versionNeeded(FlowRun closed) {
         FlowRun active = activeFlows.get(closed.id());
-        if (active != null && closed.version.equals(active.version)
+        return active != null && closed.version.equals(active.version)
                 || retiredFlows.stream().anyMatch(run -> run.id().equals(closed.id()) && closed.version.equals(run.version))
-                || versionInUse.test(closed.id(), closed.version)) {
-            return;
-        }
-        try {
-            versions.delete(closed.id(), closed.version);
-        } catch (IOException | RuntimeException e) {
-            // deleted at the next start, which keeps only the versions unfinished sessions name
-            LOG.warn("the kept definition of {} could not be deleted: {}", closed, e.toString());
-        }
+                || versionInUse.test(closed.id(), closed.version);
     }
 
     /** Providers came: runs missing instances get them, and refused versions are tried again. */

@@ -104,6 +104,9 @@ final class StepJournal {
         return current;
     }
 
+    /** See {@link #lastWritten}: a write's sequence only grows within one log. */
+    private volatile Written lastWritten = Written.NOTHING;
+
     /**
      * A write a log took: the log (the one in use then, whatever a switch did since) and its last entry's sequence.
      * Asked only by whoever waits for it to be durable: most writes never are.
@@ -130,10 +133,17 @@ final class StepJournal {
     private Written write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
         WriteAheadLog current = lockedLog();
         try {
-            return new Written(current, forced ? current.appendAll(entries) : current.appendUnforced(entries));
+            Written written = new Written(current, forced ? current.appendAll(entries) : current.appendUnforced(entries));
+            lastWritten = written;
+            return written;
         } finally {
             switching.readLock().unlock();
         }
+    }
+
+    /** The latest write a log took (a later one of another thread may be durable first: callers ask for all so far). */
+    Written lastWritten() {
+        return lastWritten;
     }
 
     /** Writes from a thread outside the gate: waits while it is closed (a switch), then writes inside it. */

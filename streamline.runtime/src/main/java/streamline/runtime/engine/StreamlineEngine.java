@@ -140,7 +140,7 @@ public final class StreamlineEngine implements Engine {
         RunPreparation preparation = new RunPreparation(backoff, new StepWaits(options.waitBackoffMax()),
                 new ExpressionEvaluator(options.envInExpressions()), work.resolve("state"), json);
         this.flows = new FlowActivation(options, registry, triggers, scheduler, preparation, this::resumeRecovered,
-                versions, this::versionInUse);
+                versions, this::versionInUse, journal::lastWritten);
         this.live = new LiveSessions(flows::closeIdle);
         this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, committer);
         this.outcomes = new SessionOutcomes(live, flows, journal, tracker, content, failed, backoff, listeners, runner);

@@ -91,16 +91,25 @@ class UnforcedEndTest {
 
     @Test
     void aSubmittedSessionWhoseEndAPowerLossTookRunsAgainOnItsInput() throws Exception {
-        endThenLosePower(false);
+        endThenLosePower(false, false);
+    }
+
+    /**
+     * The flow changed while B ran: the session's version is kept as long as a replay could need it, which is until
+     * its end is durable, not once its retired run closes.
+     */
+    @Test
+    void aSessionOfARetiredVersionWhoseEndAPowerLossTookRunsAgainOnItsOwnVersion() throws Exception {
+        endThenLosePower(false, true);
     }
 
     /** A triggered session's end is logged after its trigger heard of it, in a write of its own that is never forced. */
     @Test
     void aTriggeredSessionWhoseEndAPowerLossTookRunsAgainOnItsInput() throws Exception {
-        endThenLosePower(true);
+        endThenLosePower(true, false);
     }
 
-    private void endThenLosePower(boolean triggered) throws Exception {
+    private void endThenLosePower(boolean triggered, boolean changeFlow) throws Exception {
         harness = new EngineHarness(directory.resolve("before"));
         harness.processor("Noop", Appender::new);
         TriggerTest.Items items = new TriggerTest.Items(1);
@@ -116,6 +125,9 @@ class UnforcedEndTest {
         UUID session = triggered ? null : harness.engine.submit(flow.id(), FlowObject.of(Map.of()),
                 () -> new ByteArrayInputStream("in:".getBytes(StandardCharsets.UTF_8)));
         EngineHarness.await("B runs", () -> bRuns.getCount() == 0, bRuns::getCount);
+        if (changeFlow) {
+            flow = harness.activate(TestFlows.flow("unforced", "A->B->C"));
+        }
         // a checkpoint forces the log: the session's start, A's completion and B's start are durable, nothing after
         harness.wal.checkpoint();
         releaseB.countDown();
