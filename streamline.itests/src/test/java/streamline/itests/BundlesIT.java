@@ -83,7 +83,7 @@ public class BundlesIT extends StreamlineTestSupport {
         expected.put("streamline.api.track", "streamline.api 1.1.0");
         expected.put("streamline.api.flow", "streamline.api 1.2.0");
         expected.put("streamline.api.engine", "streamline.api 1.4.0");
-        expected.put("streamline.api.processor", "streamline.api 1.3.0");
+        expected.put("streamline.api.processor", "streamline.api 1.4.0");
         expected.put("streamline.api.wal", "streamline.api 2.2.0");
         assertEquals(expected, exports);
     }

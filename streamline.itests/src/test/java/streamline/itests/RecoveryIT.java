@@ -54,13 +54,17 @@ public class RecoveryIT extends RuntimeTestSupport {
         stopListening();
     }
 
-    /** The flow: A and B record their runs; H holds for {@code holdMillis}; R writes the result once. */
-    private static FlowDefinition recoveryFlow(long holdMillis) {
+    /**
+     * The flow: A and B record their runs; H holds while the shared {@code hold} file exists (a minute at most); R
+     * writes the result once. Both frameworks save this same definition: a recovered session finishes on the version
+     * it started on, so what lets H go on is the file, not a changed flow.
+     */
+    private static FlowDefinition recoveryFlow() {
         Map<String, Object> recorded = Map.of("tag", "A", "runs", shared("runs").toString());
         return flow("itest-recovery",
                 processor(FLOW, "A", "ITestAppend", recorded, "B", "H"),
                 processor(FLOW, "B", "ITestAppend", Map.of("tag", "B", "runs", shared("runs").toString()), "R"),
-                processor(FLOW, "H", "ITestHold", Map.of("millis", String.valueOf(holdMillis)), "R"),
+                processor(FLOW, "H", "ITestHold", Map.of("millis", "60000", "whileExists", shared("hold").toString()), "R"),
                 processor(FLOW, "R", "ITestResult", Map.of("dir", shared("results").toString())));
     }
 
@@ -91,7 +95,8 @@ public class RecoveryIT extends RuntimeTestSupport {
     @Test
     public void a_sessionsRunUntilTheFrameworkStops() throws Exception {
         Engine engine = engineOnSharedFolders();
-        awaitService(FlowManager.class, "(streamline.flow.type=memory)").save(recoveryFlow(60_000));
+        Files.write(shared("hold"), new byte[0]);
+        awaitService(FlowManager.class, "(streamline.flow.type=memory)").save(recoveryFlow());
         for (int i = 0; i < SESSIONS; i++) {
             submitWhenActive(engine, FLOW, "s-" + i);
         }
@@ -117,8 +122,9 @@ public class RecoveryIT extends RuntimeTestSupport {
     public void b_aNewFrameworkCompletesEverySessionWithoutRepeatingAFinishedStep() throws Exception {
         SessionRecorder sessions = listen();
         Engine engine = engineOnSharedFolders();
-        // the flow store is in memory: the same definition is saved again (stable ids), H no longer holds
-        awaitService(FlowManager.class, "(streamline.flow.type=memory)").save(recoveryFlow(0));
+        // the flow store is in memory: the same definition is saved again (stable ids); H no longer holds
+        Files.deleteIfExists(shared("hold"));
+        awaitService(FlowManager.class, "(streamline.flow.type=memory)").save(recoveryFlow());
         await(SESSIONS + " sessions ended", () -> sessions.ended.size() == SESSIONS, sessions.ended::size);
         assertEquals(List.of(), sessions.failures());
         // R joins B ("AB") and H (passes A's "A" on), merged in definition order: H's value is the last

@@ -68,7 +68,7 @@ class LauncherFlowFolderIT {
         for (String line : launcher.log().substring(from).lines().toList()) {
             if (line.contains(named + ") activated") || line.contains(named + ") re-activated")) {
                 runs = true;
-            } else if (line.contains(named + ", version of ") && line.contains(") deactivated: ")) {
+            } else if (line.contains(named + ", version ") && line.contains(") deactivated: ")) {
                 runs = false;
             }
         }
@@ -76,7 +76,7 @@ class LauncherFlowFolderIT {
     }
 
     private static long deactivations(String log, String flow) {
-        String named = "flow " + flow + " (" + FlowDefinition.idFromName(flow) + ", version of ";
+        String named = "flow " + flow + " (" + FlowDefinition.idFromName(flow) + ", version ";
         return log.lines().filter(line -> line.contains(named) && line.contains(") deactivated: ")).count();
     }
 
