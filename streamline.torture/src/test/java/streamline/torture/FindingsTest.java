@@ -64,7 +64,7 @@ class FindingsTest {
             new Reproduction(Feature.FLOW_STORE_SWITCHES, 4903245243759496293L, SWITCHES_GREEN));
 
     /**
-     * Issue 25, finding 10, scripted in the same harness: an interrupt arrives during the write of a trigger's batch
+     * Scripted in the same harness: an interrupt arrives during the write of a trigger's batch
      * (the next write after the fault is armed on an idle engine), then the engine restarts. The write completed,
      * so its records must not come back as sessions whose items were answered not started.
      */

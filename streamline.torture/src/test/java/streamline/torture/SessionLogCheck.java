@@ -13,7 +13,7 @@ import org.apache.logging.log4j.core.config.Property;
 
 /**
  * Every log line that carries a session in its thread context and names a session in its text names that one
- * (finding 6 of issue 25: a queued end drained under another session's context). Collects the lines that do not.
+ * (a queued end was once drained under another session's context). Collects the lines that do not.
  */
 final class SessionLogCheck extends AbstractAppender {
 
