@@ -558,8 +558,9 @@ final class World implements AutoCloseable {
         }
         WriteAheadLog leaving = current.engine.wal();
         current.engine.detachWal(leaving);
-        // steps wait meanwhile; the engine keeps what the log held, to hand it to the next
-        Thread.sleep(pauseMillis);
+        // steps wait meanwhile; the engine keeps what the log held, to hand it to the next: the other log comes once the
+        // engine has let the leaving one go, or at the schedule's pause at the latest
+        Eventually.within(Duration.ofMillis(pauseMillis), () -> current.engine.wal() != leaving);
         swapLog(next);
     }
 
