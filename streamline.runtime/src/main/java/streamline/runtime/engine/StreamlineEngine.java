@@ -98,6 +98,11 @@ public final class StreamlineEngine implements Engine {
 
     private final ThreadPoolExecutor workers;
     private final ScheduledThreadPoolExecutor scheduler;
+    /**
+     * Step timeouts, on a thread of their own: the scheduler's tasks may wait (a poll of a slow flow store, an end told
+     * at a gate a switch of logs closed while it waits for the very step whose timeout is due).
+     */
+    private final ScheduledThreadPoolExecutor watchdogs;
     private final TriggerThreads triggerThreads;
     /** Writes the sessions' last steps, many at a time, so that no worker waits for the disk. */
     private final ThreadPoolExecutor committer;
@@ -129,6 +134,8 @@ public final class StreamlineEngine implements Engine {
                 new LinkedBlockingQueue<>(), threads("streamline-worker"));
         this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
+        this.watchdogs = new ScheduledThreadPoolExecutor(1, threads("streamline-watchdog"));
+        this.watchdogs.setRemoveOnCancelPolicy(true);
         this.committer = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), threads("streamline-commit"));
         this.committer.allowCoreThreadTimeOut(true);
         this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), scheduler);
@@ -142,7 +149,7 @@ public final class StreamlineEngine implements Engine {
         this.flows = new FlowActivation(options, registry, triggers, scheduler, preparation, this::resumeRecovered,
                 versions, this::versionInUse, journal::lastWritten);
         this.live = new LiveSessions(flows::closeIdle);
-        this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, committer);
+        this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, watchdogs, committer);
         this.outcomes = new SessionOutcomes(live, flows, journal, tracker, content, failed, backoff, listeners, runner);
         runner.outcomes(outcomes);
         this.starts = new SessionStarts(live, content, tracker, journal, runner, versions);
@@ -267,6 +274,7 @@ public final class StreamlineEngine implements Engine {
         workers.shutdownNow();
         committer.shutdownNow();
         scheduler.shutdownNow();
+        watchdogs.shutdownNow();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);
             committer.awaitTermination(5, TimeUnit.SECONDS);
