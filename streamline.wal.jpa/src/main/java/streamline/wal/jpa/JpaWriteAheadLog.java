@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.SQLTransactionRollbackException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -355,24 +357,48 @@ public final class JpaWriteAheadLog implements WriteAheadLog, AutoCloseable {
 
     @Override
     public List<LogEntry> liveEntries() throws WriteAheadLogException {
-        // an entry is live unless an end of its session comes at or after it: a session started again is live
-        return query("select e from WalEntryEntity e where not exists (select f from WalEntryEntity f where"
-                + " f.sessionId = e.sessionId and f.kind = 'SESSION_FINISHED' and f.sequence >= e.sequence) order by e.sequence");
+        // an entry is live unless an end of its session comes at or after it: a session started again is live. Under
+        // read committed the query is no snapshot: compaction may delete a finished session's entry and end while it
+        // runs, after it took the entry and before it looked for the end. So the ends are read first: an end committed
+        // before the read began is among them, unless compaction had deleted it already, and its session's entries with it
+        return read(em -> {
+            Map<String, Long> lastEnds = new HashMap<>();
+            for (Object[] end : em.createQuery("select f.sessionId, f.sequence from WalEntryEntity f where f.kind = 'SESSION_FINISHED'",
+                    Object[].class).getResultList()) {
+                lastEnds.merge((String) end[0], ((Number) end[1]).longValue(), Math::max);
+            }
+            List<LogEntry> live = new ArrayList<>();
+            for (LogEntry entry : entries(em, "select e from WalEntryEntity e where not exists (select f from WalEntryEntity f where"
+                    + " f.sessionId = e.sessionId and f.kind = 'SESSION_FINISHED' and f.sequence >= e.sequence) order by e.sequence")) {
+                Long lastEnd = lastEnds.get(entry.sessionId().toString());
+                if (lastEnd == null || lastEnd < entry.sequence()) {
+                    live.add(entry);
+                }
+            }
+            return live;
+        });
     }
 
     private List<LogEntry> query(String jpql) throws WriteAheadLogException {
+        return read(em -> entries(em, jpql));
+    }
+
+    private static List<LogEntry> entries(EntityManager em, String jpql) {
+        List<LogEntry> entries = new ArrayList<>();
+        for (WalEntryEntity e : em.createQuery(jpql, WalEntryEntity.class).getResultList()) {
+            entries.add(EntryRows.toEntry(e));
+        }
+        return entries;
+    }
+
+    /** Reads in one transaction, again if the database rolled it back (a deadlock victim). */
+    private <T> T read(Function<EntityManager, T> reading) throws WriteAheadLogException {
         if (closed) {
             throw new WriteAheadLogException("the JPA write-ahead log is closed");
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                return transactions.required(em -> {
-                    List<LogEntry> entries = new ArrayList<>();
-                    for (WalEntryEntity e : em.createQuery(jpql, WalEntryEntity.class).getResultList()) {
-                        entries.add(EntryRows.toEntry(e));
-                    }
-                    return entries;
-                });
+                return transactions.required(reading::apply);
             } catch (PersistenceException | IllegalStateException e) {
                 // a read the database rolled back to break a deadlock (with compaction's deletes) read nothing wrong:
                 // it is read again; anything else, or a deadlock every time, is the caller's failure

@@ -105,6 +105,47 @@ class JpaWriteAheadLogFaultsTest {
     }
 
     /**
+     * A finished session's entries deleted by compaction while the live entries are read: under read committed, the
+     * read took the entry, then met the end's row locked by the deleting transaction, and once that committed found no
+     * end, so it returned an entry of a session whose end was committed before the read began (a start or a switch of
+     * logs would run that session again). Here the deleting transaction takes the end first and the entry after the
+     * read passed it, as a compaction's may in another order of its rows.
+     */
+    @Test
+    void anEndDeletedWithItsSessionDuringTheReadOfTheLiveEntriesLeavesTheSessionFinished() throws Exception {
+        UUID finished = UUID.randomUUID();
+        UUID running = UUID.randomUUID();
+        log.append(entry(finished));
+        log.recordSessionFinished(finished, flow, "", "");
+        log.append(entry(running));
+        try (Connection compaction = derby.getConnection(); Connection observer = derby.getConnection()) {
+            compaction.setAutoCommit(false);
+            try (Statement delete = compaction.createStatement()) {
+                delete.executeUpdate("DELETE FROM SL_WAL_ENTRY WHERE SESSION_ID = '" + finished + "' AND KIND = 'SESSION_FINISHED'");
+            }
+            Future<List<LogEntry>> read = threads.submit(() -> log.liveEntries());
+            // the read waits for the end's row, which the compaction's transaction holds
+            Eventually.await("the read waits for a lock of the compaction", Duration.ofSeconds(30), () -> waitingLocks(observer) > 0);
+            try (Statement delete = compaction.createStatement()) {
+                delete.executeUpdate("DELETE FROM SL_WAL_ENTRY WHERE SESSION_ID = '" + finished + "'");
+            }
+            compaction.commit();
+            assertEquals(List.of(running), read.get(30, TimeUnit.SECONDS).stream().map(LogEntry::sessionId).toList(),
+                    "only the session without an end is live");
+        }
+    }
+
+    private static int waitingLocks(Connection observer) {
+        try (Statement query = observer.createStatement();
+                java.sql.ResultSet waiting = query.executeQuery("SELECT COUNT(*) FROM SYSCS_DIAG.LOCK_TABLE WHERE STATE = 'WAIT'")) {
+            waiting.next();
+            return waiting.getInt(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * An {@code Error} out of a group commit (here from the JDBC batch, standing for an out-of-memory or a
      * stack overflow in the driver) fails every append of the group: none is acknowledged without being
      * written, and the log goes on working.
