@@ -45,14 +45,6 @@ class FindingsTest {
     static final Feature[] SWITCHES_GREEN = EnumSet.complementOf(EnumSet.of(Feature.INTERVAL_SYNC, Feature.FLOW_GRAPH_CHANGES,
             Feature.POWER_LOSS, Feature.WRITE_FAULTS, Feature.FORCE_FAULTS, Feature.LOG_AWAY)).toArray(Feature[]::new);
 
-    /** The green features with the flow folder, when flow-store switches and LOG_AWAY were pending: seed 2 found its finding with these. */
-    static final Feature[] FOLDER_GREEN = EnumSet.complementOf(EnumSet.of(Feature.FLOW_STORE_SWITCHES, Feature.LOG_AWAY))
-            .toArray(Feature[]::new);
-
-    /** The green features with flow-store switches, when the flow folder and LOG_AWAY were pending: seed 5 found its findings with these. */
-    static final Feature[] STORE_SWITCHES_GREEN = EnumSet.complementOf(EnumSet.of(Feature.FLOW_FOLDER, Feature.LOG_AWAY))
-            .toArray(Feature[]::new);
-
     static final List<Reproduction> REPRODUCTIONS = List.of(
             new Reproduction(Feature.EMPTY_CONTENT, 1),
             new Reproduction(Feature.END_ERRORS, 1),
@@ -69,9 +61,7 @@ class FindingsTest {
             new Reproduction(Feature.WRITE_FAULTS, 8968536104363550355L, Feature.CRASHES, Feature.POWER_LOSS, Feature.PROVIDER_CHURN),
             new Reproduction(Feature.LOG_AWAY, 1, SWITCHES_GREEN),
             new Reproduction(Feature.FLOW_STORE_SWITCHES, 1438046034525358941L, SWITCHES_GREEN),
-            new Reproduction(Feature.FLOW_STORE_SWITCHES, 4903245243759496293L, SWITCHES_GREEN),
-            new Reproduction(Feature.FLOW_STORE_SWITCHES, 5, STORE_SWITCHES_GREEN),
-            new Reproduction(Feature.FLOW_FOLDER, 2, FOLDER_GREEN));
+            new Reproduction(Feature.FLOW_STORE_SWITCHES, 4903245243759496293L, SWITCHES_GREEN));
 
     /**
      * Scripted in the same harness: an interrupt arrives during the write of a trigger's batch
