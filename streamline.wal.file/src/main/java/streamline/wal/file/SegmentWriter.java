@@ -11,7 +11,8 @@ import streamline.api.wal.WriteAheadLogException;
 
 /**
  * Writes appends into the current segment ({@link CurrentSegment}) and rolls to the next; its state is guarded by
- * the write lock of its {@link AppendQueue}, which nothing else takes. A failed write truncates the partial record
+ * the write lock of its {@link AppendQueue}, which nothing else takes. It takes that lock for the calls of its
+ * {@link GroupCommit}, whose forces {@link SegmentForces} makes. A failed write truncates the partial record
  * away, or, if that fails too, rolls before the next write, so no half record is ever followed by good ones; reads
  * of that segment stop where its good records end. Interrupts fail no write ({@link SegmentChannel}).
  */
@@ -31,7 +32,6 @@ final class SegmentWriter implements GroupCommit.Segments {
     private final WalOptions options;
     private final boolean always;
     private final Path directory;
-    private final LogFiles files;
     private final LogHealth health;
     private final SpareSegment spare;
     private final Executor background;
@@ -41,6 +41,7 @@ final class SegmentWriter implements GroupCommit.Segments {
     // guarded by the queue's write lock
     private final CurrentSegment segment;
     private final WrittenRecords written;
+    private final SegmentForces forces;
     private final RecordEncoder encoder = new RecordEncoder();
 
     /** Opens the segment after the last one recovery found, numbering records after {@code lastSequence}. */
@@ -49,7 +50,6 @@ final class SegmentWriter implements GroupCommit.Segments {
         this.options = options;
         this.always = options.sync() == SyncPolicy.ALWAYS;
         this.directory = options.directory().toAbsolutePath();
-        this.files = files;
         this.health = health;
         this.spare = spare;
         this.background = background;
@@ -57,6 +57,7 @@ final class SegmentWriter implements GroupCommit.Segments {
         this.groupCommit = new GroupCommit(directory, health, this, lastSequence);
         this.queue = new AppendQueue(directory, always, groupCommit);
         this.segment = new CurrentSegment(options, opener, files, health, spare);
+        this.forces = new SegmentForces(options, health, segment, written, groupCommit);
         segment.open(files.lastNumber() + 1, written.writtenTotal());
     }
 
@@ -154,58 +155,31 @@ final class SegmentWriter implements GroupCommit.Segments {
     private void roll() throws WriteAheadLogException {
         segment.flush();
         health.checkUsable();
-        if (options.sync() != SyncPolicy.NEVER) {
-            try {
-                segment.force();
-            } catch (IOException e) {
-                WriteAheadLogException failure = new WriteAheadLogException("cannot force " + segment.path()
-                        + " to disk before starting the next segment: " + e, e);
-                forceFailed(failure);
-                throw failure;
-            }
-            groupCommit.markForced(written.writtenTotal(), written.lastSequence());
-            groupCommit.wakeWaiters();
-        }
+        forces.forceBeforeRoll();
         segment.next(written.writtenTotal());
     }
 
     @Override
     public GroupCommit.ForcePoint forcePoint() {
-        return queue.locked(() -> {
-            segment.flush();
-            return new GroupCommit.ForcePoint(written.writtenTotal(), written.lastSequence(), segment.channel(), segment.number(),
-                    segment.path());
-        });
+        return queue.locked(forces::forcePoint);
     }
 
     @Override
     public boolean forceReopened(long number) {
         queue.lock();
         try {
-            if (health.closed() || number != segment.number()) {
-                return false; // close or roll counted the bytes already, or will fail the waiters
-            }
-            segment.force();
-            return true;
-        } catch (IOException e) {
-            forceFailed(new WriteAheadLogException("cannot force " + files.segmentPath(number) + " to disk: " + e, e));
-            return false;
+            return forces.forceReopened(number);
         } finally {
             queue.unlock();
         }
     }
 
-    /**
-     * Fails the log for good and, under {@code always}, cuts what was written after the last good force off the
-     * segment: the appenders of those bytes are told their appends failed (the unforced ones among them are lost,
-     * as a crash of the machine loses them), and an append that threw must never come back at the next opening.
-     */
+    /** A force failed: see {@link SegmentForces#failed}. */
     @Override
     public void forceFailed(WriteAheadLogException failure) {
         queue.lock();
         try {
-            health.fail(failure);
-            segment.discardUnforced(groupCommit.forcedTotal());
+            forces.failed(failure);
         } finally {
             queue.unlock();
         }
@@ -282,24 +256,10 @@ final class SegmentWriter implements GroupCommit.Segments {
      *         earlier, after which its last acknowledged appends may be lost), or null
      */
     WriteAheadLogException closeSegment() {
-        WriteAheadLogException error = null;
+        WriteAheadLogException error;
         queue.lock();
         try {
-            segment.flush();
-            WriteAheadLogException failure = health.failure();
-            if (failure != null) {
-                error = new WriteAheadLogException("write-ahead log in " + directory + " failed before it was closed; what it"
-                        + " acknowledged since its last force may be lost: " + failure.getMessage(), failure);
-            } else if (options.sync() != SyncPolicy.NEVER) {
-                segment.force();
-                groupCommit.markForced(written.writtenTotal(), written.lastSequence());
-            } else {
-                groupCommit.handedToOs(written.lastSequence());
-            }
-        } catch (IOException e) {
-            error = new WriteAheadLogException("cannot force " + segment.path() + " on close: " + e, e);
-            health.fail(error);
-            segment.discardUnforced(groupCommit.forcedTotal()); // their appenders are told the appends failed
+            error = forces.forceOnClose();
         } finally {
             segment.close();
             queue.unlock();
