@@ -225,7 +225,7 @@ final class FlowActivation {
         if (idle) {
             closeInstances(run);
         } else {
-            runs.retired().add(run);
+            runs.keepRetired(run);
         }
     }
 
@@ -252,7 +252,7 @@ final class FlowActivation {
                 return;
             }
             run.closed = true;
-            runs.retired().remove(run);
+            runs.closed(run);
             triggers.stop(run);
             // a trigger call still in progress keeps its instance until it returned and heard of its items
             run.releaseInstancesAfterCalls();

@@ -1,6 +1,7 @@
 package streamline.runtime.engine;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +46,19 @@ final class FlowRuns {
         return runs;
     }
 
-    /** The retired runs still open; a live view. */
+    /** The retired runs still open; a live view, which changes as they close. */
     Set<FlowRun> retired() {
-        return retired;
+        return Collections.unmodifiableSet(retired);
+    }
+
+    /** A retired run stays open while its sessions finish. Under the lock. */
+    void keepRetired(FlowRun run) {
+        retired.add(run);
+    }
+
+    /** A retired run closed. Under the lock. */
+    void closed(FlowRun run) {
+        retired.remove(run);
     }
 
     /** The flows active now, with the processor types each still waits for (empty when running). */

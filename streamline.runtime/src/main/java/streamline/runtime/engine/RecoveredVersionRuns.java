@@ -66,7 +66,7 @@ final class RecoveredVersionRuns {
                     throw new IllegalArgumentException(run + " cannot run: " + e.getMessage(), e);
                 }
             }
-            runs.retired().add(run);
+            runs.keepRetired(run);
             admitAll(run, sessions);
             LOG.info("{} runs again for {} sessions recovered on it; the flow has another definition now", run, sessions);
         }
