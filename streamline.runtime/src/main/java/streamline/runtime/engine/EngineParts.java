@@ -64,7 +64,8 @@ final class EngineParts {
         this.flows = new FlowActivation(options, registry, triggers, threads.scheduler, preparation, this::resumeRecovered,
                 versions, this::versionInUse, journal::lastWritten);
         this.live = new LiveSessions(flows::closeIdle);
-        this.runner = new StepRunner(options, journal, tracker, content, threads.workers, threads.scheduler, threads.committer);
+        this.runner = new StepRunner(options, journal, tracker, content, threads.workers, threads.scheduler,
+                threads.timeLimits, threads.committer);
         this.outcomes = new SessionOutcomes(live, flows, journal, tracker, content, failed, backoff, listeners, runner);
         runner.outcomes(outcomes);
         this.starts = new SessionStarts(live, content, tracker, journal, runner, versions);

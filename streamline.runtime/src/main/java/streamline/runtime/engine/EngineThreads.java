@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import streamline.runtime.triggers.TriggerThreads;
 
 /**
- * The engine's threads: the workers that run steps, the scheduler, the committer and the trigger threads. Made with
- * the engine and stopped by its {@link StreamlineEngine#stop}, which decides when; separate so that what the engine
- * runs on is made and ended in one place, and none of it is left behind.
+ * The engine's threads: the workers that run steps, the scheduler, the time limits, the committer and the trigger
+ * threads. Made with the engine and stopped by its {@link StreamlineEngine#stop}, which decides when; separate so that
+ * what the engine runs on is made and ended in one place, and none of it is left behind.
  */
 final class EngineThreads {
 
@@ -21,6 +21,12 @@ final class EngineThreads {
 
     final ThreadPoolExecutor workers;
     final ScheduledThreadPoolExecutor scheduler;
+    /**
+     * The time limits of steps and trigger calls, whose tasks only interrupt and never wait: the scheduler's thread may
+     * itself wait (at the gate a switch of logs closed, or on a flow store that hangs), and a switch waits for the
+     * running steps, so a limit queued behind it could hold the switch and every step after it.
+     */
+    final ScheduledThreadPoolExecutor timeLimits;
     final TriggerThreads triggerThreads;
     /** Writes the sessions' last steps, many at a time, so that no worker waits for the disk. */
     final ThreadPoolExecutor committer;
@@ -30,9 +36,11 @@ final class EngineThreads {
                 new LinkedBlockingQueue<>(), threads("streamline-worker"));
         this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
+        this.timeLimits = new ScheduledThreadPoolExecutor(1, threads("streamline-time-limits"));
+        this.timeLimits.setRemoveOnCancelPolicy(true);
         this.committer = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), threads("streamline-commit"));
         this.committer.allowCoreThreadTimeOut(true);
-        this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), scheduler);
+        this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), timeLimits);
     }
 
     private static ThreadFactory threads(String prefix) {
@@ -50,6 +58,7 @@ final class EngineThreads {
         workers.shutdownNow();
         committer.shutdownNow();
         scheduler.shutdownNow();
+        timeLimits.shutdownNow();
     }
 
     /** Waits a while for the workers, the committer and the trigger threads to end. */
