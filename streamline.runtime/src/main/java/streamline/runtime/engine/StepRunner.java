@@ -56,6 +56,8 @@ final class StepRunner {
     private final ContentStore content;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService scheduler;
+    /** Step timeouts only: a thread no other engine work can hold (see StreamlineEngine). */
+    private final ScheduledExecutorService timeouts;
     private final FolderForces folderForces = new FolderForces();
     private final SessionCompletions completions;
     private final WaitingSteps waiting;
@@ -63,13 +65,14 @@ final class StepRunner {
     private volatile boolean stopped;
 
     StepRunner(EngineOptions options, StepJournal journal, BranchTracker tracker, ContentStore content, ThreadPoolExecutor workers,
-            ScheduledExecutorService scheduler, Executor committer) {
+            ScheduledExecutorService scheduler, ScheduledExecutorService timeouts, Executor committer) {
         this.options = options;
         this.journal = journal;
         this.tracker = tracker;
         this.content = content;
         this.workers = workers;
         this.scheduler = scheduler;
+        this.timeouts = timeouts;
         this.completions = new SessionCompletions(journal, folderForces, committer);
         this.waiting = new WaitingSteps(new StepWaits(options.waitBackoffMax()), journal, tracker, this);
     }
@@ -186,7 +189,7 @@ final class StepRunner {
 
     private FlowObject execute(Processor instance, SessionRun.StepInput input, EngineContexts.Step context) throws Exception {
         Thread worker = Thread.currentThread();
-        ScheduledFuture<?> watchdog = scheduler.schedule(() -> context.timeOut(worker), options.stepTimeout().toMillis(),
+        ScheduledFuture<?> watchdog = timeouts.schedule(() -> context.timeOut(worker), options.stepTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
         FlowObject output;
         try {

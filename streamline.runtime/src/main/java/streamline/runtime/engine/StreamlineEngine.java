@@ -98,6 +98,12 @@ public final class StreamlineEngine implements Engine {
 
     private final ThreadPoolExecutor workers;
     private final ScheduledThreadPoolExecutor scheduler;
+    /**
+     * The time limits of steps and trigger calls, whose tasks only interrupt and never wait: the scheduler's thread may
+     * itself wait (at the gate a switch of logs closed, or on a flow store that hangs), and a switch waits for the
+     * running steps, so a limit queued behind it could hold the switch and every step after it.
+     */
+    private final ScheduledThreadPoolExecutor timeLimits;
     private final TriggerThreads triggerThreads;
     /** Writes the sessions' last steps, many at a time, so that no worker waits for the disk. */
     private final ThreadPoolExecutor committer;
@@ -129,9 +135,11 @@ public final class StreamlineEngine implements Engine {
                 new LinkedBlockingQueue<>(), threads("streamline-worker"));
         this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
+        this.timeLimits = new ScheduledThreadPoolExecutor(1, threads("streamline-time-limits"));
+        this.timeLimits.setRemoveOnCancelPolicy(true);
         this.committer = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), threads("streamline-commit"));
         this.committer.allowCoreThreadTimeOut(true);
-        this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), scheduler);
+        this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), timeLimits);
 
         this.journal = new StepJournal(options.stepTimeout().plus(SWAP_SLACK));
         TriggerSessions triggerSessions = new TriggerSessions(scheduler, () -> coordinator, () -> stopped);
@@ -142,7 +150,7 @@ public final class StreamlineEngine implements Engine {
         this.flows = new FlowActivation(options, registry, triggers, scheduler, preparation, this::resumeRecovered,
                 versions, this::versionInUse, journal::lastWritten);
         this.live = new LiveSessions(flows::closeIdle);
-        this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, committer);
+        this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, timeLimits, committer);
         this.outcomes = new SessionOutcomes(live, flows, journal, tracker, content, failed, backoff, listeners, runner);
         runner.outcomes(outcomes);
         this.starts = new SessionStarts(live, content, tracker, journal, runner, versions);
@@ -267,6 +275,7 @@ public final class StreamlineEngine implements Engine {
         workers.shutdownNow();
         committer.shutdownNow();
         scheduler.shutdownNow();
+        timeLimits.shutdownNow();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);
             committer.awaitTermination(5, TimeUnit.SECONDS);

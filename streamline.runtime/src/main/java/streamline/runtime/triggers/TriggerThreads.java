@@ -30,7 +30,8 @@ public final class TriggerThreads {
 
     private final int base;
     private final ThreadPoolExecutor pool;
-    private final ScheduledExecutorService scheduler;
+    /** Runs the checks: a thread no other work can hold, or a limit would wait behind that work. */
+    private final ScheduledExecutorService checks;
     private final Map<Thread, Task> running = new ConcurrentHashMap<>();
     /** Whether a check is scheduled or running. */
     private final AtomicBoolean checking = new AtomicBoolean();
@@ -45,11 +46,11 @@ public final class TriggerThreads {
         boolean timedOut;
     }
 
-    public TriggerThreads(int base, ThreadFactory threads, ScheduledExecutorService scheduler) {
+    public TriggerThreads(int base, ThreadFactory threads, ScheduledExecutorService checks) {
         this.base = base;
         // the queue is unbounded, so the pool grows only through its core size, which check() sets
         this.pool = new ThreadPoolExecutor(base, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
-        this.scheduler = scheduler;
+        this.checks = checks;
     }
 
     public void execute(Runnable task) {
@@ -120,7 +121,7 @@ public final class TriggerThreads {
     private void checkLater() {
         if (checking.compareAndSet(false, true)) {
             try {
-                scheduler.schedule(this::check, BLOCKING_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+                checks.schedule(this::check, BLOCKING_AFTER.toMillis(), TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
                 checking.set(false); // stopping
             }

@@ -2,10 +2,7 @@ package streamline.runtime.engine;
 
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
@@ -17,8 +14,6 @@ import streamline.api.flow.FlowManager;
 import streamline.api.flow.FlowStoreException;
 import streamline.api.flow.Page;
 import streamline.api.flow.PageRequest;
-import streamline.api.flow.ProcessorDefinition;
-import streamline.api.flow.TriggerDefinition;
 import streamline.flow.memory.InMemoryFlowManager;
 import streamline.testkit.TestFlows;
 import streamline.wal.file.FileWriteAheadLog;
@@ -92,7 +87,7 @@ class FlowPollingTest {
      * A store whose first listing leaves a flow off and saves it again (a flow saved while its page was
      * read); at the next listing, whether that flow was active, as the poll before left it.
      */
-    private static final class LeavingOffOnce extends Delegating {
+    private static final class LeavingOffOnce extends DelegatingFlowStore {
         private final FlowDefinition leftOff;
         private final java.util.function.BooleanSupplier active;
         private final java.util.concurrent.atomic.AtomicInteger listings = new java.util.concurrent.atomic.AtomicInteger();
@@ -120,36 +115,13 @@ class FlowPollingTest {
         }
     }
 
-    /** A store passing every call to another. */
-    private static class Delegating implements FlowManager {
-        final FlowManager store;
-
-        Delegating(FlowManager store) {
-            this.store = store;
-        }
-
-        @Override public Page<FlowDefinition> listFlows(PageRequest page, Instant since) throws FlowStoreException { return store.listFlows(page, since); }
-        @Override public List<ProcessorDefinition> firstProcessors(UUID flowId) throws FlowStoreException { return store.firstProcessors(flowId); }
-        @Override public List<ProcessorDefinition> processors(UUID flowId) throws FlowStoreException { return store.processors(flowId); }
-        @Override public List<TriggerDefinition> triggers(UUID flowId) throws FlowStoreException { return store.triggers(flowId); }
-        @Override public List<ProcessorDefinition> processorsByIds(Collection<UUID> ids) throws FlowStoreException { return store.processorsByIds(ids); }
-        @Override public FlowDefinition flow(UUID flowId) throws FlowStoreException { return store.flow(flowId); }
-        @Override public ProcessorDefinition processor(UUID flowId, UUID processorId) throws FlowStoreException { return store.processor(flowId, processorId); }
-        @Override public FlowDefinition addProcessorBefore(UUID flowId, ProcessorDefinition p, UUID ref) throws FlowStoreException { return store.addProcessorBefore(flowId, p, ref); }
-        @Override public FlowDefinition addProcessorAfter(UUID flowId, ProcessorDefinition p, UUID ref) throws FlowStoreException { return store.addProcessorAfter(flowId, p, ref); }
-        @Override public FlowDefinition save(FlowDefinition flow) throws FlowStoreException { return store.save(flow); }
-        @Override public Map<UUID, Instant> lastUpdateTimes(Collection<UUID> flowIds) throws FlowStoreException { return store.lastUpdateTimes(flowIds); }
-        @Override public FlowDefinition setActive(UUID flowId, boolean active) throws FlowStoreException { return store.setActive(flowId, active); }
-    }
-
     /** A store that, once, saves a flow again right after it returned the first page of a listing with more pages. */
-    private static final class SavingDuringAPoll implements FlowManager {
-        private final FlowManager store;
+    private static final class SavingDuringAPoll extends DelegatingFlowStore {
         private final FlowDefinition saveAgain;
         private final AtomicBoolean done = new AtomicBoolean();
 
         SavingDuringAPoll(FlowManager store, FlowDefinition saveAgain) {
-            this.store = store;
+            super(store);
             this.saveAgain = saveAgain;
         }
 
@@ -161,17 +133,5 @@ class FlowPollingTest {
             }
             return listed;
         }
-
-        @Override public List<ProcessorDefinition> firstProcessors(UUID flowId) throws FlowStoreException { return store.firstProcessors(flowId); }
-        @Override public List<ProcessorDefinition> processors(UUID flowId) throws FlowStoreException { return store.processors(flowId); }
-        @Override public List<TriggerDefinition> triggers(UUID flowId) throws FlowStoreException { return store.triggers(flowId); }
-        @Override public List<ProcessorDefinition> processorsByIds(Collection<UUID> ids) throws FlowStoreException { return store.processorsByIds(ids); }
-        @Override public FlowDefinition flow(UUID flowId) throws FlowStoreException { return store.flow(flowId); }
-        @Override public ProcessorDefinition processor(UUID flowId, UUID processorId) throws FlowStoreException { return store.processor(flowId, processorId); }
-        @Override public FlowDefinition addProcessorBefore(UUID flowId, ProcessorDefinition p, UUID ref) throws FlowStoreException { return store.addProcessorBefore(flowId, p, ref); }
-        @Override public FlowDefinition addProcessorAfter(UUID flowId, ProcessorDefinition p, UUID ref) throws FlowStoreException { return store.addProcessorAfter(flowId, p, ref); }
-        @Override public FlowDefinition save(FlowDefinition flow) throws FlowStoreException { return store.save(flow); }
-        @Override public Map<UUID, Instant> lastUpdateTimes(Collection<UUID> flowIds) throws FlowStoreException { return store.lastUpdateTimes(flowIds); }
-        @Override public FlowDefinition setActive(UUID flowId, boolean active) throws FlowStoreException { return store.setActive(flowId, active); }
     }
 }
