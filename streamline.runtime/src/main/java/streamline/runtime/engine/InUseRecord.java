@@ -61,10 +61,6 @@ final class InUseRecord {
             owed = Collections.unmodifiableMap(copy);
         }
 
-        static InUse of(String wal, String flowStore) {
-            return new InUse(wal, flowStore, Map.of());
-        }
-
         InUse withWal(String name) {
             return new InUse(name, flowStore, owed);
         }
@@ -148,8 +144,9 @@ final class InUseRecord {
         try {
             return json.readValue(bytes, InUse.class);
         } catch (JsonProcessingException e) {
-            throw new IOException(file + " is damaged (" + e.getOriginalMessage() + "); it names the write-ahead log and flow store the engine last used and the sessions it owes logs it left:"
-                    + " fix it, or remove it if that log and store are still the ones configured and no log it left is used again", e);
+            throw new IOException(file + " is damaged (" + e.getOriginalMessage() + "); it names the write-ahead log and flow store"
+                    + " the engine last used and the sessions it owes logs it left: fix it, or remove it if that log and store are"
+                    + " still the ones configured and no log it left is used again", e);
         }
     }
 

@@ -73,7 +73,7 @@ final class Switches {
         InUseRecord.InUse recorded = log.recorded() || store.recorded() ? inUse.read() : InUseRecord.InUse.NONE;
         WriteAheadLog previousLog = previous(recorded.wal(), log, known.wal(recorded.wal()), "write-ahead log", known);
         FlowManager previousStore = previous(recorded.flowStore(), store, known.flowStore(recorded.flowStore()), "flow store", known);
-        // what the log started on, or the one carried from, is owed is stale there: told before either is read
+        // sessions owed to the log started on, or to the one carried from, are stale there: each is told before it is read
         owed.pay(log);
         if (previousLog != null) {
             Named<WriteAheadLog> from = new Named<>(recorded.wal(), previousLog);
