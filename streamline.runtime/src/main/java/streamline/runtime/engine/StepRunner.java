@@ -56,7 +56,7 @@ final class StepRunner {
     private final ContentStore content;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService scheduler;
-    /** Step timeouts only: a thread no other engine work can hold (see StreamlineEngine). */
+    /** Step timeouts only: a thread no other engine work can hold (see EngineThreads). */
     private final ScheduledExecutorService timeouts;
     private final FolderForces folderForces = new FolderForces();
     private final SessionCompletions completions;

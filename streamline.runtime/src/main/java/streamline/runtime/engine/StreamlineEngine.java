@@ -2,25 +2,14 @@ package streamline.runtime.engine;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import streamline.api.engine.Engine;
 import streamline.api.engine.EngineException;
@@ -35,13 +24,8 @@ import streamline.api.processor.FlowObject;
 import streamline.api.processor.ItemOutcome;
 import streamline.api.processor.TriggerResult;
 import streamline.api.track.BranchTracker;
-import streamline.api.wal.LogEntry;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
-
-import streamline.runtime.content.ContentStore;
-import streamline.runtime.expressions.ExpressionEvaluator;
-import streamline.runtime.triggers.TriggerThreads;
 
 /**
  * The engine: follows a flow store and activates its active flows, runs their triggers, runs every
@@ -49,7 +33,9 @@ import streamline.runtime.triggers.TriggerThreads;
  * steps, and moves to another log or flow store while running or between runs. Plain Java, so it runs
  * and is tested without a framework; {@code streamline.runtime.osgi.EngineComponent} is its OSGi face.
  *
- * <p>This class wires the parts and keeps the order of starting and stopping; each part owns its state:
+ * <p>This class keeps the order of starting and stopping and answers the API; {@link EngineParts} wires the parts,
+ * {@link EngineThreads} holds the threads they run on, {@link LogAdoption} is a start's work on the log it uses.
+ * Each part owns its state:
  * <ul>
  * <li>{@link FlowActivation}: which flows run, and their activations ({@link FlowRun});</li>
  * <li>{@link StepJournal}: the only writer to the log, and the gate a switch of logs closes;</li>
@@ -81,42 +67,14 @@ import streamline.runtime.triggers.TriggerThreads;
 public final class StreamlineEngine implements Engine {
 
     private static final Logger LOG = LogManager.getLogger(StreamlineEngine.class);
-    /** How much longer than a step may take a switch of logs waits for running steps. */
-    private static final Duration SWAP_SLACK = Duration.ofSeconds(30);
-    /** Trigger threads while no call blocks: idle triggers' calls are short, and a blocking one adds a thread. */
-    private static final int TRIGGER_THREADS = 2;
     /** How often a submitted item is tried on a flow re-activated while it was being started. */
     private static final int SUBMIT_ATTEMPTS = 3;
 
     private final EngineOptions options;
     private final BranchTracker tracker;
     private final ProcessorRegistry registry;
-    private final ContentStore content;
-    private final FailedSessionStore failed;
-    private final FlowVersions versions;
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
-
-    private final ThreadPoolExecutor workers;
-    private final ScheduledThreadPoolExecutor scheduler;
-    /**
-     * The time limits of steps and trigger calls, whose tasks only interrupt and never wait: the scheduler's thread may
-     * itself wait (at the gate a switch of logs closed, or on a flow store that hangs), and a switch waits for the
-     * running steps, so a limit queued behind it could hold the switch and every step after it.
-     */
-    private final ScheduledThreadPoolExecutor timeLimits;
-    private final TriggerThreads triggerThreads;
-    /** Writes the sessions' last steps, many at a time, so that no worker waits for the disk. */
-    private final ThreadPoolExecutor committer;
-
-    private final StepJournal journal;
-    private final LiveSessions live;
-    private final FlowActivation flows;
-    private final StepRunner runner;
-    private final SessionOutcomes outcomes;
-    private final SessionStarts starts;
-    private final Recovery recovery;
-    private final Switches switches;
-    private final FailedSessionRetries retries;
+    private final EngineParts parts;
 
     private volatile TriggerCoordinator coordinator;
     private volatile boolean stopped;
@@ -125,69 +83,7 @@ public final class StreamlineEngine implements Engine {
         this.options = Objects.requireNonNull(options, "options");
         this.tracker = Objects.requireNonNull(tracker, "tracker");
         this.registry = Objects.requireNonNull(registry, "registry");
-        ObjectMapper json = new ObjectMapper();
-        Path work = options.workDirectory();
-        this.content = new ContentStore(work.resolve("content"));
-        this.failed = new FailedSessionStore(work.resolve("failed"), json);
-        this.versions = new FlowVersions(work);
-        RetryBackoff backoff = new RetryBackoff(options.retryBackoff(), options.retryBackoffCap());
-        this.workers = new ThreadPoolExecutor(options.workers(), options.workers(), 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), threads("streamline-worker"));
-        this.scheduler = new ScheduledThreadPoolExecutor(1, threads("streamline-scheduler"));
-        this.scheduler.setRemoveOnCancelPolicy(true);
-        this.timeLimits = new ScheduledThreadPoolExecutor(1, threads("streamline-time-limits"));
-        this.timeLimits.setRemoveOnCancelPolicy(true);
-        this.committer = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), threads("streamline-commit"));
-        this.committer.allowCoreThreadTimeOut(true);
-        this.triggerThreads = new TriggerThreads(TRIGGER_THREADS, threads("streamline-trigger"), timeLimits);
-
-        this.journal = new StepJournal(options.stepTimeout().plus(SWAP_SLACK));
-        TriggerSessions triggerSessions = new TriggerSessions(scheduler, () -> coordinator, () -> stopped);
-        TriggerRunner triggers = new TriggerRunner(options, scheduler, triggerThreads, triggerSessions);
-        // the parts, each handed what it uses; a run that becomes complete resumes its recovered sessions
-        RunPreparation preparation = new RunPreparation(backoff, new StepWaits(options.waitBackoffMax()),
-                new ExpressionEvaluator(options.envInExpressions()), work.resolve("state"), json);
-        this.flows = new FlowActivation(options, registry, triggers, scheduler, preparation, this::resumeRecovered,
-                versions, this::versionInUse, journal::lastWritten);
-        this.live = new LiveSessions(flows::closeIdle);
-        this.runner = new StepRunner(options, journal, tracker, content, workers, scheduler, timeLimits, committer);
-        this.outcomes = new SessionOutcomes(live, flows, journal, tracker, content, failed, backoff, listeners, runner);
-        runner.outcomes(outcomes);
-        this.starts = new SessionStarts(live, content, tracker, journal, runner, versions);
-        triggerSessions.parts(live, starts, outcomes);
-        this.recovery = new Recovery(live, flows, tracker, runner, outcomes);
-        this.retries = new FailedSessionRetries(failed, flows, starts, live::contains);
-        this.switches = new Switches(journal, flows, new InUseRecord(work, json), recovery);
-        registry.listen(new ProcessorRegistry.Listener() {
-            @Override
-            public void added() {
-                flows.providersAdded();
-            }
-
-            @Override
-            public void removed(ProcessorRegistry.Provider<?> provider) {
-                flows.providerRemoved(provider);
-            }
-        });
-    }
-
-    /** Whether a live session started on a version of a flow (its kept definition stays). */
-    private boolean versionInUse(UUID flowId, String version) {
-        return live.usesVersion(flowId, version);
-    }
-
-    /** A flow's run became complete: its recovered sessions resume. */
-    private void resumeRecovered(FlowRun run) {
-        recovery.resume(run);
-    }
-
-    private static ThreadFactory threads(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+        this.parts = new EngineParts(options, tracker, registry, listeners, () -> coordinator, () -> stopped);
     }
 
     public EngineOptions options() {
@@ -216,37 +112,10 @@ public final class StreamlineEngine implements Engine {
             throws WriteAheadLogException, IOException, PreviousUnavailableException {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(store, "store");
-        switches.carryFromPrevious(log, store, known);
-        journal.use(log.service());
-        List<LogEntry> unfinished = log.service().liveEntries();
-        sweepContent(unfinished);
-        Set<String> versionsNeeded = new HashSet<>();
-        for (LogEntry entry : unfinished) {
-            String version = TriggerMarks.decode(entry.triggerMark()).version();
-            if (version != null) {
-                versionsNeeded.add(FlowVersions.fileName(entry.flowId(), version));
-            }
-        }
-        versions.sweep(versionsNeeded);
-        int recovered = recovery.adopt(unfinished);
-        if (recovered > 0) {
-            LOG.info("recovering {} unfinished sessions from the write-ahead log; each resumes once its flow is active", recovered);
-        }
-        Set<UUID> inLog = new HashSet<>();
-        unfinished.forEach(entry -> inLog.add(entry.sessionId()));
-        retries.settle(inLog::contains);
-        flows.start(store.service());
-    }
-
-    /** Deletes content files no unfinished session of the log in use refers to (the previous log's were carried into it). */
-    private void sweepContent(List<LogEntry> unfinished) throws IOException {
-        Set<String> needed = new HashSet<>();
-        unfinished.forEach(entry -> needed.add(entry.contentId()));
-        needed.remove("");
-        int swept = content.sweep(needed);
-        if (swept > 0) {
-            LOG.info("deleted {} content files no live session needs from {}", swept, content.directory());
-        }
+        parts.switches.carryFromPrevious(log, store, known);
+        parts.journal.use(log.service());
+        parts.adoption.adopt(log.service());
+        parts.flows.start(store.service());
     }
 
     /**
@@ -258,11 +127,11 @@ public final class StreamlineEngine implements Engine {
             return;
         }
         stopped = true;
-        runner.stopping();
+        parts.runner.stopping();
         registry.listen(null);
-        flows.stopTriggers();
+        parts.flows.stopTriggers();
         try {
-            if (!journal.close(options.stopGrace())) {
+            if (!parts.journal.close(options.stopGrace())) {
                 LOG.warn("steps still running after {} s; interrupting them, they run again after the next start",
                         options.stopGrace().toSeconds());
             }
@@ -270,24 +139,18 @@ public final class StreamlineEngine implements Engine {
             Thread.currentThread().interrupt();
         }
         // the grace is over: a step still running past it may finish later, but the next engine may read the log by then
-        journal.retire();
-        triggerThreads.shutdownNow();
-        workers.shutdownNow();
-        committer.shutdownNow();
-        scheduler.shutdownNow();
-        timeLimits.shutdownNow();
+        parts.journal.retire();
+        parts.threads.shutdownNow();
         try {
-            workers.awaitTermination(5, TimeUnit.SECONDS);
-            committer.awaitTermination(5, TimeUnit.SECONDS);
-            triggerThreads.awaitTermination(5, TimeUnit.SECONDS);
+            parts.threads.awaitTermination();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        flows.closeAll();
+        parts.flows.closeAll();
         // the tracker is a shared service: leave nothing of ours behind in it
-        int unfinished = live.all().size();
-        live.all().forEach(session -> tracker.forgetSession(session.id));
-        live.clear();
+        int unfinished = parts.live.all().size();
+        parts.live.all().forEach(session -> tracker.forgetSession(session.id));
+        parts.live.clear();
         LOG.info("engine stopped; {} unfinished sessions stay in the write-ahead log for the next start", unfinished);
     }
 
@@ -305,7 +168,7 @@ public final class StreamlineEngine implements Engine {
 
     /** The log in use now; null while the one in use went away and no other came yet. */
     public WriteAheadLog wal() {
-        return journal.log();
+        return parts.journal.log();
     }
 
     /** As {@link #swapWal(Named)}, for a log the engine does not record by name. */
@@ -322,7 +185,7 @@ public final class StreamlineEngine implements Engine {
      */
     public void swapWal(Named<WriteAheadLog> next) throws WriteAheadLogException {
         if (!stopped) {
-            switches.swapWal(next);
+            parts.switches.swapWal(next);
         }
     }
 
@@ -332,7 +195,7 @@ public final class StreamlineEngine implements Engine {
      */
     public void detachWal(WriteAheadLog leaving) {
         if (!stopped) {
-            switches.detachWal(leaving);
+            parts.switches.detachWal(leaving);
         }
     }
 
@@ -353,17 +216,17 @@ public final class StreamlineEngine implements Engine {
 
     /** Switches to another flow store, carrying the flows of the one in use over first, so that no flow stops. */
     public void setFlowManager(Named<FlowManager> store) {
-        switches.switchFlowStore(store);
+        parts.switches.switchFlowStore(store);
     }
 
     @Override
     public UUID submit(UUID flowId, FlowObject item, ContentSource source) throws EngineException {
         for (int attempt = 1; ; attempt++) {
-            FlowRun run = flows.active(flowId);
+            FlowRun run = parts.flows.active(flowId);
             if (run == null || !run.ready()) {
                 throw new EngineException("flow " + flowId + (run == null ? " is not active" : " waits for processor types " + run.missingTypes()));
             }
-            ItemOutcome outcome = starts.start(run, null, List.of(new TriggerResult(item.metadata(), item.triggerMark(), source))).get(0);
+            ItemOutcome outcome = parts.starts.start(run, null, List.of(new TriggerResult(item.metadata(), item.triggerMark(), source))).get(0);
             if (outcome.accepted()) {
                 return outcome.sessionId();
             }
@@ -376,12 +239,12 @@ public final class StreamlineEngine implements Engine {
 
     @Override
     public List<SessionInfo> sessionsInProgress() {
-        return live.all().stream().filter(session -> !session.ended()).map(SessionRun::info).toList();
+        return parts.live.all().stream().filter(session -> !session.ended()).map(SessionRun::info).toList();
     }
 
     @Override
     public List<WaitingSessions> waitingSessions() {
-        return WaitingCount.of(live.all());
+        return WaitingCount.of(parts.live.all());
     }
 
     @Override
@@ -389,32 +252,32 @@ public final class StreamlineEngine implements Engine {
         if (stopped) {
             throw new EngineException("the engine is stopped");
         }
-        return retries.retry(Objects.requireNonNull(failedSessionId, "failedSessionId"));
+        return parts.retries.retry(Objects.requireNonNull(failedSessionId, "failedSessionId"));
     }
 
     @Override
     public void discardFailed(UUID failedSessionId) throws EngineException {
-        retries.discard(Objects.requireNonNull(failedSessionId, "failedSessionId"));
+        parts.retries.discard(Objects.requireNonNull(failedSessionId, "failedSessionId"));
     }
 
     @Override
     public List<SessionInfo> failedSessions() {
-        return failed.list().stream().map(FailedSessionStore::info).toList();
+        return parts.failed.list().stream().map(FailedSessionStore::info).toList();
     }
 
     /** Whether the journal's gate is closed: a stop or a switch of logs is under way (tests of this package wait on it). */
     boolean gateClosed() {
-        return journal.closed();
+        return parts.journal.closed();
     }
 
     /** The runs of the flows active now (tests of this package look into them; nothing else calls it). */
     List<FlowRun> activeRuns() {
-        return flows.activeRuns();
+        return parts.flows.activeRuns();
     }
 
     /** The flows active now, with the processor types each still waits for (empty when running). */
     public Map<FlowDefinition, List<String>> activeFlows() {
-        return flows.activeDefinitions();
+        return parts.flows.activeDefinitions();
     }
 
     /** Where failed sessions are kept. */
