@@ -205,7 +205,7 @@ public final class StreamlineEngine implements Engine {
      */
     public void logPresent(String name, KnownServices known) {
         if (!stopped) {
-            switches.logPresent(name, known);
+            parts.switches.logPresent(name, known);
         }
     }
 
