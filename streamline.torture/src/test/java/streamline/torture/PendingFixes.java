@@ -17,10 +17,6 @@ final class PendingFixes {
 
     static {
         Map<Feature, String> findings = new EnumMap<>(Feature.class);
-        findings.put(Feature.LOG_AWAY, "a log that went away keeps live the sessions another log took over (nothing marks them "
-                + "handed over in it): seed 1 with the green features, 'the jpa log (not in use) holds 14 sessions that never "
-                + "end'; a later switch back to it, or a start on it, recovers sessions that already ended. With FindingsTest's "
-                + "features seed 1 reports a session failed on a missing content container instead");
         FINDINGS = Collections.unmodifiableMap(findings);
     }
 

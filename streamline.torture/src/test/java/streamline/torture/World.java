@@ -557,11 +557,16 @@ final class World implements AutoCloseable {
             return;
         }
         WriteAheadLog leaving = current.engine.wal();
+        String leavingName = logChoice;
         current.engine.detachWal(leaving);
         // steps wait meanwhile; the engine keeps what the log held, to hand it to the next: the other log comes once the
         // engine has let the leaving one go, or at the schedule's pause at the latest
         Eventually.within(Duration.ofMillis(pauseMillis), () -> current.engine.wal() != leaving);
         swapLog(next);
+        if (!next.equals(leavingName)) {
+            // the log that went away is registered again while the engine stays on the other, as the component tells it
+            current.engine.logPresent(leavingName, current.known());
+        }
     }
 
     /** Moves the running engine to the other flow store, as the engine component does when the selected store changes. */

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -39,16 +41,61 @@ final class LogHandover {
     private LogHandover() {
     }
 
+    /** Told which entries a carry-over is about to copy, before it writes any: may refuse by throwing. */
+    interface BeforeCopy {
+        BeforeCopy NOTHING = copied -> {
+        };
+
+        void copying(List<LogEntry> copied) throws WriteAheadLogException;
+    }
+
     /** Copies {@code live} (the old log's unfinished entries) into {@code next}, skipping sessions it already holds. */
     static Result carry(List<LogEntry> live, WriteAheadLog next) throws WriteAheadLogException {
+        return carry(live, next, BeforeCopy.NOTHING);
+    }
+
+    /**
+     * As {@link #carry(List, WriteAheadLog)}, telling {@code before} what will be copied first; returns once the
+     * copies are durable (as far as {@code next}'s policy forces anything), so that the old log may be told.
+     */
+    static Result carry(List<LogEntry> live, WriteAheadLog next, BeforeCopy before) throws WriteAheadLogException {
         List<LogEntry> alreadyThere = next.liveEntries();
         Set<UUID> held = new HashSet<>();
         alreadyThere.forEach(entry -> held.add(entry.sessionId()));
         List<LogEntry> carried = live.stream().filter(entry -> !held.contains(entry.sessionId())).toList();
+        before.copying(carried);
         if (!carried.isEmpty()) {
-            next.appendAll(carried);
+            awaitDurable(next, next.appendAll(carried));
         }
         return new Result(carried, sessionsOf(carried).size(), alreadyThere);
+    }
+
+    /**
+     * Marks sessions handed over in a log ({@code SESSION_FINISHED} each) and returns once that is durable.
+     *
+     * @throws WriteAheadLogException if the log could not take the marks or make them durable
+     */
+    static void finish(WriteAheadLog log, List<InUseRecord.HandedOver> sessions) throws WriteAheadLogException {
+        if (!sessions.isEmpty()) {
+            awaitDurable(log, log.appendAll(sessions.stream().map(InUseRecord.HandedOver::finished).toList()));
+        }
+    }
+
+    private static void awaitDurable(WriteAheadLog log, long sequence) throws WriteAheadLogException {
+        try {
+            CompletionStage<Void> durable = log.whenDurable(sequence);
+            if (durable != null) {
+                durable.toCompletableFuture().get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WriteAheadLogException("interrupted while waiting for entries up to sequence " + sequence + " to be durable in "
+                    + log, e);
+        } catch (ExecutionException | RuntimeException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new WriteAheadLogException("entries up to sequence " + sequence + " could not be made durable in " + log + ": "
+                    + cause, cause);
+        }
     }
 
     /**

@@ -199,6 +199,16 @@ public final class StreamlineEngine implements Engine {
         }
     }
 
+    /**
+     * A log's service is registered (again) while the engine runs on another: if sessions were carried out of it while
+     * it was away, it is told now that they were handed over, looked up among {@code known} only then.
+     */
+    public void logPresent(String name, KnownServices known) {
+        if (!stopped) {
+            parts.switches.logPresent(name, known);
+        }
+    }
+
     /** As {@link #setFlowManager(Named)}, for a store the engine does not record by name. */
     public void setFlowManager(FlowManager store) {
         setFlowManager(Named.unnamed(store));

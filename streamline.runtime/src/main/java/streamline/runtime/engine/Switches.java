@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -29,7 +31,16 @@ final class Switches {
     private final FlowActivation flows;
     private final InUseRecord inUse;
     private final Recovery recovery;
-    /** The unfinished entries of a log that went away, held for the next one. */
+    private final OwedHandovers owed;
+    /**
+     * Held by every switch of logs from its first read to its last write, and by the telling of a log seen again:
+     * so that a log is never told what it is owed while sessions are being carried into it.
+     */
+    private final Object switching = new Object();
+    /** The log in use, with the name it is recorded by (empty before a start). */
+    private Named<WriteAheadLog> current;
+    /** The name of the log that went away, its unfinished entries held for the next one. */
+    private String away = "";
     private volatile List<LogEntry> carryOver = List.of();
 
     Switches(StepJournal journal, FlowActivation flows, InUseRecord inUse, Recovery recovery) {
@@ -37,6 +48,7 @@ final class Switches {
         this.flows = flows;
         this.inUse = inUse;
         this.recovery = recovery;
+        this.owed = new OwedHandovers(inUse);
     }
 
     /**
@@ -49,7 +61,10 @@ final class Switches {
     void carryFromPrevious(Named<WriteAheadLog> log, Named<FlowManager> store, KnownServices known)
             throws WriteAheadLogException, IOException, PreviousUnavailableException {
         try (LogContext context = LogContext.none()) {
-            carryFromPreviousInContext(log, store, known);
+            synchronized (switching) {
+                carryFromPreviousInContext(log, store, known);
+                current = log;
+            }
         }
     }
 
@@ -58,12 +73,20 @@ final class Switches {
         InUseRecord.InUse recorded = log.recorded() || store.recorded() ? inUse.read() : InUseRecord.InUse.NONE;
         WriteAheadLog previousLog = previous(recorded.wal(), log, known.wal(recorded.wal()), "write-ahead log", known);
         FlowManager previousStore = previous(recorded.flowStore(), store, known.flowStore(recorded.flowStore()), "flow store", known);
+        // sessions owed to the log started on, or to the one carried from, are stale there: each is told before it is read
+        owed.pay(log);
         if (previousLog != null) {
+            Named<WriteAheadLog> from = new Named<>(recorded.wal(), previousLog);
+            owed.pay(from);
             List<LogEntry> old = previousLog.liveEntries();
-            LogHandover.Result result = LogHandover.carry(old, log.service());
-            LogHandover.markHandedOver(previousLog, old);
+            LogHandover.Result result = LogHandover.carry(old, log.service(), copied -> owed.intend(log, copied));
+            owed.moved(from.name(), old, log, result.carried());
+            owed.payOrWarn(from);
             LOG.info("the engine last ran on write-ahead log '{}': {} unfinished sessions carried over to {}", recorded.wal(),
                     result.sessions(), log);
+        }
+        if (log.recorded()) {
+            owed.payPresent(known, Set.of(log.name()));
         }
         if (previousStore != null) {
             try {
@@ -74,11 +97,9 @@ final class Switches {
                         + ": " + e.getMessage(), e);
             }
         }
-        InUseRecord.InUse now = new InUseRecord.InUse(log.recorded() ? log.name() : recorded.wal(),
-                store.recorded() ? store.name() : recorded.flowStore());
-        if (!now.equals(recorded)) {
-            record(now); // a start on the same log and store writes nothing
-        }
+        String wal = log.recorded() ? log.name() : recorded.wal();
+        String flowStore = store.recorded() ? store.name() : recorded.flowStore();
+        record(now -> now.withWal(wal).withFlowStore(flowStore)); // a start on the same log and store writes nothing
     }
 
     /**
@@ -109,7 +130,9 @@ final class Switches {
     void swapWal(Named<WriteAheadLog> next) throws WriteAheadLogException {
         Objects.requireNonNull(next, "next");
         try (LogContext context = LogContext.none()) {
-            swapWalInContext(next);
+            synchronized (switching) {
+                swapWalInContext(next);
+            }
         }
     }
 
@@ -122,13 +145,22 @@ final class Switches {
             attachWal(next);
             return;
         }
+        Named<WriteAheadLog> from = current != null && current.service() == previous ? current : Named.unnamed(previous);
         journal.quiesce();
         LogHandover.Result result;
         try {
+            // sessions owed to the next log are stale there: told first, so that they are neither recovered nor block the carry
+            owed.pay(next);
             List<LogEntry> unfinished = previous.liveEntries();
-            result = LogHandover.carry(unfinished, next.service());
+            result = LogHandover.carry(unfinished, next.service(), copied -> owed.intend(next, copied));
+            owed.moved(from.name(), unfinished, next, result.carried());
             journal.use(next.service());
-            LogHandover.markHandedOver(previous, unfinished);
+            current = next;
+            if (from.recorded() && next.recorded()) {
+                owed.payOrWarn(from);
+            } else {
+                LogHandover.markHandedOver(previous, unfinished);
+            }
             record(next, InUseRecord.InUse::withWal);
             LOG.info("write-ahead log swapped to {}: {} entries of {} unfinished sessions carried over", next,
                     result.carried().size(), result.sessions());
@@ -148,7 +180,9 @@ final class Switches {
      */
     void detachWal(WriteAheadLog leaving) {
         try (LogContext context = LogContext.none()) {
-            detachWalInContext(leaving);
+            synchronized (switching) {
+                detachWalInContext(leaving);
+            }
         }
     }
 
@@ -165,6 +199,8 @@ final class Switches {
         // no write to the log leaving is in progress or begins from here (steps still running after a quiesce that timed
         // out retry theirs through the gate, into the next log): what it holds now is all it will hold
         journal.use(null);
+        away = current != null && current.service() == leaving ? current.name() : "";
+        current = null;
         try {
             carryOver = leaving.liveEntries();
         } catch (WriteAheadLogException | RuntimeException e) {
@@ -175,14 +211,45 @@ final class Switches {
         LOG.warn("the write-ahead log in use went away; steps wait for another ({} entries held to carry over)", carryOver.size());
     }
 
+    /**
+     * A log comes after the one in use went away: it takes the sessions held from that one, which cannot be told now.
+     * The move is recorded with the sessions owed to the log that went away, in one forced write, before any of them
+     * runs on the new log; that log is told when next seen ({@link #logPresent}, a swap or start on it). The copies are
+     * recorded as owed to the new log before they are written, so that a crash before the move is recorded leaves
+     * them stale there, not live twice.
+     */
     private void attachWal(Named<WriteAheadLog> next) throws WriteAheadLogException {
-        LogHandover.Result result = LogHandover.carry(carryOver, next.service());
+        owed.pay(next);
+        List<LogEntry> held = carryOver;
+        LogHandover.Result result = LogHandover.carry(held, next.service(), copied -> owed.intend(next, copied));
+        if (!next.recorded() && !away.isEmpty() && !held.isEmpty()) {
+            LOG.warn("write-ahead log {} is not recorded by name: the {} sessions carried into it stay live in '{}', which went away",
+                    next, InUseRecord.HandedOver.of(held).size(), away);
+        }
+        owed.moved(away, held, next, result.carried());
         carryOver = List.of();
+        away = "";
         journal.use(next.service());
+        current = next;
         record(next, InUseRecord.InUse::withWal);
         journal.reopen();
         LOG.info("write-ahead log {} attached: {} entries carried over", next, result.carried().size());
         recovery.adopt(result.alreadyThere());
+    }
+
+    /**
+     * A log's service is present (again) while the engine runs: if it is owed handovers and is not the log in use, it is
+     * told now. Looked up among {@code known} only if owed anything.
+     */
+    void logPresent(String name, KnownServices known) {
+        try (LogContext context = LogContext.none()) {
+            synchronized (switching) {
+                if (current != null && current.name().equals(name)) {
+                    return; // the log in use was told at the switch to it
+                }
+                owed.payIfPresent(name, known);
+            }
+        }
     }
 
     /**
@@ -213,23 +280,15 @@ final class Switches {
 
     /** Records one of the two choices, keeping the other as recorded. */
     private void record(Named<?> chosen, BiFunction<InUseRecord.InUse, String, InUseRecord.InUse> with) {
-        if (!chosen.recorded()) {
-            return;
-        }
-        try {
-            record(with.apply(inUse.read(), chosen.name()));
-        } catch (IOException e) {
-            LOG.error("could not record the write-ahead log and flow store in use in {}: {}", inUse.file(), e.toString());
+        if (chosen.recorded()) {
+            record(now -> with.apply(now, chosen.name()));
         }
     }
 
     /** Records the log and store in use; failing that, the engine goes on (a later start then carries over from an emptied one). */
-    private void record(InUseRecord.InUse now) {
-        if (now.equals(InUseRecord.InUse.NONE)) {
-            return;
-        }
+    private void record(UnaryOperator<InUseRecord.InUse> change) {
         try {
-            inUse.write(now);
+            inUse.update(change);
         } catch (IOException e) {
             LOG.error("could not record the write-ahead log and flow store in use in {}: {}", inUse.file(), e.toString());
         }

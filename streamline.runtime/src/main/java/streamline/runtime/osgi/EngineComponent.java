@@ -146,6 +146,7 @@ public class EngineComponent implements Engine, ProcessorTypes {
     void addPresentWal(ComponentServiceObjects<WriteAheadLog> log, Map<String, Object> properties) {
         present.addWal(log, properties);
         engine.startIfWaiting();
+        engine.walPresent(PresentServices.name(properties, WriteAheadLog.TYPE_PROPERTY));
     }
 
     void removePresentWal(ComponentServiceObjects<WriteAheadLog> log, Map<String, Object> properties) {

@@ -31,7 +31,8 @@ final class PresentServices {
         return new Named<>(name(properties, typeProperty), service);
     }
 
-    private static String name(Map<String, Object> properties, String typeProperty) {
+    /** The name a log or flow store is recorded by, from its service properties. */
+    static String name(Map<String, Object> properties, String typeProperty) {
         Object type = properties.get(typeProperty);
         if (type instanceof String name && !name.isBlank()) {
             return name.trim();

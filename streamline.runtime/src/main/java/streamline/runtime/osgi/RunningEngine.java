@@ -184,6 +184,18 @@ final class RunningEngine {
         }
     }
 
+    /**
+     * A log's service was registered: if the running engine carried sessions out of it while it was away, it tells it
+     * now that they were handed over.
+     */
+    void walPresent(String name) {
+        synchronized (lock) {
+            if (engine != null) {
+                engine.logPresent(name, present.known());
+            }
+        }
+    }
+
     /** The selected log: the engine moves to it, or starts if it waited for it. */
     void walBound(Named<WriteAheadLog> log, BooleanSupplier frameworkStopping) {
         synchronized (lock) {

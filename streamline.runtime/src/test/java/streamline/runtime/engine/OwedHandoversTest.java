@@ -1,0 +1,100 @@
+package streamline.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLogException;
+import streamline.wal.file.FileWriteAheadLog;
+
+/** Handovers owed to logs that went away in turn: each log's debt kept apart, durable, and paid on its own. */
+class OwedHandoversTest {
+
+    @TempDir
+    Path directory;
+
+    FileWriteAheadLog walA;
+    FileWriteAheadLog walB;
+
+    @BeforeEach
+    void open() throws Exception {
+        walA = FileWriteAheadLog.open(directory.resolve("wal-a"), "always");
+        walB = FileWriteAheadLog.open(directory.resolve("wal-b"), "always");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        walA.close();
+        walB.close();
+    }
+
+    private static List<LogEntry> started(int sessions) {
+        UUID flow = UUID.randomUUID();
+        UUID step = UUID.randomUUID();
+        return java.util.stream.IntStream.range(0, sessions)
+                .mapToObj(i -> LogEntry.stepStarted(UUID.randomUUID(), flow, step, "A", "", Map.of(), "mark-" + i, 0, List.of()))
+                .toList();
+    }
+
+    private InUseRecord record() {
+        return new InUseRecord(directory.resolve("work"), new ObjectMapper());
+    }
+
+    @Test
+    void twoLogsThatWentAwayInTurnAreEachOwedTheirSessionsAndToldApart() throws Exception {
+        List<LogEntry> inA = started(3);
+        List<LogEntry> inB = started(2);
+        walA.appendAll(inA);
+        walB.appendAll(inB);
+        OwedHandovers owed = new OwedHandovers(record());
+        Named<streamline.api.wal.WriteAheadLog> a = new Named<>("a", walA);
+        Named<streamline.api.wal.WriteAheadLog> b = new Named<>("b", walB);
+
+        // 'a' went away, its sessions moved to 'b'; then 'b' went away, its own and a's moved to 'c'
+        owed.moved("a", inA, b, inA);
+        List<LogEntry> bLive = new java.util.ArrayList<>(inB);
+        bLive.addAll(inA);
+        owed.moved("b", bLive, new Named<>("c", walA), List.of());
+
+        InUseRecord.InUse read = record().read(); // what a new engine on the same folder reads
+        assertEquals("c", read.wal());
+        assertEquals(3, read.owedTo("a").size());
+        assertEquals(5, read.owedTo("b").size());
+
+        owed.pay(a);
+        assertEquals(List.of(), walA.liveEntries(), "'a' told its three sessions were handed over");
+        assertEquals(List.of(), record().read().owedTo("a"));
+        assertEquals(5, record().read().owedTo("b").size(), "the debt to 'b' stays until it is seen");
+
+        owed.pay(b);
+        assertEquals(List.of(), walB.liveEntries(), "'b' told, the sessions it never held included");
+        assertTrue(record().read().owed().isEmpty());
+    }
+
+    @Test
+    void aLogThatCannotBeToldKeepsItsDebt() throws Exception {
+        List<LogEntry> inA = started(2);
+        walA.appendAll(inA);
+        OwedHandovers owed = new OwedHandovers(record());
+        owed.moved("a", inA, new Named<>("b", walB), List.of());
+        walA.close(); // closed logs refuse appends
+
+        assertThrows(WriteAheadLogException.class, () -> owed.pay(new Named<>("a", walA)));
+        assertEquals(2, record().read().owedTo("a").size());
+        walA = FileWriteAheadLog.open(directory.resolve("wal-a"), "always");
+        assertEquals(2, walA.liveEntries().size(), "not told, the sessions stay live there until it is");
+    }
+}
