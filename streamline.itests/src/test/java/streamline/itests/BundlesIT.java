@@ -77,14 +77,14 @@ public class BundlesIT extends StreamlineTestSupport {
         Map<String, String> expected = new TreeMap<>();
         expected.put("streamline.api.state", "streamline.api 1.1.0");
         // minor versions: BranchTracker.completedSteps in completion order, TriggerCoordinator, StreamlineHome, ItemOutcome and TriggerProcessor.itemsReceived,
-        // FlowDefinition.equalsIgnoringLastUpdated, WriteAheadLog.appendUnforced and whenDurable, StateManager.update,
+        // FlowDefinition.equalsIgnoringLastUpdated, WriteAheadLog.appendUnforced, whenDurable and force, StateManager.update,
         // ProcessorContext.configList added;
         // major: WriteAheadLog.close() removed
         expected.put("streamline.api.track", "streamline.api 1.1.0");
         expected.put("streamline.api.flow", "streamline.api 1.2.0");
         expected.put("streamline.api.engine", "streamline.api 1.4.0");
         expected.put("streamline.api.processor", "streamline.api 1.4.0");
-        expected.put("streamline.api.wal", "streamline.api 2.2.0");
+        expected.put("streamline.api.wal", "streamline.api 2.3.0");
         assertEquals(expected, exports);
     }
 

@@ -93,6 +93,19 @@ public interface WriteAheadLog {
         return CompletableFuture.completedStage(null);
     }
 
+    /**
+     * Makes every entry appended so far durable, as a forced append under the log's policy makes its own: those
+     * appended with {@link #appendUnforced} included. Whoever stops writing to a log that stays open (a swap to another
+     * log) calls it, since no next append of theirs will. The default does nothing, which is right for a log whose
+     * every append is durable once it returns.
+     *
+     * @throws WriteAheadLogException if they could not be made durable (I/O error, failed or closed log); their fate is
+     *         then unknown until the log is opened again
+     * @since 2.3
+     */
+    default void force() throws WriteAheadLogException {
+    }
+
     /** Records that a session ended; its steps are no longer unfinished. */
     default long recordSessionFinished(UUID sessionId, UUID flowId, String triggerMark, String error)
             throws WriteAheadLogException {

@@ -3,7 +3,7 @@
  * complete after it ran, so that a crash or a restart loses nothing.
  */
 @Export
-@Version("2.2.0")
+@Version("2.3.0")
 package streamline.api.wal;
 
 import org.osgi.annotation.bundle.Export;

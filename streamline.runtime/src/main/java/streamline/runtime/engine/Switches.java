@@ -77,6 +77,7 @@ final class Switches {
         owed.pay(log);
         if (previousLog != null) {
             Named<WriteAheadLog> from = new Named<>(recorded.wal(), previousLog);
+            previousLog.force(); // its last ends may be unforced, and the engine writes to it no more
             owed.pay(from);
             List<LogEntry> old = previousLog.liveEntries();
             LogHandover.Result result = LogHandover.carry(old, log.service(), copied -> owed.intend(log, copied));
@@ -149,6 +150,8 @@ final class Switches {
         journal.quiesce();
         LogHandover.Result result;
         try {
+            // ends appended unforced wait for the log's next forced write, which never comes once the engine left it
+            previous.force();
             // sessions owed to the next log are stale there: told first, so that they are neither recovered nor block the carry
             owed.pay(next);
             List<LogEntry> unfinished = previous.liveEntries();

@@ -72,6 +72,11 @@ public class FileWalComponent implements WriteAheadLog {
     }
 
     @Override
+    public void force() throws WriteAheadLogException {
+        log.force();
+    }
+
+    @Override
     public List<LogEntry> entries() throws WriteAheadLogException {
         return log.entries();
     }

@@ -244,6 +244,15 @@ public final class FileWriteAheadLog implements WriteAheadLog, AutoCloseable {
         return writer.groupCommit().whenDurable(sequence);
     }
 
+    /**
+     * Forces every entry appended so far, unforced ones included, joining or leading a group commit (under
+     * {@code never}, hands them to the OS). A failed force fails the log as a failed force of an append does.
+     */
+    @Override
+    public void force() throws WriteAheadLogException {
+        writer.forceAppended();
+    }
+
     private long write(List<LogEntry> entries, boolean forced) throws WriteAheadLogException {
         PendingWrite written = writer.write(entries, forced);
         if (written.checkpointDue) {

@@ -231,6 +231,26 @@ final class SegmentWriter implements GroupCommit.Segments {
     }
 
     /**
+     * Makes every append written so far, unforced ones included, as durable as a forced append: under {@code always}
+     * and {@code interval} forces them as {@link #forceWritten} does (a failed force fails the log as an append's
+     * does); under {@code never}, hands them to the OS. Throws if the log is closed or failed, or the force fails.
+     */
+    void forceAppended() throws WriteAheadLogException {
+        health.checkUsable();
+        if (options.sync() != SyncPolicy.NEVER) {
+            forceWritten();
+            return;
+        }
+        whileNoAppend(() -> {
+            health.checkUsable();
+            segment.flush();
+            health.checkUsable(); // a failed flush fails the log
+            groupCommit.handedToOs(written.lastSequence());
+            return null;
+        });
+    }
+
+    /**
      * Marks the log closed so that no append is written from now on.
      *
      * @return false if it was closed already

@@ -1,0 +1,238 @@
+package streamline.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import streamline.api.flow.FlowDefinition;
+import streamline.api.flow.FlowManager;
+import streamline.api.flow.TriggerDefinition;
+import streamline.api.wal.LogEntry;
+import streamline.api.wal.WriteAheadLog;
+import streamline.api.wal.WriteAheadLogException;
+import streamline.testkit.TestFlows;
+import streamline.wal.file.FileWriteAheadLog;
+import streamline.wal.file.PowerLossFileLog;
+
+/**
+ * Under the file log's {@code always} policy a session's last completion and end are appended unforced, for the next
+ * forced append of the log to make durable. A swap to another log leaves the log with no next append: the swap forces
+ * it, so that a power loss later does not bring the finished session back in the log not in use.
+ */
+class SwapAwayPowerLossTest {
+
+    @TempDir
+    Path directory;
+
+    private final PowerLossFileLog disk = new PowerLossFileLog();
+    private EngineHarness harness;
+    private FileWriteAheadLog walA;
+    private FileWriteAheadLog walB;
+    private EngineHarness restarted;
+    /** session → how often each of its steps ran, in every engine of the test. */
+    private final Map<UUID, AtomicInteger> stepRuns = new ConcurrentHashMap<>();
+    private FlowDefinition flow;
+
+    @BeforeEach
+    void open() throws Exception {
+        harness = newHarness(directory.resolve("home"), 1);
+        walA = disk.open(harness.directory.resolve("wal-a"), "always");
+        walB = FileWriteAheadLog.open(harness.directory.resolve("wal-b"), "always");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (restarted != null) {
+            restarted.close();
+        }
+        harness.stop();
+        walA.close();
+        walB.close();
+    }
+
+    /** @param triggered how many sessions its trigger starts */
+    private EngineHarness newHarness(Path home, int triggered) {
+        EngineHarness made = new EngineHarness(home);
+        TriggerTest.Items items = new TriggerTest.Items(triggered);
+        made.trigger("Items", () -> items);
+        made.processor("Noop", () -> (input, step) -> {
+            stepRuns.computeIfAbsent(step.sessionId(), id -> new AtomicInteger()).incrementAndGet();
+            return input;
+        });
+        return made;
+    }
+
+    /**
+     * A session started by a trigger runs to its end on log 'a'. Its last completion is forced before its trigger hears of
+     * its end, and its end is logged after that, unforced, in a write of its own: no force of log 'a' comes after it.
+     */
+    private UUID sessionEndedOnA(WriteAheadLog a) throws Exception {
+        harness.start(harness.options().build(), a);
+        return sessionEnded(a);
+    }
+
+    private UUID sessionEnded(WriteAheadLog a) throws Exception {
+        FlowDefinition plain = TestFlows.flow("swapped", "A->B");
+        flow = harness.activate(plain.toBuilder().trigger(TriggerDefinition.builder()
+                .id(TriggerDefinition.idFromName(plain.id(), "T")).name("T").type("Items").build()).build());
+        harness.awaitEnded(1);
+        UUID session = harness.ended.keySet().iterator().next();
+        assertFalse(harness.ended.get(session).failed(), harness.ended.get(session).error());
+        EngineHarness.await("the end logged", () -> liveIn(a).isEmpty(), () -> liveIn(a));
+        assertEquals(2, stepRuns.get(session).get());
+        return session;
+    }
+
+    private static List<UUID> liveIn(WriteAheadLog log) {
+        try {
+            return EngineHarness.liveSessions(log);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aSessionThatEndedBeforeASwapIsNotRecoveredByAStartOnTheLeftLogAfterAPowerLoss() throws Exception {
+        UUID session = sessionEndedOnA(walA);
+        List<LogEntry> held = walA.entries();
+        LogEntry end = held.get(held.size() - 1);
+        assertEquals(LogEntry.Kind.SESSION_FINISHED, end.kind());
+        assertFalse(walA.whenDurable(end.sequence()).toCompletableFuture().isDone(), "the end was appended unforced");
+        harness.engine.swapWal(walB);
+        assertSame(walB, harness.engine.wal());
+
+        // the power goes out: log 'a', no longer in use, keeps only what was forced
+        Path copy = directory.resolve("after-power-loss");
+        disk.powerLossCopy(harness.directory.resolve("wal-a"), copy.resolve("wal-a"));
+        try (FileWriteAheadLog after = FileWriteAheadLog.open(copy.resolve("wal-a"), "always")) {
+            assertEquals(List.of(), EngineHarness.liveSessions(after), "log 'a' holds the ended session live after the power loss");
+        }
+
+        restarted = newHarness(copy, 0);
+        restarted.wal = FileWriteAheadLog.open(copy.resolve("wal-a"), "always");
+        restarted.start();
+        restarted.activate(flow);
+        assertEquals(List.of(), restarted.engine.sessionsInProgress(), "nothing recovered from log 'a'");
+        UUID another = restarted.submit(flow, Map.of());
+        restarted.awaitEnded(1);
+        assertTrue(restarted.ended.containsKey(another), "only the new session ended: " + restarted.ended.keySet());
+        assertEquals(2, stepRuns.get(session).get(), "the ended session's steps ran once");
+    }
+
+    /** The engine stops on log 'a' and starts on 'b': the start carries from 'a', and leaves it for good too. */
+    @Test
+    void aSessionThatEndedBeforeAStartOnAnotherLogIsNotLiveInTheLogLeftAfterAPowerLoss() throws Exception {
+        Named<WriteAheadLog> a = new Named<>("a", walA);
+        Named<WriteAheadLog> b = new Named<>("b", walB);
+        Named<FlowManager> store = new Named<>("memory", harness.flows);
+        KnownServices known = new KnownServices() {
+            @Override
+            public Optional<WriteAheadLog> wal(String name) {
+                return Stream.of(a, b).filter(log -> log.name().equals(name)).map(Named::service).findFirst();
+            }
+
+            @Override
+            public Optional<FlowManager> flowStore(String name) {
+                return name.equals(store.name()) ? Optional.of(store.service()) : Optional.empty();
+            }
+
+            @Override
+            public boolean abandoned(String name) {
+                return false;
+            }
+        };
+        harness.start(a, store, known);
+        UUID session = sessionEnded(walA);
+        List<LogEntry> held = walA.entries();
+        assertFalse(walA.whenDurable(held.get(held.size() - 1).sequence()).toCompletableFuture().isDone(),
+                "the end was appended unforced");
+        harness.engine.stop();
+        harness.engine = null;
+        harness.start(b, store, known);
+        assertSame(walB, harness.engine.wal());
+
+        Path copy = directory.resolve("after-power-loss");
+        disk.powerLossCopy(harness.directory.resolve("wal-a"), copy.resolve("wal-a"));
+        try (FileWriteAheadLog after = FileWriteAheadLog.open(copy.resolve("wal-a"), "always")) {
+            assertEquals(List.of(), EngineHarness.liveSessions(after), "log 'a' holds the ended session live after the power loss");
+        }
+        assertEquals(2, stepRuns.get(session).get());
+    }
+
+    @Test
+    void aSwapWhoseForceOfTheLeftLogFailsIsRefusedAndTheEngineStaysOnIt() throws Exception {
+        WriteAheadLog failingForce = new ForceFails(walA);
+        sessionEndedOnA(failingForce);
+        WriteAheadLogException refused = assertThrows(WriteAheadLogException.class, () -> harness.engine.swapWal(walB));
+        assertTrue(refused.getMessage().contains("disk gone"), refused.getMessage());
+        assertSame(failingForce, harness.engine.wal(), "the engine stays on the log it could not leave durably");
+        assertFalse(harness.engine.gateClosed(), "steps run again");
+        assertEquals(List.of(), EngineHarness.liveSessions(walB), "nothing was carried into 'b'");
+
+        UUID another = harness.submit(flow, Map.of());
+        EngineHarness.await("a session after the refused swap ended", () -> harness.ended.containsKey(another),
+                harness.ended::keySet);
+        assertEquals(2, stepRuns.get(another).get());
+    }
+
+    /** A file log whose {@code force()} fails, as a failed fsync does. */
+    private static final class ForceFails implements WriteAheadLog {
+        private final WriteAheadLog log;
+
+        ForceFails(WriteAheadLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public void force() throws WriteAheadLogException {
+            throw new WriteAheadLogException("cannot force: disk gone");
+        }
+
+        @Override
+        public long append(LogEntry entry) throws WriteAheadLogException {
+            return log.append(entry);
+        }
+
+        @Override
+        public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
+            return log.appendAll(entries);
+        }
+
+        @Override
+        public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
+            return log.appendUnforced(entries);
+        }
+
+        @Override
+        public CompletionStage<Void> whenDurable(long sequence) {
+            return log.whenDurable(sequence);
+        }
+
+        @Override
+        public List<LogEntry> entries() throws WriteAheadLogException {
+            return log.entries();
+        }
+
+        @Override
+        public List<LogEntry> liveEntries() throws WriteAheadLogException {
+            return log.liveEntries();
+        }
+    }
+}
