@@ -395,6 +395,20 @@ public abstract class WriteAheadLogContract {
         assertEquals(new HashSet<>(sequences), recovered);
     }
 
+    /** What a writer leaving a log open (a swap to another log) relies on: {@code force()} covers the unforced entries. */
+    @Test
+    void anUnforcedEntryIsDurableOnceForceReturns() throws Exception {
+        UUID flow = UUID.randomUUID();
+        UUID session = UUID.randomUUID();
+        log.append(started(session, flow, UUID.randomUUID(), 0, List.of()));
+        long end = log.appendUnforced(List.of(LogEntry.sessionFinished(session, flow, "mark", "")));
+        log.force();
+        java.util.concurrent.CompletableFuture<Void> durable = log.whenDurable(end).toCompletableFuture();
+        assertTrue(durable.isDone() && !durable.isCompletedExceptionally(), "durable once force returned, with no wait");
+        restart();
+        assertEquals(List.of(), log.liveEntries(), "the forced end survived");
+    }
+
     @Test
     void aClosedLogRefusesAppends() throws Exception {
         close(log);
