@@ -84,6 +84,19 @@ class OwedHandoversTest {
         assertTrue(record().read().owed().isEmpty());
     }
 
+    /** A record damaged to a JSON {@code null} is refused as damaged, naming the file, not taken for no record. */
+    @Test
+    void aRecordDamagedToNullIsRefusedNamingTheFile() throws Exception {
+        java.nio.file.Files.createDirectories(directory.resolve("work"));
+        java.nio.file.Files.writeString(directory.resolve("work").resolve(InUseRecord.FILE), "null");
+
+        java.io.IOException damaged = assertThrows(java.io.IOException.class, () -> record().read());
+        assertTrue(damaged.getMessage().contains(InUseRecord.FILE), damaged.getMessage());
+        WriteAheadLogException refused = assertThrows(WriteAheadLogException.class,
+                () -> new OwedHandovers(record()).pay(new Named<>("a", walA)));
+        assertTrue(refused.getMessage().contains("damaged"), refused.getMessage());
+    }
+
     @Test
     void aLogThatCannotBeToldKeepsItsDebt() throws Exception {
         List<LogEntry> inA = started(2);
