@@ -142,7 +142,13 @@ final class InUseRecord {
             return InUse.NONE;
         }
         try {
-            return json.readValue(bytes, InUse.class);
+            InUse read = json.readValue(bytes, InUse.class);
+            if (read == null) {
+                throw new IOException(file + " is damaged (it holds null); it names the write-ahead log and flow store the engine last"
+                        + " used and the sessions it owes logs it left: fix it, or remove it if that log and store are still the ones"
+                        + " configured and no log it left is used again");
+            }
+            return read;
         } catch (JsonProcessingException e) {
             throw new IOException(file + " is damaged (" + e.getOriginalMessage() + "); it names the write-ahead log and flow store"
                     + " the engine last used and the sessions it owes logs it left: fix it, or remove it if that log and store are"

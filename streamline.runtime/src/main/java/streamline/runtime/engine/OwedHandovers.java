@@ -108,7 +108,7 @@ final class OwedHandovers {
             if (log.isPresent()) {
                 payOrWarn(new Named<>(name, log.get()));
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | StackOverflowError | LinkageError e) {
             LOG.warn("could not look up write-ahead log '{}' to tell it that sessions carried out of it were handed over: {}", name,
                     e.toString());
         }
@@ -118,7 +118,8 @@ final class OwedHandovers {
     void payOrWarn(Named<WriteAheadLog> log) {
         try {
             pay(log);
-        } catch (WriteAheadLogException | RuntimeException e) {
+        } catch (WriteAheadLogException | RuntimeException | StackOverflowError | LinkageError e) {
+            // a log's bundle broken (an Error from its code) is one more log that cannot be told now
             LOG.warn("could not tell write-ahead log {} that sessions carried out of it were handed over; it is told when next seen: {}",
                     log, e.toString());
         }

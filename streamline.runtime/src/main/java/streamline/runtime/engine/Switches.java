@@ -159,8 +159,8 @@ final class Switches {
             owed.moved(from.name(), unfinished, next, result.carried());
             journal.use(next.service());
             current = next;
-            if (from.recorded() && next.recorded()) {
-                owed.payOrWarn(from);
+            if (from.recorded() && next.recorded() && !from.name().equals(next.name())) {
+                owed.payOrWarn(from); // a log left for one of its own name cannot be owed: it is told at once, below
             } else {
                 LogHandover.markHandedOver(previous, unfinished);
             }

@@ -212,6 +212,40 @@ class LogAwayTest {
         assertEquals(walB, harness.engine.wal());
     }
 
+    /**
+     * Two logs recorded by the same name (a second service of one type): a swap between them cannot leave a debt to the
+     * one left (its name is the new one's), so it tells it at once, as a swap between unnamed logs does.
+     */
+    @Test
+    void aSwapBetweenTwoLogsOfTheSameNameTellsTheOneLeftItsSessionsWereHandedOver() throws Exception {
+        harness.start(new Named<>("a", walA), store(harness), bothLogs());
+        flow = harness.activate(EngineTest.withProcessor(EngineTest.withProcessor(TestFlows.flow("same", "A->B"), "A",
+                b -> b.type("Hold")), "B", b -> b.type("Count")));
+        List<UUID> sessions = new ArrayList<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            sessions.add(harness.submit(flow, Map.of("n", i)));
+        }
+        EngineHarness.await("every session inside its first step", () -> firstStepsEntered.get() == SESSIONS, firstStepsEntered::get);
+        StreamlineEngine engine = harness.engine;
+        AtomicBoolean swapFailed = new AtomicBoolean();
+        Thread swap = new Thread(() -> {
+            try {
+                engine.swapWal(new Named<>("a", walB));
+            } catch (WriteAheadLogException e) {
+                swapFailed.set(true);
+            }
+        }, "swap-to-a-log-of-the-same-name");
+        swap.start();
+        EngineHarness.await("the engine quiescing for the swap", engine::gateClosed, swap::getState);
+        releaseFirstSteps.countDown();
+        swap.join(EngineHarness.TIMEOUT.toMillis());
+        assertFalse(swap.isAlive(), "the swap did not end");
+        assertFalse(swapFailed.get(), "the swap failed");
+        assertEquals(walB, engine.wal());
+        assertEquals(List.of(), liveIn(walA), "the log left holds none of the sessions carried out of it live");
+        finishedOnceIn(harness, sessions, walB);
+    }
+
     /** Kill right after the attach returned; the new engine starts on the log the sessions were carried to. */
     @Test
     void aKillRightAfterTheCarryKeepsExactlyOnceWhenTheNewEngineStartsOnTheLogThatTookTheSessions() throws Exception {

@@ -84,6 +84,73 @@ class OwedHandoversTest {
         assertTrue(record().read().owed().isEmpty());
     }
 
+    /**
+     * A log present and owed sessions whose code fails with an {@code Error} (a broken bundle) while it is told: the
+     * failure is logged and its debt kept, as for an exception; it does not escape to the start or the service event.
+     */
+    @Test
+    void aLogFailingWithAnErrorWhileToldKeepsItsDebtAndTheErrorGoesNoFurther() throws Exception {
+        List<LogEntry> inA = started(2);
+        walA.appendAll(inA);
+        OwedHandovers owed = new OwedHandovers(record());
+        owed.moved("a", inA, new Named<>("b", walB), List.of());
+        streamline.api.wal.WriteAheadLog broken = new streamline.api.wal.WriteAheadLog() {
+            @Override
+            public long append(LogEntry entry) {
+                throw new NoClassDefFoundError("streamline/wal/Missing");
+            }
+
+            @Override
+            public long appendAll(List<LogEntry> entries) {
+                throw new NoClassDefFoundError("streamline/wal/Missing");
+            }
+
+            @Override
+            public List<LogEntry> entries() throws WriteAheadLogException {
+                return walA.entries();
+            }
+
+            @Override
+            public List<LogEntry> liveEntries() throws WriteAheadLogException {
+                return walA.liveEntries();
+            }
+        };
+        KnownServices known = new KnownServices() {
+            @Override
+            public java.util.Optional<streamline.api.wal.WriteAheadLog> wal(String name) {
+                return name.equals("a") ? java.util.Optional.of(broken) : java.util.Optional.empty();
+            }
+
+            @Override
+            public java.util.Optional<streamline.api.flow.FlowManager> flowStore(String name) {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public boolean abandoned(String name) {
+                return false;
+            }
+        };
+
+        owed.payPresent(known, java.util.Set.of("b"));
+        owed.payIfPresent("a", known);
+        assertEquals(2, record().read().owedTo("a").size(), "the debt to 'a' stays until it is told");
+        assertEquals(2, walA.liveEntries().size());
+    }
+
+    /** A record damaged to a JSON {@code null} is refused as damaged, naming the file, not taken for no record. */
+    @Test
+    void aRecordDamagedToNullIsRefusedNamingTheFile() throws Exception {
+        java.nio.file.Files.createDirectories(directory.resolve("work"));
+        java.nio.file.Files.writeString(directory.resolve("work").resolve(InUseRecord.FILE), "null");
+
+        java.io.IOException damaged = assertThrows(java.io.IOException.class, () -> record().read());
+        assertTrue(damaged.getMessage().contains(InUseRecord.FILE), damaged.getMessage());
+        WriteAheadLogException refused = assertThrows(WriteAheadLogException.class,
+                () -> new OwedHandovers(record()).pay(new Named<>("a", walA)));
+        assertTrue(refused.getMessage().contains("damaged"), refused.getMessage());
+    }
+
     @Test
     void aLogThatCannotBeToldKeepsItsDebt() throws Exception {
         List<LogEntry> inA = started(2);
