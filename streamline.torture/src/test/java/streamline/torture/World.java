@@ -562,11 +562,33 @@ final class World implements AutoCloseable {
         // steps wait meanwhile; the engine keeps what the log held, to hand it to the next: the other log comes once the
         // engine has let the leaving one go, or at the schedule's pause at the latest
         Eventually.within(Duration.ofMillis(pauseMillis), () -> current.engine.wal() != leaving);
+        if (!next.equals(leavingName) && !tookOther(next, leavingName)) {
+            return;
+        }
         swapLog(next);
         if (!next.equals(leavingName)) {
             // the log that went away is registered again while the engine stays on the other, as the component tells it
             current.engine.logPresent(leavingName, current.known());
         }
+    }
+
+    /**
+     * The other log comes after the one in use went away. If the engine refuses it because the sessions of the one that
+     * went away could not be read (a log a failed force left refusing every call), it waits for that log: it comes back
+     * by a restart, which reopens it. @return whether the engine may be given the other log as usual
+     */
+    private boolean tookOther(String next, String leavingName) throws Exception {
+        try {
+            current.engine.swapWal(new Named<>(next, current.log(next)));
+        } catch (WriteAheadLogException | RuntimeException e) {
+            if (current.engine.wal() == null && String.valueOf(e.getMessage()).contains("takes no other log until")) {
+                history.add("  (the " + next + " log was not taken: the " + leavingName + " log went away unreadable; a restart "
+                        + "brings it back)");
+                restart();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Moves the running engine to the other flow store, as the engine component does when the selected store changes. */

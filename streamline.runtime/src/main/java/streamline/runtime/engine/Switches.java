@@ -39,6 +39,12 @@ final class Switches {
     private final Object switching = new Object();
     /** The log in use, with the name it is recorded by (empty before a start). */
     private Named<WriteAheadLog> current;
+    /**
+     * A log that went away with its unfinished sessions unreadable, and its name ("" if unnamed): they are still in it,
+     * and the engine's sessions from it go on in no other log (that log's return would run them again); null if none.
+     */
+    private WriteAheadLog unreadable;
+    private String unreadableName = "";
     /** The name of the log that went away, its unfinished entries held for the next one. */
     private String away = "";
     private volatile List<LogEntry> carryOver = List.of();
@@ -207,9 +213,11 @@ final class Switches {
         try {
             carryOver = leaving.liveEntries();
         } catch (WriteAheadLogException | RuntimeException e) {
-            LOG.error("the write-ahead log in use went away and its unfinished sessions could not be read; they stay in it: {}",
-                    e.getMessage());
+            LOG.error("the write-ahead log in use went away and its unfinished sessions could not be read; they stay in it, and "
+                    + "the engine takes no other log until it comes back: {}", e.getMessage());
             carryOver = List.of();
+            unreadable = leaving;
+            unreadableName = away;
         }
         LOG.warn("the write-ahead log in use went away; steps wait for another ({} entries held to carry over)", carryOver.size());
     }
@@ -222,6 +230,11 @@ final class Switches {
      * them stale there, not live twice.
      */
     private void attachWal(Named<WriteAheadLog> next) throws WriteAheadLogException {
+        if (unreadable != null && next.service() != unreadable && (unreadableName.isEmpty() || !next.name().equals(unreadableName))) {
+            throw new WriteAheadLogException("write-ahead log " + next + " not taken: the log in use went away ("
+                    + (unreadableName.isEmpty() ? "unnamed" : "'" + unreadableName + "'") + ") with its unfinished sessions "
+                    + "unreadable, so they are still in it; the engine takes no other log until that one comes back (steps wait)");
+        }
         owed.pay(next);
         List<LogEntry> held = carryOver;
         LogHandover.Result result = LogHandover.carry(held, next.service(), copied -> owed.intend(next, copied));
@@ -232,6 +245,8 @@ final class Switches {
         owed.moved(away, held, next, result.carried());
         carryOver = List.of();
         away = "";
+        unreadable = null;
+        unreadableName = "";
         journal.use(next.service());
         current = next;
         record(next, InUseRecord.InUse::withWal);

@@ -246,6 +246,51 @@ class LogAwayTest {
         finishedOnceIn(harness, sessions, walB);
     }
 
+    /**
+     * The log in use goes away failed, its unfinished sessions unreadable: they are still in it, so the sessions the
+     * engine ran from it must not go on in another log (that log's return would run them again). The engine takes no
+     * other log until that one comes back, and then goes on in it.
+     */
+    @Test
+    void aLogThatWentAwayWithItsSessionsUnreadableIsTheOnlyLogTheEngineTakesNext() throws Exception {
+        AtomicBoolean unreadable = new AtomicBoolean();
+        WriteAheadLog failing = new Delegating(walA) {
+            @Override
+            public List<LogEntry> liveEntries() throws WriteAheadLogException {
+                if (unreadable.get()) {
+                    throw new WriteAheadLogException("failed: a force failed and it refuses every call until reopened");
+                }
+                return super.liveEntries();
+            }
+        };
+        harness.start(new Named<>("a", failing), store(harness), bothLogs());
+        flow = harness.activate(EngineTest.withProcessor(EngineTest.withProcessor(TestFlows.flow("unreadable", "A->B"), "A",
+                b -> b.type("Hold")), "B", b -> b.type("Count")));
+        List<UUID> sessions = new ArrayList<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            sessions.add(harness.submit(flow, Map.of("n", i)));
+        }
+        EngineHarness.await("every session inside its first step", () -> firstStepsEntered.get() == SESSIONS, firstStepsEntered::get);
+        StreamlineEngine engine = harness.engine;
+        unreadable.set(true);
+        Thread goesAway = new Thread(() -> engine.detachWal(failing), "log-a-goes-away-failed");
+        goesAway.start();
+        EngineHarness.await("the engine quiescing as log 'a' goes away", engine::gateClosed, goesAway::getState);
+        releaseFirstSteps.countDown();
+        goesAway.join(EngineHarness.TIMEOUT.toMillis());
+        assertFalse(goesAway.isAlive(), "the detach did not end");
+
+        WriteAheadLogException refused = org.junit.jupiter.api.Assertions.assertThrows(WriteAheadLogException.class,
+                () -> engine.swapWal(new Named<>("b", walB)), "log 'b' came while the sessions of 'a' were unreadable");
+        assertTrue(refused.getMessage().contains("'a'"), refused.getMessage());
+        assertEquals(null, engine.wal(), "the engine waits for log 'a'");
+        assertEquals(List.of(), liveIn(walB), "nothing went on in log 'b'");
+
+        engine.swapWal(new Named<>("a", walA)); // log 'a' comes back, readable (its service registered again)
+        finishedOnceIn(harness, sessions, walA);
+        assertEquals(List.of(), liveIn(walB));
+    }
+
     /** Kill right after the attach returned; the new engine starts on the log the sessions were carried to. */
     @Test
     void aKillRightAfterTheCarryKeepsExactlyOnceWhenTheNewEngineStartsOnTheLogThatTookTheSessions() throws Exception {
