@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -254,7 +253,7 @@ class LogAwayTest {
     @Test
     void aLogThatWentAwayWithItsSessionsUnreadableIsTheOnlyLogTheEngineTakesNext() throws Exception {
         AtomicBoolean unreadable = new AtomicBoolean();
-        WriteAheadLog failing = new Delegating(walA) {
+        WriteAheadLog failing = new DelegatingLog(walA) {
             @Override
             public List<LogEntry> liveEntries() throws WriteAheadLogException {
                 if (unreadable.get()) {
@@ -311,7 +310,7 @@ class LogAwayTest {
     @Test
     void aKillInsideTheCarryKeepsExactlyOnceWhenTheNewEngineStartsOnTheLogThatWentAway() throws Exception {
         AtomicBoolean killArmed = new AtomicBoolean(true);
-        WriteAheadLog killedAfterAppend = new Delegating(walB) {
+        WriteAheadLog killedAfterAppend = new DelegatingLog(walB) {
             @Override
             public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
                 long sequence = super.appendAll(entries);
@@ -363,45 +362,6 @@ class LogAwayTest {
             }
         } catch (Exception e) {
             throw new IllegalStateException("could not copy " + home, e);
-        }
-    }
-
-    /** A log that does what another does, for a test to step in between. */
-    private static class Delegating implements WriteAheadLog {
-        private final WriteAheadLog log;
-
-        Delegating(WriteAheadLog log) {
-            this.log = log;
-        }
-
-        @Override
-        public long append(LogEntry entry) throws WriteAheadLogException {
-            return log.append(entry);
-        }
-
-        @Override
-        public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
-            return log.appendAll(entries);
-        }
-
-        @Override
-        public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
-            return log.appendUnforced(entries);
-        }
-
-        @Override
-        public CompletionStage<Void> whenDurable(long sequence) {
-            return log.whenDurable(sequence);
-        }
-
-        @Override
-        public List<LogEntry> entries() throws WriteAheadLogException {
-            return log.entries();
-        }
-
-        @Override
-        public List<LogEntry> liveEntries() throws WriteAheadLogException {
-            return log.liveEntries();
         }
     }
 }

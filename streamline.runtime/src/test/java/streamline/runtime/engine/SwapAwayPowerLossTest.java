@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -193,46 +192,14 @@ class SwapAwayPowerLossTest {
     }
 
     /** A file log whose {@code force()} fails, as a failed fsync does. */
-    private static final class ForceFails implements WriteAheadLog {
-        private final WriteAheadLog log;
-
+    private static final class ForceFails extends DelegatingLog {
         ForceFails(WriteAheadLog log) {
-            this.log = log;
+            super(log);
         }
 
         @Override
         public void force() throws WriteAheadLogException {
             throw new WriteAheadLogException("cannot force: disk gone");
-        }
-
-        @Override
-        public long append(LogEntry entry) throws WriteAheadLogException {
-            return log.append(entry);
-        }
-
-        @Override
-        public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
-            return log.appendAll(entries);
-        }
-
-        @Override
-        public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
-            return log.appendUnforced(entries);
-        }
-
-        @Override
-        public CompletionStage<Void> whenDurable(long sequence) {
-            return log.whenDurable(sequence);
-        }
-
-        @Override
-        public List<LogEntry> entries() throws WriteAheadLogException {
-            return log.entries();
-        }
-
-        @Override
-        public List<LogEntry> liveEntries() throws WriteAheadLogException {
-            return log.liveEntries();
         }
     }
 }
