@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -44,7 +45,9 @@ final class InUseRecord {
      * @param owed by log name, the sessions whose copies in that log are stale: carried out of it (or copied into it by
      *        a move that a crash may have cut short) while it could not be told
      */
-    record InUse(String wal, String flowStore, Map<String, List<HandedOver>> owed) {
+    record InUse(String wal, String flowStore,
+            // left out when nothing is owed: the file is then what an engine before debts wrote, and can read
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, List<HandedOver>> owed) {
         static final InUse NONE = new InUse("", "", Map.of());
 
         InUse {

@@ -53,6 +53,19 @@ class OwedHandoversTest {
         return new InUseRecord(directory.resolve("work"), new ObjectMapper());
     }
 
+    /** Owing nothing, the record is written as an engine before debts wrote it, which reads it. */
+    @Test
+    void aRecordOwingNothingIsWrittenWithoutTheDebts() throws Exception {
+        List<LogEntry> inA = started(2);
+        walA.appendAll(inA);
+        OwedHandovers owed = new OwedHandovers(record());
+        owed.moved("a", inA, new Named<>("b", walB), inA);
+        owed.pay(new Named<>("a", walA));
+
+        assertEquals("{\"wal\":\"b\",\"flowStore\":\"\"}",
+                java.nio.file.Files.readString(record().file()).strip());
+    }
+
     @Test
     void twoLogsThatWentAwayInTurnAreEachOwedTheirSessionsAndToldApart() throws Exception {
         List<LogEntry> inA = started(3);
