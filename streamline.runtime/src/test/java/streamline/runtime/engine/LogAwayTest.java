@@ -126,24 +126,35 @@ class LogAwayTest {
      * holds to carry over), then log {@code next} comes and takes them.
      */
     private List<UUID> sessionsCarriedFromAToALogThatCame(WriteAheadLog next) throws Exception {
-        harness.start(new Named<>("a", walA), store(harness), bothLogs());
-        flow = harness.activate(EngineTest.withProcessor(EngineTest.withProcessor(TestFlows.flow("away", "A->B"), "A",
+        List<UUID> sessions = sessionsInTheirFirstStepOn(walA, "away");
+        goesAwayAsTheFirstStepsComplete(walA);
+        assertEquals(SESSIONS, EngineHarness.liveSessions(walA).size(), "log 'a' held the sessions when it went away");
+        harness.engine.swapWal(new Named<>("b", next));
+        return sessions;
+    }
+
+    /** Starts the engine on {@code log} as 'a' and {@link #SESSIONS} sessions of a flow, each held in its first step. */
+    private List<UUID> sessionsInTheirFirstStepOn(WriteAheadLog log, String flowName) throws Exception {
+        harness.start(new Named<>("a", log), store(harness), bothLogs());
+        flow = harness.activate(EngineTest.withProcessor(EngineTest.withProcessor(TestFlows.flow(flowName, "A->B"), "A",
                 b -> b.type("Hold")), "B", b -> b.type("Count")));
         List<UUID> sessions = new ArrayList<>();
         for (int i = 0; i < SESSIONS; i++) {
             sessions.add(harness.submit(flow, Map.of("n", i)));
         }
         EngineHarness.await("every session inside its first step", () -> firstStepsEntered.get() == SESSIONS, firstStepsEntered::get);
+        return sessions;
+    }
+
+    /** Log {@code leaving} goes away while the first steps run: they complete into it, then the quiesce ends. */
+    private void goesAwayAsTheFirstStepsComplete(WriteAheadLog leaving) throws InterruptedException {
         StreamlineEngine engine = harness.engine;
-        Thread goesAway = new Thread(() -> engine.detachWal(walA), "log-a-goes-away");
+        Thread goesAway = new Thread(() -> engine.detachWal(leaving), "log-a-goes-away");
         goesAway.start();
         EngineHarness.await("the engine quiescing as log 'a' goes away", engine::gateClosed, goesAway::getState);
-        releaseFirstSteps.countDown(); // the first steps complete into log 'a' and the quiesce ends
+        releaseFirstSteps.countDown();
         goesAway.join(EngineHarness.TIMEOUT.toMillis());
         assertFalse(goesAway.isAlive(), "the detach did not end");
-        assertEquals(SESSIONS, EngineHarness.liveSessions(walA).size(), "log 'a' held the sessions when it went away");
-        engine.swapWal(new Named<>("b", next));
-        return sessions;
     }
 
     /** Waits until every session ended once, ran its second step once, and log {@code b} holds none of them. */
@@ -217,14 +228,7 @@ class LogAwayTest {
      */
     @Test
     void aSwapBetweenTwoLogsOfTheSameNameTellsTheOneLeftItsSessionsWereHandedOver() throws Exception {
-        harness.start(new Named<>("a", walA), store(harness), bothLogs());
-        flow = harness.activate(EngineTest.withProcessor(EngineTest.withProcessor(TestFlows.flow("same", "A->B"), "A",
-                b -> b.type("Hold")), "B", b -> b.type("Count")));
-        List<UUID> sessions = new ArrayList<>();
-        for (int i = 0; i < SESSIONS; i++) {
-            sessions.add(harness.submit(flow, Map.of("n", i)));
-        }
-        EngineHarness.await("every session inside its first step", () -> firstStepsEntered.get() == SESSIONS, firstStepsEntered::get);
+        List<UUID> sessions = sessionsInTheirFirstStepOn(walA, "same");
         StreamlineEngine engine = harness.engine;
         AtomicBoolean swapFailed = new AtomicBoolean();
         Thread swap = new Thread(() -> {
@@ -262,22 +266,10 @@ class LogAwayTest {
                 return super.liveEntries();
             }
         };
-        harness.start(new Named<>("a", failing), store(harness), bothLogs());
-        flow = harness.activate(EngineTest.withProcessor(EngineTest.withProcessor(TestFlows.flow("unreadable", "A->B"), "A",
-                b -> b.type("Hold")), "B", b -> b.type("Count")));
-        List<UUID> sessions = new ArrayList<>();
-        for (int i = 0; i < SESSIONS; i++) {
-            sessions.add(harness.submit(flow, Map.of("n", i)));
-        }
-        EngineHarness.await("every session inside its first step", () -> firstStepsEntered.get() == SESSIONS, firstStepsEntered::get);
+        List<UUID> sessions = sessionsInTheirFirstStepOn(failing, "unreadable");
         StreamlineEngine engine = harness.engine;
         unreadable.set(true);
-        Thread goesAway = new Thread(() -> engine.detachWal(failing), "log-a-goes-away-failed");
-        goesAway.start();
-        EngineHarness.await("the engine quiescing as log 'a' goes away", engine::gateClosed, goesAway::getState);
-        releaseFirstSteps.countDown();
-        goesAway.join(EngineHarness.TIMEOUT.toMillis());
-        assertFalse(goesAway.isAlive(), "the detach did not end");
+        goesAwayAsTheFirstStepsComplete(failing);
 
         WriteAheadLogException refused = org.junit.jupiter.api.Assertions.assertThrows(WriteAheadLogException.class,
                 () -> engine.swapWal(new Named<>("b", walB)), "log 'b' came while the sessions of 'a' were unreadable");
