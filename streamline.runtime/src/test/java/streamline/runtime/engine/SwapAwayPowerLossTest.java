@@ -213,6 +213,31 @@ class SwapAwayPowerLossTest {
         assertEquals(2, stepRuns.get(session).get(), "the ended session's steps ran once");
     }
 
+    /**
+     * As a power loss, a force of log 'a' failing after it went away (telling it the handovers it is owed, or its close)
+     * cuts what it did not cover off the log: the session must not come back live in it.
+     */
+    @Test
+    void aSessionThatEndedBeforeItsLogWentAwayStaysEndedThereWhenALaterForceOfTheLogFails() throws Exception {
+        Named<WriteAheadLog> a = new Named<>("a", walA);
+        Named<WriteAheadLog> b = new Named<>("b", walB);
+        Named<FlowManager> store = new Named<>("memory", harness.flows);
+        harness.start(a, store, known(a, b, store));
+        sessionEnded(walA);
+        List<LogEntry> held = walA.entries();
+        assertFalse(walA.whenDurable(held.get(held.size() - 1).sequence()).toCompletableFuture().isDone(),
+                "the end was appended unforced");
+        harness.engine.detachWal(walA);
+        harness.engine.swapWal(b);
+        assertSame(walB, harness.engine.wal());
+
+        disk.failForces();
+        assertThrows(WriteAheadLogException.class, walA::close, "the close of log 'a' could not force it");
+        try (FileWriteAheadLog reopened = FileWriteAheadLog.open(harness.directory.resolve("wal-a"), "always")) {
+            assertEquals(List.of(), EngineHarness.liveSessions(reopened), "log 'a' holds the ended session live after its failed force");
+        }
+    }
+
     /** A log going away whose force fails may have lost its last ends: the engine takes no other log until it is back. */
     @Test
     void aLogThatWentAwayWhoseForceFailedIsTheOnlyLogTheEngineTakesNext() throws Exception {
