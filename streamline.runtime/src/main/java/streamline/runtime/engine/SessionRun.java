@@ -83,6 +83,16 @@ final class SessionRun {
      * end or not at all, never after it (where the log would take the session as started again).
      */
     final Object failing = new Object();
+    /**
+     * Held from the branch tracker's count of a step's completion until the write that logs it returned, or failed and
+     * left it in {@link #unlogged}: the log then holds the session's steps in the order the tracker counted them. A
+     * branch's write that overtook an earlier branch's completion (a join's start, the session's end) would survive a
+     * crash that lost that completion, and the earlier step's rerun would find its successor scheduled already; a
+     * completion logged after the end would make the log take the session as started again.
+     */
+    final java.util.concurrent.locks.ReentrantLock logOrder = new java.util.concurrent.locks.ReentrantLock();
+    /** Completions the tracker counted whose write failed: the session's next such write carries them first, or their retry. Guarded by {@link #logOrder}. */
+    StepRunner.Unlogged unlogged;
     /** Set, holding {@link #failing}, by the first failure that ends the session: the others leave its record and end be. */
     private volatile boolean givenUp;
 

@@ -229,6 +229,30 @@ final class StepRunner {
         if (session.waiting.remove(step) != null) {
             LOG.info("step {} ran after waiting; its session goes on", processor.name());
         }
+        Logged logged;
+        session.logOrder.lock();
+        try {
+            logged = countAndLog(session, step, input, processor, entries, folders);
+        } finally {
+            session.logOrder.unlock();
+        }
+        logged.then().run(); // what follows may log other sessions' ends: never under this session's order
+        return logged.handedOver();
+    }
+
+    /** A completion counted and its write made: whether it went to the committer, and what follows once the session's order is released. */
+    private record Logged(boolean handedOver, Runnable then) {
+        static final Logged NOTHING = new Logged(false, () -> { });
+    }
+
+    /** Entries the tracker counted whose write failed, with the steps they make ready and how the session ends if the log refuses them. */
+    record Unlogged(List<LogEntry> entries, Map<UUID, SessionRun.StepInput> ready, WhenRejected whenRejected) {
+    }
+
+    /** Counts a step's completion in the tracker and logs it, carrying the session's earlier unlogged ones first. Holding the session's log order. */
+    private Logged countAndLog(SessionRun session, UUID step, SessionRun.StepInput input, ProcessorDefinition processor,
+            List<LogEntry> entries, Set<Path> folders) {
+        FlowRun run = session.run;
         StepCompletion completion;
         try {
             // not after the stop forgot the session in the tracker: the next engine may track it again by then
@@ -238,14 +262,22 @@ final class StepRunner {
             // since it started): the completion cannot be counted, so the session fails, never the worker thread
             String error = "step " + processor.name() + " completed, but the branch tracker refused its completion: "
                     + e.getMessage();
-            LOG.error("session {} failed: {}", session.id, SessionOutcomes.forLog(error));
-            outcomes.failSession(session, processor, input, error, false);
-            return false;
+            return new Logged(false, () -> {
+                LOG.error("session {} failed: {}", session.id, SessionOutcomes.forLog(error));
+                outcomes.failSession(session, processor, input, error, false);
+            });
         }
         if (completion == null) {
-            return false; // the engine stopped: nothing counted, the log shows the step started, the next start runs it
+            return Logged.NOTHING; // the engine stopped: nothing counted, the log shows the step started, the next start runs it
         }
         Map<UUID, SessionRun.StepInput> ready = new LinkedHashMap<>();
+        Unlogged earlier = session.unlogged;
+        session.unlogged = null;
+        if (earlier != null) {
+            // counted before this one: logged before it, in the same write
+            entries.addAll(0, earlier.entries());
+            ready.putAll(earlier.ready());
+        }
         for (UUID readyStep : completion.readySteps()) {
             SessionRun.StepData data = session.inputOf(readyStep);
             ready.put(readyStep, new SessionRun.StepInput(data.object(), data.contentId(), 0));
@@ -268,22 +300,80 @@ final class StepRunner {
                     written -> withContext(run, session, processor, () -> continueLogged(session, ready, true, false, written)),
                     () -> withContext(run, session, processor, () -> logThenContinue(session, entries, ready, true, false, whenRejected)),
                     reason -> withContext(run, session, processor, () -> whenUnforced.accept(reason))));
-            return true;
+            return new Logged(true, () -> { });
         }
         for (Path folder : folders) {
             try {
                 folderForces.force(folder);
             } catch (IOException e) {
-                if (!FolderForces.interrupted(e)) {
-                    whenUnforced.accept(FolderForces.failure(folder, e));
-                }
-                return false;
+                return FolderForces.interrupted(e) ? Logged.NOTHING
+                        : new Logged(false, () -> whenUnforced.accept(FolderForces.failure(folder, e)));
             } catch (InterruptedException e) {
-                return false; // stopping: the step is unfinished in the log and runs again after the next start
+                return Logged.NOTHING; // stopping: the step is unfinished in the log and runs again after the next start
             }
         }
-        logThenContinue(session, entries, ready, false, false, whenRejected);
-        return false;
+        return writeCounted(session, new Unlogged(entries, ready, whenRejected), false);
+    }
+
+    /**
+     * Writes counted completions (a step's completion need not wait for the disk: a crash of the process loses nothing
+     * written, and one of the machine runs the step again; the session's last write is forced before anyone hears of
+     * its end). A failed write stays with the session, for its next write or a retry; holding the session's log order.
+     *
+     * @param enterGate whether the caller entered the gate itself (a retry), for what follows once it left
+     */
+    private Logged writeCounted(SessionRun session, Unlogged counted, boolean enterGate) {
+        StepJournal.Written written;
+        try {
+            written = journal.appendUnforced(counted.entries(), false);
+        } catch (WriteAheadLogException | RuntimeException e) {
+            if (e instanceof EntryRejectedException rejected) {
+                return new Logged(false, () -> counted.whenRejected().fail(rejected, enterGate));
+            }
+            if (journal.retired()) {
+                return Logged.NOTHING; // the engine stopped: the log shows the steps started, and the next start runs them again
+            }
+            session.unlogged = counted;
+            LOG.error("could not log the next steps of session {}; retrying in {} s: {}", session.id, WAL_RETRY.toSeconds(),
+                    e.getMessage());
+            later(WAL_RETRY, () -> retryUnlogged(session));
+            return Logged.NOTHING;
+        } catch (InterruptedException e) {
+            return Logged.NOTHING;
+        }
+        return new Logged(false, () -> continueLogged(session, counted.ready(), false, enterGate, written));
+    }
+
+    /**
+     * Writes the session's unlogged completions again, unless a later write of the session carried them or the session
+     * failed meanwhile (nothing of it is logged after its end, where the log would take it as started again).
+     */
+    private void retryUnlogged(SessionRun session) {
+        try (LogContext context = LogContext.of(session)) {
+            try {
+                journal.enter(); // before the session's order, as a step holding the gate takes it
+            } catch (InterruptedException e) {
+                return; // stopping: the steps are started in the log and run again after the next start
+            }
+            Logged logged = Logged.NOTHING;
+            try {
+                session.logOrder.lock();
+                try {
+                    Unlogged unlogged = session.unlogged;
+                    session.unlogged = null;
+                    if (unlogged != null) {
+                        synchronized (session.failing) {
+                            logged = session.over() ? Logged.NOTHING : writeCounted(session, unlogged, true);
+                        }
+                    }
+                } finally {
+                    session.logOrder.unlock();
+                }
+            } finally {
+                journal.leave();
+            }
+            logged.then().run();
+        }
     }
 
     /**
