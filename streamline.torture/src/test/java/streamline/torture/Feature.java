@@ -19,6 +19,13 @@ enum Feature {
     STEP_ERRORS,
     /** A step that hangs past the step timeout on some attempt (interrupted by the engine's watchdog). */
     STEP_HANGS,
+    /**
+     * A step that says "not now" ({@code StepUnavailableException}) the first one to three times it runs on some attempt
+     * (the session waits, no retry spent), or, for processor A, on every run, so that A's wait limit fails the session.
+     */
+    STEP_NOT_NOW,
+    /** A step that ignores the engine's interrupt and runs past the step timeout on some attempt, then returns. */
+    STEP_STALLS,
     /** Items whose session fails for good (a step that throws on every attempt). */
     DOOMED_ITEMS,
     /** A trigger's {@code sessionEnded} throws an {@code Error} the first time it is told of some items. */

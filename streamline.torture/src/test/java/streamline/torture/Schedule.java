@@ -183,6 +183,7 @@ record Schedule(long seed, Config config, List<Op> ops) {
      */
     static List<Item> items(Op op, String flow, int firstNumber, Set<Feature> features) {
         SplittableRandom random = new SplittableRandom(op.random());
+        SplittableRandom later = new SplittableRandom(op.random() ^ 0xBB67AE8584CAA73BL);
         List<Item> items = new ArrayList<>();
         for (int i = 0; i < op.number(); i++) {
             String mark = flow + "-" + (firstNumber + i);
@@ -218,6 +219,28 @@ record Schedule(long seed, Config config, List<Op> ops) {
                         plan.append(';');
                     }
                     plan.append(processor).append(':').append(failure).append('@').append(doomed && processor.equals("A") ? "*" : attempt);
+                }
+            }
+            // plans of features added later come from a stream of their own and go after the others, so that a seed's
+            // items without them stay what they were
+            if (features.contains(Feature.STEP_NOT_NOW) || features.contains(Feature.STEP_STALLS)) {
+                for (String processor : List.of("A", "B", "C")) {
+                    int attempt = later.nextInt(2);
+                    int what = later.nextInt(20);
+                    String entry = null;
+                    if (what < 2 && features.contains(Feature.STEP_NOT_NOW) && !processor.equals("A")) {
+                        entry = "notnow-" + (1 + later.nextInt(3)) + "@" + attempt;
+                    } else if (what < 2 && features.contains(Feature.STEP_NOT_NOW) && !doomed) {
+                        // A alone has a wait limit (World.A_MAX_WAIT_SECONDS), which fails the session; it counts time
+                        // parked without a provider and down between restarts too, so only a doomed item waits on A
+                        entry = "notnow-*@*";
+                        doomed = true;
+                    } else if (what < 3 && features.contains(Feature.STEP_STALLS)) {
+                        entry = "stall@" + attempt;
+                    }
+                    if (entry != null) {
+                        plan.append(plan.length() > 0 ? ";" : "").append(processor).append(':').append(entry);
+                    }
                 }
             }
             boolean repeated = features.contains(Feature.REPEATED_MARKS) && random.nextInt(8) == 0;

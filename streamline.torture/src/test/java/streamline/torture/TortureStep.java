@@ -8,11 +8,14 @@ import java.io.OutputStream;
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
 import streamline.api.processor.StepContext;
+import streamline.api.processor.StepUnavailableException;
 
 /**
  * Processor {@code TortureStep}: does what its item's plan says for this processor and attempt, then copies its input
  * content to a new output (copy on write). A plan is a list {@code A:throw@0;B:error@1;C:hang@0;A:throw@*}: processor,
- * what it does, on which attempt ({@code *}: every attempt).
+ * what it does, on which attempt ({@code *}: every attempt). {@code notnow-N} says "not now" the first N times the step
+ * runs on that attempt ({@code notnow-*}: every time), counted by the world outside the engine, as a server that comes
+ * back would be; {@code stall} ignores the engine's interrupt until past the step timeout, then returns.
  */
 final class TortureStep implements Processor {
 
@@ -21,16 +24,34 @@ final class TortureStep implements Processor {
     private static final long HANG_MILLIS = 120_000;
     /** Never opened: a hanging step waits on it until it is interrupted. */
     private static final CountDownLatch NEVER = new CountDownLatch(1);
+    /** How long a stalling step ignores interrupts: past the harness's step timeout, not by much. */
+    static final long STALL_MILLIS = World.STEP_TIMEOUT.toMillis() + 150;
+
+    private final NotNowCounts notNow;
+
+    TortureStep(NotNowCounts notNow) {
+        this.notNow = notNow;
+    }
 
     @Override
     public FlowObject process(FlowObject input, StepContext step) throws Exception {
         String plan = String.valueOf(input.metadata().getOrDefault("plan", ""));
-        switch (planned(plan, step.processorName(), step.attempt())) {
+        String what = planned(plan, step.processorName(), step.attempt());
+        if (what.startsWith("notnow-")) {
+            String times = what.substring("notnow-".length());
+            int calls = notNow.call(input.triggerMark(), step.processorName(), step.attempt());
+            if (times.equals("*") || calls <= Integer.parseInt(times)) {
+                throw new StepUnavailableException("planned: " + step.processorName() + " not ready for " + input.triggerMark()
+                        + " (call " + calls + " of attempt " + step.attempt() + ")", java.time.Duration.ofMillis(calls * 40L), null);
+            }
+        }
+        switch (what) {
             case "throw" -> throw new IllegalStateException("planned failure of " + step.processorName() + " at attempt "
                     + step.attempt() + " of " + input.triggerMark());
             case "error" -> throw new AssertionError("planned Error of " + step.processorName() + " at attempt " + step.attempt());
             case "overflow" -> throw new StackOverflowError("planned StackOverflowError of " + step.processorName());
             case "hang" -> NEVER.await(HANG_MILLIS, TimeUnit.MILLISECONDS); // until the step timeout interrupts it
+            case "stall" -> stall();
             default -> {
                 // succeeds
             }
@@ -41,6 +62,22 @@ final class TortureStep implements Processor {
             }
         }
         return input.with("last", step.processorName());
+    }
+
+    /** Runs past the step timeout whatever interrupts it, then returns with its thread's interrupt kept, as careless code does. */
+    private static void stall() {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
+        boolean interrupted = false;
+        for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** What the plan says {@code processor} does at {@code attempt}: {@code ok} unless named. */

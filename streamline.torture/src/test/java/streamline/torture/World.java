@@ -20,6 +20,7 @@ import streamline.api.flow.FlowManager;
 import streamline.api.flow.ProcessorDefinition;
 import streamline.api.flow.TriggerDefinition;
 import streamline.api.processor.Processor;
+import streamline.api.processor.StepUnavailableException;
 import streamline.api.processor.TriggerProcessor;
 import streamline.api.wal.WriteAheadLog;
 import streamline.api.wal.WriteAheadLogException;
@@ -43,6 +44,11 @@ import streamline.wal.file.FileWriteAheadLog;
 final class World implements AutoCloseable {
 
     static final Duration STEP_TIMEOUT = Duration.ofMillis(400);
+    /**
+     * Processor A's wait limit with {@link Feature#STEP_NOT_NOW}: an item whose A never gets ready fails after it. Only
+     * such items wait on A: the limit counts the time a step is parked or the engine is down too.
+     */
+    static final int A_MAX_WAIT_SECONDS = 4;
     private static final List<String> SHAPES = List.of("A->Out", "A->B->Out", "A->[B, C]->Out");
 
     private final Path base;
@@ -60,6 +66,8 @@ final class World implements AutoCloseable {
     private TortureFlowFolder folder;
     /** For each flow and generation, the last cron tick its trigger was called for. */
     private final Map<String, Long> cronTicks = new ConcurrentHashMap<>();
+    /** What the steps that say "not now" a few times have said so far. */
+    private final NotNowCounts notNow = new NotNowCounts();
     private final Map<String, Source> sources = new LinkedHashMap<>();
     private final Map<String, Integer> shapes = new ConcurrentHashMap<>();
     private final Map<String, Integer> versions = new ConcurrentHashMap<>();
@@ -127,7 +135,7 @@ final class World implements AutoCloseable {
             engine = new StreamlineEngine(EngineOptions.builder(home.resolve("work")).workers(4)
                     .pollInterval(Duration.ofMillis(20)).stepTimeout(STEP_TIMEOUT).triggerTimeout(Duration.ofSeconds(5))
                     .triggerBackoffMax(Duration.ofMillis(500)).eventIdle(Duration.ofMillis(5)).maxSessionsPerFlow(40)
-                    .stopGrace(Duration.ofMillis(500)).build(), new InMemoryBranchTracker(), registry);
+                    .stopGrace(Duration.ofMillis(500)).waitBackoffMax(Duration.ofMillis(200)).build(), new InMemoryBranchTracker(), registry);
             engine.addListener(update -> {
                 Source source = sourceOf(update.flowId());
                 Item item = source == null ? null : source.item(update.triggerMark());
@@ -149,7 +157,7 @@ final class World implements AutoCloseable {
         }
 
         ProcessorRegistry.Provider<Processor> stepProvider() {
-            return ProcessorRegistry.provider(TortureStep.TYPE, 1, TortureStep::new);
+            return ProcessorRegistry.provider(TortureStep.TYPE, 1, () -> new TortureStep(notNow));
         }
 
         /** The log of that name as this process sees it; the JPA log is opened on first use. */
@@ -338,7 +346,9 @@ final class World implements AutoCloseable {
         List<ProcessorDefinition> processors = graph.processors().stream().map(p -> p.toBuilder()
                 .type(p.name().equals("Out") ? "WriteFile" : TortureStep.TYPE).maxRetries(2).backoffSeconds(0)
                 .config(p.name().equals("Out") ? Map.of("path", "outbox/" + flow + "/${name}", "version", version)
-                        : Map.of("version", version))
+                        : p.name().equals("A") && features.contains(Feature.STEP_NOT_NOW)
+                                ? Map.of("version", version, StepUnavailableException.MAX_WAIT_KEY, A_MAX_WAIT_SECONDS)
+                                : Map.of("version", version))
                 .build()).toList();
         boolean cron = flow.equals("t" + config.cronFlow());
         // a tick every two seconds: a call of the trigger belongs to the last even second before it, and a second call
