@@ -53,6 +53,12 @@ final class Databases implements AutoCloseable {
         DataSource source = generationBound(derby(walDatabase), generation);
         EntityManagerFactory factory = JpaWriteAheadLog.createFactory(source, 4, CodePersistenceUnit.codeSource(WalEntryEntity.class));
         try {
+            // EclipseLink retries a query whose connection was lost at once, then twice more a second apart. Here the
+            // database is in this JVM: a connection is lost when an interrupt makes Derby close it (the first retry
+            // reconnects) or when a crash cut a dead generation off, which no wait brings back; the pauses only held the
+            // dead generation's stop (its writes hold the engine's gate) for seconds, so its threads outlived the run
+            ((org.eclipse.persistence.sessions.server.ServerSession) org.eclipse.persistence.jpa.JpaHelper.getServerSession(factory))
+                    .getLogin().setDelayBetweenConnectionAttempts(0);
             // compaction often, so that a short schedule crosses it
             return new JpaLog(new JpaWriteAheadLog(factory, Duration.ofMillis(700)), factory);
         } catch (RuntimeException e) {

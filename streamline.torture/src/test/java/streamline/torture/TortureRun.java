@@ -81,8 +81,13 @@ final class TortureRun {
                         ? e.getStackTrace()[0] : "?"));
             }
         });
+        // where a run's time goes, for the report: each kind of operation, the start, the settling and the stop
+        Map<String, Long> millis = new java.util.TreeMap<>();
+        long runBegan = System.nanoTime();
         try {
+            long startBegan = System.nanoTime();
             world.start();
+            millis.merge("start", (System.nanoTime() - startBegan) / 1_000_000, Long::sum);
             Map<String, Integer> numbers = new HashMap<>();
             boolean providerGone = false;
             for (int i = 0; i < schedule.ops().size() && !stuck; i++) {
@@ -112,6 +117,7 @@ final class TortureRun {
                 try {
                     done.get(OPERATION_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
                     long took = (System.nanoTime() - began) / 1_000_000;
+                    millis.merge(op.kind().name(), took, Long::sum);
                     if (took >= 1_000) {
                         world.history.add("  (took " + took + " ms)");
                     }
@@ -127,14 +133,18 @@ final class TortureRun {
                 if (providerGone) {
                     world.providerBack();
                 }
+                long settleBegan = System.nanoTime();
                 threadDump = settle(world, operations, features);
+                millis.merge("settle", (System.nanoTime() - settleBegan) / 1_000_000, Long::sum);
                 if (threadDump.isEmpty()) {
                     checkOutcomes(world);
                 }
             }
         } finally {
             if (!stuck) {
+                long closeBegan = System.nanoTime();
                 world.close();
+                millis.merge("close", (System.nanoTime() - closeBegan) / 1_000_000, Long::sum);
             }
             operations.shutdownNow();
             if (logCheck != null) {
@@ -143,6 +153,7 @@ final class TortureRun {
             world.engineLines.detach();
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }
+        world.history.add("time: " + (System.nanoTime() - runBegan) / 1_000_000 + " ms, by part (ms): " + millis);
         String summary = world.itemCount() + " items, " + world.generationCount() + " engine generations, "
                 + world.disk.faultsFired() + " faults fired, " + world.sessionIds.size() + " sessions started";
         return new Result(schedule, world.violations(), world.details(), List.copyOf(world.history), threadDump, summary);

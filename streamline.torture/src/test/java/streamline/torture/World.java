@@ -729,9 +729,16 @@ final class World implements AutoCloseable {
             history.add("closing the logs at the end failed: " + e);
         }
         current.disk.dead = true;
+        // the abandoned generations stop side by side: 5 s for all of them, not for each (a stop that takes longer lets its
+        // threads go, as before)
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         for (Thread reaper : abandoned) {
             try {
-                reaper.join(5_000);
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    break;
+                }
+                reaper.join(left);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
