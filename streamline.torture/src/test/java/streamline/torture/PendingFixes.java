@@ -25,11 +25,7 @@ final class PendingFixes {
      * they cause first: a run whose <em>first</em> violation contains one of these is reported as meeting that known bug
      * and does not fail the build. Remove an entry when its fix is merged.
      */
-    static final Map<String, String> KNOWN_SYMPTOMS = Map.of(
-            "was already scheduled", "the branch tracker refuses a step's completion because the step's successor is already "
-                    + "pending or completed; the session now fails with that reason (before, the worker thread died and the "
-                    + "session stayed in progress). Explained for a session recovered on a reordered graph (FLOW_GRAPH_CHANGES, "
-                    + "seed 4); seen once with the green features (seed 6, on older code), cause not traced");
+    static final Map<String, String> KNOWN_SYMPTOMS = Map.of();
 
     /** The known bug a run's first violation shows, or null. */
     static String knownSymptom(java.util.List<String> violations) {

@@ -537,13 +537,34 @@ final class World implements AutoCloseable {
     // switches
 
     /** Swaps the running engine to the log {@code name}, as the engine component does when the selected log changes. */
-    private void swapLog(String name) {
+    private void swapLog(String name) throws Exception {
         try {
             current.engine.swapWal(new Named<>(name, current.log(name)));
         } catch (WriteAheadLogException | RuntimeException e) {
+            if (waitsForReopenedLog(e, name)) {
+                return;
+            }
             history.add("  (the swap to the " + name + " log was refused, the engine stays on the " + logChoice + " log: " + e + ")");
         }
         noteLogInUse();
+    }
+
+    /**
+     * Whether the engine, left without a log, refused {@code name} because a log it must go through refuses every call
+     * until it is reopened (a failed force left it so): the one that went away with its sessions unreadable, or the one
+     * coming, which must first be told the handovers owed to it. Steps wait, as they should; the operator's remedy, a
+     * restart, reopens every log, and the harness makes it. @return whether it restarted
+     */
+    private boolean waitsForReopenedLog(Exception refusal, String name) throws Exception {
+        String message = String.valueOf(refusal.getMessage());
+        if (current.engine.wal() != null
+                || !(message.contains("takes no other log until") || message.contains("until it is reopened"))) {
+            return false;
+        }
+        history.add("  (the " + name + " log was not taken: a log refusing every call until reopened stood in the way; a restart "
+                + "reopens it: " + message + ")");
+        restart();
+        return true;
     }
 
     /** What the operator sees after a switch: the log the engine took (the previous one if the switch was refused). */
@@ -584,17 +605,14 @@ final class World implements AutoCloseable {
 
     /**
      * The other log comes after the one in use went away. If the engine refuses it because the sessions of the one that
-     * went away could not be read (a log a failed force left refusing every call), it waits for that log: it comes back
-     * by a restart, which reopens it. @return whether the engine may be given the other log as usual
+     * went away could not be read, or because it refuses calls itself, it waits ({@link #waitsForReopenedLog}).
+     * @return whether the engine may be given the other log as usual
      */
     private boolean tookOther(String next, String leavingName) throws Exception {
         try {
             current.engine.swapWal(new Named<>(next, current.log(next)));
         } catch (WriteAheadLogException | RuntimeException e) {
-            if (current.engine.wal() == null && String.valueOf(e.getMessage()).contains("takes no other log until")) {
-                history.add("  (the " + next + " log was not taken: the " + leavingName + " log went away unreadable; a restart "
-                        + "brings it back)");
-                restart();
+            if (waitsForReopenedLog(e, next)) {
                 return false;
             }
         }
