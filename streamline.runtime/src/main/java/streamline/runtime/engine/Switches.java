@@ -183,7 +183,7 @@ final class Switches {
     }
 
     /**
-     * The log in use goes away before a replacement came: quiesce and keep its unfinished sessions'
+     * The log in use goes away before a replacement came: quiesce, force it, and keep its unfinished sessions'
      * entries in memory, to hand them to the next log; steps wait until one comes. If the engine
      * stops first, nothing is lost: the entries are still in the log that went away.
      */
@@ -211,10 +211,14 @@ final class Switches {
         away = current != null && current.service() == leaving ? current.name() : "";
         current = null;
         try {
+            // as a swap does: the engine writes to this log no more, so ends appended unforced would wait for a force that
+            // never comes; a power loss, or a force failing later, would take them, and the log would hold their sessions
+            // live, owed nothing, with nothing keeping their flow versions' definitions
+            leaving.force();
             carryOver = leaving.liveEntries();
         } catch (WriteAheadLogException | RuntimeException e) {
-            LOG.error("the write-ahead log in use went away and its unfinished sessions could not be read; they stay in it, and "
-                    + "the engine takes no other log until it comes back: {}", e.getMessage());
+            LOG.error("the write-ahead log in use went away and its unfinished sessions could not be made durable and read; they "
+                    + "stay in it, and the engine takes no other log until it comes back: {}", e.getMessage());
             carryOver = List.of();
             unreadable = leaving;
             unreadableName = away;

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,8 +35,9 @@ import streamline.wal.file.PowerLossFileLog;
 
 /**
  * Under the file log's {@code always} policy a session's last completion and end are appended unforced, for the next
- * forced append of the log to make durable. A swap to another log leaves the log with no next append: the swap forces
- * it, so that a power loss later does not bring the finished session back in the log not in use.
+ * forced append of the log to make durable. A swap to another log, or the log in use going away, leaves the log with no
+ * next append: the engine forces it, so that a power loss later does not bring the finished session back in the log
+ * not in use.
  */
 class SwapAwayPowerLossTest {
 
@@ -88,9 +92,7 @@ class SwapAwayPowerLossTest {
     }
 
     private UUID sessionEnded(WriteAheadLog a) throws Exception {
-        FlowDefinition plain = TestFlows.flow("swapped", "A->B");
-        flow = harness.activate(plain.toBuilder().trigger(TriggerDefinition.builder()
-                .id(TriggerDefinition.idFromName(plain.id(), "T")).name("T").type("Items").build()).build());
+        flow = harness.activate(withTrigger(TestFlows.flow("swapped", "A->B")));
         harness.awaitEnded(1);
         UUID session = harness.ended.keySet().iterator().next();
         assertFalse(harness.ended.get(session).failed(), harness.ended.get(session).error());
@@ -141,22 +143,7 @@ class SwapAwayPowerLossTest {
         Named<WriteAheadLog> a = new Named<>("a", walA);
         Named<WriteAheadLog> b = new Named<>("b", walB);
         Named<FlowManager> store = new Named<>("memory", harness.flows);
-        KnownServices known = new KnownServices() {
-            @Override
-            public Optional<WriteAheadLog> wal(String name) {
-                return Stream.of(a, b).filter(log -> log.name().equals(name)).map(Named::service).findFirst();
-            }
-
-            @Override
-            public Optional<FlowManager> flowStore(String name) {
-                return name.equals(store.name()) ? Optional.of(store.service()) : Optional.empty();
-            }
-
-            @Override
-            public boolean abandoned(String name) {
-                return false;
-            }
-        };
+        KnownServices known = known(a, b, store);
         harness.start(a, store, known);
         UUID session = sessionEnded(walA);
         List<LogEntry> held = walA.entries();
@@ -175,6 +162,94 @@ class SwapAwayPowerLossTest {
         assertEquals(2, stepRuns.get(session).get());
     }
 
+    /**
+     * Log 'a' goes away (its service unregistered) right after a session ended on it, and 'b' comes. The flow changes and
+     * the engine restarts on 'b': the kept definition of the first version is gone by then, as no session of 'b' names
+     * it. A power loss then must not leave the session live in 'a': a start on 'a' would recover it on that version,
+     * no longer kept, and fail it.
+     */
+    @Test
+    void aSessionThatEndedBeforeItsLogWentAwayIsNotRecoveredOnAVersionNoLongerKeptAfterAPowerLoss() throws Exception {
+        Named<WriteAheadLog> a = new Named<>("a", walA);
+        Named<WriteAheadLog> b = new Named<>("b", walB);
+        Named<FlowManager> store = new Named<>("memory", harness.flows);
+        harness.start(a, store, known(a, b, store));
+        UUID session = sessionEnded(walA);
+        List<LogEntry> held = walA.entries();
+        assertFalse(walA.whenDurable(held.get(held.size() - 1).sequence()).toCompletableFuture().isDone(),
+                "the end was appended unforced");
+        harness.engine.detachWal(walA);
+        harness.engine.swapWal(b);
+        assertSame(walB, harness.engine.wal());
+        FlowDefinition changed = harness.activate(withTrigger(TestFlows.flow("swapped", "A")));
+        harness.engine.stop();
+        harness.engine = null;
+        harness.start(b, store, known(a, b, store));
+        assertFalse(Files.exists(harness.directory.resolve("work").resolve(FlowVersions.FOLDER)
+                .resolve(FlowVersions.fileName(flow.id(), new FlowVersions(harness.directory).versionOf(flow)))),
+                "no session of 'b' names the first version: its definition is gone");
+        harness.engine.stop();
+        harness.engine = null;
+
+        // the power goes out: log 'a' keeps only what was forced
+        Path copy = directory.resolve("after-power-loss");
+        copyTree(harness.directory.resolve("work"), copy.resolve("work"));
+        copyTree(harness.directory.resolve("wal-b"), copy.resolve("wal-b"));
+        disk.powerLossCopy(harness.directory.resolve("wal-a"), copy.resolve("wal-a"));
+        restarted = newHarness(copy, 0);
+        try (FileWriteAheadLog afterA = FileWriteAheadLog.open(copy.resolve("wal-a"), "always");
+                FileWriteAheadLog afterB = FileWriteAheadLog.open(copy.resolve("wal-b"), "always")) {
+            assertEquals(List.of(), EngineHarness.liveSessions(afterA), "log 'a' holds the ended session live after the power loss");
+            Named<WriteAheadLog> copyA = new Named<>("a", afterA);
+            Named<FlowManager> copyStore = new Named<>("memory", restarted.flows);
+            restarted.start(copyA, copyStore, known(copyA, new Named<>("b", afterB), copyStore));
+            assertEquals(List.of(), restarted.engine.sessionsInProgress(), "nothing recovered from log 'a'");
+            UUID another = restarted.submit(restarted.activate(changed), Map.of());
+            restarted.awaitEnded(1);
+            assertEquals(Set.of(another), restarted.ended.keySet(), "only the new session ended, none failed on its version");
+            restarted.engine.stop();
+            restarted.engine = null;
+        }
+        assertEquals(2, stepRuns.get(session).get(), "the ended session's steps ran once");
+    }
+
+    /**
+     * As a power loss, a force of log 'a' failing after it went away (telling it the handovers it is owed, or its close)
+     * cuts what it did not cover off the log: the session must not come back live in it.
+     */
+    @Test
+    void aSessionThatEndedBeforeItsLogWentAwayStaysEndedThereWhenALaterForceOfTheLogFails() throws Exception {
+        Named<WriteAheadLog> a = new Named<>("a", walA);
+        Named<WriteAheadLog> b = new Named<>("b", walB);
+        Named<FlowManager> store = new Named<>("memory", harness.flows);
+        harness.start(a, store, known(a, b, store));
+        sessionEnded(walA);
+        List<LogEntry> held = walA.entries();
+        assertFalse(walA.whenDurable(held.get(held.size() - 1).sequence()).toCompletableFuture().isDone(),
+                "the end was appended unforced");
+        harness.engine.detachWal(walA);
+        harness.engine.swapWal(b);
+        assertSame(walB, harness.engine.wal());
+
+        disk.failForces();
+        assertThrows(WriteAheadLogException.class, walA::close, "the close of log 'a' could not force it");
+        try (FileWriteAheadLog reopened = FileWriteAheadLog.open(harness.directory.resolve("wal-a"), "always")) {
+            assertEquals(List.of(), EngineHarness.liveSessions(reopened), "log 'a' holds the ended session live after its failed force");
+        }
+    }
+
+    /** A log going away whose force fails may have lost its last ends: the engine takes no other log until it is back. */
+    @Test
+    void aLogThatWentAwayWhoseForceFailedIsTheOnlyLogTheEngineTakesNext() throws Exception {
+        WriteAheadLog failingForce = new ForceFails(walA);
+        sessionEndedOnA(failingForce);
+        harness.engine.detachWal(failingForce);
+        WriteAheadLogException refused = assertThrows(WriteAheadLogException.class, () -> harness.engine.swapWal(walB));
+        assertTrue(refused.getMessage().contains("takes no other log"), refused.getMessage());
+        assertEquals(null, harness.engine.wal(), "the engine waits for the log that went away");
+        assertEquals(List.of(), EngineHarness.liveSessions(walB), "nothing was carried into 'b'");
+    }
+
     @Test
     void aSwapWhoseForceOfTheLeftLogFailsIsRefusedAndTheEngineStaysOnIt() throws Exception {
         WriteAheadLog failingForce = new ForceFails(walA);
@@ -189,6 +264,44 @@ class SwapAwayPowerLossTest {
         EngineHarness.await("a session after the refused swap ended", () -> harness.ended.containsKey(another),
                 harness.ended::keySet);
         assertEquals(2, stepRuns.get(another).get());
+    }
+
+    private static FlowDefinition withTrigger(FlowDefinition plain) {
+        return plain.toBuilder().trigger(TriggerDefinition.builder().id(TriggerDefinition.idFromName(plain.id(), "T")).name("T")
+                .type("Items").build()).build();
+    }
+
+    private static KnownServices known(Named<WriteAheadLog> a, Named<WriteAheadLog> b, Named<FlowManager> store) {
+        return new KnownServices() {
+            @Override
+            public Optional<WriteAheadLog> wal(String name) {
+                return Stream.of(a, b).filter(log -> log.name().equals(name)).map(Named::service).findFirst();
+            }
+
+            @Override
+            public Optional<FlowManager> flowStore(String name) {
+                return name.equals(store.name()) ? Optional.of(store.service()) : Optional.empty();
+            }
+
+            @Override
+            public boolean abandoned(String name) {
+                return false;
+            }
+        };
+    }
+
+    /** Copies a folder whose files are all closed or durable as they are (the work folder, a log forced on close). */
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else if (!path.getFileName().toString().endsWith(".lock")) {
+                    Files.copy(path, target);
+                }
+            }
+        }
     }
 
     /** A file log whose {@code force()} fails, as a failed fsync does. */

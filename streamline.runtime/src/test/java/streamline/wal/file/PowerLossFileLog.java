@@ -27,6 +27,14 @@ public final class PowerLossFileLog {
     private final Map<Path, Long> written = new ConcurrentHashMap<>();
     private final Map<Path, Long> forced = new ConcurrentHashMap<>();
 
+    /** Set once every force of the watched files fails from then on, as {@code fsync} does on a failing disk. */
+    private volatile boolean forcesFail;
+
+    /** From now on every force of the log's files fails. */
+    public void failForces() {
+        forcesFail = true;
+    }
+
     /** Opens a log in {@code directory} under policy {@code sync} whose files this one watches. */
     public FileWriteAheadLog open(Path directory, String sync) throws WriteAheadLogException {
         return new FileWriteAheadLog(WalOptions.defaults(directory).withSync(SyncPolicy.parse(sync)),
@@ -122,6 +130,9 @@ public final class PowerLossFileLog {
 
         @Override
         public void force(boolean metaData) throws IOException {
+            if (forcesFail) {
+                throw new IOException("Input/output error (a failed fsync of " + file + ")");
+            }
             long end = written.getOrDefault(file, 0L); // what was written before the force began
             delegate.force(metaData);
             forced.merge(file, end, Math::max);
