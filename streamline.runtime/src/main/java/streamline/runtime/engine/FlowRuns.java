@@ -15,8 +15,8 @@ import streamline.api.flow.FlowDefinition;
  * The flows' runs ({@link FlowRun}): the active run of each active flow, and the retired runs whose sessions still
  * finish, with the flow lock under which they change (after the journal's gate in the lock order). Separate from
  * {@link FlowActivation}, which decides what runs, so that the parts it hands work to ({@link RecoveredVersionRuns},
- * {@link KeptVersionRelease}) read the same runs under the same lock. Reads need no lock: the collections are
- * concurrent.
+ * {@link KeptVersionRelease}) read the same runs under the same lock. Reads of one collection need no lock (they are
+ * concurrent); {@link #all} reads both, so it takes it.
  */
 final class FlowRuns {
 
@@ -39,11 +39,17 @@ final class FlowRuns {
         return new ArrayList<>(active.values());
     }
 
-    /** The active runs, then the retired ones still open. */
+    /**
+     * The active runs, then the retired ones still open. Read under the lock: a deactivated run leaves the active ones
+     * before it joins the retired ones, and a reader in between would miss it (a provider coming back then would give
+     * it no instances, and the steps parked on it would wait for good).
+     */
     List<FlowRun> all() {
-        List<FlowRun> runs = new ArrayList<>(active.values());
-        runs.addAll(retired);
-        return runs;
+        synchronized (lock) {
+            List<FlowRun> runs = new ArrayList<>(active.values());
+            runs.addAll(retired);
+            return runs;
+        }
     }
 
     /** The retired runs still open; a live view, which changes as they close. */
