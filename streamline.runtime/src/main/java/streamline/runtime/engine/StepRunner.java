@@ -318,14 +318,23 @@ final class StepRunner {
     /**
      * Writes counted completions (a step's completion need not wait for the disk: a crash of the process loses nothing
      * written, and one of the machine runs the step again; the session's last write is forced before anyone hears of
-     * its end). A failed write stays with the session, for its next write or a retry; holding the session's log order.
+     * its end), unless the session failed meanwhile. A failed write stays with the session, for its next write or a
+     * retry; holding the session's log order.
      *
      * @param enterGate whether the caller entered the gate itself (a retry), for what follows once it left
      */
     private Logged writeCounted(SessionRun session, Unlogged counted, boolean enterGate) {
         StepJournal.Written written;
         try {
-            written = journal.appendUnforced(counted.entries(), false);
+            // under the session's failing lock, as every other write of its steps: another branch that failed the session
+            // since the count logs its end after this write or finds nothing written (a write after the end would make the
+            // log take the session as started again)
+            synchronized (session.failing) {
+                if (session.over()) {
+                    return Logged.NOTHING;
+                }
+                written = journal.appendUnforced(counted.entries(), false);
+            }
         } catch (WriteAheadLogException | RuntimeException e) {
             if (e instanceof EntryRejectedException rejected) {
                 return new Logged(false, () -> counted.whenRejected().fail(rejected, enterGate));
@@ -362,9 +371,7 @@ final class StepRunner {
                     Unlogged unlogged = session.unlogged;
                     session.unlogged = null;
                     if (unlogged != null) {
-                        synchronized (session.failing) {
-                            logged = session.over() ? Logged.NOTHING : writeCounted(session, unlogged, true);
-                        }
+                        logged = writeCounted(session, unlogged, true);
                     }
                 } finally {
                     session.logOrder.unlock();

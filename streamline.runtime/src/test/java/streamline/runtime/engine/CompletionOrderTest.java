@@ -132,4 +132,54 @@ class CompletionOrderTest {
                 "a crash between the writes would leave Out started and B not complete, and B's rerun would find Out"
                         + " scheduled already: " + entries);
     }
+
+    @Test
+    void aCompletionCountedBeforeAnotherBranchFailedTheSessionIsNotLoggedAfterTheSessionsEnd() throws Exception {
+        harness = new EngineHarness(directory);
+        CountDownLatch bWriting = new CountDownLatch(1);
+        harness.processor("Noop", () -> (input, step) -> {
+            if (step.processorName().equals("C")) {
+                bWriting.await(5, TimeUnit.SECONDS);
+                throw new IllegalStateException("C fails while B's completion is being written");
+            }
+            return input;
+        });
+        harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
+        CountDownLatch endLogged = new CountDownLatch(1);
+        DelegatingLog log = new DelegatingLog(harness.wal) {
+            @Override
+            public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
+                if (completes(entries, "B")) {
+                    // B's write is slow (a busy log, a preempted thread): the failure of the other branch may come first
+                    bWriting.countDown();
+                    try {
+                        endLogged.await(2, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return log.appendUnforced(entries);
+            }
+
+            @Override
+            public long appendAll(List<LogEntry> entries) throws WriteAheadLogException {
+                long sequence = log.appendAll(entries);
+                if (entries.stream().anyMatch(entry -> entry.kind() == LogEntry.Kind.SESSION_FINISHED)) {
+                    endLogged.countDown();
+                }
+                return sequence;
+            }
+        };
+        harness.start(harness.options().build(), log);
+        FlowDefinition flow = harness.activate(TestFlows.flow("branches", "A->B->D", "A->C"));
+        UUID session = harness.submit(flow, Map.of());
+
+        harness.awaitEnded(1);
+        assertTrue(!harness.ended.get(session).error().isEmpty(), "C failed the session");
+        EngineHarness.await("B's completion written or dropped", () -> bWriting.getCount() == 0, () -> "B not written yet");
+        Thread.sleep(2_500); // past B's slow write
+        assertTrue(EngineHarness.liveSessions(harness.wal).isEmpty(),
+                "nothing of the failed session is logged after its end, where the log takes it as started again: "
+                        + harness.wal.entries());
+    }
 }
