@@ -82,6 +82,27 @@ final class Recovery {
     }
 
     /**
+     * The completions of the live sessions' steps, as the engine holds them: for a log that comes back after it went away
+     * with a failed force, which cut what it did not cover (completions appended unforced) while the sessions went on.
+     * Sessions still waiting to be recovered, or over, have nothing to add.
+     */
+    List<LogEntry> completedSteps() {
+        List<LogEntry> entries = new ArrayList<>();
+        for (SessionRun session : live.all()) {
+            FlowRun run = session.run;
+            if (run == null || session.recoveredEntries != null || session.over()) {
+                continue;
+            }
+            session.outputs.forEach((step, output) -> {
+                FlowRun.ProcessorSlot slot = run.processors.get(step);
+                entries.add(LogEntry.stepCompleted(session.id, session.flowId, step, slot == null ? "" : slot.definition.name(),
+                        output.contentId(), output.object().metadata(), session.loggedMark, 0));
+            });
+        }
+        return entries;
+    }
+
+    /**
      * A flow's run is complete: its recovered sessions resume, each on the version it started on: this run when it is
      * that version (or the session names none, from an older log), else a run of its own version.
      */

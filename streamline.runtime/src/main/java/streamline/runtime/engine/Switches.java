@@ -240,6 +240,15 @@ final class Switches {
                     + "unreadable, so they are still in it; the engine takes no other log until that one comes back (steps wait)");
         }
         owed.pay(next);
+        if (unreadable != null) {
+            // the force that failed as it went away cut what it did not cover, completions appended unforced among them,
+            // while its sessions went on here: their completions are written again, before anything after them is, so
+            // that the log can recover them (a step's rerun would else find its successor done or scheduled already)
+            List<LogEntry> completed = recovery.completedSteps();
+            if (!completed.isEmpty()) {
+                next.service().appendAll(completed);
+            }
+        }
         List<LogEntry> held = carryOver;
         LogHandover.Result result = LogHandover.carry(held, next.service(), copied -> owed.intend(next, copied));
         if (!next.recorded() && !away.isEmpty() && !held.isEmpty()) {
