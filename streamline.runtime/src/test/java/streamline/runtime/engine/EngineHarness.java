@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -146,5 +148,23 @@ final class EngineHarness implements AutoCloseable {
         return log.liveEntries().stream().map(e -> e.sessionId()).distinct().toList();
     }
 
-    /** A provider that makes instances with a factory, like a prototype-scoped service. */
+    /** The services an engine looks up by name when it starts: these logs and flow stores, the {@code abandoned} ones declared so. */
+    static KnownServices known(List<Named<WriteAheadLog>> wals, List<Named<FlowManager>> stores, String... abandoned) {
+        return new KnownServices() {
+            @Override
+            public Optional<WriteAheadLog> wal(String name) {
+                return wals.stream().filter(w -> w.name().equals(name)).map(Named::service).findFirst();
+            }
+
+            @Override
+            public Optional<FlowManager> flowStore(String name) {
+                return stores.stream().filter(f -> f.name().equals(name)).map(Named::service).findFirst();
+            }
+
+            @Override
+            public boolean abandoned(String name) {
+                return Set.of(abandoned).contains(name);
+            }
+        };
+    }
 }

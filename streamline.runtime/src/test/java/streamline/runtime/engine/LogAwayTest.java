@@ -10,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -95,22 +94,7 @@ class LogAwayTest {
     }
 
     private static KnownServices known(List<Named<WriteAheadLog>> wals, Named<FlowManager> store) {
-        return new KnownServices() {
-            @Override
-            public Optional<WriteAheadLog> wal(String name) {
-                return wals.stream().filter(w -> w.name().equals(name)).map(Named::service).findFirst();
-            }
-
-            @Override
-            public Optional<FlowManager> flowStore(String name) {
-                return name.equals(store.name()) ? Optional.of(store.service()) : Optional.empty();
-            }
-
-            @Override
-            public boolean abandoned(String name) {
-                return false;
-            }
-        };
+        return EngineHarness.known(wals, List.of(store));
     }
 
     private static Named<FlowManager> store(EngineHarness engine) {

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -272,22 +271,7 @@ class SwapAwayPowerLossTest {
     }
 
     private static KnownServices known(Named<WriteAheadLog> a, Named<WriteAheadLog> b, Named<FlowManager> store) {
-        return new KnownServices() {
-            @Override
-            public Optional<WriteAheadLog> wal(String name) {
-                return Stream.of(a, b).filter(log -> log.name().equals(name)).map(Named::service).findFirst();
-            }
-
-            @Override
-            public Optional<FlowManager> flowStore(String name) {
-                return name.equals(store.name()) ? Optional.of(store.service()) : Optional.empty();
-            }
-
-            @Override
-            public boolean abandoned(String name) {
-                return false;
-            }
-        };
+        return EngineHarness.known(List.of(a, b), List.of(store));
     }
 
     /** Copies a folder whose files are all closed or durable as they are (the work folder, a log forced on close). */

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,25 +72,6 @@ class SwitchWhileDownTest {
         walB.close();
     }
 
-    private static KnownServices known(List<Named<WriteAheadLog>> wals, List<Named<FlowManager>> stores, String... abandoned) {
-        return new KnownServices() {
-            @Override
-            public Optional<WriteAheadLog> wal(String name) {
-                return wals.stream().filter(w -> w.name().equals(name)).map(Named::service).findFirst();
-            }
-
-            @Override
-            public Optional<FlowManager> flowStore(String name) {
-                return stores.stream().filter(f -> f.name().equals(name)).map(Named::service).findFirst();
-            }
-
-            @Override
-            public boolean abandoned(String name) {
-                return Set.of(abandoned).contains(name);
-            }
-        };
-    }
-
     private Named<FlowManager> store() {
         return new Named<>("memory", harness.flows);
     }
@@ -134,10 +114,10 @@ class SwitchWhileDownTest {
 
     @Test
     void sessionsOfTheLogUsedLastAreCarriedOverWhenTheEngineStartsOnAnother() throws Exception {
-        List<UUID> sessions = sessionsLeftUnfinishedIn(new Named<>("a", walA), known(List.of(), List.of()));
+        List<UUID> sessions = sessionsLeftUnfinishedIn(new Named<>("a", walA), EngineHarness.known(List.of(), List.of()));
         assertEquals(Set.copyOf(sessions), Set.copyOf(EngineHarness.liveSessions(walA)));
 
-        harness.start(new Named<>("b", walB), store(), known(List.of(new Named<>("a", walA), new Named<>("b", walB)), List.of()));
+        harness.start(new Named<>("b", walB), store(), EngineHarness.known(List.of(new Named<>("a", walA), new Named<>("b", walB)), List.of()));
         harness.awaitEnded(sessions.size());
         for (int i = 0; i < sessions.size(); i++) {
             UUID session = sessions.get(i);
@@ -158,12 +138,12 @@ class SwitchWhileDownTest {
 
     @Test
     void anAbsentPreviousLogIsWaitedForWithNothingChangedUntilItIsBackOrAbandoned() throws Exception {
-        List<UUID> sessions = sessionsLeftUnfinishedIn(new Named<>("a", walA), known(List.of(), List.of()));
+        List<UUID> sessions = sessionsLeftUnfinishedIn(new Named<>("a", walA), EngineHarness.known(List.of(), List.of()));
         long contentBefore = contentFiles();
         assertTrue(contentBefore >= sessions.size(), "the sessions' content is stored");
 
         PreviousUnavailableException waits = assertThrows(PreviousUnavailableException.class,
-                () -> harness.start(new Named<>("b", walB), store(), known(List.of(new Named<>("b", walB)), List.of())));
+                () -> harness.start(new Named<>("b", walB), store(), EngineHarness.known(List.of(new Named<>("b", walB)), List.of())));
         assertEquals("a", waits.name());
         assertTrue(waits.getMessage().contains("write-ahead log 'a'"), waits.getMessage());
         harness.engine.stop();
@@ -172,7 +152,7 @@ class SwitchWhileDownTest {
         assertEquals(contentBefore, contentFiles(), "no content was swept");
         assertEquals("a", recordedWal());
 
-        harness.start(new Named<>("b", walB), store(), known(List.of(new Named<>("b", walB)), List.of(), "a"));
+        harness.start(new Named<>("b", walB), store(), EngineHarness.known(List.of(new Named<>("b", walB)), List.of(), "a"));
         assertTrue(harness.engine.sessionsInProgress().isEmpty(), "abandoned: nothing carried over");
         assertEquals("b", recordedWal());
     }
@@ -186,13 +166,13 @@ class SwitchWhileDownTest {
         });
         InMemoryFlowManager first = new InMemoryFlowManager();
         FlowDefinition flow = first.save(TestFlows.flow("carried", "A"));
-        harness.start(new Named<>("a", walA), new Named<>("first", first), known(List.of(), List.of()));
+        harness.start(new Named<>("a", walA), new Named<>("first", first), EngineHarness.known(List.of(), List.of()));
         EngineHarness.await("flow active", () -> harness.engine.activeFlows().size() == 1, harness.engine::activeFlows);
         harness.engine.stop();
 
         InMemoryFlowManager second = new InMemoryFlowManager();
         harness.start(new Named<>("a", walA), new Named<>("second", second),
-                known(List.of(), List.of(new Named<>("first", first), new Named<>("second", second))));
+                EngineHarness.known(List.of(), List.of(new Named<>("first", first), new Named<>("second", second))));
         EngineHarness.await("flow active from the new store", () -> harness.engine.activeFlows().size() == 1, harness.engine::activeFlows);
         assertTrue(second.flow(flow.id()).equalsIgnoringLastUpdated(flow), "carried into the new store at start");
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -125,21 +124,6 @@ class UnreadableLogBackTest {
     }
 
     private static KnownServices known(Named<WriteAheadLog> log, Named<FlowManager> store) {
-        return new KnownServices() {
-            @Override
-            public Optional<WriteAheadLog> wal(String name) {
-                return name.equals(log.name()) ? Optional.of(log.service()) : Optional.empty();
-            }
-
-            @Override
-            public Optional<FlowManager> flowStore(String name) {
-                return name.equals(store.name()) ? Optional.of(store.service()) : Optional.empty();
-            }
-
-            @Override
-            public boolean abandoned(String name) {
-                return false;
-            }
-        };
+        return EngineHarness.known(List.of(log), List.of(store));
     }
 }
