@@ -72,6 +72,12 @@ enum Feature {
     FLOW_FOLDER,
     /** One flow's trigger runs on a cron schedule with a seconds field (the engine's real cron ticks), in half the seeds. */
     CRON_TRIGGER,
+    /**
+     * A flow saved in a version whose processor A refuses its configuration at initialisation (in a quarter of the
+     * changes): the engine keeps the running version, if any, and tries the refused one again when processor services
+     * change; the next good version runs.
+     */
+    REFUSED_VERSIONS,
     /** Not a kind of operation but a check: every log line naming a session in its context names no other in its text. */
     SESSION_LOG_CHECK
 }

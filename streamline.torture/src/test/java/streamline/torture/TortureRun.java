@@ -180,7 +180,7 @@ final class TortureRun {
                 int target = world.acknowledged() + op.number();
                 Eventually.within(Duration.ofSeconds(2), () -> world.acknowledged() >= target);
             }
-            case CHANGE_FLOW -> world.changeFlow(flow, op.number());
+            case CHANGE_FLOW -> world.changeFlow(flow, op.number(), refused(op, features));
             case DEACTIVATE -> world.setActive(flow, false);
             case ACTIVATE -> world.setActive(flow, true);
             case CHANGE_DURING_CALL -> world.changeDuringCall(flow, op.number(), false);
@@ -201,6 +201,11 @@ final class TortureRun {
      * No more faults; every flow active again; a log a failed fsync left refusing appends is reopened by a restart
      * (its documented behaviour). Then everything must end within {@link #SETTLE_LIMIT}. Returns a thread dump if not.
      */
+    /** Whether a change saves a version the engine refuses: a quarter of them with the feature, drawn from the operation's seed. */
+    private static boolean refused(Schedule.Op op, Set<Feature> features) {
+        return features.contains(Feature.REFUSED_VERSIONS) && new java.util.SplittableRandom(op.random() ^ 0x3C6EF372FE94F82BL).nextInt(4) == 0;
+    }
+
     private static String settle(World world, ExecutorService operations, Set<Feature> features) throws Exception {
         world.operation = -1;
         world.history.add("settle: no faults, every flow active" + (world.logPoisoned ? ", restart (the log refused appends after a failed fsync)" : ""));

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 
 import streamline.api.processor.FlowObject;
 import streamline.api.processor.Processor;
+import streamline.api.processor.ProcessorContext;
 import streamline.api.processor.StepContext;
 import streamline.api.processor.StepUnavailableException;
 
@@ -31,6 +32,15 @@ final class TortureStep implements Processor {
 
     TortureStep(NotNowCounts notNow) {
         this.notNow = notNow;
+    }
+
+    /** A version whose A says {@code refuse} is refused by the engine: its processor refuses its configuration. */
+    @Override
+    public void init(ProcessorContext context) {
+        if ("true".equals(String.valueOf(context.rawConfiguration().get(World.REFUSE_KEY)))) {
+            throw new IllegalArgumentException("planned refusal of the configuration of " + context.processorName() + " in version "
+                    + context.rawConfiguration().get("version") + " of flow " + context.flowName());
+        }
     }
 
     @Override

@@ -49,6 +49,8 @@ final class World implements AutoCloseable {
      * such items wait on A: the limit counts the time a step is parked or the engine is down too.
      */
     static final int A_MAX_WAIT_SECONDS = 4;
+    /** The configuration key that makes processor A refuse its configuration ({@link Feature#REFUSED_VERSIONS}). */
+    static final String REFUSE_KEY = "refuse";
     private static final List<String> SHAPES = List.of("A->Out", "A->B->Out", "A->[B, C]->Out");
 
     private final Path base;
@@ -71,6 +73,8 @@ final class World implements AutoCloseable {
     private final Map<String, Source> sources = new LinkedHashMap<>();
     private final Map<String, Integer> shapes = new ConcurrentHashMap<>();
     private final Map<String, Integer> versions = new ConcurrentHashMap<>();
+    /** The flows whose latest version is one the engine refuses. */
+    private final Set<String> refusedVersions = ConcurrentHashMap.newKeySet();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<String> details = new CopyOnWriteArrayList<>();
     private final Set<String> explained = ConcurrentHashMap.newKeySet();
@@ -346,9 +350,7 @@ final class World implements AutoCloseable {
         List<ProcessorDefinition> processors = graph.processors().stream().map(p -> p.toBuilder()
                 .type(p.name().equals("Out") ? "WriteFile" : TortureStep.TYPE).maxRetries(2).backoffSeconds(0)
                 .config(p.name().equals("Out") ? Map.of("path", "outbox/" + flow + "/${name}", "version", version)
-                        : p.name().equals("A") && features.contains(Feature.STEP_NOT_NOW)
-                                ? Map.of("version", version, StepUnavailableException.MAX_WAIT_KEY, A_MAX_WAIT_SECONDS)
-                                : Map.of("version", version))
+                        : p.name().equals("A") ? configOfA(flow, version) : Map.of("version", version))
                 .build()).toList();
         boolean cron = flow.equals("t" + config.cronFlow());
         // a tick every two seconds: a call of the trigger belongs to the last even second before it, and a second call
@@ -367,12 +369,35 @@ final class World implements AutoCloseable {
         items.forEach(source(flow)::add);
     }
 
+    private Map<String, Object> configOfA(String flow, int version) {
+        Map<String, Object> config = new java.util.HashMap<>();
+        config.put("version", version);
+        if (features.contains(Feature.STEP_NOT_NOW)) {
+            config.put(StepUnavailableException.MAX_WAIT_KEY, A_MAX_WAIT_SECONDS);
+        }
+        if (refusedVersions.contains(flow)) {
+            config.put(REFUSE_KEY, "true");
+        }
+        return config;
+    }
+
     /** Saves a new version of the flow: its graph becomes {@code shape} (-1: the same graph, a changed configuration). */
     void changeFlow(String flow, int shape) throws Exception {
+        changeFlow(flow, shape, false);
+    }
+
+    /** ... in a version the engine refuses if {@code refused}. */
+    void changeFlow(String flow, int shape, boolean refused) throws Exception {
         if (shape >= 0) {
             shapes.put(flow, shape % SHAPES.size());
         }
         versions.merge(flow, 1, Integer::sum);
+        if (refused) {
+            refusedVersions.add(flow);
+            history.add("  (a version of " + flow + " the engine refuses)");
+        } else {
+            refusedVersions.remove(flow);
+        }
         flows().save(definition(flow, true));
     }
 
@@ -651,6 +676,7 @@ final class World implements AutoCloseable {
             history.add("  (a broken file for " + flow + ")");
         } else {
             versions.merge(flow, 1, Integer::sum);
+            refusedVersions.remove(flow);
             text = folder.write(definition(flow, before.active()));
         }
         Path file = directory.resolve(flow + ".json");
@@ -670,7 +696,7 @@ final class World implements AutoCloseable {
                 violation("flow file of " + flow + " in version " + versions.get(flow) + " was not saved: the store holds " + after);
             }
         }
-        if (after.active()) {
+        if (after.active() && !refusedVersions.contains(flow)) { // a refused version stays refused: the engine runs the one before
             FlowDefinition wanted = after;
             if (!Eventually.within(Duration.ofSeconds(5), () -> appliedByEngine(wanted))) {
                 violation("after a " + (broken ? "broken" : "new") + " flow file of " + flow + " the engine does not run the stored "
@@ -719,6 +745,9 @@ final class World implements AutoCloseable {
     /** Activates every flow again in its latest version: the schedule may have left some inactive. */
     void activateAll() throws Exception {
         for (String flow : sources.keySet()) {
+            if (refusedVersions.contains(flow)) {
+                changeFlow(flow, -1); // the operator's remedy: a version the engine takes
+            }
             FlowDefinition stored = flows().flow(FlowDefinition.idFromName(flow));
             if (!stored.active()) {
                 setActive(flow, true);
