@@ -169,7 +169,23 @@ final class InUseRecord {
         return after;
     }
 
+    /**
+     * Writes the record durably. An interrupt pending on the calling thread (one a log's write handed back, or the
+     * caller's own) is held aside meanwhile and kept for the caller: the record is a step of a switch of logs and of the
+     * handovers owed, and a switch refused for a stray interrupt would leave the engine without a log.
+     */
     synchronized void write(InUse inUse) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            writeDurably(inUse);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void writeDurably(InUse inUse) throws IOException {
         Files.createDirectories(file.getParent());
         Path temp = file.resolveSibling(FILE + ".tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

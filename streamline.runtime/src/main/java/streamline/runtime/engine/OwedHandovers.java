@@ -129,7 +129,7 @@ final class OwedHandovers {
         try {
             return record.read();
         } catch (IOException e) {
-            throw new WriteAheadLogException("could not read the handovers owed to write-ahead logs: " + e.getMessage(), e);
+            throw new WriteAheadLogException("could not read the handovers owed to write-ahead logs: " + e, e);
         }
     }
 
@@ -137,7 +137,7 @@ final class OwedHandovers {
         try {
             record.update(change);
         } catch (IOException e) {
-            throw new WriteAheadLogException("could not record " + what + " in " + record.file() + ": " + e.getMessage(), e);
+            throw new WriteAheadLogException("could not record " + what + " in " + record.file() + ": " + e, e);
         }
     }
 }

@@ -153,6 +153,19 @@ class OwedHandoversTest {
 
     /** A record damaged to a JSON {@code null} is refused as damaged, naming the file, not taken for no record. */
     @Test
+    void anInterruptPendingOnTheWritingThreadFailsNoRecordAndIsKeptForIt() throws Exception {
+        // a log's write hands back an interrupt that met it; the record written next in the same switch must not fail for it
+        InUseRecord.InUse owing = InUseRecord.InUse.NONE.withWal("b");
+        Thread.currentThread().interrupt();
+        try {
+            record().write(owing);
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt is the caller's: kept");
+        }
+        assertEquals(owing, record().read());
+    }
+
+    @Test
     void aRecordDamagedToNullIsRefusedNamingTheFile() throws Exception {
         java.nio.file.Files.createDirectories(directory.resolve("work"));
         java.nio.file.Files.writeString(directory.resolve("work").resolve(InUseRecord.FILE), "null");
