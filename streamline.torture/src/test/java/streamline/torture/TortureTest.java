@@ -24,7 +24,7 @@ class TortureTest {
 
     /** Seeds every build runs. A fresh seed that failed and was fixed is added here. */
     static final long[] FIXED_SEEDS = {1, 2, 3, 4, 5, 6, 2971250671932323521L, 6607709992887233773L, 5392042998231487640L,
-            6509728136501502749L, 1154310833088386954L};
+            6509728136501502749L, 1154310833088386954L, 312528119298496505L};
     /** Fresh seeds per build, besides the fixed ones ({@code -Dtorture.fresh=N} to change). */
     static final int FRESH_SEEDS = Integer.getInteger("torture.fresh", 2);
 
