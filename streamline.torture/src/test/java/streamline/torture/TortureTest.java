@@ -22,9 +22,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 class TortureTest {
 
-    /** Seeds every build runs. A fresh seed that failed and was fixed is added here. */
-    static final long[] FIXED_SEEDS = {1, 2, 3, 4, 5, 6, 2971250671932323521L, 6607709992887233773L, 5392042998231487640L,
-            6509728136501502749L, 1154310833088386954L, 312528119298496505L};
+    /** Seeds every build runs; the fresh seeds that failed and were fixed are {@link FoundSeedsTest}'s. */
+    static final long[] FIXED_SEEDS = {1, 2, 3, 4, 5, 6};
     /** Fresh seeds per build, besides the fixed ones ({@code -Dtorture.fresh=N} to change). */
     static final int FRESH_SEEDS = Integer.getInteger("torture.fresh", 2);
 
@@ -42,7 +41,7 @@ class TortureTest {
     /**
      * Fresh seeds explore; they do not gate the build, whose verdict must not depend on the draw: a failing one is
      * printed, written to {@code target/torture/fresh-failures.txt} and reported as this test aborted (skipped, with
-     * the seeds and their violations as the reason), for the developer to replay and add to {@link #FIXED_SEEDS}, which
+     * the seeds and their violations as the reason), for the developer to replay and add to {@link FoundSeedsTest#SEEDS}, which
      * gate it. {@code -Dtorture.freshGate=true} makes them fail the build instead.
      */
     @Test
@@ -65,7 +64,7 @@ class TortureTest {
             Files.writeString(Torture.ROOT.resolve("fresh-failures.txt"), String.join("\n\n", failures) + "\n",
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         }
-        assumeTrue(failures.isEmpty(), () -> "FRESH TORTURE SEEDS FAILED (replay each, add it to FIXED_SEEDS once "
+        assumeTrue(failures.isEmpty(), () -> "FRESH TORTURE SEEDS FAILED (replay each, add it to FoundSeedsTest.SEEDS once "
                 + "fixed):\n\n" + String.join("\n\n", failures));
     }
 
@@ -100,7 +99,7 @@ class TortureTest {
         assertNoFailures(failures);
     }
 
-    private static void check(long seed, Set<Feature> features, List<String> failures) throws Exception {
+    static void check(long seed, Set<Feature> features, List<String> failures) throws Exception {
         long started = System.nanoTime();
         TortureRun.Result result = Torture.runSeed(seed, features, Torture.length());
         System.out.println("torture seed " + seed + ": " + (result.failed() ? "FAILED" : "ok") + " (" + result.summary() + ") in "
@@ -121,7 +120,7 @@ class TortureTest {
         }
     }
 
-    private static void assertNoFailures(List<String> failures) {
+    static void assertNoFailures(List<String> failures) {
         if (!failures.isEmpty()) {
             fail(String.join("\n\n", failures));
         }
