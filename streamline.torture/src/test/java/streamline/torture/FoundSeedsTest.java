@@ -14,7 +14,7 @@ class FoundSeedsTest {
 
     /** A fresh seed that failed and was fixed is added here. */
     static final long[] SEEDS = {2971250671932323521L, 6607709992887233773L, 5392042998231487640L, 6509728136501502749L,
-            1154310833088386954L, 312528119298496505L};
+            1154310833088386954L, 312528119298496505L, 8814708799614593281L};
 
     @Test
     @DisabledIfSystemProperty(named = "torture.seed", matches = ".+")

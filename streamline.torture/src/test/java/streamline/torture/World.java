@@ -583,7 +583,7 @@ final class World implements AutoCloseable {
     private boolean waitsForReopenedLog(Exception refusal, String name) throws Exception {
         String message = String.valueOf(refusal.getMessage());
         if (current.engine.wal() != null
-                || !(message.contains("takes no other log until") || message.contains("until it is reopened"))) {
+                || !(message.contains("takes no other log until") || message.contains("reopen"))) {
             return false;
         }
         history.add("  (the " + name + " log was not taken: a log refusing every call until reopened stood in the way; a restart "
