@@ -58,9 +58,10 @@ class CompletionOrderTest {
     @Test
     void aCompletionWhoseWriteFailedIsNotLoggedAfterTheEndTheOtherBranchReached() throws Exception {
         harness = new EngineHarness(directory);
+        CountDownLatch bFailed = new CountDownLatch(1);
         harness.processor("Noop", () -> (input, step) -> {
             if (step.processorName().equals("C")) {
-                Thread.sleep(300); // completes after B's completion write failed, well before its retry
+                bFailed.await(5, TimeUnit.SECONDS); // completes after B's completion write failed, before its retry
             }
             return input;
         });
@@ -70,6 +71,7 @@ class CompletionOrderTest {
             @Override
             public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
                 if (completes(entries, "B") && failedOnce.compareAndSet(false, true)) {
+                    bFailed.countDown();
                     throw new WriteAheadLogException("cannot append to wal/segment-000000000001.wal: No space left on device");
                 }
                 return log.appendUnforced(entries);
@@ -88,7 +90,7 @@ class CompletionOrderTest {
                 throw new IllegalStateException(e);
             }
         }, () -> "not yet");
-        Thread.sleep(1_500); // past the retry of B's failed write, whether or not it was carried
+        // B's completion is in the log: carried by C's write before the end, or (the bug) written by its retry after it
         assertTrue(failedOnce.get());
         assertTrue(EngineHarness.liveSessions(harness.wal).isEmpty(),
                 "the ended session is not live again in the log: " + harness.wal.entries());
@@ -146,19 +148,24 @@ class CompletionOrderTest {
         });
         harness.wal = FileWriteAheadLog.open(directory.resolve("wal"), "always");
         CountDownLatch endLogged = new CountDownLatch(1);
+        CountDownLatch bWritten = new CountDownLatch(1);
         DelegatingLog log = new DelegatingLog(harness.wal) {
             @Override
             public long appendUnforced(List<LogEntry> entries) throws WriteAheadLogException {
-                if (completes(entries, "B")) {
-                    // B's write is slow (a busy log, a preempted thread): the failure of the other branch may come first
-                    bWriting.countDown();
-                    try {
-                        endLogged.await(2, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                if (!completes(entries, "B")) {
+                    return log.appendUnforced(entries);
                 }
-                return log.appendUnforced(entries);
+                // B's write is slow (a busy log, a preempted thread): the failure of the other branch may come first
+                bWriting.countDown();
+                try {
+                    endLogged.await(2, TimeUnit.SECONDS);
+                    return log.appendUnforced(entries);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return log.appendUnforced(entries);
+                } finally {
+                    bWritten.countDown();
+                }
             }
 
             @Override
@@ -176,8 +183,7 @@ class CompletionOrderTest {
 
         harness.awaitEnded(1);
         assertTrue(!harness.ended.get(session).error().isEmpty(), "C failed the session");
-        EngineHarness.await("B's completion written or dropped", () -> bWriting.getCount() == 0, () -> "B not written yet");
-        Thread.sleep(2_500); // past B's slow write
+        EngineHarness.await("B's slow write done", () -> bWritten.getCount() == 0, () -> "B not written yet");
         assertTrue(EngineHarness.liveSessions(harness.wal).isEmpty(),
                 "nothing of the failed session is logged after its end, where the log takes it as started again: "
                         + harness.wal.entries());
